@@ -1,0 +1,111 @@
+"""The one error hierarchy of bookbuild.
+
+    BookbuildError               exit 1 unless a subclass says otherwise
+    ├── UserError                exit 2: the user's input is wrong (fix the spec, an option, a file)
+    │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
+    │   └── ConfigError          environment/options: missing API key, unknown preset, bad option
+    ├── ProviderError            a model service failed a step (carries step id, provider, transient?)
+    ├── StoreError               the content-addressed store or the lock cannot be used
+    ├── LockedError              --locked and some steps are not pinned and stored
+    └── RenderError              HTML/PDF/EPUB rendering failed
+        └── FontCoverageError    characters of the text that no font of the theme covers
+
+The library raises these and never prints; `cli.py` maps them to exit codes in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BookbuildError(Exception):
+    """Base of every error bookbuild raises on purpose."""
+
+    exit_code = 1
+
+
+class UserError(BookbuildError):
+    """The user's input is wrong; exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    """One problem in a spec file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class SpecError(UserError):
+    """One or more problems in book.yaml, all reported at once."""
+
+    def __init__(self, issues: list[SpecIssue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.col, i.message))
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class ConfigError(UserError):
+    """A wrong option, a missing environment variable, an unknown step: exit code 2."""
+
+
+class ProviderError(BookbuildError):
+    """A provider could not produce a step's result.
+
+    `transient` errors (rate limits, 5xx, timeouts) may be retried; the others may not.
+    The message is the service's own message; it never contains a secret.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        step_id: str = "",
+        transient: bool = False,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.message = message
+        self.provider = provider
+        self.step_id = step_id
+        self.transient = transient
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.step_id}: " if self.step_id else ""
+        who = f"{self.provider}: " if self.provider else ""
+        code = f" (HTTP {self.status})" if self.status else ""
+        return f"{where}{who}{self.message}{code}"
+
+
+class StoreError(BookbuildError):
+    """The store or the lock file is unusable (corrupt, unwritable)."""
+
+
+class LockedError(BookbuildError):
+    """`--locked` was given and these steps are not pinned and stored."""
+
+    def __init__(self, step_ids: list[str]) -> None:
+        self.step_ids = sorted(step_ids)
+        listed = "\n".join(f"  {s}" for s in self.step_ids)
+        super().__init__(
+            f"--locked: {len(self.step_ids)} step(s) are not pinned and stored:\n{listed}\n"
+            "run `bookbuild make` without --locked to compute them, then commit book.lock"
+        )
+
+
+class RenderError(BookbuildError):
+    """Rendering HTML, PDF or EPUB failed."""
+
+
+class FontCoverageError(RenderError):
+    """Some characters of the book have no glyph in the theme's fonts."""

@@ -1,0 +1,57 @@
+"""What the renderers get: the book with every step resolved to data. No I/O, no models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How an illustration was made (for the colophon)."""
+
+    provider: str
+    model: str
+    seed: int | None
+    prompt: str
+    edits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IllustrationView:
+    id: str
+    digest: str  # store digest of the final image ("sha256:<hex>")
+    image: bytes  # PNG bytes of the final image
+    width: int
+    height: int
+    caption: str | None
+    alt: str
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    id: str
+    title: str
+    markdown: str  # chapter text: Markdown, rendered with raw HTML disabled
+    illustrations: tuple[IllustrationView, ...] = ()
+
+
+@dataclass(frozen=True)
+class StyleView:
+    theme: str = "default"
+    page: str = "A5"
+    font: str | None = None
+    css: str | None = None  # extra stylesheet text (already read from the book folder)
+
+
+@dataclass(frozen=True)
+class BookView:
+    title: str
+    language: str
+    chapters: tuple[ChapterView, ...]
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    style: StyleView = field(default_factory=StyleView)
+    cover: IllustrationView | None = None
+    source_date_epoch: int = 0  # fixed build date (from the lock or SOURCE_DATE_EPOCH)
+    identifier: str = ""  # stable book id (urn:uuid derived from the spec)
