@@ -1,0 +1,212 @@
+"""`book.lock`: for every step, its key and the digest of its pinned result.
+
+The file is committed and reviewed, so it is written to diff well: JSON, indent 2, keys sorted
+(steps by id), a trailing newline, and the same bytes for the same content. It is written only by
+bookbuild, atomically, after every finished step (a crash keeps the work already done).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bookbuild.errors import StoreError
+from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.store import check_digest, check_key
+
+__all__ = ["Lock", "LockEntry", "LockWriter"]
+
+LOCK_VERSION = 1
+LOCK_COMMENT = (
+    "Written by bookbuild: step id -> cache key and pinned result digest. "
+    "Do not edit by hand; commit it with book.yaml."
+)
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    """The pinned result of one step."""
+
+    key: str
+    digest: str
+    media_type: str
+
+
+class _Malformed(ValueError):
+    """Why a lock file's content cannot be used (turned into a StoreError naming the file)."""
+
+
+@dataclass
+class Lock:
+    """Every pinned step, by step id, and the fixed date used for reproducible outputs."""
+
+    entries: dict[str, LockEntry] = field(default_factory=dict)
+    source_date_epoch: int | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Lock:
+        """Read `path`; an absent file is an empty lock, a malformed one a StoreError."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls({})
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        try:
+            return _parse(raw)
+        except _Malformed as exc:
+            raise StoreError(_malformed_message(path, str(exc))) from None
+
+    def save(self, path: Path) -> None:
+        """Write the lock atomically; leave the file untouched if its bytes would not change."""
+        data = self.to_bytes()
+        try:
+            if path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        atomic_write_bytes(path, data)
+
+    def to_bytes(self) -> bytes:
+        """The exact bytes `save` writes: stable for the same content."""
+        document = {
+            "comment": LOCK_COMMENT,
+            "version": LOCK_VERSION,
+            "source_date_epoch": self.source_date_epoch,
+            "steps": {step_id: _entry_to_json(e) for step_id, e in self.entries.items()},
+        }
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+        return (text + "\n").encode("utf-8")
+
+
+class LockWriter:
+    """Pins results into a lock file as steps finish, from any number of threads.
+
+    The writer owns the `Lock` it is given: read it back through `writer.lock`, a snapshot."""
+
+    def __init__(self, path: Path, lock: Lock) -> None:
+        self._path = path
+        self._lock = lock
+        self._mutex = threading.Lock()
+
+    def pin(self, step_id: str, entry: LockEntry) -> None:
+        """Pin `entry` for `step_id` and save at once; no write if it is already pinned."""
+        _check_entry(entry)
+        with self._mutex:
+            entries = self._lock.entries
+            previous = entries.get(step_id)
+            if previous == entry:
+                return
+            entries[step_id] = entry
+            try:
+                self._lock.save(self._path)
+            except BaseException:
+                _restore(entries, step_id, previous)
+                raise
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Drop the steps not in `keep` (no longer in the plan); save if any was dropped."""
+        wanted = set(keep)
+        with self._mutex:
+            entries = self._lock.entries
+            dropped = {s: e for s, e in entries.items() if s not in wanted}
+            if not dropped:
+                return
+            for step_id in dropped:
+                del entries[step_id]
+            try:
+                self._lock.save(self._path)
+            except BaseException:
+                entries.update(dropped)
+                raise
+
+    @property
+    def lock(self) -> Lock:
+        """A consistent copy of the lock as pinned so far."""
+        with self._mutex:
+            return Lock(dict(self._lock.entries), self._lock.source_date_epoch)
+
+
+def _restore(entries: dict[str, LockEntry], step_id: str, previous: LockEntry | None) -> None:
+    if previous is None:
+        entries.pop(step_id, None)
+    else:
+        entries[step_id] = previous
+
+
+def _check_entry(entry: LockEntry) -> None:
+    check_key(entry.key)
+    check_digest(entry.digest)
+    if not isinstance(entry.media_type, str) or not entry.media_type:
+        raise StoreError(f"lock entry for key {entry.key}: media_type must be a non-empty string")
+
+
+def _entry_to_json(entry: LockEntry) -> dict[str, str]:
+    return {"key": entry.key, "digest": entry.digest, "media_type": entry.media_type}
+
+
+def _malformed_message(path: Path, detail: str) -> str:
+    return (
+        f"{path} is not a valid bookbuild lock file: {detail}. "
+        f"Restore it with `git checkout -- {path.name}`, or delete it: the next "
+        "`bookbuild make` writes a new one (results still in the store are reused)."
+    )
+
+
+def _parse(raw: bytes) -> Lock:
+    """A Lock from the bytes of a lock file; _Malformed says what is wrong."""
+    text = _decode(raw)
+    if "\n<<<<<<< " in "\n" + text:
+        raise _Malformed("it contains git merge conflict markers")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise _Malformed(f"invalid JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise _Malformed("the top level is not a JSON object")
+    _check_version(document.get("version"))
+    steps = document.get("steps", {})
+    if not isinstance(steps, dict):
+        raise _Malformed('"steps" is not a JSON object')
+    entries = {step_id: _parse_entry(step_id, value) for step_id, value in steps.items()}
+    return Lock(entries, _parse_epoch(document.get("source_date_epoch")))
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Malformed(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _check_version(version: Any) -> None:
+    if version == LOCK_VERSION:
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > LOCK_VERSION:
+        raise _Malformed(f"version {version} was written by a newer bookbuild (upgrade it)")
+    raise _Malformed(f"unsupported version {version!r} (expected {LOCK_VERSION})")
+
+
+def _parse_epoch(value: Any) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise _Malformed(f'"source_date_epoch" must be a non-negative integer or null, not {value!r}')
+
+
+def _parse_entry(step_id: str, value: Any) -> LockEntry:
+    if not isinstance(value, dict):
+        raise _Malformed(f"step {step_id!r} is not a JSON object")
+    fields = {name: value.get(name) for name in ("key", "digest", "media_type")}
+    for name, item in fields.items():
+        if not isinstance(item, str) or not item:
+            raise _Malformed(f"step {step_id!r} has no valid {name!r}")
+    entry = LockEntry(fields["key"], fields["digest"], fields["media_type"])
+    try:
+        _check_entry(entry)
+    except StoreError as exc:
+        raise _Malformed(f"step {step_id!r}: {exc}") from None
+    return entry

@@ -1,0 +1,294 @@
+"""The content-addressed store: step results as immutable objects, and an action index.
+
+Layout under `<book>/.bookbuild/store/` (created on the first write):
+
+    objects/sha256/ab/<hex>      the bytes whose SHA-256 is `ab<...>` (read-only files)
+    actions/ab/<key>.json        step key -> result digest, media type, manifest, metadata
+    jobs/<key>.json              a queued provider job (e.g. its fetch URL), until it finishes
+    quarantine/<hex>.<ns>        objects that failed verification, kept for inspection
+
+Every write is a temp file in the same folder, fsync, rename: a build killed mid-write leaves at
+most a stray temp file, never a truncated file at its final name. Objects are verified against
+their digest whenever they are read for use; a corrupt one is moved aside and reported as a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bookbuild.errors import StoreError
+from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.hashing import digest_of
+
+if TYPE_CHECKING:
+    from bookbuild.providers.base import JobJournal
+
+__all__ = [
+    "ActionRecord",
+    "CorruptObjectError",
+    "Store",
+    "check_digest",
+    "check_json",
+    "check_key",
+]
+
+_HEX_RE = re.compile(r"[0-9a-f]{64}")
+_DIGEST_PREFIX = "sha256:"
+_RECORD_VERSION = 1
+
+
+class CorruptObjectError(StoreError):
+    """A stored object's bytes do not match its digest; it has been moved to quarantine."""
+
+    def __init__(self, digest: str, path: Path, quarantined: Path | None) -> None:
+        self.digest = digest
+        self.path = path
+        self.quarantined = quarantined
+        where = f"moved to {quarantined}" if quarantined else "already moved aside"
+        super().__init__(
+            f"store object {path} does not match its digest {digest} ({where}); "
+            "it will be recomputed, or restored by any `put` of the right bytes"
+        )
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """What the action index remembers about one step key."""
+
+    key: str
+    digest: str
+    media_type: str
+    manifest: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+def check_digest(digest: str) -> str:
+    """Return the hex part of a 'sha256:<64 hex>' digest; StoreError if it is not one."""
+    if not isinstance(digest, str) or not digest.startswith(_DIGEST_PREFIX):
+        raise StoreError(f"not a store digest: {digest!r} (expected 'sha256:<64 hex digits>')")
+    hex_part = digest[len(_DIGEST_PREFIX) :]
+    if not _HEX_RE.fullmatch(hex_part):
+        raise StoreError(f"not a store digest: {digest!r} (expected 'sha256:<64 hex digits>')")
+    return hex_part
+
+
+def check_key(key: str) -> str:
+    """Return `key` if it is a step key (64 lowercase hex digits); StoreError otherwise."""
+    if not isinstance(key, str) or not _HEX_RE.fullmatch(key):
+        raise StoreError(f"not a step key: {key!r} (expected 64 lowercase hex digits)")
+    return key
+
+
+def check_json(value: Any, where: str) -> None:
+    """Raise TypeError unless `value` is plain JSON: dict (str keys), list, str, int, finite
+    float, bool or None. Tuples, sets, bytes, NaN and objects are refused so that what is
+    stored reads back equal."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"{where}: {value!r} is not a JSON number")
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_json(item, f"{where}[{index}]")
+        return
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if not isinstance(name, str):
+                raise TypeError(f"{where}: key {name!r} is not a string")
+            check_json(item, f"{where}.{name}")
+        return
+    raise TypeError(f"{where}: {type(value).__name__} is not JSON-serialisable")
+
+
+def _dump_json(value: dict[str, Any]) -> bytes:
+    text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    """The parsed JSON of `path`, or None if it is absent or unreadable."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+class _FileJournal:
+    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pending(self) -> dict[str, Any] | None:
+        job = _read_json(self.path)
+        return job if isinstance(job, dict) else None
+
+    def remember(self, job: dict[str, Any]) -> None:
+        check_json(job, "job")
+        atomic_write_bytes(self.path, _dump_json(job))
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class Store:
+    """Content-addressed objects plus an action index, rooted at `<book>/.bookbuild/store`.
+
+    Safe to share between threads and processes: every file is published by an atomic rename
+    and objects are never modified in place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- objects -------------------------------------------------------------------------
+
+    def path(self, digest: str) -> Path:
+        hex_part = check_digest(digest)
+        return self.root / "objects" / "sha256" / hex_part[:2] / hex_part
+
+    def has(self, digest: str) -> bool:
+        """True if an object is stored under `digest` (one stat; the bytes are not verified)."""
+        return self.path(digest).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store `data` and return its digest. Idempotent; replaces a damaged copy."""
+        digest = digest_of(data)
+        target = self.path(digest)
+        existing = self._read_if_present(target)
+        if existing == data:
+            return digest
+        if existing is not None:
+            self._quarantine(target)
+        atomic_write_bytes(target, data)
+        target.chmod(0o444)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        """The verified bytes of `digest`. KeyError if absent; CorruptObjectError (after moving
+        the object to quarantine) if its bytes do not match."""
+        target = self.path(digest)
+        data = self._read_if_present(target)
+        if data is None:
+            raise KeyError(digest)
+        if digest_of(data) != digest:
+            raise CorruptObjectError(digest, target, self._quarantine(target))
+        return data
+
+    def objects(self) -> Iterator[str]:
+        """Every stored digest, in sorted order (temp files of unfinished writes are skipped)."""
+        base = self.root / "objects" / "sha256"
+        for fan in _sorted_names(base):
+            for name in _sorted_names(base / fan):
+                if _HEX_RE.fullmatch(name) and name[:2] == fan:
+                    yield _DIGEST_PREFIX + name
+
+    def verify(self) -> list[str]:
+        """Read and check every object; return the digests of the corrupt ones (quarantined)."""
+        corrupt: list[str] = []
+        for digest in list(self.objects()):
+            try:
+                self.get(digest)
+            except CorruptObjectError:
+                corrupt.append(digest)
+            except KeyError:
+                continue
+        return corrupt
+
+    def _read_if_present(self, target: Path) -> bytes | None:
+        try:
+            return target.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read store object {target}: {exc.strerror or exc}") from exc
+
+    def _quarantine(self, target: Path) -> Path | None:
+        """Move a bad object aside; None if another thread or process moved it first."""
+        folder = self.root / "quarantine"
+        folder.mkdir(parents=True, exist_ok=True)
+        destination = folder / f"{target.name}.{time.time_ns()}"
+        try:
+            os.replace(target, destination)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot quarantine corrupt object {target}: {exc}") from exc
+        return destination
+
+    # -- action index --------------------------------------------------------------------
+
+    def _action_path(self, key: str) -> Path:
+        check_key(key)
+        return self.root / "actions" / key[:2] / f"{key}.json"
+
+    def record(self, record: ActionRecord) -> None:
+        """Remember that step `record.key` produced object `record.digest` (already stored)."""
+        target = self._action_path(record.key)
+        if not self.has(record.digest):
+            raise StoreError(
+                f"cannot record step key {record.key}: object {record.digest} is not in the store "
+                "(put the result before recording it)"
+            )
+        if not isinstance(record.media_type, str) or not record.media_type:
+            raise StoreError(f"step key {record.key}: media_type must be a non-empty string")
+        check_json(record.manifest, "manifest")
+        check_json(record.metadata, "metadata")
+        atomic_write_bytes(target, _dump_json(_record_to_json(record)))
+
+    def lookup(self, key: str) -> ActionRecord | None:
+        """The record of `key`, or None if absent, unreadable, or its object is missing."""
+        found = _record_from_json(_read_json(self._action_path(key)), key)
+        if found is None or not self.has(found.digest):
+            return None
+        return found
+
+    # -- job journals --------------------------------------------------------------------
+
+    def journal(self, key: str) -> JobJournal:
+        """The journal of a queued job for step `key` (jobs/<key>.json)."""
+        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json")
+
+
+def _sorted_names(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _record_to_json(record: ActionRecord) -> dict[str, Any]:
+    return {
+        "version": _RECORD_VERSION,
+        "key": record.key,
+        "digest": record.digest,
+        "media_type": record.media_type,
+        "manifest": record.manifest,
+        "metadata": record.metadata,
+    }
+
+
+def _record_from_json(raw: Any, key: str) -> ActionRecord | None:
+    """An ActionRecord from a parsed action file, or None if it is not a valid one for `key`."""
+    if not isinstance(raw, dict) or raw.get("version") != _RECORD_VERSION or raw.get("key") != key:
+        return None
+    digest, media_type = raw.get("digest"), raw.get("media_type")
+    manifest, metadata = raw.get("manifest"), raw.get("metadata")
+    if not isinstance(digest, str) or not isinstance(media_type, str):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(metadata, dict):
+        return None
+    try:
+        check_digest(digest)
+    except StoreError:
+        return None
+    return ActionRecord(key, digest, media_type, manifest, metadata)
