@@ -200,13 +200,20 @@ def _parse_epoch(value: Any) -> int | None:
 def _parse_entry(step_id: str, value: Any) -> LockEntry:
     if not isinstance(value, dict):
         raise _Malformed(f"step {step_id!r} is not a JSON object")
-    fields = {name: value.get(name) for name in ("key", "digest", "media_type")}
-    for name, item in fields.items():
-        if not isinstance(item, str) or not item:
-            raise _Malformed(f"step {step_id!r} has no valid {name!r}")
-    entry = LockEntry(fields["key"], fields["digest"], fields["media_type"])
+    key, digest, media_type = (_field(step_id, value, name) for name in _ENTRY_FIELDS)
+    entry = LockEntry(key, digest, media_type)
     try:
         _check_entry(entry)
     except StoreError as exc:
         raise _Malformed(f"step {step_id!r}: {exc}") from None
     return entry
+
+
+_ENTRY_FIELDS = ("key", "digest", "media_type")
+
+
+def _field(step_id: str, value: dict[str, Any], name: str) -> str:
+    item = value.get(name)
+    if not isinstance(item, str) or not item:
+        raise _Malformed(f"step {step_id!r} has no valid {name!r}")
+    return item
