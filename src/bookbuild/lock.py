@@ -124,6 +124,14 @@ class LockWriter:
                 entries.update(dropped)
                 raise
 
+    def set_source_date_epoch(self, epoch: int) -> None:
+        """Fix the book's build date (reproducible outputs); saved at once."""
+        with self._mutex:
+            if self._lock.source_date_epoch == epoch:
+                return
+            self._lock.source_date_epoch = epoch
+            self._lock.save(self._path)
+
     @property
     def lock(self) -> Lock:
         """A consistent copy of the lock as pinned so far."""

@@ -115,10 +115,11 @@ def _dump_json(value: dict[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: str | Path) -> Any:
     """The parsed JSON of `path`, or None if it is absent or unreadable."""
     try:
-        return json.loads(path.read_bytes())
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
     except (OSError, ValueError):
         return None
 
@@ -149,16 +150,22 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # Plain strings for the hot paths (has/lookup): pathlib costs more than the stat itself.
+        self._objects = os.path.join(self.root, "objects", "sha256")
+        self._actions = os.path.join(self.root, "actions")
 
     # -- objects -------------------------------------------------------------------------
 
     def path(self, digest: str) -> Path:
-        hex_part = check_digest(digest)
-        return self.root / "objects" / "sha256" / hex_part[:2] / hex_part
+        return Path(self._object_file(digest))
 
     def has(self, digest: str) -> bool:
         """True if an object is stored under `digest` (one stat; the bytes are not verified)."""
-        return self.path(digest).is_file()
+        return os.path.isfile(self._object_file(digest))
+
+    def _object_file(self, digest: str) -> str:
+        hex_part = check_digest(digest)
+        return f"{self._objects}{os.sep}{hex_part[:2]}{os.sep}{hex_part}"
 
     def put(self, data: bytes) -> str:
         """Store `data` and return its digest. Idempotent; replaces a damaged copy."""
@@ -227,13 +234,13 @@ class Store:
 
     # -- action index --------------------------------------------------------------------
 
-    def _action_path(self, key: str) -> Path:
+    def _action_file(self, key: str) -> str:
         check_key(key)
-        return self.root / "actions" / key[:2] / f"{key}.json"
+        return f"{self._actions}{os.sep}{key[:2]}{os.sep}{key}.json"
 
     def record(self, record: ActionRecord) -> None:
         """Remember that step `record.key` produced object `record.digest` (already stored)."""
-        target = self._action_path(record.key)
+        target = Path(self._action_file(record.key))
         if not self.has(record.digest):
             raise StoreError(
                 f"cannot record step key {record.key}: object {record.digest} is not in the store "
@@ -247,7 +254,7 @@ class Store:
 
     def lookup(self, key: str) -> ActionRecord | None:
         """The record of `key`, or None if absent, unreadable, or its object is missing."""
-        found = _record_from_json(_read_json(self._action_path(key)), key)
+        found = _record_from_json(_read_json(self._action_file(key)), key)
         if found is None or not self.has(found.digest):
             return None
         return found
