@@ -156,3 +156,12 @@ def test_lock_writer_from_many_threads_keeps_a_parsable_file(tmp_path: Path) -> 
     assert Lock.load(path).entries == expected
     assert writer.lock.entries == expected
     assert not [p for p in tmp_path.iterdir() if p.name != "book.lock"]
+
+
+def test_source_date_epoch_is_set_once_and_saved(tmp_path: Path) -> None:
+    path = tmp_path / "book.lock"
+    writer = LockWriter(path, Lock({}))
+    writer.set_source_date_epoch(1_700_000_000)
+    writer.set_source_date_epoch(1_800_000_000)
+    assert writer.lock.source_date_epoch == 1_700_000_000
+    assert Lock.load(path).source_date_epoch == 1_700_000_000

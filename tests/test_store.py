@@ -209,7 +209,7 @@ def test_record_refuses_result_not_in_store(tmp_path: Path) -> None:
         store.record(record)
 
 
-@pytest.mark.parametrize("bad", [b"bytes", {1, 2}, float("nan"), ("a", "b"), object()])
+@pytest.mark.parametrize("bad", [b"bytes", {1, 2}, float("nan"), {3: "x"}, [object()]])
 def test_record_refuses_metadata_that_is_not_json(tmp_path: Path, bad: object) -> None:
     store = Store(tmp_path)
     record = make_record(store, PNG_LIKE, usage=bad)
@@ -245,3 +245,11 @@ def test_journal_ignores_a_damaged_file(tmp_path: Path) -> None:
     (tmp_path / "jobs").mkdir()
     (tmp_path / "jobs" / f"{key}.json").write_text("[1, 2")
     assert store.journal(key).pending() is None
+
+
+def test_tuples_in_metadata_read_back_as_lists(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    record = make_record(store, PNG_LIKE, size=(768, 768))
+    store.record(record)
+    found = store.lookup(record.key)
+    assert found is not None and found.metadata["size"] == [768, 768]

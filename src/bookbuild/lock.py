@@ -125,12 +125,18 @@ class LockWriter:
                 raise
 
     def set_source_date_epoch(self, epoch: int) -> None:
-        """Fix the book's build date (reproducible outputs); saved at once."""
+        """Fix the date used for reproducible outputs, and save; no-op once a date is fixed."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise StoreError(f"source_date_epoch must be a non-negative integer, not {epoch!r}")
         with self._mutex:
-            if self._lock.source_date_epoch == epoch:
+            if self._lock.source_date_epoch is not None:
                 return
             self._lock.source_date_epoch = epoch
-            self._lock.save(self._path)
+            try:
+                self._lock.save(self._path)
+            except BaseException:
+                self._lock.source_date_epoch = None
+                raise
 
     @property
     def lock(self) -> Lock:

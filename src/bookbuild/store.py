@@ -88,16 +88,15 @@ def check_key(key: str) -> str:
 
 
 def check_json(value: Any, where: str) -> None:
-    """Raise TypeError unless `value` is plain JSON: dict (str keys), list, str, int, finite
-    float, bool or None. Tuples, sets, bytes, NaN and objects are refused so that what is
-    stored reads back equal."""
+    """Raise TypeError unless `value` is plain JSON: dict (str keys), list or tuple (read back
+    as a list), str, int, finite float, bool or None. Sets, bytes, NaN and objects are refused."""
     if value is None or isinstance(value, str | bool | int):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
             raise TypeError(f"{where}: {value!r} is not a JSON number")
         return
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         for index, item in enumerate(value):
             check_json(item, f"{where}[{index}]")
         return
