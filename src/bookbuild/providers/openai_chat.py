@@ -1,0 +1,401 @@
+"""The `openai` provider: chat completions through the official `openai` SDK, against
+api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named by the preset's
+`base_url` or `OPENAI_BASE_URL`.
+
+Retries: one layer, this one. The SDK client is built with `max_retries=0`, and `_send` retries
+transient failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) at most
+`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (up to two
+minutes; longer means give up) or else an exponential backoff, and telling `on_retry` before
+each wait. The SDK's loop stays off because it retries a 429 `insufficient_quota` (no credit
+left, never succeeds) like a rate limit; here that fails at once. Two fallbacks resend a
+request, changed, at most once each: under the other name of the output limit (`max_tokens` /
+`max_completion_tokens`) when the server says it does not support the one sent, and without
+`response_format` when the server rejects structured output (the prompt asks for JSON anyway).
+A ProviderError that leaves this module has had its retries; callers should not add more.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.providers import pricing
+from bookbuild.providers.base import ChatRequest, ChatResult, Provider, RetryNotice
+from bookbuild.spec.models import ModelPreset
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletion
+
+OFFICIAL_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_TIMEOUT = 120.0
+NEWER_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
+"""Model families that take `max_completion_tokens` and reject `max_tokens` on api.openai.com."""
+LIMIT_NAMES = ("max_tokens", "max_completion_tokens")
+RETRIED_STATUSES = frozenset({408, 409, 429})
+USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_UNSUPPORTED_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra inputs")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times and how long to wait before retrying a transient failure."""
+
+    max_retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait(self, retry: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before retry number `retry` (from 1), or None to give up."""
+        if retry > self.max_retries or (retry_after or 0.0) > self.max_retry_after:
+            return None
+        if retry_after is not None and retry_after > 0:
+            return retry_after
+        backoff = min(self.base_delay * 2.0 ** (retry - 1), self.max_delay)
+        return backoff * (1 - 0.25 * random.random())
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed attempt, in the terms the retry and fallback decisions need."""
+
+    message: str
+    status: int | None = None
+    code: str | None = None
+    param: str | None = None
+    retry_after: float | None = None
+    should_retry: bool | None = None  # the server's `x-should-retry` header, when sent
+
+    @property
+    def transient(self) -> bool:
+        if self.code == "insufficient_quota":
+            return False
+        if self.should_retry is not None:
+            return self.should_retry
+        return self.status is None or self.status in RETRIED_STATUSES or self.status >= 500
+
+    @property
+    def reason(self) -> str:
+        """A short label for `on_retry`: the error code, else the status or 'connection'."""
+        return self.code or (f"HTTP {self.status}" if self.status else "connection")
+
+    def rejects(self, param: str) -> bool:
+        """Whether this is the server saying it does not support request field `param`."""
+        text = self.message.lower()
+        named = self.param == param or param in text
+        unsupported = self.code == "unsupported_parameter" or any(
+            word in text for word in _UNSUPPORTED_WORDS
+        )
+        return self.status == 400 and named and unsupported
+
+    def rejects_structured_output(self) -> bool:
+        text = self.message.lower()
+        named = (self.param or "").startswith("response_format") or any(
+            word in text for word in ("response_format", "json_schema", "structured output")
+        )
+        return self.status == 400 and named
+
+
+class OpenAIChatProvider(Provider):
+    """Chat through the OpenAI SDK; see the module docstring for the retry design."""
+
+    name = "openai"
+    chat = True
+    image_ops: ClassVar[frozenset[str]] = frozenset()
+    key_env = DEFAULT_KEY_ENV
+
+    def __init__(
+        self,
+        preset: ModelPreset,
+        env: Mapping[str, str],
+        on_retry: RetryNotice | None = None,
+    ) -> None:
+        super().__init__(preset, env, on_retry)
+        self.retry = RetryPolicy()
+        self._lock = threading.Lock()
+        self._sdk: openai.OpenAI | None = None
+        self._limit_name: str | None = None  # learned from a server that refused the other one
+        self._structured = True  # False once the server refused `response_format`
+
+    @property
+    def key_var(self) -> str:
+        return self.preset.api_key_env or DEFAULT_KEY_ENV
+
+    @property
+    def base_url(self) -> str:
+        url = self.preset.base_url or self.env.get("OPENAI_BASE_URL") or OFFICIAL_BASE_URL
+        return url.rstrip("/")
+
+    @property
+    def official(self) -> bool:
+        """True when talking to api.openai.com, False for an OpenAI-compatible server."""
+        return urlsplit(self.base_url).hostname == "api.openai.com"
+
+    def check_ready(self) -> None:
+        self._api_key()
+        if not self.preset.model:
+            raise ConfigError(
+                "the openai provider needs `model` in its preset (e.g. `model: gpt-4o-mini`)"
+            )
+        unknown = sorted(set(self.preset.price or {}) - pricing.PRICE_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"unknown chat price key(s) {', '.join(unknown)} in an openai preset: "
+                "use input_per_mtok and output_per_mtok (USD per million tokens)"
+            )
+
+    def _api_key(self) -> str:
+        key = self.env.get(self.key_var, "").strip()
+        if key:
+            return key
+        hint = "" if self.official else " (a local server that needs no key accepts any value)"
+        raise ConfigError(
+            f"no API key for the openai provider: set {self.key_var} or name another "
+            f"variable with `api_key_env`{hint}"
+        )
+
+    def _client(self) -> openai.OpenAI:
+        with self._lock:
+            if self._sdk is None:
+                import openai  # here, not at the top: importing it costs ~0.5 s
+
+                self._sdk = openai.OpenAI(
+                    api_key=self._api_key(),
+                    base_url=self.base_url,
+                    organization=self.env.get("OPENAI_ORG_ID") or None,
+                    project=self.env.get("OPENAI_PROJECT_ID") or None,
+                    timeout=self.preset.timeout or DEFAULT_TIMEOUT,
+                    max_retries=0,  # the one retry layer is `_send`
+                )
+            return self._sdk
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        self.check_ready()
+        params = self._params(request)
+        response, request_id = self._send(params, request.step_id)
+        text = self._reply_text(response, request.step_id)
+        return ChatResult(text, self._metadata(response, request_id, params, request))
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        preset = self.preset
+        system = [{"role": "system", "content": preset.system}] if preset.system else []
+        params: dict[str, Any] = {"model": preset.model, "messages": [*system, *request.messages]}
+        options = {"temperature": preset.temperature, "top_p": preset.top_p, "seed": request.seed}
+        params.update({name: value for name, value in options.items() if value is not None})
+        if preset.max_tokens is not None:
+            params[self._limit_param()] = preset.max_tokens
+        if request.json_schema is not None and self._structured:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": _named_schema(request.json_schema),
+            }
+        return params
+
+    def _limit_param(self) -> str:
+        """`max_completion_tokens` for newer models on api.openai.com, else `max_tokens` (the
+        name OpenAI-compatible servers know), unless a server already refused that one."""
+        if self._limit_name:
+            return self._limit_name
+        newer = (self.preset.model or "").lower().startswith(NEWER_MODEL_PREFIXES)
+        return "max_completion_tokens" if newer and self.official else "max_tokens"
+
+    def _send(self, params: dict[str, Any], step_id: str) -> tuple[ChatCompletion, str | None]:
+        """POST /chat/completions with the retries and fallbacks of the module docstring."""
+        import openai
+
+        client = self._client()
+        fallbacks: set[str] = set()
+        retries = 0
+        while True:
+            try:
+                raw = client.chat.completions.with_raw_response.create(**params)
+                return raw.parse(), raw.headers.get("x-request-id")
+            except openai.APIStatusError as exc:
+                failure = status_failure(exc)
+            except openai.APIConnectionError as exc:
+                failure = self._connection_failure(exc)
+            if self._fall_back(params, failure, fallbacks):
+                continue
+            retries += 1
+            wait = self.retry.wait(retries, failure.retry_after) if failure.transient else None
+            if wait is None:
+                raise self._error(failure, step_id, attempts=retries) from None
+            if self.on_retry is not None:
+                self.on_retry(failure.reason, retries, wait)
+            self.retry.sleep(wait)
+
+    def _fall_back(self, params: dict[str, Any], failure: Failure, done: set[str]) -> bool:
+        """Change `params` for a server that refused part of them; True to resend."""
+        sent = next((name for name in LIMIT_NAMES if name in params), None)
+        if sent and "limit" not in done and failure.rejects(sent):
+            other = LIMIT_NAMES[1 - LIMIT_NAMES.index(sent)]
+            params[other] = params.pop(sent)
+            self._limit_name = other
+            done.add("limit")
+            return True
+        if "response_format" in params and failure.rejects_structured_output():
+            del params["response_format"]
+            self._structured = False
+            return True
+        return False
+
+    def _connection_failure(self, exc: openai.APIConnectionError) -> Failure:
+        import openai
+
+        where = _without_credentials(self.base_url)
+        if isinstance(exc, openai.APITimeoutError):
+            timeout = self.preset.timeout or DEFAULT_TIMEOUT
+            return Failure(f"no answer from {where} within {timeout:g} s (the preset's `timeout`)")
+        cause = f": {exc.__cause__}" if exc.__cause__ and str(exc.__cause__) else ""
+        return Failure(f"could not talk to {where}{cause}")
+
+    def _error(self, failure: Failure, step_id: str, attempts: int) -> ProviderError:
+        return ProviderError(
+            self._redact(failure.message) + self._advice(failure, attempts),
+            provider=self.name,
+            step_id=step_id,
+            transient=failure.transient,
+            status=failure.status,
+            retry_after=failure.retry_after,
+        )
+
+    def _advice(self, failure: Failure, attempts: int) -> str:
+        if failure.status == 401:
+            return f" — check the key in {self.key_var} (or name another with `api_key_env`)"
+        if failure.code == "insufficient_quota":
+            return " — not retried: the account has no credit left (check plan and billing)"
+        if failure.status == 404:
+            return f" — check the preset's `model` ({self.preset.model}) and `base_url`"
+        if failure.transient and attempts > 1:
+            return f" — gave up after {attempts} attempts"
+        if failure.transient and failure.retry_after:
+            return f" — the server asks to wait {failure.retry_after:g} s"
+        return ""
+
+    def _redact(self, text: str) -> str:
+        key = self.env.get(self.key_var, "").strip()
+        return text.replace(key, "[redacted]") if len(key) >= 4 else text
+
+    def _reply_text(self, response: ChatCompletion, step_id: str) -> str:
+        choice = response.choices[0] if response.choices else None
+        text = (choice.message.content or "").strip() if choice else ""
+        refusal = getattr(choice.message, "refusal", None) if choice else None
+        problem = reply_problem(choice.finish_reason if choice else None, text, refusal)
+        if problem:
+            raise ProviderError(self._redact(problem), provider=self.name, step_id=step_id)
+        return text
+
+    def _metadata(
+        self,
+        response: ChatCompletion,
+        request_id: str | None,
+        params: dict[str, Any],
+        request: ChatRequest,
+    ) -> dict[str, Any]:
+        usage = {name: getattr(response.usage, name, 0) or 0 for name in USAGE_FIELDS}
+        tokens = usage["prompt_tokens"], usage["completion_tokens"]
+        price = pricing.chat_price(response.model, self.preset.price) or pricing.chat_price(
+            self.preset.model, self.preset.price
+        )
+        return {
+            "provider": self.name,
+            "model": response.model or self.preset.model,
+            "requested_model": self.preset.model,
+            "system_fingerprint": response.system_fingerprint,
+            "seed": request.seed,
+            "finish_reason": response.choices[0].finish_reason,
+            "usage": usage,
+            "cost_usd": round(price.cost(*tokens), 8) if price else 0.0,
+            "price_known": price is not None,
+            "prices_as_of": pricing.PRICES_AS_OF,
+            "request_id": request_id,
+            "response_id": response.id,
+            "structured_output": "response_format" in params,
+        }
+
+    def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
+        if kind != "chat":
+            return 0.0
+        return pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
+
+
+def status_failure(exc: openai.APIStatusError) -> Failure:
+    """The Failure an HTTP error answer describes, with the server's own message."""
+    headers = exc.response.headers
+    flag = (headers.get("x-should-retry") or "").lower()
+    return Failure(
+        message=server_message(exc.body) or f"the server answered HTTP {exc.status_code}",
+        status=exc.status_code,
+        code=exc.code,
+        param=exc.param,
+        retry_after=retry_after(headers),
+        should_retry={"true": True, "false": False}.get(flag),
+    )
+
+
+def server_message(body: object) -> str:
+    """The message of an error body: OpenAI's `{"error": {"message"}}` (the SDK unwraps
+    `error`), FastAPI's `{"detail"}`, Ollama's `{"error": "..."}`, or plain text."""
+    if isinstance(body, dict):
+        for key in ("message", "detail", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return ""
+    return body.strip()[:500] if isinstance(body, str) else ""
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asks to wait: `retry-after-ms`, else `retry-after` (seconds or an
+    HTTP date)."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        try:
+            seconds = float(value) / scale if value is not None else math.nan
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            return max(seconds, 0.0)
+    date = email.utils.parsedate_tz(headers.get("retry-after") or "")
+    return max(email.utils.mktime_tz(date) - time.time(), 0.0) if date else None
+
+
+def reply_problem(finish_reason: str | None, text: str, refusal: str | None) -> str | None:
+    """Why a successful HTTP answer is still not a usable reply, with what to do about it."""
+    if finish_reason == "content_filter":
+        return "the service's content filter blocked the reply: " + _FILTER_ADVICE
+    if refusal:
+        return f"the model refused: {refusal}"
+    if finish_reason == "length":
+        what = "the output limit was used up before any text" if not text else "the reply was cut"
+        return f"{what} (finish_reason length): " + _LENGTH_ADVICE
+    if not text:
+        return f"the model returned an empty reply (finish_reason {finish_reason}); run again"
+    return None
+
+
+_FILTER_ADVICE = "rephrase the brief or the text this step reads, or use another model"
+_LENGTH_ADVICE = "raise `max_tokens` in the preset (reasoning models count their thinking)"
+
+
+def _named_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """`response_format.json_schema` wants {name, schema, strict}; accept a bare JSON Schema."""
+    if "schema" in schema and "name" in schema:
+        return schema
+    return {"name": "reply", "schema": schema, "strict": True}
+
+
+def _without_credentials(url: str) -> str:
+    return re.sub(r"//[^/@]*@", "//", url)
