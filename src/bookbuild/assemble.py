@@ -1,0 +1,120 @@
+"""Results -> BookView: the book with every step resolved to data, ready for the renderers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from bookbuild.images import image_size
+from bookbuild.lock import Lock
+from bookbuild.plan import Graph, IllustrationPlan
+from bookbuild.render.view import (
+    BookView,
+    ChapterView,
+    IllustrationView,
+    Provenance,
+    StyleView,
+)
+from bookbuild.spec import LoadedSpec, resolve_in_book
+from bookbuild.store import Store
+
+
+def book_identifier(spec: LoadedSpec) -> str:
+    """A stable identifier derived from the title and authors (EPUB dc:identifier)."""
+    name = "bookbuild:" + spec.book.title + "|" + "|".join(spec.book.authors)
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def style_view(spec: LoadedSpec) -> StyleView:
+    style = spec.book.style
+    css = None
+    if style.css:
+        css = resolve_in_book(spec.root, style.css).read_text(encoding="utf-8")
+    return StyleView(theme=style.theme, page=style.page, font=style.font, css=css)
+
+
+def assemble_book(
+    spec: LoadedSpec,
+    graph: Graph,
+    digests: Mapping[str, str],
+    store: Store,
+    lock: Lock,
+    source_date_epoch: int,
+) -> BookView:
+    reader = _Reader(store, lock, digests)
+    chapters = tuple(
+        ChapterView(
+            id=plan.chapter.id,
+            title=plan.chapter.title,
+            markdown=reader.text(plan.text_step),
+            illustrations=tuple(reader.illustration(ill) for ill in plan.illustrations),
+        )
+        for plan in graph.chapters
+    )
+    book = spec.book
+    return BookView(
+        title=book.title,
+        subtitle=book.subtitle,
+        authors=tuple(book.authors),
+        language=book.language,
+        chapters=chapters,
+        style=style_view(spec),
+        cover=reader.illustration(graph.cover) if graph.cover else None,
+        source_date_epoch=source_date_epoch,
+        identifier=book_identifier(spec),
+    )
+
+
+class _Reader:
+    def __init__(self, store: Store, lock: Lock, digests: Mapping[str, str]) -> None:
+        self.store = store
+        self.lock = lock
+        self.digests = digests
+
+    def data(self, step_id: str) -> bytes:
+        return self.store.get(self.digests[step_id])
+
+    def text(self, step_id: str) -> str:
+        return self.data(step_id).decode("utf-8")
+
+    def metadata(self, step_id: str) -> dict[str, Any]:
+        entry = self.lock.entries.get(step_id)
+        record = self.store.lookup(entry.key) if entry else None
+        return dict(record.metadata) if record else {}
+
+    def illustration(self, plan: IllustrationPlan) -> IllustrationView:
+        final = plan.final_step
+        png = self.data(final)
+        width, height = image_size(png)
+        ill = plan.illustration
+        prompt = str(self.metadata(plan.image_step).get("prompt") or ill.prompt or "")
+        return IllustrationView(
+            id=f"{plan.chapter_id}-{plan.id}",
+            digest=self.digests[final],
+            image=png,
+            width=width,
+            height=height,
+            caption=ill.caption,
+            alt=ill.alt or ill.caption or prompt,
+            provenance=self._provenance(plan, prompt),
+        )
+
+    def _provenance(self, plan: IllustrationPlan, prompt: str) -> Provenance:
+        meta = self.metadata(plan.image_step)
+        edits = tuple(_edit_line(edit.op, edit.params) for edit in plan.illustration.edits)
+        seed = meta.get("seed")
+        return Provenance(
+            provider=str(meta.get("provider", "")),
+            model=str(meta.get("model", "")),
+            seed=int(seed) if isinstance(seed, int) else None,
+            prompt=prompt,
+            edits=edits,
+        )
+
+
+def _edit_line(op: str, params: Any) -> str:
+    prompt = getattr(params, "prompt", None)
+    if op == "upscale":
+        return f"upscale ×{params.scale}"
+    return f"{op}: {prompt}" if prompt else op

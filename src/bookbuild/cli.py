@@ -1,0 +1,187 @@
+"""The command line: parse options, call the library, map errors to exit codes. No logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bookbuild import __version__
+from bookbuild.errors import BookbuildError
+from bookbuild.project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."))
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _run(ctx: click.Context, action: Callable[[], int | None]) -> None:
+    """Run a command body; BookbuildError -> its exit code (2 input, 1 build), no traceback."""
+    try:
+        code = action() or 0
+    except BookbuildError as exc:
+        if ctx.obj.get("debug"):
+            traceback.print_exc()
+        _console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
+        code = exc.exit_code
+    ctx.exit(code)
+
+
+def draft_option(func: F) -> F:
+    return click.option(
+        "--draft", is_flag=True, help="Route every model call to the free offline provider."
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bookbuild")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Build illustrated books from book.yaml with chat and image models, reproducibly."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--title", default="My Book", help="Book title.")
+@click.option("--language", default="en", help="Language tag (ko, en, ...).")
+@click.option("--author", default="Anonymous", help="Author name.")
+@click.pass_context
+def init(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
+    """Create a new book folder with a commented book.yaml."""
+    from bookbuild.scaffold import init_book
+
+    def action() -> None:
+        for path in init_book(folder, title=title, language=language, author=author):
+            click.echo(f"created {path}")
+
+    _run(ctx, action)
+
+
+@main.command()
+@PATH_ARG
+@draft_option
+@click.option("--locked", is_flag=True, help="Never call a model; fail if a step is not pinned.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, help="Steps in parallel.")
+@click.option("--format", "formats", default="html,pdf", help="Outputs: html,pdf,epub.")
+@click.option("--only", default=None, help="Only steps matching this glob (and their inputs).")
+@click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
+@click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
+@click.pass_context
+def make(ctx: click.Context, path: Path, draft: bool, locked: bool, jobs: int, formats: str,
+         only: str | None, budget: float | None, progress: bool | None, verbose: bool) -> None:
+    """Build the book: run what is new or changed, then render."""
+    from bookbuild.build import MakeOptions
+    from bookbuild.build import make as make_book
+    from bookbuild.outputs import parse_formats
+    from bookbuild.report import PlainReporter, RichReporter
+
+    def action() -> None:
+        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget)
+        project = Project.open(path, draft=draft)
+        console = _console()
+        use_rich = console.is_terminal if progress is None else progress
+        reporter = (RichReporter if use_rich else PlainReporter)(console, verbose)
+        with reporter:
+            summary = make_book(project, options, reporter)
+        calls = len(summary.called)
+        click.echo(f"{calls} model call(s), {summary.cached} step(s) from cache")
+        for fmt, out in summary.outputs.items():
+            state = "written" if summary.rendered else "up to date"
+            click.echo(f"{fmt}: {out} ({state}, {out.stat().st_size / 1024:.0f} KiB)")
+
+    _run(ctx, action)
+
+
+@main.command()
+@PATH_ARG
+@draft_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plan(ctx: click.Context, path: Path, draft: bool, as_json: bool) -> None:
+    """Show every step, its status (and why), and what `make` would call."""
+    from bookbuild.inspect_plan import plan_report
+
+    def action() -> None:
+        report = plan_report(Project.open(path, draft=draft))
+        if as_json:
+            click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+            return
+        _print_plan(report.to_json())
+
+    _run(ctx, action)
+
+
+def _print_plan(data: dict[str, Any]) -> None:
+    console = _console()
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("step", "op", "provider", "status", "why"):
+        table.add_column(column)
+    for step in data["steps"]:
+        why = "; ".join(step["reasons"])
+        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
+    console.print(table)
+    for provider, calls in sorted(data["calls"].items()):
+        cost = data["estimated_cost_usd"].get(provider, 0.0)
+        console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
+    console.print(f"make would make {data['total_calls']} call(s), "
+                  f"estimated ${data['total_estimated_cost_usd']:.4f}")
+
+
+@main.command()
+@click.argument("step")
+@PATH_ARG
+@draft_option
+@click.pass_context
+def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
+    """Print a step's key inputs, status and stored metadata."""
+    from bookbuild.inspect_plan import explain_step
+
+    def action() -> None:
+        info = explain_step(Project.open(path, draft=draft), step)
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+
+    _run(ctx, action)
+
+
+@main.command()
+@PATH_ARG
+@click.pass_context
+def validate(ctx: click.Context, path: Path) -> None:
+    """Check book.yaml (every error at once, with line:col)."""
+    from bookbuild.plan import plan_book
+
+    def action() -> None:
+        project = Project.open(path)
+        graph = plan_book(project.spec)
+        click.echo(f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
+                   f"{len(graph.steps)} step(s))")
+
+    _run(ctx, action)
+
+
+@main.command()
+@click.pass_context
+def schema(ctx: click.Context) -> None:
+    """Print the JSON Schema of book.yaml (for editors)."""
+    from bookbuild.spec import book_json_schema
+
+    _run(ctx, lambda: click.echo(json.dumps(book_json_schema(), indent=2, ensure_ascii=False)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

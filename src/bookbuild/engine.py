@@ -1,0 +1,206 @@
+"""The engine: the only place where the lock, the store and the providers meet.
+
+It resolves every selected step in dependency order: from the lock or the store when its key is
+known there (free), otherwise by running it (bounded parallelism, per-preset limits). Each result
+is stored and pinned as soon as it is done, so a crash loses at most the steps in flight. A failed
+step is an event, not an exception: its dependants are skipped, the others go on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bookbuild.errors import BookbuildError, LockedError, UserError
+from bookbuild.events import Event, EventSink
+from bookbuild.lock import LockEntry, LockWriter
+from bookbuild.plan import Graph
+from bookbuild.runner import StepOutput, StepRunner
+from bookbuild.status import StepStatus
+from bookbuild.steps import Step, step_key, step_manifest
+from bookbuild.store import ActionRecord, CorruptObjectError, Store
+
+
+@dataclass
+class RunResult:
+    digests: dict[str, str] = field(default_factory=dict)  # step id -> output digest
+    called: list[str] = field(default_factory=list)  # steps that called a provider
+    failures: dict[str, str] = field(default_factory=dict)  # step id -> message
+    skipped: list[str] = field(default_factory=list)
+
+
+class BuildFailed(BookbuildError):
+    """Some steps failed; the others were kept (stored and pinned)."""
+
+    def __init__(self, failures: dict[str, str], skipped: list[str]) -> None:
+        self.failures = failures
+        lines = [f"  {sid}: {msg}" for sid, msg in sorted(failures.items())]
+        tail = f"\n{len(skipped)} dependent step(s) skipped" if skipped else ""
+        super().__init__(f"{len(failures)} step(s) failed:\n" + "\n".join(lines) + tail)
+
+
+def select_steps(graph: Graph, only: str | None) -> list[str]:
+    """Step ids matching the glob `only`, with everything upstream of them, in graph order."""
+    if not only:
+        return list(graph.steps)
+    wanted = {sid for sid in graph.steps if fnmatch.fnmatchcase(sid, only)}
+    if not wanted:
+        raise UserError(f"--only {only!r} matches no step (see `bookbuild plan`)")
+    stack = list(wanted)
+    while stack:
+        for _, dep in graph.steps[stack.pop()].deps:
+            if dep not in wanted:
+                wanted.add(dep)
+                stack.append(dep)
+    return [sid for sid in graph.steps if sid in wanted]
+
+
+def check_locked(statuses: dict[str, StepStatus], selected: Iterable[str]) -> None:
+    """--locked: every model call must be pinned and stored."""
+    missing = [s for s in selected if statuses[s].step.is_call and statuses[s].state != "pinned"]
+    if missing:
+        raise LockedError(missing)
+
+
+class Engine:
+    def __init__(
+        self,
+        graph: Graph,
+        store: Store,
+        lock: LockWriter,
+        runner: StepRunner,
+        on_event: EventSink,
+        jobs: int = 4,
+    ) -> None:
+        self.graph = graph
+        self.store = store
+        self.lock = lock
+        self.runner = runner
+        self.on_event = on_event
+        self.jobs = max(1, jobs)
+
+    def run(self, selected: list[str]) -> RunResult:
+        result = RunResult()
+        self.on_event(Event("build_started", total=len(selected)))
+        pending = list(selected)
+        running: dict[Future[StepOutput], tuple[Step, str]] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="step") as pool:
+            while pending or running:
+                pending = self._dispatch(pending, running, pool, result)
+                if running:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for future in done:
+                        step, key = running.pop(future)
+                        self._finish(step, key, future, result)
+        return result
+
+    # -- scheduling --------------------------------------------------------------------------
+    def _dispatch(
+        self,
+        pending: list[str],
+        running: dict[Future[StepOutput], tuple[Step, str]],
+        pool: ThreadPoolExecutor,
+        result: RunResult,
+    ) -> list[str]:
+        """Resolve or submit every ready step; return the ones still waiting."""
+        progress = True
+        while progress:
+            progress = False
+            waiting: list[str] = []
+            for sid in pending:
+                step = self.graph.steps[sid]
+                deps = [dep for _, dep in step.deps]
+                if any(d in result.failures or d in result.skipped for d in deps):
+                    result.skipped.append(sid)
+                    self.on_event(Event("step_skipped", sid, "an upstream step failed"))
+                    progress = True
+                elif all(d in result.digests for d in deps):
+                    progress |= self._start(step, running, pool, result)
+                else:
+                    waiting.append(sid)
+            pending = waiting
+        return pending
+
+    def _start(
+        self,
+        step: Step,
+        running: dict[Future[StepOutput], tuple[Step, str]],
+        pool: ThreadPoolExecutor,
+        result: RunResult,
+    ) -> bool:
+        """Resolve `step` from cache (True) or submit it to the pool (False)."""
+        key = step_key(step, result.digests)
+        digest = self._cached(step, key)
+        if digest is not None:
+            result.digests[step.id] = digest
+            self.on_event(Event("step_cached", step.id))
+            return True
+        try:
+            inputs = {role: self.store.get(result.digests[dep]) for role, dep in step.deps}
+        except (CorruptObjectError, KeyError) as exc:
+            self._fail(step, f"an input object is unusable ({exc}); run make again", result)
+            return True
+        self.on_event(Event("step_started", step.id, step.op))
+        future = pool.submit(self.runner.run, step, inputs, self.store.journal(key))
+        running[future] = (step, key)
+        return False
+
+    def _cached(self, step: Step, key: str) -> str | None:
+        """The verified output digest for `key` from the lock or the store, else None."""
+        pinned = self.lock.lock.entries.get(step.id)
+        if pinned is not None and pinned.key == key and self._usable(pinned.digest):
+            return pinned.digest
+        record = self.store.lookup(key)
+        if record is None or not self._usable(record.digest):
+            return None
+        self.lock.pin(step.id, LockEntry(key, record.digest, record.media_type))
+        return record.digest
+
+    def _usable(self, digest: str) -> bool:
+        try:
+            self.store.get(digest)
+        except KeyError:
+            return False
+        except CorruptObjectError as exc:
+            self.on_event(Event("object_corrupt", message=str(exc)))
+            return False
+        return True
+
+    # -- results -----------------------------------------------------------------------------
+    def _finish(self, step: Step, key: str, future: Future[StepOutput], result: RunResult) -> None:
+        try:
+            output = future.result()
+        except BookbuildError as exc:
+            self._fail(step, str(exc), result)
+            return
+        except Exception as exc:  # a bug or an unexpected library error: keep the others going
+            self._fail(step, f"{type(exc).__name__}: {exc}", result)
+            return
+        digest = self.store.put(output.data)
+        metadata = {
+            **output.metadata,
+            "step": step.id,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        manifest = step_manifest(step, result.digests)
+        self.store.record(ActionRecord(key, digest, step.media_type, manifest, metadata))
+        self.lock.pin(step.id, LockEntry(key, digest, step.media_type))
+        result.digests[step.id] = digest
+        if step.is_call:
+            result.called.append(step.id)
+        self.on_event(Event("step_done", step.id, _summary(output)))
+
+    def _fail(self, step: Step, message: str, result: RunResult) -> None:
+        result.failures[step.id] = message
+        self.on_event(Event("step_failed", step.id, message))
+
+
+def _summary(output: StepOutput) -> str:
+    meta = output.metadata
+    parts = [str(meta[k]) for k in ("provider", "model") if meta.get(k)]
+    if "seed" in meta:
+        parts.append(f"seed {meta['seed']}")
+    return " ".join(parts)

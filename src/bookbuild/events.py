@@ -1,0 +1,37 @@
+"""Events the engine and the build report while they work; `report.py` shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+EventKind = Literal[
+    "build_started",  # message: summary; total: number of steps to resolve
+    "step_started",
+    "step_cached",  # resolved from the lock or the store, no call
+    "step_done",
+    "step_failed",
+    "step_skipped",  # an upstream step failed
+    "step_retried",  # a provider retries a transient failure
+    "object_corrupt",  # a stored object failed verification: treated as a miss
+    "render_started",
+    "render_done",
+    "render_skipped",  # outputs are up to date
+    "build_finished",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    step_id: str = ""
+    message: str = ""
+    total: int = 0
+
+
+EventSink = Callable[[Event], None]
+
+
+def ignore_events(event: Event) -> None:
+    return None

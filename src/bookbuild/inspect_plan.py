@@ -1,0 +1,76 @@
+"""What `plan` and `explain` show: statuses with reasons, forecasts, a step's key inputs."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from bookbuild.build import Forecast, forecast
+from bookbuild.errors import ConfigError
+from bookbuild.plan import Graph, plan_book
+from bookbuild.project import Project
+from bookbuild.providers.pool import ProviderPool
+from bookbuild.status import StepStatus, step_statuses
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    graph: Graph
+    statuses: dict[str, StepStatus]
+    forecast: Forecast
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "steps": [
+                {
+                    "id": s.step.id,
+                    "op": s.step.op,
+                    "provider": s.step.provider or None,
+                    "preset": s.step.preset or None,
+                    "status": s.state,
+                    "calls": s.needs_call,
+                    "key": s.key,
+                    "digest": s.digest,
+                    "reasons": list(s.reasons),
+                }
+                for s in self.statuses.values()
+            ],
+            "calls": self.forecast.calls,
+            "total_calls": self.forecast.total_calls,
+            "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
+            "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
+        }
+
+
+def plan_report(project: Project) -> PlanReport:
+    graph = plan_book(project.spec, draft=project.draft)
+    statuses = step_statuses(graph, project.load_lock(), project.store)
+    pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
+    return PlanReport(graph, statuses, forecast(graph, statuses, pool))
+
+
+def explain_step(project: Project, step_id: str) -> dict[str, Any]:
+    """A step's definition, status, key inputs (manifest) and what the store knows of it."""
+    report = plan_report(project)
+    if step_id not in report.statuses:
+        close = difflib.get_close_matches(step_id, list(report.statuses), n=3)
+        hint = f" — did you mean {', '.join(close)}?" if close else " (see `bookbuild plan`)"
+        raise ConfigError(f"no step {step_id!r}{hint}")
+    status = report.statuses[step_id]
+    step = status.step
+    record = project.store.lookup(status.key) if status.key else None
+    return {
+        "id": step.id,
+        "op": step.op,
+        "provider": step.provider or None,
+        "preset": step.preset or None,
+        "status": status.state,
+        "reasons": list(status.reasons),
+        "depends_on": {role: dep for role, dep in step.deps},
+        "files": {role: {"path": f.path, "digest": f.digest} for role, f in step.files},
+        "key": status.key,
+        "key_inputs": status.manifest,
+        "output": status.digest,
+        "stored_metadata": record.metadata if record else None,
+    }

@@ -1,0 +1,146 @@
+"""Rendering the outputs, only when their inputs changed.
+
+Each format's inputs are summed up in a fingerprint (bookbuild's version, the templates, the
+book's metadata and style, and the digest of every text and image); it is recorded next to the
+outputs, so a build with nothing changed re-renders nothing and never imports WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from bookbuild import __version__
+from bookbuild.errors import UserError
+from bookbuild.fsutil import atomic_write_text
+from bookbuild.hashing import digest_of, key_of
+from bookbuild.plan import Graph
+from bookbuild.render.view import BookView
+from bookbuild.spec import LoadedSpec
+
+FORMATS = ("html", "pdf", "epub")
+STATE_FILE = ".bookbuild-render.json"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UserError(f"--format: unknown {', '.join(unknown) or 'empty'}; use html,pdf,epub")
+    return formats
+
+
+def render_fingerprint(
+    spec: LoadedSpec, graph: Graph, digests: Mapping[str, str], epoch: int, theme_dirs: list[Path]
+) -> str:
+    book = spec.book
+    manifest: dict[str, Any] = {
+        "bookbuild": __version__,
+        "book": book.model_dump(mode="json", include={"title", "subtitle", "authors", "language",
+                                                       "style"}),
+        "css": _file_digest(spec.root / book.style.css) if book.style.css else None,
+        "epoch": epoch,
+        "templates": _tree_digest([TEMPLATES, *theme_dirs]),
+        "chapters": [
+            {
+                "title": plan.chapter.title,
+                "text": digests[plan.text_step],
+                "ills": [
+                    [digests[i.final_step], i.illustration.caption, i.illustration.alt]
+                    for i in plan.illustrations
+                ],
+            }
+            for plan in graph.chapters
+        ],
+        "cover": digests[graph.cover.final_step] if graph.cover else None,
+    }
+    return key_of(manifest)
+
+
+def outputs_up_to_date(build_dir: Path, formats: Iterable[str], fingerprint: str) -> bool:
+    state = _read_state(build_dir)
+    for fmt in formats:
+        entry = state.get(fmt)
+        if not isinstance(entry, dict) or entry.get("fingerprint") != fingerprint:
+            return False
+        path = build_dir / str(entry.get("file", ""))
+        if not path.is_file() or _file_digest(path) != entry.get("digest"):
+            return False
+    return True
+
+
+def render_outputs(
+    view: BookView,
+    build_dir: Path,
+    formats: Iterable[str],
+    fingerprint: str,
+    theme_dirs: list[Path],
+    slug: str,
+    on_render: Callable[[str, Path], None] | None = None,
+) -> dict[str, Path]:
+    """Render each format (HTML first: the PDF is made from the same page)."""
+    renderers = _renderers(theme_dirs, slug)
+    state = _read_state(build_dir)
+    written: dict[str, Path] = {}
+    for fmt in FORMATS:
+        if fmt not in formats:
+            continue
+        path = renderers[fmt](view, build_dir)
+        written[fmt] = path
+        state[fmt] = {
+            "fingerprint": fingerprint,
+            "file": path.relative_to(build_dir).as_posix(),
+            "digest": _file_digest(path),
+        }
+        atomic_write_text(build_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True))
+        if on_render:
+            on_render(fmt, path)
+    return written
+
+
+def recorded_outputs(build_dir: Path, formats: Iterable[str]) -> dict[str, Path]:
+    state = _read_state(build_dir)
+    return {f: build_dir / str(state[f]["file"]) for f in formats if isinstance(state.get(f), dict)}
+
+
+def _renderers(theme_dirs: list[Path], slug: str) -> dict[str, Callable[[BookView, Path], Path]]:
+    def html(view: BookView, out: Path) -> Path:
+        from bookbuild.render.html import render_html
+
+        return render_html(view, out, theme_dirs)
+
+    def pdf(view: BookView, out: Path) -> Path:
+        from bookbuild.render.pdf import render_pdf
+
+        return render_pdf(view, out, theme_dirs, slug=slug)
+
+    def epub(view: BookView, out: Path) -> Path:
+        from bookbuild.render.epub import render_epub
+
+        return render_epub(view, out, slug=slug)
+
+    return {"html": html, "pdf": pdf, "epub": epub}
+
+
+def _read_state(build_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((build_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _file_digest(path: Path) -> str:
+    return digest_of(path.read_bytes())
+
+
+def _tree_digest(folders: list[Path]) -> str:
+    entries = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                entries.append([path.relative_to(folder).as_posix(), _file_digest(path)])
+    return key_of({"files": entries})

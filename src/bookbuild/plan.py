@@ -1,0 +1,254 @@
+"""Book -> graph of steps. Pure: no network, no store; the only I/O is hashing input files.
+
+Step ids are stable paths: `<chapter>/text`, `<chapter>/summary`, `<chapter>/<ill>/prompt`,
+`<chapter>/<ill>/image`, `<chapter>/<ill>/edit-N`; the cover uses the chapter id `cover`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bookbuild.errors import ConfigError
+from bookbuild.hashing import digest_of
+from bookbuild.spec import LoadedSpec, resolve_in_book
+from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape, ModelPreset
+from bookbuild.steps import FileInput, Step
+
+DRAFT_PROVIDER = "offline"
+DEFAULT_SIZE = 768
+MAX_PREVIOUS_SUMMARIES = 30
+# Preset fields that never change a result: where and how a service is reached, and costs.
+NON_KEY_PRESET_FIELDS = {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price"}
+
+
+@dataclass(frozen=True)
+class IllustrationPlan:
+    chapter_id: str
+    illustration: Illustration
+    id: str
+    prompt_step: str | None  # the `describe` step, if any
+    image_step: str
+    edit_steps: tuple[str, ...]
+
+    @property
+    def final_step(self) -> str:
+        return self.edit_steps[-1] if self.edit_steps else self.image_step
+
+
+@dataclass(frozen=True)
+class ChapterPlan:
+    chapter: Chapter
+    text_step: str
+    illustrations: tuple[IllustrationPlan, ...]
+
+
+@dataclass
+class Graph:
+    """Steps in dependency order, plus the book's structure for rendering."""
+
+    steps: dict[str, Step] = field(default_factory=dict)
+    chapters: list[ChapterPlan] = field(default_factory=list)
+    cover: IllustrationPlan | None = None
+    presets: dict[str, ModelPreset] = field(default_factory=dict)  # as used (after --draft)
+
+    def add(self, step: Step) -> str:
+        self.steps[step.id] = step
+        return step.id
+
+
+def plan_book(spec: LoadedSpec, *, draft: bool = False) -> Graph:
+    planner = _Planner(spec, draft)
+    return planner.plan()
+
+
+class _Planner:
+    def __init__(self, spec: LoadedSpec, draft: bool) -> None:
+        self.spec = spec
+        self.book: Book = spec.book
+        self.draft = draft
+        self.graph = Graph()
+        self._file_digests: dict[str, str] = {}
+
+    def plan(self) -> Graph:
+        needs_summary = _chapters_needing_summary(self.book.chapters)
+        summaries: list[tuple[str, str]] = []  # (chapter title, summary step id)
+        for index, chapter in enumerate(self.book.chapters):
+            text_step = self._text_step(chapter, summaries)
+            if index in needs_summary:
+                summaries.append((chapter.title, self._summary_step(chapter, text_step)))
+            ills = tuple(
+                self._illustration(chapter.id, n, ill, text_step, chapter.title)
+                for n, ill in enumerate(chapter.illustrations, start=1)
+            )
+            self.graph.chapters.append(ChapterPlan(chapter, text_step, ills))
+        if self.book.cover is not None:
+            self.graph.cover = self._illustration("cover", 1, self.book.cover, None, self.book.title)
+        return self.graph
+
+    # -- presets ---------------------------------------------------------------------------
+    def _preset(self, name: str | None, role: str, where: str) -> tuple[str, ModelPreset]:
+        if not name or name not in self.book.models:
+            raise ConfigError(f"{where}: no {role} preset (set `defaults.{role}` or `model:`)")
+        preset = self.book.models[name]
+        if self.draft:
+            preset = ModelPreset(provider=DRAFT_PROVIDER, model="offline-draft")
+        self.graph.presets[name] = preset
+        return name, preset
+
+    @staticmethod
+    def _model_fields(preset: ModelPreset) -> dict[str, Any]:
+        return preset.model_dump(mode="json", exclude=NON_KEY_PRESET_FIELDS, exclude_none=True)
+
+    def _step(
+        self, step_id: str, op: str, kind: str, preset: tuple[str, ModelPreset], **kw: Any
+    ) -> str:
+        name, model = preset
+        step = Step(
+            id=step_id,
+            op=op,
+            kind=kind,  # type: ignore[arg-type]
+            preset=name,
+            provider=model.provider,
+            model=self._model_fields(model),
+            **kw,
+        )
+        return self.graph.add(step)
+
+    # -- text --------------------------------------------------------------------------------
+    def _text_step(self, chapter: Chapter, summaries: list[tuple[str, str]]) -> str:
+        step_id = f"{chapter.id}/text"
+        if chapter.write is None:
+            files: tuple[tuple[str, FileInput], ...] = ()
+            params: dict[str, Any] = {}
+            if chapter.file is not None:
+                files = (("file", self._file(chapter.file)),)
+            else:
+                params = {"text": chapter.text}
+            return self.graph.add(Step(step_id, "source", "source", params=params, files=files))
+        preset = self._preset(chapter.model or self.book.defaults.text, "text", step_id)
+        previous = summaries[-MAX_PREVIOUS_SUMMARIES:]
+        params = {
+            "book_title": self.book.title,
+            "language": self.book.language,
+            "premise": self.book.premise or "",
+            "chapter_title": chapter.title,
+            "brief": chapter.write,
+            "previous_titles": [title for title, _ in previous],
+        }
+        deps = tuple((f"summary-{n}", sid) for n, (_, sid) in enumerate(previous, start=1))
+        return self._step(step_id, "write", "chat", preset, params=params, deps=deps)
+
+    def _summary_step(self, chapter: Chapter, text_step: str) -> str:
+        name = chapter.model or self.book.defaults.text
+        preset = self._preset(name, "text", f"{chapter.id}/summary")
+        params = {"language": self.book.language, "chapter_title": chapter.title}
+        deps = (("text", text_step),)
+        return self._step(f"{chapter.id}/summary", "summarize", "chat", preset, params=params,
+                          deps=deps)
+
+    # -- illustrations ---------------------------------------------------------------------
+    def _illustration(
+        self, chapter_id: str, n: int, ill: Illustration, text_step: str | None, title: str
+    ) -> IllustrationPlan:
+        ill_id = ill.id or f"ill-{n}"
+        base = f"{chapter_id}/{ill_id}"
+        prompt_step = None
+        if ill.describe is not None:
+            prompt_step = self._describe_step(base, ill, text_step, title)
+        image_preset = self._preset(ill.model or self.book.defaults.image, "image", base)
+        image_step = self._image_step(base, ill, image_preset, prompt_step)
+        edits: list[str] = []
+        previous = image_step
+        for k, edit in enumerate(ill.edits, start=1):
+            previous = self._edit_step(f"{base}/edit-{k}", edit, ill, image_preset, previous)
+            edits.append(previous)
+        return IllustrationPlan(chapter_id, ill, ill_id, prompt_step, image_step, tuple(edits))
+
+    def _describe_step(
+        self, base: str, ill: Illustration, text_step: str | None, title: str
+    ) -> str:
+        defaults = self.book.defaults
+        name = ill.prompt_model or defaults.prompt or defaults.text
+        preset = self._preset(name, "prompt", f"{base}/prompt")
+        params = {"style": ill.describe, "chapter_title": title, "language": self.book.language,
+                  "seed": self._seed(ill, base)}
+        if text_step is None:  # the cover: described from the book's premise and title
+            params["source"] = self.book.premise or self.book.title
+        deps = (("text", text_step),) if text_step else ()
+        return self._step(f"{base}/prompt", "describe", "chat", preset, params=params, deps=deps)
+
+    def _image_step(
+        self, base: str, ill: Illustration, preset: tuple[str, ModelPreset], prompt_step: str | None
+    ) -> str:
+        model = preset[1]
+        params: dict[str, Any] = {
+            "width": ill.width or model.width or DEFAULT_SIZE,
+            "height": ill.height or model.height or DEFAULT_SIZE,
+            "seed": self._seed(ill, base),
+            "take": ill.take,
+            "negative_prompt": ill.negative_prompt or model.negative_prompt or "",
+        }
+        if ill.prompt is not None:
+            params["prompt"] = ill.prompt
+        deps = (("prompt", prompt_step),) if prompt_step else ()
+        files: tuple[tuple[str, FileInput], ...] = ()
+        op = "txt2img"
+        if ill.init_image is not None:
+            op, params["strength"] = "img2img", ill.init_image.strength
+            files = (("image", self._file(ill.init_image.path)),)
+        elif ill.controlnet is not None:
+            op = "controlnet"
+            params["controlnet"] = {"type": ill.controlnet.type,
+                                    "strength": ill.controlnet.strength}
+            files = (("control_image", self._file(ill.controlnet.image)),)
+        return self._step(f"{base}/image", op, "image", preset, params=params, deps=deps,
+                          files=files)
+
+    def _edit_step(
+        self, step_id: str, edit: Edit, ill: Illustration, image_preset: tuple[str, ModelPreset],
+        previous: str,
+    ) -> str:
+        op, spec = edit.op, edit.params
+        fields = spec.model_dump(mode="json", exclude={"model", "mask"}, exclude_none=True)
+        params: dict[str, Any] = {"take": ill.take, **fields}
+        if "seed" in type(spec).model_fields:
+            params["seed"] = fields.get("seed", self._seed(ill, step_id.rsplit("/", 1)[0]))
+        files: tuple[tuple[str, FileInput], ...] = ()
+        mask = getattr(spec, "mask", None)
+        if isinstance(mask, str):
+            files = (("mask", self._file(mask)),)
+        elif mask is not None:
+            params["mask"] = _mask_json(mask)
+        model_name = getattr(spec, "model", None)
+        preset = (
+            self._preset(model_name, "image", step_id) if model_name else image_preset
+        )
+        return self._step(step_id, op, "image", preset, params=params,
+                          deps=(("image", previous),), files=files)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _seed(self, ill: Illustration, base: str) -> int:
+        if ill.seed is not None:
+            return ill.seed
+        return zlib.crc32(base.encode("utf-8")) % 2_147_483_647
+
+    def _file(self, relative: str) -> FileInput:
+        if relative not in self._file_digests:
+            path: Path = resolve_in_book(self.spec.root, relative)
+            self._file_digests[relative] = digest_of(path.read_bytes())
+        return FileInput(relative, self._file_digests[relative])
+
+
+def _chapters_needing_summary(chapters: list[Chapter]) -> set[int]:
+    """A chapter is summarised when a later chapter is written by a model."""
+    last_write = max((i for i, c in enumerate(chapters) if c.write is not None), default=-1)
+    return set(range(last_write))
+
+
+def _mask_json(mask: MaskShape | list[MaskShape]) -> Any:
+    if isinstance(mask, list):
+        return [m.model_dump(mode="json", exclude_none=True) for m in mask]
+    return mask.model_dump(mode="json", exclude_none=True)

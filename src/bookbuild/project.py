@@ -1,0 +1,61 @@
+"""A Project: one book folder with its spec, store, lock and build folder. Passed explicitly."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bookbuild.lock import Lock
+from bookbuild.spec import LoadedSpec, load_spec
+from bookbuild.store import Store
+
+DRAFT_LOCK = Path(".bookbuild") / "draft.lock"
+
+
+@dataclass
+class Project:
+    spec: LoadedSpec
+    draft: bool = False
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @classmethod
+    def open(
+        cls, path: Path, *, draft: bool = False, env: Mapping[str, str] | None = None
+    ) -> Project:
+        return cls(load_spec(path), draft, dict(os.environ) if env is None else env)
+
+    @property
+    def root(self) -> Path:
+        return self.spec.root
+
+    @property
+    def store(self) -> Store:
+        return Store(self.root / ".bookbuild" / "store")
+
+    @property
+    def lock_path(self) -> Path:
+        """book.lock pins real results; drafts pin theirs in .bookbuild/draft.lock."""
+        return self.root / (DRAFT_LOCK if self.draft else Path("book.lock"))
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def theme_dirs(self) -> list[Path]:
+        theme = self.root / "theme"
+        return [theme] if theme.is_dir() else []
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.root.name) or "book"
+
+    def load_lock(self) -> Lock:
+        return Lock.load(self.lock_path)
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -1,0 +1,55 @@
+"""One provider instance per preset, created on first use, with per-preset concurrency limits."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from bookbuild.events import Event, EventSink
+from bookbuild.providers.base import Provider, RetryNotice, provider_class
+from bookbuild.spec.models import ModelPreset
+
+
+class ProviderPool:
+    def __init__(
+        self,
+        presets: Mapping[str, ModelPreset],
+        env: Mapping[str, str],
+        jobs: int,
+        on_event: EventSink,
+    ) -> None:
+        self._presets = dict(presets)
+        self._env = env
+        self._jobs = jobs
+        self._on_event = on_event
+        self._providers: dict[str, Provider] = {}
+        self._limits: dict[str, threading.Semaphore] = {}
+        self._guard = threading.Lock()
+
+    def get(self, preset_name: str, step_id: str = "") -> Provider:
+        with self._guard:
+            if preset_name not in self._providers:
+                preset = self._presets[preset_name]
+                cls = provider_class(preset.provider)
+                self._providers[preset_name] = cls(preset, self._env, self._retry_notice(step_id))
+            return self._providers[preset_name]
+
+    def limit(self, preset_name: str) -> threading.Semaphore:
+        """The semaphore bounding calls in flight for a preset (its `concurrency`, else --jobs)."""
+        with self._guard:
+            if preset_name not in self._limits:
+                wanted = self._presets[preset_name].concurrency or self._jobs
+                self._limits[preset_name] = threading.Semaphore(max(1, min(wanted, self._jobs)))
+            return self._limits[preset_name]
+
+    def check_ready(self, preset_names: set[str]) -> None:
+        """Raise ConfigError (exit 2) before any call if a needed provider cannot run."""
+        for name in sorted(preset_names):
+            self.get(name).check_ready()
+
+    def _retry_notice(self, step_id: str) -> RetryNotice:
+        def notice(reason: str, attempt: int, wait: float) -> None:
+            message = f"{reason}; retry {attempt} in {wait:.1f}s"
+            self._on_event(Event("step_retried", step_id, message))
+
+        return notice

@@ -1,0 +1,165 @@
+"""How one step is executed: inputs gathered, the provider request built, the output checked.
+
+The engine decides *whether* and *when* a step runs; this module decides *what* running it means
+for each op. Outputs are bytes plus metadata; nothing here touches the lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bookbuild import prompts
+from bookbuild.errors import ProviderError, StoreError
+from bookbuild.hashing import digest_of
+from bookbuild.images import decode_image, encode_png
+from bookbuild.masks import mask_png, render_mask
+from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
+from bookbuild.providers.pool import ProviderPool
+from bookbuild.spec import LoadedSpec, resolve_in_book
+from bookbuild.spec.models import MaskShape
+from bookbuild.steps import Step
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    data: bytes
+    metadata: dict[str, Any]
+
+
+class StepRunner:
+    def __init__(self, spec: LoadedSpec, providers: ProviderPool) -> None:
+        self.spec = spec
+        self.providers = providers
+
+    def run(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
+        """Run `step`; `inputs` maps each dependency role to the upstream output bytes."""
+        if step.kind == "source":
+            return self._source(step)
+        if step.kind == "chat":
+            return self._chat(step, inputs, journal)
+        return self._image(step, inputs, journal)
+
+    # -- source ----------------------------------------------------------------------------
+    def _source(self, step: Step) -> StepOutput:
+        if "text" in step.params:
+            text = str(step.params["text"])
+        else:
+            text = self._file_bytes(step, "file").decode("utf-8")
+        return StepOutput(_normalise_text(text).encode("utf-8"), {"provider": "source"})
+
+    def _file_bytes(self, step: Step, role: str) -> bytes:
+        file = dict(step.files)[role]
+        data = resolve_in_book(self.spec.root, file.path).read_bytes()
+        if digest_of(data) != file.digest:
+            raise StoreError(f"{step.id}: {file.path} changed during the build; run make again")
+        return data
+
+    # -- chat ------------------------------------------------------------------------------
+    def _chat(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
+        request = self._chat_request(step, inputs, journal)
+        provider = self.providers.get(step.preset, step.id)
+        with self.providers.limit(step.preset):
+            result = provider.complete(request)
+        if step.op == "describe":
+            parsed = prompts.parse_image_prompt(result.text, step.id)
+            body = {"prompt": parsed.prompt, "negative_prompt": parsed.negative_prompt}
+            return StepOutput(json.dumps(body, ensure_ascii=False).encode(), result.metadata)
+        text = _normalise_text(result.text)
+        if not text.strip():
+            raise ProviderError("the chat model returned no text", step_id=step.id)
+        return StepOutput(text.encode("utf-8"), result.metadata)
+
+    def _chat_request(
+        self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal
+    ) -> ChatRequest:
+        p = step.params
+        text = inputs["text"].decode("utf-8") if "text" in inputs else str(p.get("source", ""))
+        if step.op == "write":
+            previous = tuple(
+                (title, inputs[f"summary-{n}"].decode("utf-8"))
+                for n, title in enumerate(p["previous_titles"], start=1)
+            )
+            ctx = prompts.ChapterContext(
+                p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"],
+                previous,
+            )
+            return ChatRequest(step.id, "write", prompts.write_messages(ctx), p["language"],
+                               brief=p["brief"], journal=journal)
+        if step.op == "summarize":
+            messages = prompts.summarize_messages(p["language"], p["chapter_title"], text)
+            return ChatRequest(step.id, "summarize", messages, p["language"], source_text=text,
+                               journal=journal)
+        messages = prompts.describe_messages(p["chapter_title"], text, p["style"])
+        return ChatRequest(step.id, "describe", messages, p["language"], brief=p["style"],
+                           source_text=text, json_schema=prompts.DESCRIBE_SCHEMA,
+                           seed=p.get("seed"), journal=journal)
+
+    # -- images ----------------------------------------------------------------------------
+    def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
+        request = self._image_request(step, inputs, journal)
+        provider = self.providers.get(step.preset, step.id)
+        with self.providers.limit(step.preset):
+            result = provider.run_image(request)
+        image = decode_image(result.png, what=f"{step.id} result")
+        metadata = {**result.metadata, "width": image.width, "height": image.height}
+        if request.prompt and "prompt" not in metadata:
+            metadata["prompt"] = request.prompt
+        return StepOutput(encode_png(image), metadata)
+
+    def _image_request(
+        self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal
+    ) -> ImageRequest:
+        p = dict(step.params)
+        prompt, negative = _prompt_of(p, inputs)
+        image = self._input_image(step, inputs, "image")
+        control = self._input_image(step, inputs, "control_image")
+        width, height = int(p.pop("width", 0)), int(p.pop("height", 0))
+        if image is not None and step.op != "img2img":
+            width, height = decode_image(image).size
+        mask = self._mask(step, p, (width, height)) if step.op == "inpaint" else None
+        extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
+        return ImageRequest(
+            step_id=step.id, op=step.op,  # type: ignore[arg-type]
+            prompt=prompt, negative_prompt=negative, width=width or 768, height=height or 768,
+            seed=int(p.get("seed", 0)), strength=p.get("strength"), image=image, mask=mask,
+            control_image=control, params=extra, journal=journal,
+        )
+
+    def _input_image(self, step: Step, inputs: Mapping[str, bytes], role: str) -> bytes | None:
+        if role in inputs:
+            return inputs[role]
+        if role in dict(step.files):
+            data = self._file_bytes(step, role)
+            return encode_png(decode_image(data, what=dict(step.files)[role].path))
+        return None
+
+    def _mask(self, step: Step, params: dict[str, Any], size: tuple[int, int]) -> bytes:
+        if "mask" in dict(step.files):
+            spec: str | MaskShape | list[MaskShape] = dict(step.files)["mask"].path
+        else:
+            raw = params["mask"]
+            spec = (
+                [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
+            )
+        return mask_png(render_mask(spec, size, self.spec.root))
+
+
+_REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}
+
+
+def _prompt_of(params: Mapping[str, Any], inputs: Mapping[str, bytes]) -> tuple[str, str]:
+    negative = str(params.get("negative_prompt") or "")
+    if "prompt" in inputs:
+        described = json.loads(inputs["prompt"].decode("utf-8"))
+        extra = str(described.get("negative_prompt") or "")
+        negative = ", ".join(n for n in (negative, extra) if n)
+        return str(described["prompt"]), negative
+    return str(params.get("prompt") or ""), negative
+
+
+def _normalise_text(text: str) -> str:
+    """Unix newlines, no trailing spaces at the end, exactly one final newline."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"

@@ -1,0 +1,109 @@
+"""Steps and their keys: the core contract (DESIGN §5).
+
+A step is one unit of work (a model call, or `source` for hand-written text). Its key is the
+SHA-256 of the canonical JSON of its manifest: everything that can change its result (op and its
+version, provider, key-relevant preset fields, parameters, and the digests of its inputs) and
+nothing that cannot (no secrets, URLs, timestamps or concurrency settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bookbuild.hashing import key_of
+
+StepKind = Literal["source", "chat", "image"]
+
+# Bump an op's version when the meaning of its inputs or its output format changes.
+OP_VERSIONS: dict[str, int] = {
+    "source": 1,
+    "write": 1,
+    "summarize": 1,
+    "describe": 1,
+    "txt2img": 1,
+    "img2img": 1,
+    "controlnet": 1,
+    "inpaint": 1,
+    "outpaint": 1,
+    "upscale": 1,
+    "remove_background": 1,
+}
+
+MEDIA_TYPES: dict[StepKind, str] = {
+    "source": "text/markdown",
+    "chat": "text/markdown",
+    "image": "image/png",
+}
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """A file of the book folder that a step reads, hashed when the plan is made."""
+
+    path: str  # relative to the book folder, as written in the spec
+    digest: str  # "sha256:<hex>" of its bytes
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    op: str
+    kind: StepKind
+    preset: str = ""  # preset name ("" for source steps)
+    provider: str = ""  # provider name after --draft routing ("" for source steps)
+    model: Mapping[str, Any] = field(default_factory=dict)  # key-relevant preset fields
+    params: Mapping[str, Any] = field(default_factory=dict)
+    deps: tuple[tuple[str, str], ...] = ()  # (role, upstream step id), ordered
+    files: tuple[tuple[str, FileInput], ...] = ()  # (role, file input), ordered
+
+    @property
+    def media_type(self) -> str:
+        if self.op == "describe":
+            return "application/json"
+        return MEDIA_TYPES[self.kind]
+
+    @property
+    def is_call(self) -> bool:
+        """True when running the step calls a provider (costs time or money)."""
+        return self.kind != "source"
+
+
+def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
+    """Everything that can change the step's result. `dep_digests` maps upstream step ids to
+    their output digests; every dependency must be present."""
+    return {
+        "op": step.op,
+        "op_version": OP_VERSIONS[step.op],
+        "provider": step.provider,
+        "model": dict(step.model),
+        "params": dict(step.params),
+        "inputs": {role: dep_digests[dep] for role, dep in step.deps},
+        "files": {role: f.digest for role, f in step.files},
+    }
+
+
+def step_key(step: Step, dep_digests: Mapping[str, str]) -> str:
+    return key_of(step_manifest(step, dep_digests))
+
+
+def manifest_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Human-readable reasons why a manifest changed: the dotted paths that differ."""
+    changes: list[str] = []
+    _diff("", old, new, changes)
+    return changes
+
+
+def _diff(prefix: str, old: Any, new: Any, out: list[str]) -> None:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for name in sorted(set(old) | set(new)):
+            path = f"{prefix}.{name}" if prefix else str(name)
+            if name not in old:
+                out.append(f"{path} added")
+            elif name not in new:
+                out.append(f"{path} removed")
+            else:
+                _diff(path, old[name], new[name], out)
+    elif old != new:
+        out.append(f"{prefix} changed")
