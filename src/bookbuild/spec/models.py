@@ -20,90 +20,127 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class Lora(Strict):
     model: str = Field(description="LoRA model id on the service (e.g. 'watercolor-style').")
-    strength: float = Field(0.7, ge=0.0, le=1.0, description="LoRA strength, 0..1.")
+    strength: float = Field(default=0.7, ge=0.0, le=1.0, description="LoRA strength, 0..1.")
 
 
 class ModelPreset(Strict):
     """A named model configuration; steps refer to it by name."""
 
     provider: str = Field(description="Provider name: 'openai', 'sdapi', 'offline' or a plugin.")
-    model: str | None = Field(None, description="Model id on the service (e.g. gpt-4o-mini, sdxl).")
+    model: str | None = Field(
+        default=None, description="Model id on the service (e.g. gpt-4o-mini, sdxl)."
+    )
     api: str | None = Field(
-        None, description="API family for providers that have several (sdapi: v3, v4, v6)."
+        default=None, description="API family for providers that have several (sdapi: v3, v4, v6)."
     )
     base_url: str | None = Field(
-        None, description="Service base URL; overrides the provider's environment variable."
+        default=None, description="Service base URL; overrides the provider's environment variable."
     )
     api_key_env: str | None = Field(
-        None, description="Name of the environment variable holding this preset's API key."
+        default=None, description="Name of the environment variable holding this preset's API key."
     )
     concurrency: int | None = Field(
-        None, ge=1, le=64, description="At most this many calls in flight for this preset."
+        default=None, ge=1, le=64, description="At most this many calls in flight for this preset."
     )
-    timeout: float | None = Field(None, gt=0, description="Seconds to wait for one HTTP request.")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds to wait for one HTTP request."
+    )
     deadline: float | None = Field(
-        None, gt=0, description="Seconds to wait in total for a queued job before failing."
+        default=None, gt=0, description="Seconds to wait in total for a queued job before failing."
     )
     # chat options
-    temperature: float | None = Field(None, ge=0, le=2, description="Chat sampling temperature.")
-    top_p: float | None = Field(None, ge=0, le=1, description="Chat nucleus sampling.")
-    max_tokens: int | None = Field(None, ge=1, description="Output token limit for chat replies.")
-    system: str | None = Field(None, description="System prompt prepended to every chat request.")
+    temperature: float | None = Field(
+        default=None, ge=0, le=2, description="Chat sampling temperature."
+    )
+    top_p: float | None = Field(default=None, ge=0, le=1, description="Chat nucleus sampling.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="Output token limit for chat replies."
+    )
+    system: str | None = Field(
+        default=None, description="System prompt prepended to every chat request."
+    )
     price: dict[str, float] | None = Field(
-        None,
+        default=None,
         description=(
             "Price overrides: for chat {input_per_mtok, output_per_mtok} in USD per million "
             "tokens; for images {per_image} in USD."
         ),
     )
     # image options
-    negative_prompt: str | None = Field(None, description="Default negative prompt.")
-    width: int | None = Field(None, ge=64, le=2048, multiple_of=8, description="Image width, px.")
-    height: int | None = Field(None, ge=64, le=2048, multiple_of=8, description="Image height, px.")
-    steps: int | None = Field(None, ge=1, le=150, description="Diffusion inference steps.")
-    guidance: float | None = Field(None, ge=0, le=30, description="Classifier-free guidance scale.")
-    scheduler: str | None = Field(None, description="Sampler/scheduler name for the service.")
-    lora: Lora | list[Lora] | None = Field(None, description="LoRA model(s) to apply.")
-    embeddings: str | None = Field(None, description="Textual-inversion embeddings model id.")
-    enhance_prompt: bool = Field(
-        False, description="Let the service rewrite the prompt (off: what you write is drawn)."
+    negative_prompt: str | None = Field(default=None, description="Default negative prompt.")
+    width: int | None = Field(
+        default=None, ge=64, le=2048, multiple_of=8, description="Image width, px."
     )
-    safety_checker: bool = Field(False, description="Ask the service to run its NSFW checker.")
-    upscale_model: str | None = Field(None, description="Super-resolution model id for upscale.")
+    height: int | None = Field(
+        default=None, ge=64, le=2048, multiple_of=8, description="Image height, px."
+    )
+    steps: int | None = Field(default=None, ge=1, le=150, description="Diffusion inference steps.")
+    guidance: float | None = Field(
+        default=None, ge=0, le=30, description="Classifier-free guidance scale."
+    )
+    scheduler: str | None = Field(
+        default=None, description="Sampler/scheduler name for the service."
+    )
+    lora: Lora | list[Lora] | None = Field(default=None, description="LoRA model(s) to apply.")
+    embeddings: str | None = Field(
+        default=None, description="Textual-inversion embeddings model id."
+    )
+    enhance_prompt: bool = Field(
+        default=False,
+        description="Let the service rewrite the prompt (off: what you write is drawn).",
+    )
+    safety_checker: bool = Field(
+        default=False, description="Ask the service to run its NSFW checker."
+    )
+    upscale_model: str | None = Field(
+        default=None, description="Super-resolution model id for upscale."
+    )
 
 
 class Defaults(Strict):
-    text: str | None = Field(None, description="Preset that writes chapter text (`write:`).")
-    prompt: str | None = Field(None, description="Preset that writes image prompts (`describe:`).")
-    image: str | None = Field(None, description="Preset that draws illustrations and edits.")
+    text: str | None = Field(
+        default=None, description="Preset that writes chapter text (`write:`)."
+    )
+    prompt: str | None = Field(
+        default=None, description="Preset that writes image prompts (`describe:`)."
+    )
+    image: str | None = Field(
+        default=None, description="Preset that draws illustrations and edits."
+    )
 
 
 class Style(Strict):
-    theme: str = Field("default", description="Theme name (built-in) or a theme/ folder override.")
-    page: str = Field("A5", description="Page size: A4, A5, B5, Letter, 6x9in, or '148mm 210mm'.")
-    font: str | None = Field(None, description="Main font family; defaults by language.")
-    css: str | None = Field(None, description="Extra stylesheet, relative to book.yaml.")
+    theme: str = Field(
+        default="default", description="Theme name (built-in) or a theme/ folder override."
+    )
+    page: str = Field(
+        default="A5", description="Page size: A4, A5, B5, Letter, 6x9in, or '148mm 210mm'."
+    )
+    font: str | None = Field(default=None, description="Main font family; defaults by language.")
+    css: str | None = Field(default=None, description="Extra stylesheet, relative to book.yaml.")
 
 
 class MaskShape(Strict):
     """A mask drawn from shapes, in fractions of the image (0..1), so it survives a new base."""
 
     rect: list[Fraction] | None = Field(
-        None, min_length=4, max_length=4, description="[x0, y0, x1, y1] rectangle."
+        default=None, min_length=4, max_length=4, description="[x0, y0, x1, y1] rectangle."
     )
     ellipse: list[Fraction] | None = Field(
-        None, min_length=4, max_length=4, description="[x0, y0, x1, y1] bounding box."
+        default=None, min_length=4, max_length=4, description="[x0, y0, x1, y1] bounding box."
     )
     polygon: list[list[Fraction]] | None = Field(
-        None, min_length=3, description="[[x, y], ...] polygon vertices."
+        default=None, min_length=3, description="[[x, y], ...] polygon vertices."
     )
-    feather: Fraction = Field(0.0, description="Edge softness, fraction of the shorter side.")
-    invert: bool = Field(False, description="Repaint everything except the shape.")
+    feather: Fraction = Field(
+        default=0.0, description="Edge softness, fraction of the shorter side."
+    )
+    invert: bool = Field(default=False, description="Repaint everything except the shape.")
 
     @model_validator(mode="after")
     def _exactly_one_shape(self) -> MaskShape:
@@ -122,33 +159,43 @@ Mask = Annotated[
 class InitImage(Strict):
     path: str = Field(description="Input image, relative to book.yaml (PNG, JPEG or WebP).")
     strength: Fraction = Field(
-        0.6, description="How far to move away from the input (0 = keep, 1 = ignore it)."
+        default=0.6, description="How far to move away from the input (0 = keep, 1 = ignore it)."
     )
 
 
 class ControlNet(Strict):
     type: str = Field(description="ControlNet type: canny, depth, openpose, scribble, lineart...")
     image: str = Field(description="Reference image, relative to book.yaml.")
-    strength: float = Field(1.0, ge=0.1, le=5.0, description="Conditioning scale.")
+    strength: float = Field(default=1.0, ge=0.1, le=5.0, description="Conditioning scale.")
 
 
 class InpaintEdit(Strict):
     mask: Mask
     prompt: str = Field(min_length=1, description="What to paint in the masked region.")
-    negative_prompt: str | None = Field(None, description="What to avoid in the region.")
-    strength: Fraction = Field(0.8, description="How strongly to repaint the region.")
-    seed: int | None = Field(None, ge=0, description="Seed; defaults to the illustration's.")
-    model: str | None = Field(None, description="Preset for this edit; default: the image's.")
+    negative_prompt: str | None = Field(default=None, description="What to avoid in the region.")
+    strength: Fraction = Field(default=0.8, description="How strongly to repaint the region.")
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed; defaults to the illustration's."
+    )
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
 
 
 class OutpaintEdit(Strict):
-    left: int = Field(0, ge=0, le=2048, description="Pixels to add on the left.")
-    right: int = Field(0, ge=0, le=2048, description="Pixels to add on the right.")
-    up: int = Field(0, ge=0, le=2048, description="Pixels to add at the top.")
-    down: int = Field(0, ge=0, le=2048, description="Pixels to add at the bottom.")
-    prompt: str | None = Field(None, description="What the new area shows; default: the image's.")
-    seed: int | None = Field(None, ge=0, description="Seed; defaults to the illustration's.")
-    model: str | None = Field(None, description="Preset for this edit; default: the image's.")
+    left: int = Field(default=0, ge=0, le=2048, description="Pixels to add on the left.")
+    right: int = Field(default=0, ge=0, le=2048, description="Pixels to add on the right.")
+    up: int = Field(default=0, ge=0, le=2048, description="Pixels to add at the top.")
+    down: int = Field(default=0, ge=0, le=2048, description="Pixels to add at the bottom.")
+    prompt: str | None = Field(
+        default=None, description="What the new area shows; default: the image's."
+    )
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed; defaults to the illustration's."
+    )
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
 
     @model_validator(mode="after")
     def _grows(self) -> OutpaintEdit:
@@ -158,44 +205,59 @@ class OutpaintEdit(Strict):
 
 
 class UpscaleEdit(Strict):
-    scale: Literal[2, 3, 4] = Field(2, description="Upscaling factor.")
-    model: str | None = Field(None, description="Preset for this edit; default: the image's.")
+    scale: Literal[2, 3, 4] = Field(default=2, description="Upscaling factor.")
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
 
 
 class RemoveBackgroundEdit(Strict):
-    model: str | None = Field(None, description="Preset for this edit; default: the image's.")
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
 
 
 class Img2ImgEdit(Strict):
     prompt: str = Field(min_length=1, description="What the new image shows.")
-    strength: Fraction = Field(0.5, description="How far to move from the current image.")
-    seed: int | None = Field(None, ge=0, description="Seed; defaults to the illustration's.")
-    model: str | None = Field(None, description="Preset for this edit; default: the image's.")
+    strength: Fraction = Field(default=0.5, description="How far to move from the current image.")
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed; defaults to the illustration's."
+    )
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
 
 
 class Edit(Strict):
     """One edit of an illustration: exactly one of the keys."""
 
-    inpaint: InpaintEdit | None = Field(None, description="Repaint a masked region.")
-    outpaint: OutpaintEdit | None = Field(None, description="Grow the canvas and paint the rest.")
-    upscale: UpscaleEdit | None = Field(None, description="Super-resolution.")
-    remove_background: RemoveBackgroundEdit | None = Field(
-        None, description="Cut the subject out (transparent background)."
+    inpaint: InpaintEdit | None = Field(default=None, description="Repaint a masked region.")
+    outpaint: OutpaintEdit | None = Field(
+        default=None, description="Grow the canvas and paint the rest."
     )
-    img2img: Img2ImgEdit | None = Field(None, description="Redraw the whole image from itself.")
+    upscale: UpscaleEdit | None = Field(default=None, description="Super-resolution.")
+    remove_background: RemoveBackgroundEdit | None = Field(
+        default=None, description="Cut the subject out (transparent background)."
+    )
+    img2img: Img2ImgEdit | None = Field(
+        default=None, description="Redraw the whole image from itself."
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Edit:
-        if len(self.model_fields_set) != 1:
+        if len(self._given()) != 1:
             raise ValueError(
                 "an edit needs exactly one of inpaint, outpaint, upscale, remove_background, "
-                "img2img"
+                "img2img (write each edit as its own `- op: {...}` list item)"
             )
         return self
 
+    def _given(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
     @property
     def op(self) -> str:
-        return next(iter(self.model_fields_set))
+        return self._given()[0]
 
     @property
     def params(self) -> BaseModel:
@@ -205,22 +267,35 @@ class Edit(Strict):
 
 
 class Illustration(Strict):
-    id: Slug | None = Field(None, description="Stable id; default ill-N (1-based position).")
-    prompt: str | None = Field(None, description="Literal image prompt.")
-    describe: str | None = Field(
-        None, description="Style note; a chat model writes the prompt from the chapter's text."
+    id: Slug | None = Field(
+        default=None, description="Stable id; default ill-N (1-based position)."
     )
-    model: str | None = Field(None, description="Image preset; default: defaults.image.")
-    prompt_model: str | None = Field(None, description="Chat preset for describe.")
-    negative_prompt: str | None = Field(None, description="What to avoid.")
-    width: int | None = Field(None, ge=64, le=2048, multiple_of=8, description="Width, px.")
-    height: int | None = Field(None, ge=64, le=2048, multiple_of=8, description="Height, px.")
-    seed: int | None = Field(None, ge=0, le=4294967294, description="Seed; default from the id.")
-    take: int = Field(1, ge=1, description="Bump to get a new version; old takes stay stored.")
-    init_image: InitImage | None = Field(None, description="Start from an image (img2img).")
-    controlnet: ControlNet | None = Field(None, description="Guide the drawing with a reference.")
-    caption: str | None = Field(None, description="Caption printed under the image.")
-    alt: str | None = Field(None, description="Alt text; default: the caption or the prompt.")
+    prompt: str | None = Field(default=None, description="Literal image prompt.")
+    describe: str | None = Field(
+        default=None,
+        description="Style note; a chat model writes the prompt from the chapter's text.",
+    )
+    model: str | None = Field(default=None, description="Image preset; default: defaults.image.")
+    prompt_model: str | None = Field(default=None, description="Chat preset for describe.")
+    negative_prompt: str | None = Field(default=None, description="What to avoid.")
+    width: int | None = Field(default=None, ge=64, le=2048, multiple_of=8, description="Width, px.")
+    height: int | None = Field(
+        default=None, ge=64, le=2048, multiple_of=8, description="Height, px."
+    )
+    seed: int | None = Field(
+        default=None, ge=0, le=4294967294, description="Seed; default from the id."
+    )
+    take: int = Field(
+        default=1, ge=1, description="Bump to get a new version; old takes stay stored."
+    )
+    init_image: InitImage | None = Field(default=None, description="Start from an image (img2img).")
+    controlnet: ControlNet | None = Field(
+        default=None, description="Guide the drawing with a reference."
+    )
+    caption: str | None = Field(default=None, description="Caption printed under the image.")
+    alt: str | None = Field(
+        default=None, description="Alt text; default: the caption or the prompt."
+    )
     edits: list[Edit] = Field(default_factory=list, description="Edits applied in order.")
 
     @model_validator(mode="after")
@@ -235,10 +310,16 @@ class Illustration(Strict):
 class Chapter(Strict):
     id: Slug
     title: str = Field(min_length=1, description="Chapter title.")
-    text: str | None = Field(None, description="Chapter text (Markdown), inline.")
-    file: str | None = Field(None, description="Markdown file with the text, relative to book.yaml.")
-    write: str | None = Field(None, description="Brief from which a chat model writes the text.")
-    model: str | None = Field(None, description="Chat preset for `write`; default: defaults.text.")
+    text: str | None = Field(default=None, description="Chapter text (Markdown), inline.")
+    file: str | None = Field(
+        default=None, description="Markdown file with the text, relative to book.yaml."
+    )
+    write: str | None = Field(
+        default=None, description="Brief from which a chat model writes the text."
+    )
+    model: str | None = Field(
+        default=None, description="Chat preset for `write`; default: defaults.text."
+    )
     illustrations: list[Illustration] = Field(
         default_factory=list, description="Illustrations of this chapter, in order."
     )
@@ -255,16 +336,18 @@ class Book(Strict):
     """A book spec (book.yaml)."""
 
     title: str = Field(min_length=1, description="Book title.")
-    subtitle: str | None = Field(None, description="Subtitle.")
+    subtitle: str | None = Field(default=None, description="Subtitle.")
     authors: list[str] = Field(default_factory=list, description="Author names.")
     language: str = Field(
-        "en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", description="BCP 47 language tag (ko, en)."
+        default="en",
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$",
+        description="BCP 47 language tag (ko, en).",
     )
-    premise: str | None = Field(None, description="What the book is about; given to the writer.")
-    models: dict[str, ModelPreset] = Field(
-        default_factory=dict, description="Named model presets."
+    premise: str | None = Field(
+        default=None, description="What the book is about; given to the writer."
     )
+    models: dict[str, ModelPreset] = Field(default_factory=dict, description="Named model presets.")
     defaults: Defaults = Field(default_factory=Defaults, description="Default presets by role.")
     style: Style = Field(default_factory=Style, description="Look of the book.")
-    cover: Illustration | None = Field(None, description="Cover illustration.")
+    cover: Illustration | None = Field(default=None, description="Cover illustration.")
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")

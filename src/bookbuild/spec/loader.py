@@ -1,0 +1,186 @@
+"""Load book.yaml: read it (bounded), parse it with positions, validate it, check it makes sense.
+
+load_spec(path)
+  ├── locate the file           ConfigError if there is none (exit 2, with a hint)
+  ├── read and parse the YAML   SpecError for size, syntax, alias bombs, duplicate keys
+  ├── validate with pydantic    every error at its own line:col, all at once
+  └── validate_book             presets, providers, ids and paths (see validate.py)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bookbuild.errors import ConfigError, SpecError, SpecIssue
+from bookbuild.spec.issues import IssueBuilder
+from bookbuild.spec.models import Book, Edit
+from bookbuild.spec.positions import Loc, Position, parse_yaml
+from bookbuild.spec.validate import validate_book
+
+SPEC_NAME = "book.yaml"
+MAX_SPEC_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated book spec and where each of its values is written in the file."""
+
+    book: Book
+    path: Path
+    root: Path
+    text: str
+    positions: dict[Loc, Position]
+    key_positions: dict[Loc, Position] = field(default_factory=dict)
+    display_name: str = ""
+
+    @property
+    def file(self) -> str:
+        """The spec file's name for messages: as the user gave it, or relative to the cwd."""
+        return self.display_name or _display_name(self.path, self.path)
+
+    def position(self, *loc: str | int) -> Position:
+        """(line, col) of the value at `loc`, or of its nearest parent that has one; 1-based."""
+        for end in range(len(loc), -1, -1):
+            found = self.positions.get(loc[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def where(self, *loc: str | int) -> str:
+        """`book.yaml:LINE:COL` of the value at `loc` (or its nearest known parent)."""
+        line, col = self.position(*loc)
+        return f"{self.file}:{line}:{col}"
+
+    def issue(self, loc: Loc, message: str, *, at_key: bool = False) -> SpecIssue:
+        """A SpecIssue at `loc`: at the value, or (`at_key`) at the mapping key naming it."""
+        key_position = self.key_positions.get(loc) if at_key else None
+        line, col = key_position or self.position(*loc)
+        return SpecIssue(self.file, line, col, message)
+
+
+def load_spec(path: Path) -> LoadedSpec:
+    """Load and validate a spec file, or the book.yaml in a folder.
+
+    Raise ConfigError if there is no such file, SpecError with every problem found otherwise.
+    """
+    spec_path = _locate(path)
+    display = _display_name(path, spec_path)
+    text = _read_text(spec_path, display)
+    parsed = parse_yaml(text, display)
+    data = _top_mapping(parsed.data, display)
+    issues = list(parsed.issues)
+    try:
+        book = Book.model_validate(_normalise_edits(data))
+    except ValidationError as exc:
+        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions)
+        raise SpecError(_unique(issues + builder.add_all(exc))) from None
+    spec = LoadedSpec(
+        book=book,
+        path=spec_path,
+        root=spec_path.parent,
+        text=text,
+        positions=parsed.positions,
+        key_positions=parsed.key_positions,
+        display_name=display,
+    )
+    issues += validate_book(spec)
+    if issues:
+        raise SpecError(_unique(issues))
+    return spec
+
+
+def _locate(path: Path) -> Path:
+    candidate = path / SPEC_NAME if path.is_dir() else path
+    if candidate.is_file():
+        return candidate.resolve()
+    if path.is_dir():
+        raise ConfigError(
+            f"no {SPEC_NAME} in {path}: pass the spec file itself, "
+            f"or run `bookbuild init {path}` to start a book there"
+        )
+    raise ConfigError(
+        f"spec file not found: {path}; check the path, or run `bookbuild init` to start a book"
+    )
+
+
+def _display_name(given: Path, spec_path: Path) -> str:
+    if not given.is_absolute():
+        shown = given / SPEC_NAME if spec_path.name == SPEC_NAME and given.is_dir() else given
+        return os.path.normpath(shown)
+    try:
+        return str(spec_path.relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return spec_path.name
+
+
+def _read_text(spec_path: Path, display: str) -> str:
+    try:
+        with spec_path.open("rb") as f:
+            raw = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {display}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        message = (
+            f"the spec is larger than {MAX_SPEC_BYTES // 1024} KiB; "
+            "move long texts into chapter files (`file: chapters/one.md`)"
+        )
+        raise SpecError([SpecIssue(display, 1, 1, message)])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        message = "the spec is not UTF-8 text; save it as UTF-8"
+        raise SpecError([SpecIssue(display, line, col, message)]) from None
+
+
+def _top_mapping(data: Any, display: str) -> dict[str, Any]:
+    if isinstance(data, dict):
+        return data
+    if data is None:
+        message = "the spec is empty; it needs at least `title:` and `chapters:`"
+    else:
+        kind = "a list" if isinstance(data, list) else "a single value"
+        message = (
+            f"the top level of the spec must be a mapping (`title: ...`, `chapters: ...`), "
+            f"not {kind}"
+        )
+    raise SpecError([SpecIssue(display, 1, 1, message)])
+
+
+_EDIT_OPS = frozenset(Edit.model_fields)
+
+
+def _normalise_edits(data: dict[str, Any]) -> dict[str, Any]:
+    """Accept `- upscale`, `- remove_background: true` and `- remove_background:` as `{}`."""
+    illustrations: list[Any] = [data.get("cover")]
+    chapters = data.get("chapters")
+    for chapter in chapters if isinstance(chapters, list) else []:
+        found = chapter.get("illustrations") if isinstance(chapter, dict) else None
+        illustrations += found if isinstance(found, list) else []
+    for illustration in illustrations:
+        edits = illustration.get("edits") if isinstance(illustration, dict) else None
+        if isinstance(edits, list):
+            illustration["edits"] = [_normalise_edit(edit) for edit in edits]
+    return data
+
+
+def _normalise_edit(edit: Any) -> Any:
+    if isinstance(edit, str) and edit in _EDIT_OPS:
+        return {edit: {}}
+    if isinstance(edit, dict):
+        return {
+            key: {} if key in _EDIT_OPS and (value is None or value is True) else value
+            for key, value in edit.items()
+        }
+    return edit
+
+
+def _unique(issues: list[SpecIssue]) -> list[SpecIssue]:
+    return list(dict.fromkeys(issues))

@@ -1,0 +1,46 @@
+"""The JSON Schema of book.yaml, for `bookbuild schema` and editors (YAML language servers)."""
+
+from __future__ import annotations
+
+from types import NoneType
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+from bookbuild.spec.models import Book, Edit
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_TITLE = "bookbuild book spec (book.yaml)"
+
+
+def _shorthand_edits() -> tuple[str, ...]:
+    """Edits without required settings: they may be written `- upscale`,
+    `- remove_background: true` or `- remove_background:` (the loader turns those into `{}`)."""
+    names = []
+    for name, info in Edit.model_fields.items():
+        params = [c for c in get_args(info.annotation) if isinstance(c, type) and c is not NoneType]
+        model = params[0] if params and issubclass(params[0], BaseModel) else None
+        if model is not None and not any(f.is_required() for f in model.model_fields.values()):
+            names.append(name)
+    return tuple(names)
+
+
+def book_json_schema() -> dict[str, Any]:
+    """The JSON Schema of `Book`: pydantic's, with the dialect, a title, and the edit shorthands."""
+    generated = Book.model_json_schema()
+    schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, **generated, "title": SCHEMA_TITLE}
+    _allow_edit_shorthands(schema["$defs"])
+    return schema
+
+
+def _allow_edit_shorthands(defs: dict[str, Any]) -> None:
+    edit = defs["Edit"]
+    edit["minProperties"] = 1
+    edit["maxProperties"] = 1
+    shorthands = _shorthand_edits()
+    for name in shorthands:
+        edit["properties"][name]["anyOf"].append({"const": True})
+    items = defs["Illustration"]["properties"]["edits"]["items"]
+    defs["Illustration"]["properties"]["edits"]["items"] = {
+        "anyOf": [items, {"enum": list(shorthands)}]
+    }

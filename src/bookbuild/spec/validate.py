@@ -1,0 +1,258 @@
+"""Checks beyond the schema: ids are unique, presets exist and can do what is asked of them,
+and every path names a usable file inside the book folder."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from bookbuild.errors import SpecIssue
+from bookbuild.spec.models import Chapter, Edit, Illustration
+from bookbuild.spec.paths import IMAGE_SUFFIXES, is_image_file, is_text_file, resolve_in_book
+from bookbuild.spec.positions import Loc
+
+if TYPE_CHECKING:
+    from bookbuild.providers.base import Provider
+    from bookbuild.spec.loader import LoadedSpec
+
+COVER_ID = "cover"
+FileKind = Literal["image", "text", "css"]
+
+
+def validate_book(spec: LoadedSpec) -> list[SpecIssue]:
+    """Every semantic problem of a schema-valid spec, each at its position."""
+    checker = _Checker(spec)
+    checker.check()
+    return list(dict.fromkeys(checker.issues))
+
+
+def _registry() -> dict[str, type[Provider] | None]:
+    """Registered provider classes by name; None for one that cannot be loaded (op checks are
+    skipped for it: its own error comes when it is used)."""
+    from importlib.metadata import entry_points
+
+    from bookbuild.providers.base import Provider, provider_classes
+
+    try:
+        return dict(provider_classes())
+    except Exception:  # a plugin failed to import: load the others one by one
+        found: dict[str, type[Provider] | None] = {}
+        for ep in entry_points(group="bookbuild.providers"):
+            try:
+                cls = ep.load()
+            except Exception:
+                cls = None
+            ok = isinstance(cls, type) and issubclass(cls, Provider)
+            found[ep.name] = cls if ok else None
+        return found
+
+
+def _suggest(name: str, known: Iterable[str], what: str) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f" — did you mean `{close[0]}`?"
+    if known:
+        return f"; known {what}: {', '.join(known)}"
+    return ""
+
+
+class _Checker:
+    def __init__(self, spec: LoadedSpec) -> None:
+        self.spec = spec
+        self.book = spec.book
+        self.presets = spec.book.models
+        self.providers = _registry()
+        self.issues: list[SpecIssue] = []
+
+    def add(self, loc: Loc, message: str, *, at_key: bool = False) -> None:
+        self.issues.append(self.spec.issue(loc, message, at_key=at_key))
+
+    def check(self) -> None:
+        self.check_providers()
+        for role in ("text", "prompt", "image"):
+            self.reference(("defaults", role), getattr(self.book.defaults, role))
+        if self.book.style.css is not None:
+            self.file(("style", "css"), self.book.style.css, "css")
+        self.check_chapter_ids()
+        for i, chapter in enumerate(self.book.chapters):
+            self.check_chapter(("chapters", i), chapter)
+        if self.book.cover is not None:
+            self.check_illustration(("cover",), self.book.cover)
+
+    # presets and providers
+
+    def check_providers(self) -> None:
+        for name, preset in self.presets.items():
+            if preset.provider not in self.providers:
+                hint = _suggest(preset.provider, self.providers, "providers")
+                self.add(
+                    ("models", name, "provider"), f"unknown provider `{preset.provider}`{hint}"
+                )
+
+    def reference(self, loc: Loc, name: str | None) -> None:
+        """An explicitly written preset name must be defined under `models:`."""
+        if name is not None and name not in self.presets:
+            hint = _suggest(name, self.presets, "presets")
+            if not self.presets:
+                hint = "; define it under `models:`"
+            self.add(loc, f"unknown preset `{name}`{hint}")
+
+    def capable(self, loc: Loc, name: str, need: str, via: str = "") -> None:
+        """The preset `name` (if it exists and its provider loads) can do `need`."""
+        preset = self.presets.get(name)
+        cls = self.providers.get(preset.provider) if preset else None
+        if preset is None or cls is None:
+            return
+        able = cls.chat if need == "chat" else need in cls.image_ops
+        if able:
+            return
+        what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
+        fit = [n for n in sorted(self.presets) if self.can(n, need)]
+        hint = f"; presets that can: {', '.join(fit)}" if fit else ""
+        self.add(
+            loc,
+            f"preset `{name}`{via} uses provider `{preset.provider}`, which cannot do {what}{hint}",
+        )
+
+    def can(self, name: str, need: str) -> bool:
+        cls = self.providers.get(self.presets[name].provider)
+        if cls is None:
+            return False
+        return cls.chat if need == "chat" else need in cls.image_ops
+
+    # chapters
+
+    def check_chapter_ids(self) -> None:
+        first: dict[str, int] = {}
+        for i, chapter in enumerate(self.book.chapters):
+            loc = ("chapters", i, "id")
+            if chapter.id == COVER_ID:
+                self.add(
+                    loc, "the chapter id `cover` is reserved for the cover; rename the chapter"
+                )
+            if chapter.id in first:
+                line = self.spec.position("chapters", first[chapter.id], "id")[0]
+                self.add(loc, f"duplicate chapter id `{chapter.id}` (also on line {line})")
+            first.setdefault(chapter.id, i)
+
+    def check_chapter(self, loc: Loc, chapter: Chapter) -> None:
+        self.reference((*loc, "model"), chapter.model)
+        if chapter.file is not None:
+            self.file((*loc, "file"), chapter.file, "text")
+        if chapter.write is not None:
+            self.chat_role(
+                (*loc, "write"),
+                [((*loc, "model"), chapter.model), (("defaults", "text"), self.book.defaults.text)],
+                f"chapter `{chapter.id}` has `write:` but no chat preset to write it: "
+                "add `model: <preset>` to the chapter or set `defaults: {text: <preset>}`",
+            )
+        self.check_illustration_ids(loc, chapter)
+        for j, illustration in enumerate(chapter.illustrations):
+            self.check_illustration((*loc, "illustrations", j), illustration)
+
+    def check_illustration_ids(self, loc: Loc, chapter: Chapter) -> None:
+        first: dict[str, int] = {}
+        for j, illustration in enumerate(chapter.illustrations):
+            ill_id = illustration.id or f"ill-{j + 1}"
+            if ill_id in first:
+                at: Loc = (*loc, "illustrations", j)
+                at = (*at, "id") if illustration.id else at
+                how = "" if illustration.id else f" (its default id, as illustration {j + 1})"
+                self.add(
+                    at,
+                    f"duplicate illustration id `{ill_id}`{how} in chapter `{chapter.id}` "
+                    f"(also illustration {first[ill_id] + 1}); give it another `id:`",
+                )
+            first.setdefault(ill_id, j)
+
+    def chat_role(self, loc: Loc, choices: list[tuple[Loc, str | None]], missing: str) -> None:
+        """The first named preset of `choices` must exist and chat; none named -> `missing`."""
+        for source, name in choices:
+            if name is not None and source[0] == "defaults":
+                self.capable(loc, name, "chat", f" (from `{'.'.join(map(str, source))}`)")
+                return
+            if name is not None:
+                self.capable(source, name, "chat")
+                return
+        self.add(loc, missing)
+
+    # illustrations
+
+    def check_illustration(self, loc: Loc, ill: Illustration) -> None:
+        defaults = self.book.defaults
+        self.reference((*loc, "model"), ill.model)
+        self.reference((*loc, "prompt_model"), ill.prompt_model)
+        if ill.describe is not None:
+            self.chat_role(
+                (*loc, "describe"),
+                [
+                    ((*loc, "prompt_model"), ill.prompt_model),
+                    (("defaults", "prompt"), defaults.prompt),
+                    (("defaults", "text"), defaults.text),
+                ],
+                "`describe:` needs a chat preset to write the prompt: set `prompt_model:` "
+                "or `defaults: {prompt: <preset>}`",
+            )
+        image = ill.model or defaults.image
+        via = "" if ill.model else " (from `defaults.image`)"
+        if image is None:
+            self.add(
+                loc,
+                "no image preset for this illustration: set `model: <preset>` on it "
+                "or `defaults: {image: <preset>}`",
+            )
+        else:
+            base_op = "controlnet" if ill.controlnet else "img2img" if ill.init_image else "txt2img"
+            self.capable((*loc, "model") if ill.model else loc, image, base_op, via)
+        if ill.init_image is not None:
+            self.file((*loc, "init_image", "path"), ill.init_image.path, "image")
+        if ill.controlnet is not None:
+            self.file((*loc, "controlnet", "image"), ill.controlnet.image, "image")
+        for k, edit in enumerate(ill.edits):
+            self.check_edit((*loc, "edits", k, edit.op), edit, image, via or " (the image's)")
+
+    def check_edit(self, loc: Loc, edit: Edit, image: str | None, via: str) -> None:
+        own = getattr(edit.params, "model", None)
+        self.reference((*loc, "model"), own)
+        if own is not None:
+            self.capable((*loc, "model"), own, edit.op)
+        elif image is not None:
+            self.capable(loc, image, edit.op, via)
+        mask = getattr(edit.params, "mask", None)
+        if isinstance(mask, str):
+            self.file((*loc, "mask"), mask, "image")
+
+    # files
+
+    def file(self, loc: Loc, relative: str, kind: FileKind) -> None:
+        try:
+            target = resolve_in_book(self.spec.root, relative)
+        except ValueError as exc:
+            self.add(loc, str(exc))
+            return
+        problem = _file_problem(target, relative, kind)
+        if problem:
+            self.add(loc, problem)
+
+
+def _file_problem(target: Path, relative: str, kind: FileKind) -> str | None:
+    if not target.exists():
+        return f"file not found: `{relative}` (paths are relative to the spec's folder)"
+    if not target.is_file():
+        return f"`{relative}` is not a file"
+    suffix = target.suffix.lower()
+    try:
+        if kind == "image" and suffix not in IMAGE_SUFFIXES:
+            return f"`{relative}` is not a PNG, JPEG or WebP file (.png, .jpg, .jpeg, .webp)"
+        if kind == "image" and not is_image_file(target):
+            return f"`{relative}` is named like an image but is not a PNG, JPEG or WebP image"
+        if kind == "css" and suffix != ".css":
+            return f"`{relative}` should be a stylesheet (.css)"
+        if kind in ("text", "css") and not is_text_file(target):
+            return f"`{relative}` is not UTF-8 text; save it as UTF-8"
+    except OSError as exc:
+        return f"cannot read `{relative}`: {exc.strerror or exc}"
+    return None
