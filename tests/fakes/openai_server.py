@@ -1,0 +1,398 @@
+"""A fake OpenAI Chat Completions server: a real HTTP server on 127.0.0.1 that speaks
+`POST /v1/chat/completions` in the documented format, for the real `openai` SDK to talk to.
+
+    with FakeOpenAI() as fake:                       # or the `fake_openai` fixture
+        env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": fake.base_url}
+        fake.script(rate_limited(), reply("Once upon a time"))
+        ...                                          # two requests: a 429, then the reply
+        assert len(fake.requests) == 2 and fake.requests[0].body["model"] == "gpt-4o-mini"
+
+Unscripted requests get a sensible reply made from the request (`default_reply`): JSON image
+prompts when structured output or JSON is asked for, a short summary when the system prompt
+asks to summarise, else chapter paragraphs in the language the system prompt names. Like the
+real API, the fake also refuses `max_tokens` for newer models (o1/o3/o4/gpt-4.1/gpt-5...),
+refuses `response_format` when built with `structured_outputs=False`, and answers 401 to a
+wrong key when built with `api_key=...`. Every request is recorded (headers and JSON body).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
+CHAT_PATH = "/v1/chat/completions"
+KEY_DOCS = "You can find your API key at https://platform.openai.com/account/api-keys."
+QUOTA_MESSAGE = (
+    "You exceeded your current quota, please check your plan and billing details. For more "
+    "information on this error, read the docs: "
+    "https://platform.openai.com/docs/guides/error-codes/api-errors."
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: Any  # the decoded JSON body, or None
+
+    @property
+    def bearer(self) -> str:
+        return self.headers.get("authorization", "").removeprefix("Bearer ").strip()
+
+
+Body = Mapping[str, Any] | Callable[[Recorded], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """One scripted answer. With `status` 200 and no `body`, a chat.completion is made from
+    the request, with `content` (None: the default reply) and `finish_reason`."""
+
+    status: int = 200
+    body: Body | None = None
+    content: str | None = None
+    finish_reason: str = "stop"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+    delay: float = 0.0  # seconds to wait before answering
+
+
+def reply(content: str | None = None, *, finish_reason: str = "stop") -> Scripted:
+    return Scripted(content=content, finish_reason=finish_reason)
+
+
+def error(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Scripted:
+    """An answer with OpenAI's error body `{"error": {message, type, param, code}}`."""
+    body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+    return Scripted(status=status, body=body, headers=dict(headers or {}))
+
+
+def rate_limited(retry_after_ms: int = 20, model: str = "gpt-4o-mini") -> Scripted:
+    """429 `rate_limit_exceeded` with `retry-after-ms` (and a whole-second `retry-after`)."""
+    message = (
+        f"Rate limit reached for {model} in organization org-fake on requests per min (RPM): "
+        "Limit 3, Used 3, Requested 1. Please try again in 20ms. "
+        "Visit https://platform.openai.com/account/rate-limits to learn more."
+    )
+    headers = {"retry-after-ms": str(retry_after_ms), "retry-after": "1"}
+    return error(429, message, type="requests", code="rate_limit_exceeded", headers=headers)
+
+
+def insufficient_quota() -> Scripted:
+    return error(429, QUOTA_MESSAGE, type="insufficient_quota", code="insufficient_quota")
+
+
+def server_error(status: int = 500) -> Scripted:
+    message = "The server had an error while processing your request. Sorry about that!"
+    return error(status, message, type="server_error")
+
+
+def invalid_api_key() -> Scripted:
+    """401 `invalid_api_key`; like the real API, the message shows the key masked."""
+
+    def body(request: Recorded) -> dict[str, Any]:
+        message = f"Incorrect API key provided: {mask_key(request.bearer)}. {KEY_DOCS}"
+        error = {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}
+        return {"error": {**error, "param": None}}
+
+    return Scripted(status=401, body=body)
+
+
+def unsupported_max_tokens() -> Scripted:
+    message = (
+        "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead."
+    )
+    return error(400, message, param="max_tokens", code="unsupported_parameter")
+
+
+def response_format_unsupported() -> Scripted:
+    message = (
+        "Invalid parameter: 'response_format' of type 'json_schema' is not supported with "
+        "this model. Learn more about supported models at the Structured Outputs guide: "
+        "https://platform.openai.com/docs/guides/structured-outputs"
+    )
+    return error(400, message, param="response_format")
+
+
+def dropped_connection() -> Scripted:
+    return Scripted(drop=True)
+
+
+def content_filter() -> Scripted:
+    return Scripted(content="", finish_reason="content_filter")
+
+
+def slow(delay: float, then: Scripted | None = None) -> Scripted:
+    """Answer like `then` (default: a normal reply), after `delay` seconds."""
+    return dataclasses.replace(then or Scripted(), delay=delay)
+
+
+def mask_key(key: str) -> str:
+    return f"{key[:3]}{'*' * 8}{key[-4:]}" if len(key) > 8 else "*" * len(key)
+
+
+class FakeOpenAI:
+    """The server. `base_url` ends in /v1, as the SDK wants; `requests` lists what came in."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        structured_outputs: bool = True,
+        snapshot: str = "2024-07-18",
+        system_fingerprint: str = "fp_fake0001",
+    ) -> None:
+        self.api_key = api_key
+        self.structured_outputs = structured_outputs
+        self.snapshot = snapshot
+        self.system_fingerprint = system_fingerprint
+        self.requests: list[Recorded] = []
+        self._queue: deque[Scripted] = deque()
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first (use it as a context manager)"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def bodies(self) -> list[Any]:
+        """The JSON bodies of the chat requests, in order."""
+        return [r.body for r in self.requests if r.path == CHAT_PATH]
+
+    def script(self, *answers: Scripted) -> None:
+        """Queue answers for the next requests, in order; then back to default replies."""
+        with self._lock:
+            self._queue.extend(answers)
+
+    def start(self) -> FakeOpenAI:
+        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def answer(self, request: Recorded) -> Scripted:
+        """What to answer `request`: the next scripted answer, else what the real API would."""
+        with self._lock:
+            self.requests.append(request)
+            if self._queue:
+                return self._queue.popleft()
+        body = request.body if isinstance(request.body, dict) else {}
+        if request.path != CHAT_PATH:
+            return error(404, f"Invalid URL (POST {request.path})")
+        if self.api_key is not None and request.bearer != self.api_key:
+            return invalid_api_key()
+        if "max_tokens" in body and str(body.get("model", "")).startswith(NEWER_MODELS):
+            return unsupported_max_tokens()
+        if "response_format" in body and not self.structured_outputs:
+            return response_format_unsupported()
+        return Scripted()
+
+    def completion(self, request: Recorded, answer: Scripted) -> dict[str, Any]:
+        """The chat.completion object for a 200 answer, in the documented shape."""
+        body = request.body if isinstance(request.body, dict) else {}
+        content = answer.content if answer.content is not None else default_reply(body)
+        model = str(body.get("model", "gpt-4o-mini"))
+        if not re.search(r"-\d{4}-\d{2}-\d{2}$", model):
+            model = f"{model}-{self.snapshot}"
+        prompt_tokens = sum(len(_text(m.get("content"))) for m in body.get("messages", [])) // 4
+        completion_tokens = max(1, len(content) // 4)
+        return {
+            "id": f"chatcmpl-fake{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": self.system_fingerprint,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content or None, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": answer.finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens + 7,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + 7 + completion_tokens,
+            },
+            "service_tier": "default",
+        }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeOpenAI):
+        super().__init__(address, handler)
+        self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hung up on a slow answer is expected in tests."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = Recorded(self.command, self.path.split("?")[0], headers, body)
+        fake = self.server.fake
+        answer = fake.answer(request)
+        time.sleep(answer.delay)
+        if answer.drop:
+            self.close_connection = True
+            return
+        if answer.status == 200 and answer.body is None:
+            payload: Mapping[str, Any] = fake.completion(request, answer)
+        elif callable(answer.body):
+            payload = answer.body(request)
+        else:
+            payload = answer.body or {}
+        self._send(answer.status, payload, {**answer.headers, "x-request-id": _request_id(fake)})
+
+    def _send(self, status: int, payload: Mapping[str, Any], headers: Mapping[str, str]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def _request_id(fake: FakeOpenAI) -> str:
+    return f"req_fake{len(fake.requests):04d}"
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A running FakeOpenAI for one test."""
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+# -- default replies ---------------------------------------------------------------------------
+
+LANGUAGES = ("Korean", "Japanese", "Chinese")
+
+
+def default_reply(body: Mapping[str, Any]) -> str:
+    """A plausible reply to a bookbuild request: JSON image prompt, summary, or chapter."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    system = "\n".join(_text(m.get("content")) for m in messages if m.get("role") != "user")
+    user = next(
+        (_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), ""
+    )
+    found = re.search(r"[“\"]([^”\"]+)[”\"]", user)
+    title = found.group(1) if found else "the chapter"
+    language = next((name for name in LANGUAGES if name in system), "English")
+    if "response_format" in body or "JSON" in system:
+        return image_prompt_json(title, user)
+    if "summar" in system.lower():
+        return SUMMARIES.get(language, SUMMARIES["English"]).replace("{title}", title)
+    return "\n\n".join(CHAPTERS.get(language, CHAPTERS["English"])).replace("{title}", title)
+
+
+def image_prompt_json(title: str, user: str) -> str:
+    style = re.search(r"Style note:\s*(.+)", user)
+    prompt = (
+        "a small rabbit and a patient tortoise at the start line of a forest race, morning "
+        "light through tall trees, wide shot, soft colours"
+    )
+    if style:
+        prompt = f"{prompt}, {style.group(1).strip()}"
+    negative = "text, watermark, signature, extra limbs, blurry"
+    return json.dumps({"prompt": prompt, "negative_prompt": negative}, ensure_ascii=False)
+
+
+SUMMARIES = {
+    "English": "In “{title}”, the rabbit mocks the tortoise and challenges him to a race.",
+    "Korean": "「{title}」에서 토끼는 거북이를 놀리고 경주를 제안한다. 거북이는 조용히 받아들인다.",
+    "Japanese": "「{title}」で、うさぎはかめをからかい、かけっこを申し込む。",
+    "Chinese": "在「{title}」中，兔子嘲笑乌龟，并向它提出赛跑。",
+}
+CHAPTERS = {
+    "English": (
+        "The morning of “{title}” was bright and cool, and the meadow smelled of wet grass.",
+        "The rabbit laughed at the tortoise. “You are so slow,” he said. “Race me, then.”",
+        "The tortoise only nodded, and the animals of the forest gathered to watch.",
+    ),
+    "Korean": (
+        "「{title}」의 아침은 맑고 서늘했다. 풀밭에는 이슬 냄새가 가득했다.",
+        "토끼가 거북이를 보며 웃었다. “너는 정말 느리구나. 나랑 경주해 볼래?”",
+        "거북이는 고개만 끄덕였고, 숲속 동물들이 하나둘 모여들었다.",
+    ),
+    "Japanese": (
+        "「{title}」の朝は明るく、草原には露のにおいがした。",
+        "うさぎはかめを見て笑った。「きみはのろいね。かけっこしようか。」",
+    ),
+    "Chinese": ("「{title}」的早晨明亮而清凉。", "兔子看着乌龟笑了：“你真慢，我们来赛跑吧。”"),
+}
+
+
+def _text(content: Any) -> str:
+    """The text of a message's content: a string, or a list of parts with `text`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
