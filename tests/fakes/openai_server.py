@@ -342,7 +342,7 @@ def default_reply(body: Mapping[str, Any]) -> str:
     user = next(
         (_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), ""
     )
-    found = re.search(r"[“\"]([^”\"]+)[”\"]", user)
+    found = re.search(r"(?:titled|Chapter) [“\"]([^”\"]+)[”\"]", user)
     title = found.group(1) if found else "the chapter"
     language = next((name for name in LANGUAGES if name in system), "English")
     if "response_format" in body or "JSON" in system:
