@@ -1,0 +1,100 @@
+"""HTML rendering: the book as one page, index.html plus assets/ named by image digest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+from markupsafe import Markup, escape
+
+from ..errors import RenderError
+from ..fsutil import atomic_write_bytes, atomic_write_text
+from .assets import asset_name
+from .context import (
+    ImageSource,
+    build_date,
+    labels,
+    lang_tag,
+    make_chapters,
+    make_figure,
+    needs_keep_all,
+)
+from .fonts import font_stack
+from .markdown import keep_words
+from .pages import Layout, page_layout, parse_page
+from .theme import make_environment, resolve_theme, theme_settings
+from .view import BookView
+
+__all__ = ["asset_name", "document_html", "layout_for", "render_html"]
+
+ASSETS = "assets"
+ENTRY_TEMPLATE = "book.html.j2"
+
+
+def layout_for(view: BookView) -> Layout:
+    """Page size (style.page, or the theme's default for 'auto') and margins."""
+    settings = theme_settings(view.style.theme)
+    page = parse_page(view.style.page, default=settings.default_page)
+    return page_layout(page, bleed=_bleed(view))
+
+
+def _bleed(view: BookView) -> float:
+    from .pages import parse_length
+
+    bleed: str | None = getattr(view.style, "bleed", None)
+    return parse_length(bleed) if bleed else 0.0
+
+
+def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str, Any]:
+    """Every variable a theme template sees (documented in templates/README.md)."""
+    chapters = make_chapters(view, src, needs_keep_all(view.language, medium))
+    return {
+        "book": view,
+        "lang": lang_tag(view.language),
+        "labels": labels(view.language),
+        "chapters": chapters,
+        "figures": [fig for ch in chapters for fig in ch.figures],
+        "cover": make_figure(view.cover, src) if view.cover else None,
+        "fonts": font_stack(view.language, view.style.font),
+        "layout": layout_for(view),
+        "medium": medium,
+        "theme": resolve_theme(view.style.theme),
+        "date": build_date(view.source_date_epoch),
+        "extra_css": Markup((view.style.css or "").replace("</", "<\\/")),
+    }
+
+
+def document_html(
+    view: BookView, src: ImageSource, theme_dirs: Sequence[Path] = (), medium: str = "screen"
+) -> str:
+    """The book as one HTML document; `src` gives each illustration's URL."""
+    env = make_environment(view.style.theme, theme_dirs)
+    env.filters["keep"] = keep_words if needs_keep_all(view.language, medium) else escape
+    try:
+        template = env.get_template(ENTRY_TEMPLATE)
+        return template.render(template_context(view, medium, src))
+    except TemplateError as exc:
+        name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+        where = f" ({name}:{line})" if name else ""
+        raise RenderError(f"theme {view.style.theme!r}{where}: {exc}") from exc
+
+
+def render_html(view: BookView, out_dir: Path, theme_dirs: Sequence[Path] = ()) -> Path:
+    """Write out_dir/index.html and out_dir/assets/<hex16>.png; return the index path."""
+    images = _all_illustrations(view)
+    for ill in images:
+        target = out_dir / ASSETS / asset_name(ill, "png")
+        if not (target.is_file() and target.read_bytes() == ill.image):
+            atomic_write_bytes(target, ill.image)
+    html = document_html(view, lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}", theme_dirs)
+    index = out_dir / "index.html"
+    atomic_write_text(index, html)
+    return index
+
+
+def _all_illustrations(view: BookView) -> list[Any]:
+    found = [view.cover] if view.cover else []
+    found += [ill for ch in view.chapters for ill in ch.illustrations]
+    return list({asset_name(ill, "png"): ill for ill in found}.values())

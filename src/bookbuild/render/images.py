@@ -1,0 +1,86 @@
+"""Images prepared for print: scaled down to the placed size at 300 DPI at most, JPEG when
+opaque, PNG when transparency matters. Pure functions on bytes; deterministic output."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import cast
+
+from PIL import Image
+
+from ..errors import RenderError
+
+PRINT_DPI = 300
+JPEG_QUALITY = 88
+MAX_PIXELS = 80_000_000
+FORMATS = ("PNG", "JPEG", "WEBP")
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    data: bytes
+    ext: str  # "jpg" or "png"
+    width: int
+    height: int
+
+    @property
+    def media_type(self) -> str:
+        return "image/jpeg" if self.ext == "jpg" else "image/png"
+
+
+def max_pixels(width_in: float, height_in: float, dpi: int = PRINT_DPI) -> tuple[int, int]:
+    """The most pixels an image placed in a box of that size needs."""
+    return max(1, round(width_in * dpi)), max(1, round(height_in * dpi))
+
+
+def open_image(data: bytes, what: str = "image") -> Image.Image:
+    """Open PNG/JPEG/WebP bytes, refusing other formats and decompression bombs."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            if image.width * image.height > MAX_PIXELS:
+                raise RenderError(f"{what}: {image.width}x{image.height} pixels is too large")
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombWarning) as exc:
+        raise RenderError(f"{what}: cannot read the image: {exc}") from exc
+    return image
+
+
+def prepare_for_print(data: bytes, box: tuple[int, int], what: str = "image") -> PreparedImage:
+    """Fit the image inside `box` pixels (never enlarging) and encode it for print."""
+    image = open_image(data, what)
+    image = _fit(image, box)
+    if has_alpha(image):
+        return _encode(image.convert("RGBA"), "png")
+    return _encode(image.convert("RGB"), "jpg")
+
+
+def has_alpha(image: Image.Image) -> bool:
+    """True when some pixel is not fully opaque."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        alpha = image.convert("RGBA").getchannel("A")
+        low, _ = cast(tuple[int, int], alpha.getextrema())
+        return low < 255
+    return False
+
+
+def _fit(image: Image.Image, box: tuple[int, int]) -> Image.Image:
+    scale = min(box[0] / image.width, box[1] / image.height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _encode(image: Image.Image, ext: str) -> PreparedImage:
+    out = io.BytesIO()
+    if ext == "jpg":
+        image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, subsampling="4:2:0")
+    else:
+        image.save(out, "PNG", optimize=False, compress_level=9)
+    return PreparedImage(out.getvalue(), ext, image.width, image.height)
