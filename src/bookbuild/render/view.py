@@ -42,6 +42,8 @@ class StyleView:
     page: str = "A5"
     font: str | None = None
     css: str | None = None  # extra stylesheet text (already read from the book folder)
+    bleed: str | None = None  # PDF bleed around each page, e.g. "3mm" (None: no bleed)
+    margin: str | None = None  # page margins: "18mm", or "top outer bottom inner" (None: theme's)
 
 
 @dataclass(frozen=True)
