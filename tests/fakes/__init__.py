@@ -1,5 +1,5 @@
 """Fake services for tests: real HTTP servers on 127.0.0.1 speaking the documented formats."""
 
-from fakes.openai_server import FakeOpenAI, Recorded, Scripted, fake_openai
+from .openai_server import FakeOpenAI, Recorded, Scripted, fake_openai
 
 __all__ = ["FakeOpenAI", "Recorded", "Scripted", "fake_openai"]

@@ -183,12 +183,13 @@ class OpenAIChatProvider(Provider):
 
     def complete(self, request: ChatRequest) -> ChatResult:
         self.check_ready()
-        params = self._params(request)
+        params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)
         return ChatResult(text, self._metadata(response, request_id, params, request))
 
-    def _params(self, request: ChatRequest) -> dict[str, Any]:
+    def chat_params(self, request: ChatRequest) -> dict[str, Any]:
+        """The body `complete` sends for `request` (before any fallback). No network."""
         preset = self.preset
         system = [{"role": "system", "content": preset.system}] if preset.system else []
         params: dict[str, Any] = {"model": preset.model, "messages": [*system, *request.messages]}
@@ -275,7 +276,7 @@ class OpenAIChatProvider(Provider):
         if failure.status == 401:
             return f" — check the key in {self.key_var} (or name another with `api_key_env`)"
         if failure.code == "insufficient_quota":
-            return " — not retried: the account has no credit left (check plan and billing)"
+            return " — not retried: the account has no credit left"
         if failure.status == 404:
             return f" — check the preset's `model` ({self.preset.model}) and `base_url`"
         if failure.transient and attempts > 1:
