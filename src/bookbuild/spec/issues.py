@@ -270,8 +270,8 @@ def _plain(details: ErrorDetails, value: Any) -> str:
         text = "should be text" + _quote_hint(value)
     else:
         text = re.sub(r"^(Input|String|List|Value|Dictionary|Decimal) ", "", details["msg"])
-        text = text[:1].lower() + text[1:]
-    if value is _MISSING:
+        text = text[:1].lower() + text.replace(" after validation", "")[1:]
+    if value is _MISSING or isinstance(value, Mapping | list):
         return text
     return f"{text} (got {_show(value)})"
 

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from bookbuild.errors import SpecError, SpecIssue
 
@@ -50,17 +53,15 @@ class _Limit(Exception):
         self.mark = mark
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """The safe loader, counting nodes, aliases and depth while it composes."""
+class _Bounds:
+    """Counts nodes, aliases and depth while a loader composes; mixed into the loaders below."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.node_count = 0
-        self.alias_count = 0
-        self.depth = 0
+    node_count = 0
+    alias_count = 0
+    depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[attr-defined]
         if isinstance(event, yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
@@ -73,16 +74,36 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.depth > MAX_DEPTH:
             raise _Limit(f"values nested more than {MAX_DEPTH} levels deep", event.start_mark)
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc, no-any-return]
         finally:
             self.depth -= 1
 
 
+class _PyLoader(_Bounds, yaml.SafeLoader):
+    """The pure-Python safe loader, bounded."""
+
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _CLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's parser (fast scanning) under PyYAML's composer (so it can be bounded)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _Loader: type[_PyLoader] | type[_CLoader] = _CLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader
+
+
 def _too_many(what: str, limit: int) -> str:
-    return (
-        f"too many YAML {what}: more than {limit:,} (an alias bomb?); "
-        "write the values out or split long texts into chapter files"
-    )
+    if what == "values":
+        return f"too many YAML values: more than {limit:,}; a book spec is far smaller than this"
+    return f"too many YAML {what}: more than {limit:,} (an alias bomb?); write the values out"
 
 
 def _position(mark: Any) -> Position:
@@ -93,7 +114,7 @@ def _position(mark: Any) -> Position:
 
 def parse_yaml(text: str, file: str) -> ParsedYaml:
     """Parse one YAML document into data and positions; raise SpecError if it cannot be read."""
-    loader = _BoundedLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -107,7 +128,8 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
         raise SpecError([_issue(file, exc.problem_mark, _yaml_message(exc))]) from None
     except yaml.reader.ReaderError as exc:
         line, col = _offset_position(text, exc.position)
-        message = f"character {exc.character!r} is not allowed in YAML; remove it"
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        message = f"character {char!r} is not allowed in YAML; remove it"
         raise SpecError([SpecIssue(file, line, col, message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue(file, 1, 1, f"cannot read the YAML: {exc}")]) from None
@@ -124,7 +146,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "invalid YAML"
     context = f" ({exc.context})" if exc.context else ""
     hint = ""
-    if "\t" in problem or "tab" in problem:
+    if "'\\t'" in problem or "tab" in problem:
         hint = "; indent with spaces, not tabs"
     elif "mapping values are not allowed" in problem:
         hint = "; put text that contains ': ' in quotes"
@@ -140,7 +162,7 @@ def _offset_position(text: str, offset: int) -> Position:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and counting expanded nodes."""
 
-    def __init__(self, loader: _BoundedLoader, file: str) -> None:
+    def __init__(self, loader: SafeConstructor, file: str) -> None:
         self.loader = loader
         self.file = file
         self.positions: dict[Loc, Position] = {}
