@@ -1,0 +1,74 @@
+"""The paths the fake Stable Diffusion API serves: path -> (route, family, default model)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ROUTES: dict[str, tuple[str, str, str]] = {
+    # legacy v3 stock models
+    "/api/v3/text2img": ("txt2img", "v3", "runwayml/stable-diffusion-v1-5"),
+    "/api/v3/img2img": ("img2img", "v3", "runwayml/stable-diffusion-v1-5"),
+    "/api/v3/inpaint": ("inpaint", "v3", "runwayml/stable-diffusion-inpainting"),
+    # legacy community ("dreambooth") models
+    "/api/v3/dreambooth": ("txt2img", "v4", ""),
+    "/api/v4/dreambooth": ("txt2img", "v4", ""),
+    "/api/v4/dreambooth/img2img": ("img2img", "v4", ""),
+    "/api/v4/dreambooth/inpaint": ("inpaint", "v4", ""),
+    # current community models and realtime (stock) models
+    "/api/v6/images/text2img": ("txt2img", "v6", ""),
+    "/api/v6/images/img2img": ("img2img", "v6", ""),
+    "/api/v6/images/inpaint": ("inpaint", "v6", ""),
+    "/api/v6/realtime/text2img": ("txt2img", "realtime", "realtime"),
+    "/api/v6/realtime/img2img": ("img2img", "realtime", "realtime"),
+    "/api/v6/realtime/inpaint": ("inpaint", "realtime", "realtime"),
+    # ControlNet (documented v5; the SDK's v6 path too)
+    "/api/v5/controlnet": ("controlnet", "v5", "sd-1.5"),
+    "/api/v6/images/controlnet": ("controlnet", "v6", "sd-1.5"),
+    # image editing
+    "/api/v3/super_resolution": ("upscale", "v3", "realesr-general-x4v3"),
+    "/api/v6/image_editing/super_resolution": ("upscale", "editing", "realesr-general-x4v3"),
+    "/api/v5/removebg_mask": ("remove_background", "v5", "removebg"),
+    "/api/v6/image_editing/removebg_mask": ("remove_background", "editing", "removebg"),
+    "/api/v5/outpaint": ("outpaint", "v5", "outpaint"),
+    "/api/v6/image_editing/outpaint": ("outpaint", "editing", "outpaint"),
+    "/api/v6/image_editing/inpaint": ("inpaint", "editing", "inpaint"),
+    # uploads and system
+    "/api/v3/base64_crop": ("upload", "v3", ""),
+    "/api/v6/image_editing/base64_to_url": ("upload", "editing", ""),
+    "/api/v3/system_load": ("system_load", "v3", ""),
+}
+
+_FETCH_WITH_ID = re.compile(r"^/api/v[3-6]/(?:[a-z_]+/)?fetch/(\w+)/?$")
+
+# submit path prefix -> fetch path (with {id} when the id goes in the path, else request_id)
+_FETCH_PATHS: tuple[tuple[str, str], ...] = (
+    ("/api/v3/dreambooth", "/api/v3/dreambooth/fetch/{id}"),
+    ("/api/v3/", "/api/v3/fetch/{id}"),
+    ("/api/v4/", "/api/v4/dreambooth/fetch"),
+    ("/api/v5/", "/api/v5/fetch/{id}"),
+    ("/api/v6/images/", "/api/v6/images/fetch"),
+    ("/api/v6/realtime/", "/api/v6/realtime/fetch/{id}"),
+    ("/api/v6/image_editing/", "/api/v6/image_editing/fetch/{id}"),
+)
+
+
+def fetch_path_for(submit_path: str, job_id: str) -> str:
+    """The `fetch_result` path the real service gives for a job of `submit_path`."""
+    for prefix, fetch in _FETCH_PATHS:
+        if submit_path.startswith(prefix):
+            return fetch.format(id=job_id)
+    return f"/api/v3/fetch/{job_id}"
+
+
+def fetch_route(path: str) -> str | None:
+    """The job id of a fetch path that carries it (`.../fetch/123`), else None."""
+    found = _FETCH_WITH_ID.match(path)
+    return found.group(1) if found else None
+
+
+def yes(value: Any) -> bool:
+    """The service's looseness: True, "yes", "true", "1" all mean yes."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "true", "1")

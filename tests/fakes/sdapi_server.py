@@ -1,0 +1,589 @@
+"""A fake Stable Diffusion API (ModelsLab): a real HTTP server on 127.0.0.1 speaking the legacy
+(v3/v4/v5) and current (v6) paths in the documented formats, for the real `requests` to talk to.
+
+    with FakeSDAPI() as fake:                          # or the `fake_sdapi` fixture
+        env = {"SDAPI_KEY": fake.key, "SDAPI_BASE_URL": fake.base_url}
+        fake.script("txt2img", processing(fetches=2), rate_limited(retry_after=1))
+        ...                       # first txt2img is queued (done on the 2nd fetch), second a 429
+        assert fake.count("submit") == 1 and fake.count("fetch") == 2
+
+What it does, per the reference's checklist: the key is read from the JSON body (401 when
+missing or wrong); input images must be URLs the fake itself served (upload them first through
+`/api/v6/image_editing/base64_to_url` or `/api/v3/base64_crop`), else 400 "Unable to fetch
+image from provided URL"; "512" and "yes"/"no" are coerced; `meta` echoes the resolved values
+(a random seed when `seed` is null, an "enhanced" prompt when enhance_prompt is yes, steps
+capped at `max_steps`). It draws real pictures (`sdapi_drawing`): a solid colour from the
+prompt, inpainting that repaints only where the mask is white, and so on.
+
+Scenarios are queued per route with `script(route, ...)`: a route is an exact path, an op
+name (txt2img, img2img, inpaint, controlnet, outpaint, upscale, remove_background), "fetch",
+"upload", "file" (GETs of output files) or "submit" (any op). Unscripted requests succeed.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import random
+import re
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from bookbuild.spec.models import ModelPreset
+
+from .sdapi_drawing import draw, encode
+from .sdapi_routes import ROUTES, fetch_path_for, fetch_route, yes
+
+KEY = "sdapi-test-key-0123456789"
+ENHANCE_SUFFIX = ", DSLR photography, sharp focus, Unreal Engine 5"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    route: str  # op name, "fetch", "upload", "file", "system_load" or "unknown"
+    headers: dict[str, str]  # lower-case names
+    body: Any  # decoded JSON, or None
+
+    @property
+    def is_submit(self) -> bool:
+        return self.route in OPS
+
+
+OPS = frozenset(
+    {"txt2img", "img2img", "inpaint", "controlnet", "outpaint", "upscale", "remove_background"}
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How to answer one request. `kind`: success, processing, error, drop."""
+
+    kind: str = "success"
+    status: int = 200
+    message: str = ""
+    legacy: bool = False  # spell it `messege`, like the legacy endpoints
+    word: str = "error"  # the envelope status of an error: "error" or "failed"
+    retry_after: float | None = None
+    retry_header: bool = False
+    fetches: int = 1  # processing: success on the N-th fetch
+    eta: float = 2.0
+    with_fetch_result: bool = True
+    black: bool = False
+    nsfw: bool = False
+    expire: bool = False  # the output URL serves once, then 404
+    base64: bool = False  # the output is a `.base64` text file
+    fmt: str = "PNG"  # output file format: PNG, JPEG or WEBP
+    output_as_string: bool = False  # legacy shape: `output` is a bare URL string
+
+
+def success(**options: Any) -> Scenario:
+    return Scenario(**options)
+
+
+def processing(fetches: int = 1, eta: float = 2.0, **options: Any) -> Scenario:
+    return Scenario(kind="processing", fetches=fetches, eta=eta, **options)
+
+
+def error(
+    message: str, status: int = 400, *, legacy: bool = False, word: str = "error"
+) -> Scenario:
+    return Scenario(kind="error", status=status, message=message, legacy=legacy, word=word)
+
+
+def error_200(message: str, *, legacy: bool = False, word: str = "error") -> Scenario:
+    return error(message, 200, legacy=legacy, word=word)
+
+
+def rate_limited(retry_after: float = 30, *, header: bool = False) -> Scenario:
+    message = "Rate limit exceeded. Maximum 5 queued requests allowed."
+    return Scenario(
+        kind="error", status=429, message=message, retry_after=retry_after, retry_header=header
+    )
+
+
+def server_error(status: int = 500) -> Scenario:
+    return Scenario(kind="error", status=status, message="Internal server error")
+
+
+def dropped() -> Scenario:
+    return Scenario(kind="drop")
+
+
+@dataclass
+class _File:
+    data: bytes
+    content_type: str
+    ready: bool = True
+    expire: bool = False
+    gets: int = 0
+
+
+@dataclass
+class _Job:
+    id: str
+    scenario: Scenario
+    answer: dict[str, Any]
+    urls: list[str]
+    fetches: int = 0
+
+
+@dataclass
+class _State:
+    requests: list[Recorded] = field(default_factory=list)
+    files: dict[str, _File] = field(default_factory=dict)
+    jobs: dict[str, _Job] = field(default_factory=dict)
+    queues: dict[str, deque[Scenario]] = field(default_factory=dict)
+
+
+class FakeSDAPI:
+    """The server. `base_url` is the host root (paths start with /api/...)."""
+
+    def __init__(self, key: str = KEY, *, max_steps: int | None = None) -> None:
+        self.key = key
+        self.max_steps = max_steps
+        self._state = _State()
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first (use it as a context manager)"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> FakeSDAPI:
+        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSDAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- for tests ---------------------------------------------------------------------------
+
+    @property
+    def env(self) -> dict[str, str]:
+        """An environment for the `sdapi` provider pointing at this fake."""
+        return {"SDAPI_KEY": self.key, "SDAPI_BASE_URL": self.base_url}
+
+    def preset(self, **fields: Any) -> ModelPreset:
+        """An `sdapi` preset on this fake (base_url set); `fields` as in book.yaml."""
+        return ModelPreset(provider="sdapi", base_url=self.base_url, **fields)
+
+    def script(self, route: str, *scenarios: Scenario) -> None:
+        """Queue answers for the next requests of `route`, in order; then success again."""
+        with self._lock:
+            self._state.queues.setdefault(route, deque()).extend(scenarios)
+
+    @property
+    def requests(self) -> list[Recorded]:
+        with self._lock:
+            return list(self._state.requests)
+
+    def count(self, route: str) -> int:
+        """Requests of a route: a path, an op, "fetch", "upload", "file" or "submit"."""
+        return len(self.of(route))
+
+    def of(self, route: str) -> list[Recorded]:
+        return [r for r in self.requests if _matches(r, route)]
+
+    @property
+    def submits(self) -> list[Recorded]:
+        return self.of("submit")
+
+    def gets_of(self, url: str) -> int:
+        """How many times an output/upload file was downloaded."""
+        with self._lock:
+            entry = self._state.files.get(_file_name(url))
+            return entry.gets if entry else 0
+
+    def file_bytes(self, url: str) -> bytes:
+        """The stored bytes behind a file URL of this fake (upload or output)."""
+        with self._lock:
+            return self._state.files[_file_name(url)].data
+
+    def uploaded_images(self) -> list[Image.Image]:
+        with self._lock:
+            names = [n for n in self._state.files if n.startswith("upload-")]
+            return [Image.open(BytesIO(self._state.files[n].data)) for n in names]
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def handle(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        """(HTTP status, JSON payload or bytes, headers); payload None = drop the connection."""
+        with self._lock:
+            self._state.requests.append(request)
+        if request.method == "GET":
+            return self._serve_file(request)
+        body = request.body if isinstance(request.body, dict) else {}
+        if not body.get("key"):
+            return 401, {"status": "error", "message": "API key required"}, {}
+        if body["key"] != self.key:
+            return 401, {"status": "error", "message": "Invalid API key"}, {}
+        scenario = self._next(request)
+        if scenario.kind != "success" and request.route not in OPS:
+            return _failure(scenario)
+        if request.route in OPS:
+            return self._submit(request, body, scenario)
+        if request.route == "fetch":
+            return self._fetch(request, body)
+        if request.route == "upload":
+            return self._upload(request, body)
+        if request.route == "system_load":
+            return 200, {"queue_num": 0, "queue_time": 0, "status": "ok"}, {}
+        return 404, {"status": "error", "message": f"Not found: {request.path}"}, {}
+
+    def _next(self, request: Recorded) -> Scenario:
+        with self._lock:
+            for route in (request.path, request.route, "submit" if request.is_submit else ""):
+                queue = self._state.queues.get(route)
+                if queue:
+                    return queue.popleft()
+        return Scenario()
+
+    def _submit(
+        self, request: Recorded, body: dict[str, Any], scenario: Scenario
+    ) -> tuple[int, Any, dict[str, str]]:
+        if scenario.kind in ("error", "drop"):
+            return _failure(scenario)
+        problem = _validate(request, body)
+        if problem:
+            return 400, {"status": "error", "message": problem}, {}
+        try:
+            inputs = {f: self._input(body[f], body) for f in _IMAGE_FIELDS if body.get(f)}
+        except LookupError:
+            return (
+                400,
+                {"status": "error", "message": "Unable to fetch image from provided URL"},
+                {},
+            )
+        meta = self._meta(request, body)
+        image = draw(request.route, meta, inputs, body, black=scenario.black)
+        job_id = str(next(self._ids))
+        as_b64 = scenario.base64 or yes(body.get("base64"))
+        url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
+        answer = _success_answer(job_id, url, meta, scenario)
+        if scenario.kind != "processing":
+            return 200, answer, {}
+        with self._lock:
+            self._state.jobs[job_id] = _Job(job_id, scenario, answer, [url])
+        return 200, self._processing_answer(request, job_id, url, meta, scenario), {}
+
+    def _processing_answer(
+        self, request: Recorded, job_id: str, url: str, meta: dict[str, Any], sc: Scenario
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "status": "processing",
+            "tip": "Your image is processing in background",
+            "eta": sc.eta,
+            ("messege" if sc.legacy else "message"): "Try to fetch request after seconds estimated",
+            "id": int(job_id),
+            "output": "" if request.route == "controlnet" else [],
+            "future_links": [url],
+            "meta": meta,
+        }
+        if sc.with_fetch_result:
+            answer["fetch_result"] = self.base_url + fetch_path_for(request.path, job_id)
+        return answer
+
+    def _fetch(self, request: Recorded, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        job_id = fetch_route(request.path) or str(body.get("request_id") or "")
+        if not job_id:
+            return 400, {"status": "error", "message": "request_id is required"}, {}
+        with self._lock:
+            job = self._state.jobs.get(job_id)
+            if job is None:
+                return 404, {"status": "error", "message": f"Request id {job_id} not found"}, {}
+            job.fetches += 1
+            done = job.fetches >= job.scenario.fetches
+            if done:
+                for url in job.urls:
+                    self._state.files[_file_name(url)].ready = True
+        if not done:
+            message = "Request is still in processing"
+            return 200, {"status": "processing", "message": message, "output": "", "id": job_id}, {}
+        answer = {k: v for k, v in job.answer.items() if k != "meta"}
+        return 200, answer, {}
+
+    def _upload(self, request: Recorded, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        legacy = request.path.startswith("/api/v3/")
+        data_url = str(body.get("image" if legacy else "init_image") or "")
+        match = re.fullmatch(r"data:image/[a-z]+;base64,(.+)", data_url, re.S)
+        try:
+            data = base64.b64decode(match.group(1), validate=True) if match else b""
+            Image.open(BytesIO(data)).verify()
+        except Exception:
+            return 400, {"status": "error", "message": "Invalid base64 image"}, {}
+        if legacy and len(data) > 5 * 1024 * 1024:
+            return 400, {"status": "error", "message": "Image size must be less than 5MB"}, {}
+        upload_id = next(self._ids)
+        url = self._put(f"upload-{upload_id}.png", _File(data, "image/png"))
+        if legacy:
+            return 200, {"status": "success", "link": url, "request_id": upload_id}, {}
+        return 200, {"status": "success", "id": upload_id, "output": [url]}, {}
+
+    def _serve_file(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        scenario = self._next(request)
+        if scenario.kind != "success":
+            return _failure(scenario)
+        with self._lock:
+            entry = self._state.files.get(_file_name(request.path))
+            if entry is None or not entry.ready or (entry.expire and entry.gets >= 1):
+                return 404, b"Not Found", {"content-type": "text/plain"}
+            entry.gets += 1
+            return 200, entry.data, {"content-type": entry.content_type}
+
+    def _input(self, url: Any, body: dict[str, Any]) -> Image.Image:
+        text = str(url)
+        if text.startswith("data:") and yes(body.get("base64")):
+            return Image.open(BytesIO(base64.b64decode(text.partition(",")[2])))
+        if not text.startswith(self.base_url + "/files/"):
+            raise LookupError(text)
+        with self._lock:
+            entry = self._state.files[_file_name(text)]
+        return Image.open(BytesIO(entry.data))
+
+    def _meta(self, request: Recorded, body: dict[str, Any]) -> dict[str, Any]:
+        seed = body.get("seed")
+        prompt = str(body.get("prompt") or ("high quality" if request.route == "outpaint" else ""))
+        if yes(body.get("enhance_prompt")):
+            prompt += ENHANCE_SUFFIX
+        steps = _int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
+        if self.max_steps is not None:
+            steps = min(steps, self.max_steps)
+        meta = {
+            "prompt": prompt,
+            "negative_prompt": body.get("negative_prompt") or "",
+            "W": _int(body.get("width"), 512),
+            "H": _int(body.get("height"), 512),
+            "seed": _int(seed, -1),
+            "steps": steps,
+            "guidance_scale": float(body.get("guidance_scale") or 7.5),
+            "scheduler": body.get("scheduler") or "UniPCMultistepScheduler",
+            "model_id": body.get("model_id") or ROUTES[request.path][2],
+            "n_samples": _int(body.get("samples"), 1),
+            "safety_checker": "yes" if yes(body.get("safety_checker")) else "no",
+        }
+        if seed is None or meta["seed"] < 0:  # null = random, reported in meta.seed
+            meta["seed"] = random.randint(0, 2**32 - 1)
+        for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
+            if body.get(extra):
+                meta[extra] = body[extra]
+        return meta
+
+    def _store(
+        self, job_id: str, image: Image.Image, sc: Scenario, as_b64: bool, *, ready: bool
+    ) -> str:
+        data, content_type = encode(image, sc.fmt)
+        ext = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}[sc.fmt]
+        if as_b64:
+            data, content_type, ext = base64.b64encode(data), "text/plain", "base64"
+        return self._put(f"{job_id}-0.{ext}", _File(data, content_type, ready, sc.expire))
+
+    def _put(self, name: str, entry: _File) -> str:
+        with self._lock:
+            self._state.files[name] = entry
+        return f"{self.base_url}/files/{name}"
+
+
+_IMAGE_FIELDS = ("init_image", "mask_image", "control_image", "image", "url")
+
+
+def _success_answer(job_id: str, url: str, meta: dict[str, Any], sc: Scenario) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "status": "success",
+        "generationTime": 1.23,
+        "id": int(job_id),
+        "output": url if sc.output_as_string else [url],
+        "proxy_links": [url],
+        "meta": meta,
+        "webhook_status": "",
+    }
+    if sc.nsfw:
+        answer["nsfw_content_detected"] = True
+    return answer
+
+
+def _failure(sc: Scenario) -> tuple[int, Any, dict[str, str]]:
+    if sc.kind == "drop":
+        return 0, None, {}
+    body: dict[str, Any] = {"status": sc.word, ("messege" if sc.legacy else "message"): sc.message}
+    headers: dict[str, str] = {}
+    if sc.retry_after is not None:
+        body["retry_after"] = sc.retry_after
+        if sc.retry_header:
+            headers["Retry-After"] = str(int(sc.retry_after))
+    return sc.status, body, headers
+
+
+def _validate(request: Recorded, body: dict[str, Any]) -> str | None:
+    """The service's 400 messages for a missing or out-of-range field."""
+    route, family = request.route, ROUTES[request.path][1]
+    if route in ("txt2img", "controlnet") and not body.get("prompt"):
+        return "prompt is required"
+    community = family in ("v4", "v6") and route in ("txt2img", "img2img", "inpaint")
+    if community and not body.get("model_id"):
+        return "model_id is required"
+    if route in ("img2img", "inpaint") and not body.get("init_image"):
+        return "init_image is required"
+    if route == "inpaint" and not body.get("mask_image"):
+        return "mask_image is required"
+    limit = 1440 if route == "outpaint" else 2048 if route == "upscale" else 1024
+    for side in ("width", "height"):
+        value = _int(body.get(side), 512)
+        if not 64 <= value <= limit:
+            return f"{side} must be between 64 and {limit}"
+        if value % 8:
+            return f"{side} must be divisible by 8"
+    return None
+
+
+def _matches(request: Recorded, route: str) -> bool:
+    if route == "submit":
+        return request.is_submit
+    return route in (request.path, request.route)
+
+
+def _file_name(url: str) -> str:
+    return url.rsplit("/files/", 1)[-1]
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeSDAPI):
+        super().__init__(address, handler)
+        self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hung up is expected in tests."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        path = self.path.split("?")[0]
+        route = "file" if self.command == "GET" else _route_of(path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, payload, extra = self.server.fake.handle(
+            Recorded(self.command, path, route, headers, body)
+        )
+        if payload is None:
+            self.close_connection = True
+            return
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        content_type = extra.pop("content-type", "application/json")
+        try:
+            self.send_response(status)
+            self.send_header("content-type", content_type)
+            self.send_header("content-length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def _route_of(path: str) -> str:
+    if path in ROUTES:
+        return ROUTES[path][0]
+    if fetch_route(path) is not None or path.rstrip("/").endswith("/fetch"):
+        return "fetch"
+    return "unknown"
+
+
+# -- helpers for tests -------------------------------------------------------------------------
+
+
+class DictJournal:
+    """A JobJournal kept in a dict, shareable between provider instances (a "restart")."""
+
+    def __init__(self) -> None:
+        self.job: dict[str, Any] | None = None
+        self.remembered: list[dict[str, Any]] = []
+        self.forgotten = 0
+
+    def pending(self) -> dict[str, Any] | None:
+        return dict(self.job) if self.job is not None else None
+
+    def remember(self, job: dict[str, Any]) -> None:
+        self.job = json.loads(json.dumps(job))  # what a file-backed journal would keep
+        self.remembered.append(self.job)
+
+    def forget(self) -> None:
+        self.job = None
+        self.forgotten += 1
+
+
+class FakeClock:
+    """`sleep` that only advances `now`; records every wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_sdapi() -> Iterator[FakeSDAPI]:
+    """A running FakeSDAPI for one test."""
+    with FakeSDAPI() as fake:
+        yield fake
