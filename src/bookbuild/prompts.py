@@ -54,7 +54,7 @@ def language_name(tag: str) -> str:
 
 
 def write_messages(ctx: ChapterContext) -> list[dict[str, str]]:
-    story_so_far = "\n".join(f"- {title}: {summary}" for title, summary in ctx.previous)
+    story_so_far = "\n".join(f"- {title}: {summary.strip()}" for title, summary in ctx.previous)
     user = "\n\n".join(
         part
         for part in (

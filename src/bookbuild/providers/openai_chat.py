@@ -2,16 +2,15 @@
 api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named by the preset's
 `base_url` or `OPENAI_BASE_URL`.
 
-Retries: one layer, this one. The SDK client is built with `max_retries=0`, and `_send` retries
-transient failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) at most
-`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (up to two
-minutes; longer means give up) or else an exponential backoff, and telling `on_retry` before
-each wait. The SDK's loop stays off because it retries a 429 `insufficient_quota` (no credit
-left, never succeeds) like a rate limit; here that fails at once. Two fallbacks resend a
-request, changed, at most once each: under the other name of the output limit (`max_tokens` /
-`max_completion_tokens`) when the server says it does not support the one sent, and without
-`response_format` when the server rejects structured output (the prompt asks for JSON anyway).
-A ProviderError that leaves this module has had its retries; callers should not add more.
+Retries: one layer, this one. The SDK runs with `max_retries=0`; `_send` retries transient
+failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to
+`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (more than
+two minutes: give up) or an exponential backoff, and tells `on_retry` before each wait. The
+SDK's loop is off because it retries a 429 `insufficient_quota` (no credit: never succeeds);
+here that fails at once. Two fallbacks resend a request, changed, at most once each: with the
+other name of the output limit (`max_tokens` / `max_completion_tokens`) when the server refuses
+the one sent, and without `response_format` when it refuses structured output (the prompt asks
+for JSON anyway). A ProviderError leaving this module has had its retries: do not add more.
 """
 
 from __future__ import annotations
@@ -139,8 +138,7 @@ class OpenAIChatProvider(Provider):
         return url.rstrip("/")
 
     @property
-    def official(self) -> bool:
-        """True when talking to api.openai.com, False for an OpenAI-compatible server."""
+    def official(self) -> bool:  # api.openai.com, not an OpenAI-compatible server
         return urlsplit(self.base_url).hostname == "api.openai.com"
 
     def check_ready(self) -> None:
@@ -315,7 +313,7 @@ class OpenAIChatProvider(Provider):
             "model": response.model or self.preset.model,
             "requested_model": self.preset.model,
             "system_fingerprint": response.system_fingerprint,
-            "seed": request.seed,
+            **({"seed": request.seed} if request.seed is not None else {}),
             "finish_reason": response.choices[0].finish_reason,
             "usage": usage,
             "cost_usd": round(price.cost(*tokens), 8) if price else 0.0,
@@ -393,9 +391,8 @@ _LENGTH_ADVICE = "raise `max_tokens` in the preset (reasoning models count their
 
 def _named_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """`response_format.json_schema` wants {name, schema, strict}; accept a bare JSON Schema."""
-    if "schema" in schema and "name" in schema:
-        return schema
-    return {"name": "reply", "schema": schema, "strict": True}
+    named = "schema" in schema and "name" in schema
+    return schema if named else {"name": "reply", "schema": schema, "strict": True}
 
 
 def _without_credentials(url: str) -> str:
