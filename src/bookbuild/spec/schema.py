@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import NoneType
 from typing import Any, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bookbuild.spec.models import Book, Edit
 
@@ -14,15 +14,23 @@ SCHEMA_TITLE = "bookbuild book spec (book.yaml)"
 
 
 def _shorthand_edits() -> tuple[str, ...]:
-    """Edits without required settings: they may be written `- upscale`,
+    """Edits that need no settings: they may be written `- upscale`,
     `- remove_background: true` or `- remove_background:` (the loader turns those into `{}`)."""
     names = []
     for name, info in Edit.model_fields.items():
         params = [c for c in get_args(info.annotation) if isinstance(c, type) and c is not NoneType]
         model = params[0] if params and issubclass(params[0], BaseModel) else None
-        if model is not None and not any(f.is_required() for f in model.model_fields.values()):
+        if model is not None and _valid_empty(model):
             names.append(name)
     return tuple(names)
+
+
+def _valid_empty(model: type[BaseModel]) -> bool:
+    try:
+        model.model_validate({})
+    except ValidationError:
+        return False
+    return True
 
 
 def book_json_schema() -> dict[str, Any]:
