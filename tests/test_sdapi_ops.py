@@ -7,11 +7,11 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops
 
 from bookbuild.providers.base import ImageRequest, ImageResult, provider_class
 from bookbuild.providers.sdapi import SDAPIProvider
-from tests.fakes.sdapi_drawing import prompt_colour
+from tests.fakes.sdapi_drawing import mask_png, png, prompt_colour
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, Recorded, fake_sdapi, success
 
 __all__ = ["fake_sdapi"]
@@ -67,24 +67,6 @@ UPLOAD_PATHS = {
     "realtime": "/api/v6/image_editing/base64_to_url",
 }
 CASES = [(family, op) for family in PATHS for op in PATHS[family]]
-
-
-def png(size: tuple[int, int] = (128, 96), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A picture: `colour` on a white background, so background removal has work to do."""
-    image = Image.new("RGB", size, (255, 255, 255))
-    ImageDraw.Draw(image).rectangle((8, 8, size[0] - 9, size[1] - 9), fill=colour)
-    buffer = BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def mask_png(size: tuple[int, int], box: tuple[int, int, int, int]) -> bytes:
-    """White (repaint) inside `box`, black elsewhere."""
-    image = Image.new("L", size, 0)
-    ImageDraw.Draw(image).rectangle(box, fill=255)
-    buffer = BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def make(fake: FakeSDAPI, **fields: Any) -> SDAPIProvider:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
 
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 
 def prompt_colour(prompt: str) -> tuple[int, int, int]:
@@ -78,3 +78,24 @@ def encode(image: Image.Image, fmt: str) -> tuple[bytes, str]:
     picture = image.convert("RGB") if fmt == "JPEG" else image
     picture.save(buffer, format=fmt)
     return buffer.getvalue(), f"image/{fmt.lower()}"
+
+
+# -- input pictures for tests ---------------------------------------------------------------
+
+
+def png(size: tuple[int, int] = (128, 96), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A picture: `colour` on a white background, so background removal has work to do."""
+    image = Image.new("RGB", size, (255, 255, 255))
+    ImageDraw.Draw(image).rectangle((8, 8, size[0] - 9, size[1] - 9), fill=colour)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mask_png(size: tuple[int, int], box: tuple[int, int, int, int]) -> bytes:
+    """White (repaint) inside `box`, black elsewhere."""
+    image = Image.new("L", size, 0)
+    ImageDraw.Draw(image).rectangle(box, fill=255)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
