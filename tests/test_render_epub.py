@@ -81,7 +81,7 @@ def korean_view() -> BookView:
         language="ko",
         chapters=chapters,
         style=StyleView(font="Noto Serif KR"),
-        cover=_illustration("cover", SMALL, None, "표지 그림"),
+        cover=_illustration("cover", SMALL, None, "표지 그림", Provenance("sdapi", "sdxl", 1, "c")),
         source_date_epoch=EPOCH,
         identifier="urn:uuid:6f1c8c52-3c1f-5b7e-9f3e-0d6a8f0c2b11",
     )
@@ -280,6 +280,7 @@ def test_colophon_lists_each_illustrations_provenance_once(tmp_path: Path) -> No
     assert "제공자: sdapi; 모델: sdxl; 시드: 42" in colophon
     assert "편집: inpaint: 빨간 목도리; upscale: 2" in colophon
     assert "제공자: offline; 모델: draft; 시드: 7" in colophon
+    assert "<dt>표지</dt>" in colophon  # the cover is named as such, not by its alt text
 
 
 def test_stylesheet_keeps_korean_words_whole(tmp_path: Path) -> None:

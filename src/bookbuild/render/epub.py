@@ -260,8 +260,8 @@ class _Credit:
     edits: str
 
 
-def _credit(illustration: IllustrationView, provenance: Provenance) -> _Credit:
-    name = illustration.caption or illustration.alt or illustration.id
+def _credit(illustration: IllustrationView, provenance: Provenance, fallback: str) -> _Credit:
+    name = illustration.caption or fallback or illustration.alt or illustration.id
     return _Credit(
         name=xml_text(name).strip(),
         provider=xml_text(provenance.provider),
@@ -276,7 +276,12 @@ def _colophon_page(book: _Book, view: BookView) -> Page:
     illustrations += [i for chapter in view.chapters for i in chapter.illustrations]
     distinct = {i.digest: i for i in reversed(illustrations)}  # each image once, first use wins
     ordered = sorted(distinct.values(), key=illustrations.index)
-    credits = [_credit(i, i.provenance) for i in ordered if i.provenance is not None]
+    cover_label = book.labels["cover"]
+    credits = [
+        _credit(i, i.provenance, cover_label if i is view.cover else "")
+        for i in ordered
+        if i.provenance is not None
+    ]
     title = book.labels["colophon"]
     xhtml = book.page("colophon.xhtml", title, credits=credits)
     return Page("colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True)
@@ -306,6 +311,7 @@ def _stylesheet(book: _Book, view: BookView) -> tuple[Item, bytes]:
 
 
 def _css_string(text: str) -> str:
-    """`text` as a quoted CSS string (a font family name from the spec)."""
-    cleaned = re.sub(r"[\x00-\x1f\x7f]", "", text)
-    return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A font family name from the spec as a quoted CSS string (quotes, backslashes and control
+    characters dropped: no font is named with them, and some CSS parsers trip on the escapes)."""
+    cleaned = re.sub(r'[\x00-\x1f\x7f"\\]', "", text).strip()
+    return f'"{cleaned}"' if cleaned else ""
