@@ -157,7 +157,7 @@ def test_metadata_records_snapshot_fingerprint_usage_and_cost(fake: FakeOpenAI) 
     price = CHAT_PRICES["gpt-4o-mini"]
     expected = (usage["prompt_tokens"] * 0.15 + usage["completion_tokens"] * 0.60) / 1e6
     assert (price.input_per_mtok, price.output_per_mtok) == (0.15, 0.60)
-    assert meta["cost_usd"] == pytest.approx(expected)
+    assert meta["cost"] == pytest.approx(expected)
     assert meta["price_known"] is True and meta["prices_as_of"] == PRICES_AS_OF
 
 
@@ -166,12 +166,12 @@ def test_preset_price_overrides_the_table(fake: FakeOpenAI) -> None:
     meta = provider.complete(write_request()).metadata
     usage = meta["usage"]
     expected = (usage["prompt_tokens"] * 1000 + usage["completion_tokens"] * 2000) / 1e6
-    assert meta["cost_usd"] == pytest.approx(expected)
+    assert meta["cost"] == pytest.approx(expected)
 
 
 def test_unknown_models_cost_nothing_and_say_so(fake: FakeOpenAI) -> None:
     meta = make(fake, model="llama3.1:8b").complete(write_request()).metadata
-    assert meta["cost_usd"] == 0.0 and meta["price_known"] is False
+    assert meta["cost"] == 0.0 and meta["price_known"] is False
 
 
 def test_estimate_cost_uses_typical_tokens_per_task() -> None:

@@ -316,7 +316,7 @@ class OpenAIChatProvider(Provider):
             **({"seed": request.seed} if request.seed is not None else {}),
             "finish_reason": response.choices[0].finish_reason,
             "usage": usage,
-            "cost_usd": round(price.cost(*tokens), 8) if price else 0.0,
+            "cost": round(price.cost(*tokens), 8) if price else 0.0,
             "price_known": price is not None,
             "prices_as_of": pricing.PRICES_AS_OF,
             "request_id": request_id,
