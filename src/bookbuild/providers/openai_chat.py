@@ -365,7 +365,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
             seconds = float(value) / scale if value is not None else math.nan
         except ValueError:
             continue
-        if math.isfinite(seconds):
+        if not math.isnan(seconds):  # inf: "wait forever", which gives up
             return max(seconds, 0.0)
     date = email.utils.parsedate_tz(headers.get("retry-after") or "")
     return max(email.utils.mktime_tz(date) - time.time(), 0.0) if date else None
