@@ -77,7 +77,8 @@ class Scenario:
     legacy: bool = False  # spell it `messege`, like the legacy endpoints
     word: str = "error"  # the envelope status of an error: "error" or "failed"
     retry_after: float | None = None
-    retry_header: bool = False
+    retry_header: bool = False  # also send a Retry-After header
+    retry_in_body: bool = True  # `retry_after` in the JSON body
     fetches: int = 1  # processing: success on the N-th fetch
     eta: float = 2.0
     with_fetch_result: bool = True
@@ -107,10 +108,16 @@ def error_200(message: str, *, legacy: bool = False, word: str = "error") -> Sce
     return error(message, 200, legacy=legacy, word=word)
 
 
-def rate_limited(retry_after: float = 30, *, header: bool = False) -> Scenario:
+def rate_limited(retry_after: float = 30, *, header: bool = False, body: bool = True) -> Scenario:
+    """429 queue full, with `retry_after` in the body and/or a Retry-After header."""
     message = "Rate limit exceeded. Maximum 5 queued requests allowed."
     return Scenario(
-        kind="error", status=429, message=message, retry_after=retry_after, retry_header=header
+        kind="error",
+        status=429,
+        message=message,
+        retry_after=retry_after,
+        retry_header=header,
+        retry_in_body=body,
     )
 
 
@@ -438,10 +445,10 @@ def _failure(sc: Scenario) -> tuple[int, Any, dict[str, str]]:
         return 0, None, {}
     body: dict[str, Any] = {"status": sc.word, ("messege" if sc.legacy else "message"): sc.message}
     headers: dict[str, str] = {}
-    if sc.retry_after is not None:
+    if sc.retry_after is not None and sc.retry_in_body:
         body["retry_after"] = sc.retry_after
-        if sc.retry_header:
-            headers["Retry-After"] = str(int(sc.retry_after))
+    if sc.retry_after is not None and sc.retry_header:
+        headers["Retry-After"] = str(int(sc.retry_after))
     return sc.status, body, headers
 
 
