@@ -58,7 +58,7 @@ def label_text(prompt: str, cjk: bool) -> str:
         text = " ".join("".join(c for c in text if c.isascii() and c.isprintable()).split())
     if len(text) > LABEL_CHARS:
         text = text[: LABEL_CHARS - 3].rstrip() + "..."
-    return text
+    return text.rstrip(" ,;:")
 
 
 def draw_label(image: Image.Image, prompt: str) -> None:
@@ -88,5 +88,5 @@ def fit_text(text: str, font: Font, max_width: int) -> str:
     """Drop words from the end until the text fits in `max_width` px ('' if nothing fits)."""
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
     while text and probe.textlength(text, font=font) > max_width:
-        text = text.rsplit(" ", 1)[0] if " " in text else ""
+        text = text.rsplit(" ", 1)[0].rstrip(" ,;:") if " " in text else ""
     return text

@@ -11,7 +11,7 @@ import random
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from bookbuild.images import check_pixels, flatten
-from bookbuild.masks import scale_mask
+from bookbuild.masks import scale_mask, to_mask
 from bookbuild.providers.offline_fonts import draw_label
 from bookbuild.providers.offline_paint import (
     PAINT_SALT,
@@ -109,7 +109,7 @@ def inpaint(
 ) -> Image.Image:
     """Repaint only where the mask is set: pixels where the mask is 0 stay byte-identical."""
     base = _rgb_like(source)
-    weight = scale_mask(mask.convert("L"), base.size)
+    weight = scale_mask(to_mask(mask), base.size)
     if strength < 1.0:
         weight = weight.point([round(v * _unit(strength)) for v in range(256)])
     fill = paint_fill(base, prompt, seed).convert(base.mode)

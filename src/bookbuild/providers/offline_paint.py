@@ -187,10 +187,27 @@ def _sky(size: tuple[int, int], palette: Palette) -> Image.Image:
     return Image.composite(bottom, top, gradient)
 
 
-def _soft_paste(image: Image.Image, color: RGB, mask: Image.Image, opacity: float = 1.0) -> None:
+def _soft_paste(
+    image: Image.Image, color: RGB, mask: Image.Image, opacity: float = 1.0, blur: float = 0.0
+) -> None:
+    """Paint `color` through `mask` (blurred by `blur` px for soft edges), touching only the
+    mask's bounding box: most shapes are small, and this keeps the painter fast."""
+    bbox = mask.getbbox()
+    if bbox is None:
+        return
+    grow = math.ceil(blur * 3)
+    box = (
+        max(0, bbox[0] - grow),
+        max(0, bbox[1] - grow),
+        min(image.width, bbox[2] + grow),
+        min(image.height, bbox[3] + grow),
+    )
+    region = mask.crop(box)
+    if blur > 0:
+        region = region.filter(ImageFilter.GaussianBlur(blur))
     if opacity < 1.0:
-        mask = mask.point([round(v * opacity) for v in range(256)])
-    image.paste(color, (0, 0, *image.size), mask)
+        region = region.point([round(v * opacity) for v in range(256)])
+    image.paste(color, box, region)
 
 
 def _sun(image: Image.Image, palette: Palette, rng: random.Random) -> None:
@@ -208,7 +225,7 @@ def _sun(image: Image.Image, palette: Palette, rng: random.Random) -> None:
     _soft_paste(image, palette.sun, glow, 0.45)
     disc = Image.new("L", image.size, 0)
     ImageDraw.Draw(disc).ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=255)
-    _soft_paste(image, palette.sun, disc.filter(ImageFilter.GaussianBlur(1.0)))
+    _soft_paste(image, palette.sun, disc, blur=1.0)
 
 
 def _clouds(image: Image.Image, rng: random.Random) -> None:
@@ -223,8 +240,7 @@ def _clouds(image: Image.Image, rng: random.Random) -> None:
             r = cw * rng.uniform(0.14, 0.24)
             px = cx + cw * rng.uniform(-0.3, 0.3)
             draw.ellipse((px - r, cy - r * 1.2, px + r, cy + r * 0.4), fill=255)
-    mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, min(width, height) / 300)))
-    _soft_paste(image, (255, 253, 246), mask, 0.85)
+    _soft_paste(image, (255, 253, 246), mask, 0.85, blur=max(1.0, min(width, height) / 300))
 
 
 def _stars(image: Image.Image, rng: random.Random) -> None:
@@ -264,14 +280,23 @@ def _hills(image: Image.Image, palette: Palette, rng: random.Random) -> None:
         amp = height * (0.012 if water else 0.075 - 0.014 * i)
         ridge = _ridge(rng, width, base, amp, 4.0 if water else 1.0)
         step = width / (len(ridge) - 1)
-        points = [(k * step, y) for k, y in enumerate(ridge)] + [(width, height), (0, height)]
-        mask = Image.new("L", image.size, 0)
-        ImageDraw.Draw(mask).polygon(points, fill=255)
-        _soft_paste(
-            image, mix(color, palette.sky_bottom, haze), mask.filter(ImageFilter.GaussianBlur(0.8))
-        )
+        _soft_paste(image, mix(color, palette.sky_bottom, haze), _hill_mask(image.size, ridge))
         if i == layers - 2 and not water:
             _trees(image, ridge, step, mix(color, (20, 30, 20), 0.35), rng)
+
+
+def _hill_mask(size: tuple[int, int], ridge: list[float]) -> Image.Image:
+    """Everything below the ridge line, its edge softened (only the ridge band is blurred)."""
+    width, height = size
+    step = width / (len(ridge) - 1)
+    points = [(k * step, y) for k, y in enumerate(ridge)] + [(width, height), (0, height)]
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).polygon(points, fill=255)
+    top, bottom = max(0, math.floor(min(ridge)) - 3), min(height, math.ceil(max(ridge)) + 3)
+    if bottom > top:
+        band = mask.crop((0, top, width, bottom)).filter(ImageFilter.GaussianBlur(0.8))
+        mask.paste(band, (0, top))
+    return mask
 
 
 def _trees(
@@ -288,7 +313,7 @@ def _trees(
         draw.rectangle((x - trunk, y - tall * 0.55, x + trunk, y), fill=255)
         r = tall * 0.3
         draw.ellipse((x - r, y - tall - r * 0.2, x + r, y - tall + r * 1.6), fill=255)
-    _soft_paste(image, color, mask.filter(ImageFilter.GaussianBlur(0.8)))
+    _soft_paste(image, color, mask, blur=0.8)
 
 
 def _vignette(image: Image.Image) -> Image.Image:

@@ -182,15 +182,16 @@ ENGLISH = Phrasebook(
 
 
 def describe_json(style_note: str, text: str, seed: int) -> str:
-    """JSON {"prompt", "negative_prompt"}: an English, ASCII-only image prompt from the
-    chapter's salient words and the style note."""
+    """JSON {"prompt", "negative_prompt"}: an English, ASCII-only image prompt naming the
+    chapter's salient subjects, a shot and a light, then the style note."""
     rng = seeded_random("describe", style_note, text, seed)
     subjects = english_subjects(text)[:5]
-    parts = ["illustration for the chapter"]
-    if subjects:
-        parts.append("showing " + ", ".join(subjects))
-    parts += [rng.choice(ph.DESCRIBE_SHOTS), rng.choice(ph.DESCRIBE_LIGHTS)]
     style = ascii_text(style_note)
+    parts = ["scene with " + ", ".join(subjects) if subjects else "illustration for the chapter"]
+    parts.append(rng.choice(ph.DESCRIBE_SHOTS))
+    light = rng.choice(ph.DESCRIBE_LIGHTS)
+    if not re.search(r"\b(light|glow|lit|sunset|night)\b", style, re.IGNORECASE):
+        parts.append(light)
     if style:
         parts.append(style)
     prompt = ascii_text(", ".join(parts)) or "illustration for the chapter"
