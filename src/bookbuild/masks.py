@@ -31,7 +31,7 @@ def render_mask(
     """The mask as a mode "L" image of exactly `size` (255 = repaint, 0 = keep).
 
     A str is a PNG path relative to `root` (the book folder); it must stay inside it.
-    A list of shapes is their union.
+    A list of shapes is their union, each shape feathered and inverted on its own.
     """
     if isinstance(mask, str):
         return scale_mask(load_mask_file(mask, root), size)
