@@ -6,6 +6,7 @@ markup is chapter HTML made by `markdown.render_blocks`, which escapes raw HTML.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,19 @@ class FlowItem:
 
 
 @dataclass(frozen=True)
+class Scene:
+    """A figure with the text that follows it (picture books lay out one scene per page);
+    the first scene of a chapter has no figure when the text comes before any figure."""
+
+    figure: Figure | None
+    blocks: tuple[Markup, ...]
+
+    @property
+    def body(self) -> Markup:
+        return Markup("").join(self.blocks)
+
+
+@dataclass(frozen=True)
 class Chapter:
     id: str
     anchor: str
@@ -91,6 +105,27 @@ class Chapter:
     @property
     def body(self) -> Markup:
         return Markup("").join(self.blocks)
+
+    @property
+    def scenes(self) -> tuple[Scene, ...]:
+        return scenes(self.flow)
+
+
+def scenes(flow: tuple[FlowItem, ...]) -> tuple[Scene, ...]:
+    """Cut a chapter's flow before each figure."""
+    found: list[Scene] = []
+    figure: Figure | None = None
+    blocks: list[Markup] = []
+    for item in flow:
+        if item.kind == "figure":
+            if figure is not None or blocks:
+                found.append(Scene(figure, tuple(blocks)))
+            figure, blocks = item.figure, []
+        else:
+            blocks.append(item.html)
+    if figure is not None or blocks or not found:
+        found.append(Scene(figure, tuple(blocks)))
+    return tuple(found)
 
 
 def html_id(prefix: str, value: str) -> str:
@@ -131,7 +166,7 @@ def interleave(blocks: list[Markup], figures: list[Figure]) -> tuple[FlowItem, .
     """Spread figures evenly through the text: the first at the chapter opening, the others
     before every n-th block; figures beyond the text come at the end."""
     items: list[FlowItem] = []
-    positions = [round(i * len(blocks) / max(1, len(figures))) for i in range(len(figures))]
+    positions = [math.ceil(i * len(blocks) / len(figures)) for i in range(len(figures))]
     queue = list(zip(positions, figures, strict=True))
     for index, block in enumerate(blocks):
         while queue and queue[0][0] <= index:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import FontCoverageError, RenderError
-from .view import BookView
+from .context import labels
+from .view import BookView, IllustrationView
 
 CJK_FALLBACK = ("Noto Serif CJK KR", "Noto Sans CJK KR")
 STACKS: dict[str, tuple[str, ...]] = {
@@ -52,15 +53,24 @@ def book_texts(view: BookView) -> Iterator[TextPlace]:
         yield TextPlace("subtitle", view.subtitle)
     for author in view.authors:
         yield TextPlace("authors", author)
-    if view.cover and view.cover.caption:
-        yield TextPlace("cover caption", view.cover.caption)
+    if view.cover:
+        yield from _illustration_texts("cover", view.cover)
     for chapter in view.chapters:
         where = f"chapter {chapter.id!r} ({chapter.title})"
         yield TextPlace(f"{where} title", chapter.title)
         yield TextPlace(f"{where} text", chapter.markdown)
         for ill in chapter.illustrations:
-            if ill.caption:
-                yield TextPlace(f"{where} caption of {ill.id!r}", ill.caption)
+            yield from _illustration_texts(where, ill)
+    yield TextPlace("theme labels", " ".join(labels(view.language).values()))
+
+
+def _illustration_texts(where: str, ill: IllustrationView) -> Iterator[TextPlace]:
+    if ill.caption:
+        yield TextPlace(f"{where} caption of {ill.id!r}", ill.caption)
+    if ill.provenance:
+        made = ill.provenance
+        text = " ".join((made.provider, made.model, *made.edits))
+        yield TextPlace(f"{where} colophon entry of {ill.id!r}", text)
 
 
 def check_font_coverage(view: BookView) -> None:

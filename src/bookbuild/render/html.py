@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes, atomic_write_text
-from .assets import asset_name
+from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .context import (
     ImageSource,
     build_date,
@@ -34,17 +34,11 @@ ENTRY_TEMPLATE = "book.html.j2"
 
 
 def layout_for(view: BookView) -> Layout:
-    """Page size (style.page, or the theme's default for 'auto') and margins."""
+    """Page size (style.page, or the theme's default for 'auto'), margins and bleed."""
     settings = theme_settings(view.style.theme)
     page = parse_page(view.style.page, default=settings.default_page)
-    return page_layout(page, bleed=_bleed(view))
-
-
-def _bleed(view: BookView) -> float:
-    from .pages import parse_length
-
-    bleed: str | None = getattr(view.style, "bleed", None)
-    return parse_length(bleed) if bleed else 0.0
+    style = view.style
+    return page_layout(page, style.margin, style.bleed, settings.margin_scale)
 
 
 def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str, Any]:
@@ -85,13 +79,18 @@ def render_html(view: BookView, out_dir: Path, theme_dirs: Sequence[Path] = ()) 
     """Write out_dir/index.html and out_dir/assets/<hex16>.png; return the index path."""
     images = _all_illustrations(view)
     for ill in images:
-        target = out_dir / ASSETS / asset_name(ill, "png")
-        if not (target.is_file() and target.read_bytes() == ill.image):
-            atomic_write_bytes(target, ill.image)
+        _write_if_changed(out_dir / ASSETS / asset_name(ill, "png"), ill.image)
+    for name, data in theme_static_files(theme_dirs).items():
+        _write_if_changed(out_dir / ASSETS / THEME_ASSETS / name, data)
     html = document_html(view, lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}", theme_dirs)
     index = out_dir / "index.html"
     atomic_write_text(index, html)
     return index
+
+
+def _write_if_changed(target: Path, data: bytes) -> None:
+    if not (target.is_file() and target.read_bytes() == data):
+        atomic_write_bytes(target, data)
 
 
 def _all_illustrations(view: BookView) -> list[Any]:

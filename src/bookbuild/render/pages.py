@@ -86,7 +86,10 @@ def _preset(words: list[str]) -> PageSize:
 def _custom(words: list[str], text: str) -> PageSize:
     if len(words) != 2:
         raise ConfigError(f"style.page: {text!r} is not a size; write e.g. '148mm 210mm'")
-    width, height = (parse_length(w) for w in words)
+    try:
+        width, height = (parse_length(w) for w in words)
+    except ConfigError as exc:
+        raise ConfigError(f"style.page: {text!r}: {exc}; write e.g. '148mm 210mm'") from exc
     if not (72.0 <= width <= 72.0 * 60 and 72.0 <= height <= 72.0 * 60):
         raise ConfigError(f"style.page: {text!r} is out of range (1in to 60in per side)")
     return PageSize(width, height)
@@ -94,19 +97,21 @@ def _custom(words: list[str], text: str) -> PageSize:
 
 @dataclass(frozen=True)
 class Layout:
-    """Trim size, margins and bleed of the book's pages, in points."""
+    """Trim size, margins and bleed of the book's pages, in points. `outer` is the fore-edge
+    side and `inner` the gutter (binding) side of each page."""
 
     page: PageSize
-    margin: float  # top and outer margin
-    inner: float  # gutter side
-    bottom: float  # room for the page number
+    top: float
+    outer: float
+    bottom: float
+    inner: float
     bleed: float = 0.0
 
     @property
     def content_inches(self) -> tuple[float, float]:
         """The text block (page minus margins), in inches."""
-        width = self.page.width - self.margin - self.inner
-        height = self.page.height - self.margin - self.bottom
+        width = self.page.width - self.outer - self.inner
+        height = self.page.height - self.top - self.bottom
         return width / 72.0, height / 72.0
 
     @property
@@ -118,20 +123,49 @@ class Layout:
         )
 
     def css(self, name: str) -> str:
-        """A CSS length for 'margin', 'inner', 'bottom', 'bleed', 'width' or 'height'."""
+        """A CSS length: 'top', 'outer', 'bottom', 'inner', 'bleed', 'width', 'height',
+        'bleed_width', 'bleed_height' (page plus bleed on both sides)."""
         values = {
-            "margin": self.margin,
-            "inner": self.inner,
+            "top": self.top,
+            "outer": self.outer,
             "bottom": self.bottom,
+            "inner": self.inner,
             "bleed": self.bleed,
             "width": self.page.width,
             "height": self.page.height,
+            "bleed_width": self.page.width + 2 * self.bleed,
+            "bleed_height": self.page.height + 2 * self.bleed,
         }
         return fmt_pt(values[name])
 
 
-def page_layout(page: PageSize, bleed: float = 0.0) -> Layout:
-    """Margins in proportion to the page: a tenth of the short side, within 12-25 mm."""
+def default_margins(page: PageSize, scale: float = 1.0) -> tuple[float, float, float, float]:
+    """A tenth of the short side (within 12-25 mm), a wider gutter and a deeper foot."""
     mm = POINTS_PER_UNIT["mm"]
-    margin = min(max(0.1 * min(page.width, page.height), 12 * mm), 25 * mm)
-    return Layout(page, margin, margin * 1.15, margin * 1.3, bleed)
+    base = min(max(0.1 * min(page.width, page.height), 12 * mm), 25 * mm) * scale
+    return base, base, base * 1.3, base * 1.15
+
+
+def parse_margins(text: str) -> tuple[float, float, float, float]:
+    """'18mm' (all sides), '20mm 15mm' (top/bottom, sides) or 'top outer bottom inner'."""
+    values = [parse_length(word) for word in text.split()]
+    if len(values) == 1:
+        return values[0], values[0], values[0], values[0]
+    if len(values) == 2:
+        return values[0], values[1], values[0], values[1]
+    if len(values) == 4:
+        return values[0], values[1], values[2], values[3]
+    raise ConfigError(f"style.margin: {text!r}; give 1, 2 or 4 lengths (top outer bottom inner)")
+
+
+def page_layout(
+    page: PageSize, margin: str | None = None, bleed: str | None = None, scale: float = 1.0
+) -> Layout:
+    """The page's layout from `style.margin`/`style.bleed` or proportional defaults."""
+    top, outer, bottom, inner = parse_margins(margin) if margin else default_margins(page, scale)
+    bleed_pt = parse_length(bleed) if bleed else 0.0
+    if bleed_pt > 72.0:
+        raise ConfigError(f"style.bleed: {bleed!r} is more than 1in")
+    if outer + inner >= page.width or top + bottom >= page.height:
+        raise ConfigError(f"style.margin: {margin!r} leaves no room on the page")
+    return Layout(page, top, outer, bottom, inner, bleed_pt)

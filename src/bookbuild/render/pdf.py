@@ -24,7 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[impor
 
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes
-from .assets import asset_name
+from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .fetch import BASE_URL, fetch_bytes
 from .fonts import check_font_coverage
 from .html import ASSETS, document_html, layout_for
@@ -81,6 +81,8 @@ def render_pdf(
     check_font_coverage(view)
     root = out_dir.resolve()
     prepared, sources = prepare_print_images(view, root)
+    for name, data in theme_static_files(theme_dirs).items():
+        prepared[root / ASSETS / THEME_ASSETS / name] = data
     html = document_html(view, lambda ill: sources[asset_name(ill, "png")], theme_dirs, "print")
     data = html_to_pdf(html, root, BuildFetcher(root, prepared), view.source_date_epoch, warn)
     target = out_dir / f"{slug}.pdf"

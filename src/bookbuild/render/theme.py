@@ -17,7 +17,7 @@ from ..errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BASE = "base"
-ALIASES = {"default": "default"}
+ALIASES = {"default": "novel"}
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,12 @@ class ThemeSettings:
 
     default_page: str = "A5"
     full_page_images: bool = False  # images may fill the page (size print images to the page)
+    margin_scale: float = 1.0  # default margins relative to the proportional ones
 
 
-SETTINGS: dict[str, ThemeSettings] = {}
+SETTINGS: dict[str, ThemeSettings] = {
+    "picture-book": ThemeSettings(default_page="8x8in", full_page_images=True, margin_scale=0.8),
+}
 
 
 def theme_names() -> list[str]:

@@ -1,0 +1,144 @@
+"""Themes and print layout: page presets, reading order, TOC numbers, running heads, bleed."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from bookbuild.render.html import render_html
+from bookbuild.render.pdf import pdf_stats, render_pdf
+from bookbuild.render.theme import resolve_theme
+from bookbuild.render.view import BookView
+from tests.test_render_samples import english_book, illustration, korean_book
+
+pytestmark = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
+THEMES = ("novel", "picture-book")
+
+
+def page_size(pdf: Path) -> tuple[float, float]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    match = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert match, info
+    return float(match.group(1)), float(match.group(2))
+
+
+def page_text(pdf: Path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    command = ["pdftotext", "-layout", *pages, str(pdf), "-"]
+    return subprocess.run(command, capture_output=True, text=True).stdout
+
+
+def with_style(view: BookView, **changes: str | None) -> BookView:
+    return dataclasses.replace(view, style=dataclasses.replace(view.style, **changes))
+
+
+@pytest.mark.parametrize(
+    ("theme", "page", "expected"),
+    [
+        ("novel", "A5", (419.53, 595.28)),
+        ("novel", "6x9in", (432, 648)),
+        ("novel", "B5", (498.9, 708.66)),
+        ("novel", "Letter", (612, 792)),
+        ("novel", "A4 landscape", (841.89, 595.28)),
+        ("picture-book", "auto", (576, 576)),
+        ("picture-book", "8.5x8.5in", (612, 612)),
+        ("picture-book", "150mm 200mm", (425.2, 566.93)),
+    ],
+)
+def test_page_size_per_preset(tmp_path: Path, theme: str, page: str, expected: tuple) -> None:
+    book = english_book(theme=theme, page=page, paragraphs=1, images=False)
+    width, height = page_size(render_pdf(book, tmp_path))
+    assert width == pytest.approx(expected[0], abs=0.6)
+    assert height == pytest.approx(expected[1], abs=0.6)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("make", [korean_book, english_book])
+def test_reading_order_and_toc_page_numbers(tmp_path: Path, theme: str, make: object) -> None:
+    book = make(theme=theme, chapters=3)  # type: ignore[operator]
+    pdf = render_pdf(book, tmp_path)
+    text = page_text(pdf)
+    ch1, ch2, ch3 = (chapter.title for chapter in book.chapters)
+    contents = "차례" if book.language == "ko" else "Contents"
+    toc_at = text.index(contents)
+    assert " ".join(text[:toc_at].split()).startswith(book.title)
+    toc_numbers = {}
+    for title in (ch1, ch2, ch3):
+        match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", text[toc_at:], re.MULTILINE)
+        assert match, f"no page number for {title} in the contents"
+        toc_numbers[title] = int(match.group(1))
+    toc_page = text[:toc_at].count("\f")
+    body = "\f".join(text.split("\f")[toc_page + 1 :])
+    assert body.index(ch1) < body.index(ch2) < body.index(ch3)
+    for title, number in toc_numbers.items():
+        assert title in page_text(pdf, number), f"{title} is not on page {number}"
+
+
+def test_novel_running_heads_and_chapter_pages(tmp_path: Path) -> None:
+    pdf = render_pdf(korean_book(theme="novel", paragraphs=8), tmp_path)
+    first = page_text(pdf, 3)
+    assert "경주의 시작" in first and first.lstrip().splitlines()[0].strip() != "토끼와 거북이"
+    assert page_text(pdf, 4).lstrip().startswith("토끼와 거북이")  # left page: book title
+    assert page_text(pdf, 5).lstrip().startswith("경주의 시작")  # right page: chapter title
+
+
+def test_default_theme_is_novel(tmp_path: Path) -> None:
+    assert resolve_theme("default") == "novel"
+    html = render_html(english_book(theme="default"), tmp_path).read_text("utf-8")
+    assert 'class="theme-novel medium-screen"' in html
+
+
+def test_picture_book_chapters_start_on_right_pages(tmp_path: Path) -> None:
+    book = english_book(theme="picture-book", page="auto", chapters=3, paragraphs=1)
+    pdf = render_pdf(book, tmp_path)
+    for number in range(1, pdf_stats(pdf)["pages"] + 1):
+        for chapter in book.chapters:
+            if re.search(rf"^\s*{re.escape(chapter.title)}\s*$", page_text(pdf, number), re.M):
+                assert number % 2 == 1, f"{chapter.title} opens on page {number}"
+
+
+def test_bleed_cover_and_colophon(tmp_path: Path) -> None:
+    cover = illustration("cover", (240, 200, 90), None, "cover art", size=(600, 800))
+    book = with_style(english_book(theme="picture-book", page="auto"), bleed="3mm")
+    pdf = render_pdf(dataclasses.replace(book, cover=cover), tmp_path)
+    page = PdfReader(pdf).pages[0]
+    bleed = 3 * 72 / 25.4
+    assert float(page.trimbox.width) == pytest.approx(576, abs=0.5)
+    assert float(page.mediabox.width) == pytest.approx(576 + 2 * bleed, abs=0.5)
+    assert page_text(pdf, 1).strip() == ""  # the cover is a picture
+    assert "/XObject" in page["/Resources"]
+    colophon = page_text(pdf, pdf_stats(pdf)["pages"])
+    assert "offline" in colophon and "placeholder-1" in colophon and "42" in colophon
+
+
+def test_margins_are_applied(tmp_path: Path) -> None:
+    narrow = render_pdf(with_style(english_book(paragraphs=8), margin="10mm"), tmp_path / "n")
+    wide = render_pdf(with_style(english_book(paragraphs=8), margin="30mm"), tmp_path / "w")
+    assert pdf_stats(narrow)["pages"] < pdf_stats(wide)["pages"]
+
+
+def test_theme_static_files_reach_html_and_pdf(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / "paper.png").write_bytes(illustration("p", (1, 2, 3), None, "").image)
+    (theme / "extra.css").write_text(".title-page { background: url(assets/theme/paper.png) }")
+    render_html(english_book(), tmp_path / "out", [theme])
+    assert (tmp_path / "out" / "assets" / "theme" / "paper.png").is_file()
+    warnings: list[str] = []
+    pdf = render_pdf(english_book(), tmp_path / "pdf", [theme], warn=warnings.append)
+    title_page = PdfReader(pdf).pages[0]
+    assert "/XObject" in title_page["/Resources"] or "/Pattern" in title_page["/Resources"]
+    assert warnings == []
+
+
+def test_pdf_stats_reports_pages_and_bytes(tmp_path: Path) -> None:
+    pdf = render_pdf(english_book(), tmp_path)
+    stats = pdf_stats(pdf)
+    assert stats["bytes"] == pdf.stat().st_size
+    assert stats["pages"] == len(PdfReader(pdf).pages)
