@@ -273,7 +273,9 @@ def test_remove_background_keeps_the_alpha_channel(fake_sdapi: FakeSDAPI) -> Non
     assert fake_sdapi.submits[0].body["image"].startswith(fake_sdapi.base_url + "/files/upload-")
     out = decoded(result)
     assert out.mode == "RGBA"
-    assert out.getpixel((0, 0))[3] == 0 and out.getpixel((64, 48))[3] == 255
+    corner, centre = out.getpixel((0, 0)), out.getpixel((64, 48))
+    assert isinstance(corner, tuple) and isinstance(centre, tuple)
+    assert corner[3] == 0 and centre[3] == 255
 
 
 def test_metadata_reports_what_the_service_used() -> None:

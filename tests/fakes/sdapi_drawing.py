@@ -64,7 +64,7 @@ def repaint(
 def cut_out(image: Image.Image) -> Image.Image:
     """RGBA: transparent where a pixel has the top-left corner's colour (the "background")."""
     rgb = image.convert("RGB")
-    corner = Image.new("RGB", rgb.size, rgb.getpixel((0, 0)))  # type: ignore[arg-type]
+    corner = Image.new("RGB", rgb.size, rgb.getpixel((0, 0)))
     difference = ImageChops.difference(rgb, corner).convert("L")
     alpha = difference.point(lambda value: 255 if value > 12 else 0)
     cut = rgb.convert("RGBA")

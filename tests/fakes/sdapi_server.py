@@ -86,7 +86,7 @@ class Scenario:
     nsfw: bool = False
     expire: bool = False  # the output URL serves once, then 404
     base64: bool = False  # the output is a `.base64` text file
-    fmt: str = "PNG"  # output file format: PNG, JPEG or WEBP
+    fmt: str = "PNG"  # output file format: PNG, JPEG, WEBP (or GIF, which clients refuse)
     output_as_string: bool = False  # legacy shape: `output` is a bare URL string
 
 
@@ -387,12 +387,15 @@ class FakeSDAPI:
         steps = _int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
         if self.max_steps is not None:
             steps = min(steps, self.max_steps)
-        meta = {
+        resolved = _int(seed, -1)
+        if seed is None or resolved < 0:  # null = random, reported in meta.seed
+            resolved = random.randint(0, 2**32 - 1)
+        meta: dict[str, Any] = {
             "prompt": prompt,
             "negative_prompt": body.get("negative_prompt") or "",
             "W": _int(body.get("width"), 512),
             "H": _int(body.get("height"), 512),
-            "seed": _int(seed, -1),
+            "seed": resolved,
             "steps": steps,
             "guidance_scale": float(body.get("guidance_scale") or 7.5),
             "scheduler": body.get("scheduler") or "UniPCMultistepScheduler",
@@ -400,8 +403,6 @@ class FakeSDAPI:
             "n_samples": _int(body.get("samples"), 1),
             "safety_checker": "yes" if yes(body.get("safety_checker")) else "no",
         }
-        if seed is None or meta["seed"] < 0:  # null = random, reported in meta.seed
-            meta["seed"] = random.randint(0, 2**32 - 1)
         for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
             if body.get(extra):
                 meta[extra] = body[extra]
@@ -411,7 +412,7 @@ class FakeSDAPI:
         self, job_id: str, image: Image.Image, sc: Scenario, as_b64: bool, *, ready: bool
     ) -> str:
         data, content_type = encode(image, sc.fmt)
-        ext = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}[sc.fmt]
+        ext = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}.get(sc.fmt, sc.fmt.lower())
         if as_b64:
             data, content_type, ext = base64.b64encode(data), "text/plain", "base64"
         return self._put(f"{job_id}-0.{ext}", _File(data, content_type, ready, sc.expire))
