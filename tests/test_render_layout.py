@@ -84,3 +84,12 @@ def test_figures_open_the_chapter_and_spread_through_the_text() -> None:
 def test_keep_words_wraps_korean_words_only() -> None:
     out = keep_words("토끼와 <거북이> and hare")
     assert out == ('<span class="kw">토끼와</span> <span class="kw">&lt;거북이&gt;</span> and hare')
+
+
+def test_only_real_themes_are_offered() -> None:
+    from bookbuild.render.theme import resolve_theme, theme_names
+
+    assert theme_names() == ["default", "novel", "picture-book"]
+    for name in ("base", "epub", "../novel", "picture-book/../novel", "partials", ""):
+        with pytest.raises(ConfigError, match="unknown theme"):
+            resolve_theme(name)

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BASE = "base"
+THEME_MARKER = "book.css.j2"  # every built-in theme has its own stylesheet (epub/ is not a theme)
 ALIASES = {"default": "novel"}
 
 
@@ -35,15 +36,20 @@ SETTINGS: dict[str, ThemeSettings] = {
 
 
 def theme_names() -> list[str]:
-    """Built-in themes (folders of templates/ except base), plus aliases."""
-    found = {p.name for p in TEMPLATES.iterdir() if p.is_dir() and p.name != BASE}
+    """Built-in themes (folders of templates/ holding a THEME_MARKER, except base), plus aliases."""
+    found = {p.name for p in TEMPLATES.iterdir() if _is_theme(p)}
     return sorted(found | set(ALIASES))
+
+
+def _is_theme(folder: Path) -> bool:
+    return folder.name != BASE and (folder / THEME_MARKER).is_file()
 
 
 def resolve_theme(name: str) -> str:
     """The built-in folder a theme name refers to; ConfigError for unknown names."""
     folder = ALIASES.get(name, name)
-    if folder == BASE or not (TEMPLATES / folder).is_dir():
+    plain = folder and not folder.startswith(".") and "/" not in folder and "\\" not in folder
+    if not (plain and _is_theme(TEMPLATES / folder)):
         raise ConfigError(
             f"style.theme: unknown theme {name!r}; built-in themes: {', '.join(theme_names())} "
             "(a book's theme/ folder overrides templates of the chosen theme)"
