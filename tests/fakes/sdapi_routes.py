@@ -72,3 +72,33 @@ def yes(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("yes", "true", "1")
+
+
+def validate(path: str, body: dict[str, Any]) -> str | None:
+    """The service's 400 messages for a missing or out-of-range field."""
+    route, family = ROUTES[path][:2]
+    if route in ("txt2img", "controlnet") and not body.get("prompt"):
+        return "prompt is required"
+    community = family in ("v4", "v6") and route in ("txt2img", "img2img", "inpaint")
+    if community and not body.get("model_id"):
+        return "model_id is required"
+    if route in ("img2img", "inpaint") and not body.get("init_image"):
+        return "init_image is required"
+    if route == "inpaint" and not body.get("mask_image"):
+        return "mask_image is required"
+    limit = 1440 if route == "outpaint" else 2048 if route == "upscale" else 1024
+    for side in ("width", "height"):
+        value = as_int(body.get(side), 512)
+        if not 64 <= value <= limit:
+            return f"{side} must be between 64 and {limit}"
+        if value % 8:
+            return f"{side} must be divisible by 8"
+    return None
+
+
+def as_int(value: Any, default: int) -> int:
+    """The service's looseness: 512 and "512" are the same number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

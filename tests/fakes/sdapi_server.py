@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import random
 import re
 import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from typing import Any
 
@@ -41,92 +39,42 @@ from PIL import Image
 from bookbuild.spec.models import ModelPreset
 
 from .sdapi_drawing import draw, encode
-from .sdapi_routes import ROUTES, fetch_path_for, fetch_route, yes
+from .sdapi_handler import OPS, Handler, Recorded, Server
+from .sdapi_routes import ROUTES, as_int, fetch_path_for, fetch_route, validate, yes
+from .sdapi_scenarios import (
+    DictJournal,
+    FakeClock,
+    Scenario,
+    dropped,
+    error,
+    error_200,
+    failure_answer,
+    processing,
+    rate_limited,
+    server_error,
+    success,
+    success_answer,
+)
+
+__all__ = [
+    "KEY",
+    "DictJournal",
+    "FakeClock",
+    "FakeSDAPI",
+    "Recorded",
+    "Scenario",
+    "dropped",
+    "error",
+    "error_200",
+    "fake_sdapi",
+    "processing",
+    "rate_limited",
+    "server_error",
+    "success",
+]
 
 KEY = "sdapi-test-key-0123456789"
 ENHANCE_SUFFIX = ", DSLR photography, sharp focus, Unreal Engine 5"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    route: str  # op name, "fetch", "upload", "file", "system_load" or "unknown"
-    headers: dict[str, str]  # lower-case names
-    body: Any  # decoded JSON, or None
-
-    @property
-    def is_submit(self) -> bool:
-        return self.route in OPS
-
-
-OPS = frozenset(
-    {"txt2img", "img2img", "inpaint", "controlnet", "outpaint", "upscale", "remove_background"}
-)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """How to answer one request. `kind`: success, processing, error, drop."""
-
-    kind: str = "success"
-    status: int = 200
-    message: str = ""
-    legacy: bool = False  # spell it `messege`, like the legacy endpoints
-    word: str = "error"  # the envelope status of an error: "error" or "failed"
-    retry_after: float | None = None
-    retry_header: bool = False  # also send a Retry-After header
-    retry_in_body: bool = True  # `retry_after` in the JSON body
-    fetches: int = 1  # processing: success on the N-th fetch
-    eta: float = 2.0
-    with_fetch_result: bool = True
-    black: bool = False
-    nsfw: bool = False
-    expire: bool = False  # the output URL serves once, then 404
-    base64: bool = False  # the output is a `.base64` text file
-    fmt: str = "PNG"  # output file format: PNG, JPEG, WEBP (or GIF, which clients refuse)
-    output_as_string: bool = False  # legacy shape: `output` is a bare URL string
-
-
-def success(**options: Any) -> Scenario:
-    return Scenario(**options)
-
-
-def processing(fetches: int = 1, eta: float = 2.0, **options: Any) -> Scenario:
-    return Scenario(kind="processing", fetches=fetches, eta=eta, **options)
-
-
-def error(
-    message: str, status: int = 400, *, legacy: bool = False, word: str = "error"
-) -> Scenario:
-    return Scenario(kind="error", status=status, message=message, legacy=legacy, word=word)
-
-
-def error_200(message: str, *, legacy: bool = False, word: str = "error") -> Scenario:
-    return error(message, 200, legacy=legacy, word=word)
-
-
-def rate_limited(retry_after: float = 30, *, header: bool = False, body: bool = True) -> Scenario:
-    """429 queue full, with `retry_after` in the body and/or a Retry-After header."""
-    message = "Rate limit exceeded. Maximum 5 queued requests allowed."
-    return Scenario(
-        kind="error",
-        status=429,
-        message=message,
-        retry_after=retry_after,
-        retry_header=header,
-        retry_in_body=body,
-    )
-
-
-def server_error(status: int = 500) -> Scenario:
-    return Scenario(kind="error", status=status, message="Internal server error")
-
-
-def dropped() -> Scenario:
-    return Scenario(kind="drop")
 
 
 @dataclass
@@ -164,7 +112,7 @@ class FakeSDAPI:
         self._state = _State()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -175,7 +123,7 @@ class FakeSDAPI:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> FakeSDAPI:
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._server = Server(("127.0.0.1", 0), Handler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -258,7 +206,7 @@ class FakeSDAPI:
             return 401, {"status": "error", "message": "Invalid API key"}, {}
         scenario = self._next(request)
         if scenario.kind != "success" and request.route not in OPS:
-            return _failure(scenario)
+            return failure_answer(scenario)
         if request.route in OPS:
             return self._submit(request, body, scenario)
         if request.route == "fetch":
@@ -281,8 +229,8 @@ class FakeSDAPI:
         self, request: Recorded, body: dict[str, Any], scenario: Scenario
     ) -> tuple[int, Any, dict[str, str]]:
         if scenario.kind in ("error", "drop"):
-            return _failure(scenario)
-        problem = _validate(request, body)
+            return failure_answer(scenario)
+        problem = validate(request.path, body)
         if problem:
             return 400, {"status": "error", "message": problem}, {}
         try:
@@ -298,7 +246,7 @@ class FakeSDAPI:
         job_id = str(next(self._ids))
         as_b64 = scenario.base64 or yes(body.get("base64"))
         url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
-        answer = _success_answer(job_id, url, meta, scenario)
+        answer = success_answer(job_id, url, meta, scenario)
         if scenario.kind != "processing":
             return 200, answer, {}
         with self._lock:
@@ -361,7 +309,7 @@ class FakeSDAPI:
     def _serve_file(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
         scenario = self._next(request)
         if scenario.kind != "success":
-            return _failure(scenario)
+            return failure_answer(scenario)
         with self._lock:
             entry = self._state.files.get(_file_name(request.path))
             if entry is None or not entry.ready or (entry.expire and entry.gets >= 1):
@@ -384,23 +332,23 @@ class FakeSDAPI:
         prompt = str(body.get("prompt") or ("high quality" if request.route == "outpaint" else ""))
         if yes(body.get("enhance_prompt")):
             prompt += ENHANCE_SUFFIX
-        steps = _int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
+        steps = as_int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
         if self.max_steps is not None:
             steps = min(steps, self.max_steps)
-        resolved = _int(seed, -1)
+        resolved = as_int(seed, -1)
         if seed is None or resolved < 0:  # null = random, reported in meta.seed
             resolved = random.randint(0, 2**32 - 1)
         meta: dict[str, Any] = {
             "prompt": prompt,
             "negative_prompt": body.get("negative_prompt") or "",
-            "W": _int(body.get("width"), 512),
-            "H": _int(body.get("height"), 512),
+            "W": as_int(body.get("width"), 512),
+            "H": as_int(body.get("height"), 512),
             "seed": resolved,
             "steps": steps,
             "guidance_scale": float(body.get("guidance_scale") or 7.5),
             "scheduler": body.get("scheduler") or "UniPCMultistepScheduler",
             "model_id": body.get("model_id") or ROUTES[request.path][2],
-            "n_samples": _int(body.get("samples"), 1),
+            "n_samples": as_int(body.get("samples"), 1),
             "safety_checker": "yes" if yes(body.get("safety_checker")) else "no",
         }
         for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
@@ -426,55 +374,6 @@ class FakeSDAPI:
 _IMAGE_FIELDS = ("init_image", "mask_image", "control_image", "image", "url")
 
 
-def _success_answer(job_id: str, url: str, meta: dict[str, Any], sc: Scenario) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "status": "success",
-        "generationTime": 1.23,
-        "id": int(job_id),
-        "output": url if sc.output_as_string else [url],
-        "proxy_links": [url],
-        "meta": meta,
-        "webhook_status": "",
-    }
-    if sc.nsfw:
-        answer["nsfw_content_detected"] = True
-    return answer
-
-
-def _failure(sc: Scenario) -> tuple[int, Any, dict[str, str]]:
-    if sc.kind == "drop":
-        return 0, None, {}
-    body: dict[str, Any] = {"status": sc.word, ("messege" if sc.legacy else "message"): sc.message}
-    headers: dict[str, str] = {}
-    if sc.retry_after is not None and sc.retry_in_body:
-        body["retry_after"] = sc.retry_after
-    if sc.retry_after is not None and sc.retry_header:
-        headers["Retry-After"] = str(int(sc.retry_after))
-    return sc.status, body, headers
-
-
-def _validate(request: Recorded, body: dict[str, Any]) -> str | None:
-    """The service's 400 messages for a missing or out-of-range field."""
-    route, family = request.route, ROUTES[request.path][1]
-    if route in ("txt2img", "controlnet") and not body.get("prompt"):
-        return "prompt is required"
-    community = family in ("v4", "v6") and route in ("txt2img", "img2img", "inpaint")
-    if community and not body.get("model_id"):
-        return "model_id is required"
-    if route in ("img2img", "inpaint") and not body.get("init_image"):
-        return "init_image is required"
-    if route == "inpaint" and not body.get("mask_image"):
-        return "mask_image is required"
-    limit = 1440 if route == "outpaint" else 2048 if route == "upscale" else 1024
-    for side in ("width", "height"):
-        value = _int(body.get(side), 512)
-        if not 64 <= value <= limit:
-            return f"{side} must be between 64 and {limit}"
-        if value % 8:
-            return f"{side} must be divisible by 8"
-    return None
-
-
 def _matches(request: Recorded, route: str) -> bool:
     if route == "submit":
         return request.is_submit
@@ -483,114 +382,6 @@ def _matches(request: Recorded, route: str) -> bool:
 
 def _file_name(url: str) -> str:
     return url.rsplit("/files/", 1)[-1]
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeSDAPI):
-        super().__init__(address, handler)
-        self.fake = fake
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: a client that hung up is expected in tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-    server: _Server
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        path = self.path.split("?")[0]
-        route = "file" if self.command == "GET" else _route_of(path)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, payload, extra = self.server.fake.handle(
-            Recorded(self.command, path, route, headers, body)
-        )
-        if payload is None:
-            self.close_connection = True
-            return
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        content_type = extra.pop("content-type", "application/json")
-        try:
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-
-def _route_of(path: str) -> str:
-    if path in ROUTES:
-        return ROUTES[path][0]
-    if fetch_route(path) is not None or path.rstrip("/").endswith("/fetch"):
-        return "fetch"
-    return "unknown"
-
-
-# -- helpers for tests -------------------------------------------------------------------------
-
-
-class DictJournal:
-    """A JobJournal kept in a dict, shareable between provider instances (a "restart")."""
-
-    def __init__(self) -> None:
-        self.job: dict[str, Any] | None = None
-        self.remembered: list[dict[str, Any]] = []
-        self.forgotten = 0
-
-    def pending(self) -> dict[str, Any] | None:
-        return dict(self.job) if self.job is not None else None
-
-    def remember(self, job: dict[str, Any]) -> None:
-        self.job = json.loads(json.dumps(job))  # what a file-backed journal would keep
-        self.remembered.append(self.job)
-
-    def forget(self) -> None:
-        self.job = None
-        self.forgotten += 1
-
-
-class FakeClock:
-    """`sleep` that only advances `now`; records every wait."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
