@@ -107,8 +107,13 @@ def test_locked_build_on_changed_spec_fails_naming_steps(english_book: Path) -> 
 
 def test_locked_build_succeeds_when_everything_is_pinned(english_book: Path) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"]).exit_code == 0
-    result = runner.invoke(main, ["make", str(english_book), "--draft", "--locked", "--format", "html"])
+    assert (
+        runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"]).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        main, ["make", str(english_book), "--draft", "--locked", "--format", "html"]
+    )
     assert result.exit_code == 0, result.output
     assert "0 model call(s)" in result.output
 
@@ -154,7 +159,9 @@ def test_plan_says_why_a_step_is_stale(english_book: Path) -> None:
 
 def test_init_scaffolds_a_book_that_validates(tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["init", str(tmp_path / "new"), "--title", "새 책", "--language", "ko"])
+    result = runner.invoke(
+        main, ["init", str(tmp_path / "new"), "--title", "새 책", "--language", "ko"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / ".gitignore").read_text().startswith("build/")
     assert runner.invoke(main, ["validate", str(tmp_path / "new")]).exit_code == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -62,13 +61,6 @@ def test_txt2img_is_a_picture_not_a_flat_fill() -> None:
     image = _run("txt2img", prompt="토끼와 거북이, 수채화", width=256, height=256, seed=1)[0]
     colours = image.convert("RGB").getcolors(maxcolors=1_000_000) or []
     assert len(colours) > 1000
-
-
-def test_txt2img_is_fast() -> None:
-    _run("txt2img", prompt=PROMPT, width=64, height=64, seed=0)  # warm the font lookup
-    started = time.perf_counter()
-    _run("txt2img", prompt=PROMPT, width=768, height=768, seed=0)
-    assert time.perf_counter() - started < 2.0  # ~0.2 s normally; generous for loaded CI
 
 
 def test_inpaint_changes_only_masked_pixels() -> None:

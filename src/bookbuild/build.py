@@ -67,12 +67,14 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
             continue
         calls[step.provider] = calls.get(step.provider, 0) + 1
         provider = pool.get(step.preset, step.id)
-        kind = "chat" if step.kind == "chat" else "image"
-        cost[step.provider] = cost.get(step.provider, 0.0) + provider.estimate_cost(kind, step.op)
+        estimate = provider.estimate_cost("chat" if step.kind == "chat" else "image", step.op)
+        cost[step.provider] = cost.get(step.provider, 0.0) + estimate
     return Forecast(calls, cost)
 
 
-def make(project: Project, options: MakeOptions, on_event: EventSink = ignore_events) -> MakeSummary:
+def make(
+    project: Project, options: MakeOptions, on_event: EventSink = ignore_events
+) -> MakeSummary:
     graph = plan_book(project.spec, draft=project.draft)
     lock = project.load_lock()
     statuses = step_statuses(graph, lock, project.store)
@@ -84,8 +86,7 @@ def make(project: Project, options: MakeOptions, on_event: EventSink = ignore_ev
     _check_budget(graph, {s: statuses[s] for s in selected}, pool, options, summary)
     pool.check_ready({statuses[s].step.preset for s in selected if statuses[s].needs_call})
     writer = LockWriter(project.lock_path, lock)
-    digests = _resolve(project, graph, statuses, selected, writer, pool, options, on_event,
-                       summary)
+    digests = _resolve(project, graph, statuses, selected, writer, pool, options, on_event, summary)
     if options.only:
         return summary
     writer.prune(graph.steps)
@@ -122,7 +123,7 @@ def _resolve(
     """Output digests of the selected steps; runs the engine only when something is missing."""
     if all(statuses[s].state == "pinned" for s in selected):
         summary.cached = len(selected)
-        return {s: statuses[s].digest for s in selected if statuses[s].digest}
+        return {s: d for s in selected if (d := statuses[s].digest) is not None}
     runner = StepRunner(project.spec, pool)
     engine = Engine(graph, project.store, writer, runner, on_event, options.jobs)
     result = engine.run(selected)

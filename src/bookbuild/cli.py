@@ -82,8 +82,18 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.pass_context
-def make(ctx: click.Context, path: Path, draft: bool, locked: bool, jobs: int, formats: str,
-         only: str | None, budget: float | None, progress: bool | None, verbose: bool) -> None:
+def make(
+    ctx: click.Context,
+    path: Path,
+    draft: bool,
+    locked: bool,
+    jobs: int,
+    formats: str,
+    only: str | None,
+    budget: float | None,
+    progress: bool | None,
+    verbose: bool,
+) -> None:
     """Build the book: run what is new or changed, then render."""
     from bookbuild.build import MakeOptions
     from bookbuild.build import make as make_book
@@ -138,8 +148,10 @@ def _print_plan(data: dict[str, Any]) -> None:
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
         console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
-    console.print(f"make would make {data['total_calls']} call(s), "
-                  f"estimated ${data['total_estimated_cost_usd']:.4f}")
+    console.print(
+        f"make would make {data['total_calls']} call(s), "
+        f"estimated ${data['total_estimated_cost_usd']:.4f}"
+    )
 
 
 @main.command()
@@ -168,8 +180,10 @@ def validate(ctx: click.Context, path: Path) -> None:
     def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
-        click.echo(f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
-                   f"{len(graph.steps)} step(s))")
+        click.echo(
+            f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
+            f"{len(graph.steps)} step(s))"
+        )
 
     _run(ctx, action)
 

@@ -179,6 +179,18 @@ class Engine:
         except Exception as exc:  # a bug or an unexpected library error: keep the others going
             self._fail(step, f"{type(exc).__name__}: {exc}", result)
             return
+        try:
+            digest = self._keep(step, key, output, result)
+        except (BookbuildError, TypeError, OSError) as exc:
+            self._fail(step, f"could not store the result: {exc}", result)
+            return
+        result.digests[step.id] = digest
+        if step.is_call:
+            result.called.append(step.id)
+        self.on_event(Event("step_done", step.id, _summary(output)))
+
+    def _keep(self, step: Step, key: str, output: StepOutput, result: RunResult) -> str:
+        """Store the output, index it under its key and pin it: at once, so a crash keeps it."""
         digest = self.store.put(output.data)
         metadata = {
             **output.metadata,
@@ -188,10 +200,7 @@ class Engine:
         manifest = step_manifest(step, result.digests)
         self.store.record(ActionRecord(key, digest, step.media_type, manifest, metadata))
         self.lock.pin(step.id, LockEntry(key, digest, step.media_type))
-        result.digests[step.id] = digest
-        if step.is_call:
-            result.called.append(step.id)
-        self.on_event(Event("step_done", step.id, _summary(output)))
+        return digest
 
     def _fail(self, step: Step, message: str, result: RunResult) -> None:
         result.failures[step.id] = message

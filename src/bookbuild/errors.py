@@ -4,7 +4,7 @@
     ├── UserError                exit 2: the user's input is wrong (fix the spec, an option, a file)
     │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
     │   └── ConfigError          environment/options: missing API key, unknown preset, bad option
-    ├── ProviderError            a model service failed a step (carries step id, provider, transient?)
+    ├── ProviderError            a model service failed a step (step id, provider, transient?)
     ├── StoreError               the content-addressed store or the lock cannot be used
     ├── LockedError              --locked and some steps are not pinned and stored
     └── RenderError              HTML/PDF/EPUB rendering failed

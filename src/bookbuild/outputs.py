@@ -39,8 +39,9 @@ def render_fingerprint(
     book = spec.book
     manifest: dict[str, Any] = {
         "bookbuild": __version__,
-        "book": book.model_dump(mode="json", include={"title", "subtitle", "authors", "language",
-                                                       "style"}),
+        "book": book.model_dump(
+            mode="json", include={"title", "subtitle", "authors", "language", "style"}
+        ),
         "css": _file_digest(spec.root / book.style.css) if book.style.css else None,
         "epoch": epoch,
         "templates": _tree_digest([TEMPLATES, *theme_dirs]),

@@ -85,7 +85,9 @@ class _Planner:
             )
             self.graph.chapters.append(ChapterPlan(chapter, text_step, ills))
         if self.book.cover is not None:
-            self.graph.cover = self._illustration("cover", 1, self.book.cover, None, self.book.title)
+            self.graph.cover = self._illustration(
+                "cover", 1, self.book.cover, None, self.book.title
+            )
         return self.graph
 
     # -- presets ---------------------------------------------------------------------------
@@ -146,8 +148,9 @@ class _Planner:
         preset = self._preset(name, "text", f"{chapter.id}/summary")
         params = {"language": self.book.language, "chapter_title": chapter.title}
         deps = (("text", text_step),)
-        return self._step(f"{chapter.id}/summary", "summarize", "chat", preset, params=params,
-                          deps=deps)
+        return self._step(
+            f"{chapter.id}/summary", "summarize", "chat", preset, params=params, deps=deps
+        )
 
     # -- illustrations ---------------------------------------------------------------------
     def _illustration(
@@ -173,8 +176,12 @@ class _Planner:
         defaults = self.book.defaults
         name = ill.prompt_model or defaults.prompt or defaults.text
         preset = self._preset(name, "prompt", f"{base}/prompt")
-        params = {"style": ill.describe, "chapter_title": title, "language": self.book.language,
-                  "seed": self._seed(ill, base)}
+        params = {
+            "style": ill.describe,
+            "chapter_title": title,
+            "language": self.book.language,
+            "seed": self._seed(ill, base),
+        }
         if text_step is None:  # the cover: described from the book's premise and title
             params["source"] = self.book.premise or self.book.title
         deps = (("text", text_step),) if text_step else ()
@@ -201,14 +208,21 @@ class _Planner:
             files = (("image", self._file(ill.init_image.path)),)
         elif ill.controlnet is not None:
             op = "controlnet"
-            params["controlnet"] = {"type": ill.controlnet.type,
-                                    "strength": ill.controlnet.strength}
+            params["controlnet"] = {
+                "type": ill.controlnet.type,
+                "strength": ill.controlnet.strength,
+            }
             files = (("control_image", self._file(ill.controlnet.image)),)
-        return self._step(f"{base}/image", op, "image", preset, params=params, deps=deps,
-                          files=files)
+        return self._step(
+            f"{base}/image", op, "image", preset, params=params, deps=deps, files=files
+        )
 
     def _edit_step(
-        self, step_id: str, edit: Edit, ill: Illustration, image_preset: tuple[str, ModelPreset],
+        self,
+        step_id: str,
+        edit: Edit,
+        ill: Illustration,
+        image_preset: tuple[str, ModelPreset],
         previous: str,
     ) -> str:
         op, spec = edit.op, edit.params
@@ -223,11 +237,10 @@ class _Planner:
         elif mask is not None:
             params["mask"] = _mask_json(mask)
         model_name = getattr(spec, "model", None)
-        preset = (
-            self._preset(model_name, "image", step_id) if model_name else image_preset
+        preset = self._preset(model_name, "image", step_id) if model_name else image_preset
+        return self._step(
+            step_id, op, "image", preset, params=params, deps=(("image", previous),), files=files
         )
-        return self._step(step_id, op, "image", preset, params=params,
-                          deps=(("image", previous),), files=files)
 
     # -- helpers ---------------------------------------------------------------------------
     def _seed(self, ill: Illustration, base: str) -> int:

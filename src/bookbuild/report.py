@@ -77,8 +77,13 @@ class RichReporter(PlainReporter):
             self.progress.update(self.task, current=f"{event.step_id} ({event.message})")
         elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
             self.progress.advance(self.task)
-        if event.kind in ("step_failed", "step_retried", "object_corrupt", "render_done",
-                          "render_skipped"):
+        if event.kind in (
+            "step_failed",
+            "step_retried",
+            "object_corrupt",
+            "render_done",
+            "render_skipped",
+        ):
             super().__call__(event)
 
     def __enter__(self) -> RichReporter:

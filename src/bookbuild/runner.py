@@ -83,19 +83,38 @@ class StepRunner:
                 for n, title in enumerate(p["previous_titles"], start=1)
             )
             ctx = prompts.ChapterContext(
-                p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"],
+                p["book_title"],
+                p["language"],
+                p["premise"],
+                p["chapter_title"],
+                p["brief"],
                 previous,
             )
-            return ChatRequest(step.id, "write", prompts.write_messages(ctx), p["language"],
-                               brief=p["brief"], journal=journal)
+            return ChatRequest(
+                step.id,
+                "write",
+                prompts.write_messages(ctx),
+                p["language"],
+                brief=p["brief"],
+                journal=journal,
+            )
         if step.op == "summarize":
             messages = prompts.summarize_messages(p["language"], p["chapter_title"], text)
-            return ChatRequest(step.id, "summarize", messages, p["language"], source_text=text,
-                               journal=journal)
+            return ChatRequest(
+                step.id, "summarize", messages, p["language"], source_text=text, journal=journal
+            )
         messages = prompts.describe_messages(p["chapter_title"], text, p["style"])
-        return ChatRequest(step.id, "describe", messages, p["language"], brief=p["style"],
-                           source_text=text, json_schema=prompts.DESCRIBE_SCHEMA,
-                           seed=p.get("seed"), journal=journal)
+        return ChatRequest(
+            step.id,
+            "describe",
+            messages,
+            p["language"],
+            brief=p["style"],
+            source_text=text,
+            json_schema=prompts.DESCRIBE_SCHEMA,
+            seed=p.get("seed"),
+            journal=journal,
+        )
 
     # -- images ----------------------------------------------------------------------------
     def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
@@ -122,10 +141,19 @@ class StepRunner:
         mask = self._mask(step, p, (width, height)) if step.op == "inpaint" else None
         extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
         return ImageRequest(
-            step_id=step.id, op=step.op,  # type: ignore[arg-type]
-            prompt=prompt, negative_prompt=negative, width=width or 768, height=height or 768,
-            seed=int(p.get("seed", 0)), strength=p.get("strength"), image=image, mask=mask,
-            control_image=control, params=extra, journal=journal,
+            step_id=step.id,
+            op=step.op,  # type: ignore[arg-type]
+            prompt=prompt,
+            negative_prompt=negative,
+            width=width or 768,
+            height=height or 768,
+            seed=int(p.get("seed", 0)),
+            strength=p.get("strength"),
+            image=image,
+            mask=mask,
+            control_image=control,
+            params=extra,
+            journal=journal,
         )
 
     def _input_image(self, step: Step, inputs: Mapping[str, bytes], role: str) -> bytes | None:
@@ -141,9 +169,7 @@ class StepRunner:
             spec: str | MaskShape | list[MaskShape] = dict(step.files)["mask"].path
         else:
             raw = params["mask"]
-            spec = (
-                [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
-            )
+            spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
         return mask_png(render_mask(spec, size, self.spec.root))
 
 

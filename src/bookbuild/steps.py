@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bookbuild.hashing import key_of
+from bookbuild.prompts import PROMPT_VERSION
 
 StepKind = Literal["source", "chat", "image"]
 
@@ -76,6 +77,7 @@ def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
     return {
         "op": step.op,
         "op_version": OP_VERSIONS[step.op],
+        **({"prompt_version": PROMPT_VERSION} if step.kind == "chat" else {}),
         "provider": step.provider,
         "model": dict(step.model),
         "params": dict(step.params),

@@ -25,13 +25,15 @@ class ProviderPool:
         self._providers: dict[str, Provider] = {}
         self._limits: dict[str, threading.Semaphore] = {}
         self._guard = threading.Lock()
+        self._current = threading.local()  # the step each worker thread is running
 
     def get(self, preset_name: str, step_id: str = "") -> Provider:
+        self._current.step_id = step_id
         with self._guard:
             if preset_name not in self._providers:
                 preset = self._presets[preset_name]
                 cls = provider_class(preset.provider)
-                self._providers[preset_name] = cls(preset, self._env, self._retry_notice(step_id))
+                self._providers[preset_name] = cls(preset, self._env, self._retry_notice())
             return self._providers[preset_name]
 
     def limit(self, preset_name: str) -> threading.Semaphore:
@@ -47,9 +49,10 @@ class ProviderPool:
         for name in sorted(preset_names):
             self.get(name).check_ready()
 
-    def _retry_notice(self, step_id: str) -> RetryNotice:
+    def _retry_notice(self) -> RetryNotice:
         def notice(reason: str, attempt: int, wait: float) -> None:
             message = f"{reason}; retry {attempt} in {wait:.1f}s"
+            step_id = getattr(self._current, "step_id", "")
             self._on_event(Event("step_retried", step_id, message))
 
         return notice

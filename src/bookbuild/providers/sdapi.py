@@ -105,7 +105,9 @@ class SDAPIProvider(Provider):
         if self.preset.lora and family not in COMMUNITY:
             raise ConfigError("sdapi: `lora` needs a community model: set `model` (api v4 or v6)")
         if not self._base_url().startswith(("https://", "http://")):
-            raise ConfigError(f"sdapi: the base URL must start with https:// ({BASE_URL_ENV})")
+            raise ConfigError(
+                f"sdapi: the base URL (`base_url` or {BASE_URL_ENV}) must start with https://"
+            )
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":

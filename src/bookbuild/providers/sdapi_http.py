@@ -107,12 +107,13 @@ class SDAPIHttp:
         if not status and payload.get("output"):
             return "success"
         message = server_message(payload) or f"the service answered status {status!r}"
-        raise ProviderError(self.redact(message), provider="sdapi")
+        raise ProviderError(self.redact(message)[:_MESSAGE_LIMIT], provider="sdapi")
 
     def redact(self, text: str) -> str:
+        """`text` with the key, should the service ever echo it, replaced by ***."""
         if self._key and self._key in text:
             text = text.replace(self._key, "***")
-        return text[:_MESSAGE_LIMIT]
+        return text
 
     def _with_retries(self, attempt: Callable[[], T | _Failure], what: str) -> T:
         for n in range(1, MAX_ATTEMPTS + 1):
@@ -158,7 +159,7 @@ class SDAPIHttp:
             return _Failure(f"HTTP {code}", message, code)
         if code >= 400:
             found = server_message(data) if isinstance(data, dict) else None
-            message = self.redact(found or f"the service answered HTTP {code}")
+            message = self.redact(found or f"the service answered HTTP {code}")[:_MESSAGE_LIMIT]
             retryable = code in (408, 429) or code >= 500
             return _Failure(f"HTTP {code}", message, code, retryable, _retry_after(data, response))
         if not isinstance(data, dict):
