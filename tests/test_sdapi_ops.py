@@ -7,6 +7,7 @@ from io import BytesIO
 from typing import Any
 
 import pytest
+import requests
 from PIL import Image, ImageChops
 
 from bookbuild.providers.base import ImageRequest, ImageResult, provider_class
@@ -90,7 +91,7 @@ def request_for(op: str, **overrides: Any) -> ImageRequest:
         fields["params"] = {"scale": 2}
     if op == "controlnet":
         fields["control_image"] = png()
-        fields["params"] = {"type": "canny", "strength": 0.8}
+        fields["params"] = {"controlnet": {"type": "canny", "strength": 0.8}}
     fields.update(overrides)
     return ImageRequest(**fields)
 
@@ -319,3 +320,32 @@ def test_estimate_cost_is_the_per_image_price(fake_sdapi: FakeSDAPI) -> None:
     priced = make(fake_sdapi, price={"per_image": 0.02})
     assert priced.estimate_cost("image", "upscale") == 0.02
     assert priced.estimate_cost("chat", "write") == 0.0
+
+
+def test_controlnet_also_reads_flat_params(fake_sdapi: FakeSDAPI) -> None:
+    params = {"controlnet_type": "depth", "conditioning_scale": 1.5, "auto_hint": False}
+    make(fake_sdapi, model="m").run_image(request_for("controlnet", params=params))
+    body = fake_sdapi.submits[0].body
+    assert (body["controlnet_type"], body["controlnet_conditioning_scale"]) == ("depth", 1.5)
+    assert body["auto_hint"] == "no"
+
+
+def test_the_fake_coerces_strings_and_resolves_a_null_seed(fake_sdapi: FakeSDAPI) -> None:
+    body = {
+        "key": fake_sdapi.key,
+        "prompt": "a hare",
+        "width": "512",
+        "height": "256",
+        "samples": "1",
+        "seed": None,
+        "enhance_prompt": "yes",
+    }
+    url = fake_sdapi.base_url + "/api/v3/text2img"
+    answer = requests.post(url, json=body, timeout=5).json()
+    assert answer["status"] == "success"
+    meta = answer["meta"]
+    assert (meta["W"], meta["H"]) == (512, 256)
+    assert isinstance(meta["seed"], int) and meta["seed"] >= 0
+    assert meta["prompt"].startswith("a hare, DSLR photography")
+    image = Image.open(BytesIO(requests.get(answer["output"][0], timeout=5).content))
+    assert image.size == (512, 256)

@@ -119,8 +119,11 @@ def _generation(ctx: _Context) -> dict[str, Any]:
 
 def _controlnet(ctx: _Context) -> dict[str, Any]:
     """ControlNet: the reference is the init image; with auto_hint the service derives the
-    control map (edges, depth...) from it. `strength` 1.0 keeps its structure, not its colours."""
-    params = ctx.request.params
+    control map (edges, depth...) from it. `strength` 1.0 keeps its structure, not its colours.
+    The type and conditioning scale come from params `controlnet: {type, strength}` (the plan's
+    shape) or from top-level params `type`/`controlnet_type` and `conditioning_scale`."""
+    nested = ctx.request.params.get("controlnet")
+    params = {**ctx.request.params, **(nested if isinstance(nested, Mapping) else {})}
     kind = str(_param(params, "type", "controlnet_type") or "canny")
     body = _common(ctx)
     body.update(_community(ctx))
