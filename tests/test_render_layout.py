@@ -81,9 +81,10 @@ def test_figures_open_the_chapter_and_spread_through_the_text() -> None:
     assert [item.kind for item in many] == ["figure", "text", "figure"]
 
 
-def test_keep_words_wraps_korean_words_only() -> None:
+def test_keep_words_joins_korean_words_only() -> None:
     out = keep_words("토끼와 <거북이> and hare")
-    assert out == ('<span class="kw">토끼와</span> <span class="kw">&lt;거북이&gt;</span> and hare')
+    assert out == "토\u2060끼\u2060와 &lt;\u2060거\u2060북\u2060이\u2060&gt; and hare"
+    assert keep_words("가" * 40) == "가" * 40  # too long to keep: may break anywhere
 
 
 def test_only_real_themes_are_offered() -> None:

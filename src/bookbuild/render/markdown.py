@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 KEEP_WORD_MAX = 24  # longer runs may break anywhere rather than overflow the line
 _WORDS = re.compile(r"(\s+)")
+WORD_JOINER = "\u2060"
 HEADING_SHIFT = 2  # the book title is <h1>, a chapter title <h2>; chapter headings start at <h3>
 
 
@@ -42,15 +43,18 @@ def has_hangul(text: str) -> bool:
 
 
 def keep_words(text: str) -> Markup:
-    """Escape `text`, wrapping each Korean word in <span class="kw"> so that the PDF renderer
-    (which lacks `word-break: keep-all`) breaks Korean lines between words only."""
-    parts: list[str] = []
-    for part in _WORDS.split(text):
-        if part and not part.isspace() and has_hangul(part) and len(part) <= KEEP_WORD_MAX:
-            parts.append(f'<span class="kw">{escape(part)}</span>')
-        else:
-            parts.append(str(escape(part)))
-    return Markup("".join(parts))
+    """Escape `text`, joining the characters of each Korean word with U+2060 WORD JOINER so
+    that the PDF renderer (which lacks `word-break: keep-all`) breaks Korean lines between
+    words only. Joiners draw nothing and are not part of the PDF's text; words longer than
+    KEEP_WORD_MAX may still break inside rather than overflow the line."""
+    parts = [_join_word(part) for part in _WORDS.split(text)]
+    return Markup("".join(str(escape(part)) for part in parts))
+
+
+def _join_word(word: str) -> str:
+    if len(word) < 2 or len(word) > KEEP_WORD_MAX or not has_hangul(word):
+        return word
+    return WORD_JOINER.join(word)
 
 
 def _text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
