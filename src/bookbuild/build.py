@@ -128,7 +128,7 @@ def _resolve(
     engine = Engine(graph, project.store, writer, runner, on_event, options.jobs)
     result = engine.run(selected)
     summary.called = result.called
-    summary.cached = len(result.digests) - len(result.called)
+    summary.cached = len(result.cached)
     if result.failures:
         raise BuildFailed(result.failures, result.skipped)
     return result.digests

@@ -28,6 +28,7 @@ from bookbuild.store import ActionRecord, CorruptObjectError, Store
 class RunResult:
     digests: dict[str, str] = field(default_factory=dict)  # step id -> output digest
     called: list[str] = field(default_factory=list)  # steps that called a provider
+    cached: list[str] = field(default_factory=list)  # steps resolved from the lock or store
     failures: dict[str, str] = field(default_factory=dict)  # step id -> message
     skipped: list[str] = field(default_factory=list)
 
@@ -136,6 +137,7 @@ class Engine:
         digest = self._cached(step, key)
         if digest is not None:
             result.digests[step.id] = digest
+            result.cached.append(step.id)
             self.on_event(Event("step_cached", step.id))
             return True
         try:
