@@ -1,0 +1,123 @@
+"""Engine behaviour: crash safety, corrupt objects, --only, parallel jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bookbuild.build import MakeOptions, make
+from bookbuild.events import Event
+from bookbuild.lock import Lock
+from bookbuild.project import Project
+from bookbuild.store import Store
+from tests.conftest import copy_sample
+from tests.fakes.openai_server import FakeOpenAI, slow
+
+SPEC = """\
+title: Crash
+language: en
+models:
+  writer: {provider: openai, model: gpt-4o-mini}
+  painter: {provider: offline}
+defaults: {text: writer, prompt: writer, image: painter}
+chapters:
+  - id: one
+    title: One
+    text: "A fox."
+    illustrations:
+      - {id: a, prompt: "a fox", seed: 1}
+      - {id: b, prompt: "a hen", seed: 2}
+  - id: two
+    title: Two
+    write: "The fox meets the hen."
+"""
+
+
+def test_killed_build_keeps_finished_steps_and_resumes(tmp_path: Path) -> None:
+    (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
+    with FakeOpenAI() as chat:
+        chat.script(slow(4.0))  # the first chat call hangs while the images finish
+        env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": chat.base_url}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bookbuild.cli", "make", str(tmp_path), "--plain"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_pins(tmp_path / "book.lock", {"one/a/image", "one/b/image"})
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        lock = Lock.load(tmp_path / "book.lock")
+        assert {"one/a/image", "one/b/image"} <= set(lock.entries)
+        assert Store(tmp_path / ".bookbuild" / "store").verify() == []
+        summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))
+        assert "one/a/image" not in summary.called
+        assert sorted(summary.called) == ["one/summary", "two/text"]
+
+
+def _wait_for_pins(lock_path: Path, wanted: set[str], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock_path.exists():
+            steps = json.loads(lock_path.read_text(encoding="utf-8")).get("steps", {})
+            if wanted <= set(steps):
+                return
+        time.sleep(0.05)
+    pytest.fail(f"the build did not pin {wanted} in time")
+
+
+def test_corrupt_object_is_reported_and_recomputed(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    options = MakeOptions(formats=("html",))
+    make(Project.open(folder, draft=True), options)
+    lock = Lock.load(folder / ".bookbuild" / "draft.lock")
+    store = Store(folder / ".bookbuild" / "store")
+    digest = lock.entries["keeper/tower/image"].digest
+    path = store.path(digest)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    (folder / "book.yaml").write_text(  # force a rebuild that needs the image again
+        (folder / "book.yaml").read_text().replace("left: 128", "left: 64"), encoding="utf-8"
+    )
+    events: list[Event] = []
+    summary = make(Project.open(folder, draft=True), options, events.append)
+    assert any(e.kind == "object_corrupt" for e in events)
+    assert "keeper/tower/image" in summary.called
+    assert store.get(digest)  # recomputed, verified, identical (the draft is deterministic)
+
+
+def test_only_runs_matching_steps_and_their_inputs(tmp_path: Path) -> None:
+    folder = copy_sample("hare-and-tortoise", tmp_path)
+    summary = make(
+        Project.open(folder, draft=True), MakeOptions(formats=("html",), only="race/challenge/*")
+    )
+    assert sorted(summary.called) == [
+        "meadow/summary",
+        "race/challenge/edit-1",
+        "race/challenge/edit-2",
+        "race/challenge/image",
+        "race/challenge/prompt",
+        "race/text",
+    ]
+    assert not (folder / "build").exists()  # --only does not render
+
+
+def test_parallel_and_serial_builds_give_identical_results(tmp_path: Path) -> None:
+    serial = copy_sample("hare-and-tortoise", tmp_path / "serial")
+    parallel = copy_sample("hare-and-tortoise", tmp_path / "parallel")
+    make(Project.open(serial, draft=True), MakeOptions(formats=("html",), jobs=1))
+    make(Project.open(parallel, draft=True), MakeOptions(formats=("html",), jobs=8))
+    a = Lock.load(serial / ".bookbuild" / "draft.lock").entries
+    b = Lock.load(parallel / ".bookbuild" / "draft.lock").entries
+    assert a == b
