@@ -25,7 +25,7 @@ from .fonts import font_stack
 from .markdown import keep_words
 from .pages import Layout, page_layout, parse_page
 from .theme import make_environment, resolve_theme, theme_settings
-from .view import BookView
+from .view import BookView, IllustrationView
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
 
@@ -93,7 +93,7 @@ def _write_if_changed(target: Path, data: bytes) -> None:
         atomic_write_bytes(target, data)
 
 
-def _all_illustrations(view: BookView) -> list[Any]:
+def _all_illustrations(view: BookView) -> list[IllustrationView]:
     found = [view.cover] if view.cover else []
     found += [ill for ch in view.chapters for ill in ch.illustrations]
     return list({asset_name(ill, "png"): ill for ill in found}.values())

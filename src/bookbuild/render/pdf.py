@@ -84,7 +84,7 @@ def render_pdf(
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
     html = document_html(view, lambda ill: sources[asset_name(ill, "png")], theme_dirs, "print")
-    data = html_to_pdf(html, root, BuildFetcher(root, prepared), view.source_date_epoch, warn)
+    data = html_to_pdf(html, BuildFetcher(root, prepared), view.source_date_epoch, warn)
     target = out_dir / f"{slug}.pdf"
     atomic_write_bytes(target, data)
     return target
@@ -119,10 +119,11 @@ def _illustrations(
             yield ill, box
 
 
-def html_to_pdf(
-    html: str, root: Path, fetcher: BuildFetcher, epoch: int, warn: Warn | None = None
-) -> bytes:
-    """Render HTML to PDF bytes; WeasyPrint errors (unloadable resources) raise RenderError."""
+def html_to_pdf(html: str, fetcher: BuildFetcher, epoch: int, warn: Warn | None = None) -> bytes:
+    """Render HTML to PDF bytes; WeasyPrint errors (unloadable resources) raise RenderError.
+
+    `dpi` caps any image placed smaller than its pixels; `jpeg_quality` is left unset because
+    the print images are already JPEG q88 and setting it would re-encode every one of them."""
     with _collect_logs() as records, _source_date_epoch(epoch):
         try:
             document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
