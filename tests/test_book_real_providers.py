@@ -220,3 +220,28 @@ def test_preset_concurrency_caps_calls_in_flight() -> None:
     assert one.acquire(blocking=False) and not one.acquire(blocking=False)
     assert sum(free.acquire(blocking=False) for _ in range(10)) == 4  # --jobs
     assert sum(many.acquire(blocking=False) for _ in range(10)) == 4  # never above --jobs
+
+
+def test_interrupted_queued_job_resumes_without_paying_again(
+    book: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    chat, images = services
+    spec = book / "book.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(
+        text.replace(
+            'negative_prompt: "blurry"}', 'negative_prompt: "blurry",\n            deadline: 0.2}'
+        ),
+        encoding="utf-8",
+    )
+    images.script("txt2img", processing(fetches=3, eta=0.01))  # meadow's image is slow
+    with pytest.raises(BuildFailed, match="still processing"):
+        build(book, env_for(chat, images))
+    submits = images.count("txt2img")
+    fetches = images.count("fetch")
+    assert fetches >= 1
+    spec.write_text(text, encoding="utf-8")  # a longer deadline: not part of any key
+    called = build(book, env_for(chat, images))
+    assert "meadow/morning/image" in called
+    assert images.count("txt2img") == submits  # polled the same job, no second submit
+    assert images.count("fetch") > fetches

@@ -31,7 +31,14 @@ def style_view(spec: LoadedSpec) -> StyleView:
     css = None
     if style.css:
         css = resolve_in_book(spec.root, style.css).read_text(encoding="utf-8")
-    return StyleView(theme=style.theme, page=style.page, font=style.font, css=css)
+    return StyleView(
+        theme=style.theme,
+        page=style.page,
+        font=style.font,
+        css=css,
+        bleed=style.bleed,
+        margin=style.margin,
+    )
 
 
 def assemble_book(

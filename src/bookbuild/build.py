@@ -158,7 +158,14 @@ def _render(
         on_event(Event("render_done", fmt, f"{path} ({size / 1024:.0f} KiB)"))
 
     summary.outputs = render_outputs(
-        view, build_dir, options.formats, fingerprint, project.theme_dirs, project.slug, rendered
+        view,
+        build_dir,
+        options.formats,
+        fingerprint,
+        project.theme_dirs,
+        project.slug,
+        rendered,
+        lambda message: on_event(Event("render_warning", message=message)),
     )
     summary.rendered = True
 

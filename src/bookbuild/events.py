@@ -18,6 +18,7 @@ EventKind = Literal[
     "render_started",
     "render_done",
     "render_skipped",  # outputs are up to date
+    "render_warning",  # a renderer's warning (e.g. WeasyPrint's)
     "build_finished",
 ]
 

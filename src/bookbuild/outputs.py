@@ -81,9 +81,10 @@ def render_outputs(
     theme_dirs: list[Path],
     slug: str,
     on_render: Callable[[str, Path], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Render each format (HTML first: the PDF is made from the same page)."""
-    renderers = _renderers(theme_dirs, slug)
+    renderers = _renderers(theme_dirs, slug, warn)
     state = _read_state(build_dir)
     written: dict[str, Path] = {}
     for fmt in FORMATS:
@@ -107,7 +108,9 @@ def recorded_outputs(build_dir: Path, formats: Iterable[str]) -> dict[str, Path]
     return {f: build_dir / str(state[f]["file"]) for f in formats if isinstance(state.get(f), dict)}
 
 
-def _renderers(theme_dirs: list[Path], slug: str) -> dict[str, Callable[[BookView, Path], Path]]:
+def _renderers(
+    theme_dirs: list[Path], slug: str, warn: Callable[[str], None] | None
+) -> dict[str, Callable[[BookView, Path], Path]]:
     def html(view: BookView, out: Path) -> Path:
         from bookbuild.render.html import render_html
 
@@ -116,7 +119,7 @@ def _renderers(theme_dirs: list[Path], slug: str) -> dict[str, Callable[[BookVie
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
 
-        return render_pdf(view, out, theme_dirs, slug=slug)
+        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn)
 
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub

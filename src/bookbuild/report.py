@@ -24,6 +24,7 @@ _PLAIN_LABELS = {
     "render_started": "render",
     "render_done": "wrote",
     "render_skipped": "render",
+    "render_warning": "warning",
 }
 
 
@@ -83,6 +84,7 @@ class RichReporter(PlainReporter):
             "object_corrupt",
             "render_done",
             "render_skipped",
+            "render_warning",
         ):
             super().__call__(event)
 

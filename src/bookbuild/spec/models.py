@@ -119,7 +119,19 @@ class Style(Strict):
         default="default", description="Theme name (built-in) or a theme/ folder override."
     )
     page: str = Field(
-        default="A5", description="Page size: A4, A5, B5, Letter, 6x9in, or '148mm 210mm'."
+        default="auto",
+        description=(
+            "Page size: auto (the theme's: A5 for novel, 8x8in for picture-book), A4, A5, A6, "
+            "B5, JIS-B5, B6, Letter, 6x9in, 5.5x8.5in, 8x8in, 8.5x8.5in, 8x10in, or "
+            "'148mm 210mm'; add ' landscape' to turn it."
+        ),
+    )
+    margin: str | None = Field(
+        default=None,
+        description="Page margins: '18mm' or 'top outer bottom inner' (default: the theme's).",
+    )
+    bleed: str | None = Field(
+        default=None, description="Bleed around each PDF page for printers, e.g. '3mm'."
     )
     font: str | None = Field(default=None, description="Main font family; defaults by language.")
     css: str | None = Field(default=None, description="Extra stylesheet, relative to book.yaml.")
