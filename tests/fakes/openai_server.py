@@ -25,10 +25,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from .loopback import QuietHandler, ServedFake
 
 NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
 CHAT_PATH = "/v1/chat/completions"
@@ -154,7 +155,7 @@ def mask_key(key: str) -> str:
     return f"{key[:3]}{'*' * 8}{key[-4:]}" if len(key) > 8 else "*" * len(key)
 
 
-class FakeOpenAI:
+class FakeOpenAI(ServedFake):
     """The server. `base_url` ends in /v1, as the SDK wants; `requests` lists what came in."""
 
     def __init__(
@@ -172,13 +173,10 @@ class FakeOpenAI:
         self.requests: list[Recorded] = []
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     @property
     def bodies(self) -> list[Any]:
@@ -189,27 +187,6 @@ class FakeOpenAI:
         """Queue answers for the next requests, in order; then back to default replies."""
         with self._lock:
             self._queue.extend(answers)
-
-    def start(self) -> FakeOpenAI:
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def answer(self, request: Recorded) -> Scripted:
         """What to answer `request`: the next scripted answer, else what the real API would."""
@@ -260,40 +237,11 @@ class FakeOpenAI:
         }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeOpenAI):
-        super().__init__(address, handler)
-        self.fake = fake
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: a client that hung up on a slow answer is expected in tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        request = Recorded(self.command, self.path.split("?")[0], headers, body)
-        fake = self.server.fake
+class _Handler(QuietHandler):
+    def serve(self) -> None:
+        path, headers, body = self.read_json()
+        request = Recorded(self.command, path, headers, body)
+        fake: FakeOpenAI = self.server.fake
         answer = fake.answer(request)
         time.sleep(answer.delay)
         if answer.drop:
@@ -305,20 +253,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = answer.body(request)
         else:
             payload = answer.body or {}
-        self._send(answer.status, payload, {**answer.headers, "x-request-id": _request_id(fake)})
-
-    def _send(self, status: int, payload: Mapping[str, Any], headers: Mapping[str, str]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        headers_out = {**answer.headers, "x-request-id": _request_id(fake)}
+        self.reply(answer.status, data, "application/json", headers_out)
 
 
 def _request_id(fake: FakeOpenAI) -> str:
@@ -398,3 +335,6 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return ""
+
+
+FakeOpenAI.handler = _Handler

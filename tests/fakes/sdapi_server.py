@@ -38,8 +38,9 @@ from PIL import Image
 
 from bookbuild.spec.models import ModelPreset
 
+from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
-from .sdapi_handler import OPS, Handler, Recorded, Server
+from .sdapi_handler import OPS, Handler, Recorded
 from .sdapi_routes import ROUTES, as_int, fetch_path_for, fetch_route, validate, yes
 from .sdapi_scenarios import (
     DictJournal,
@@ -103,7 +104,7 @@ class _State:
     queues: dict[str, deque[Scenario]] = field(default_factory=dict)
 
 
-class FakeSDAPI:
+class FakeSDAPI(ServedFake):
     """The server. `base_url` is the host root (paths start with /api/...)."""
 
     def __init__(self, key: str = KEY, *, max_steps: int | None = None) -> None:
@@ -112,36 +113,14 @@ class FakeSDAPI:
         self._state = _State()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
+    handler = Handler
+
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeSDAPI:
-        self._server = Server(("127.0.0.1", 0), Handler, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSDAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}"
 
     # -- for tests ---------------------------------------------------------------------------
 
