@@ -16,7 +16,7 @@ from bookbuild import __version__
 from bookbuild.errors import UserError
 from bookbuild.fsutil import atomic_write_text
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.plan import Graph
+from bookbuild.plan import Graph, IllustrationPlan
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
 
@@ -47,18 +47,22 @@ def render_fingerprint(
         "templates": _tree_digest([TEMPLATES, *theme_dirs]),
         "chapters": [
             {
+                "id": plan.chapter.id,
                 "title": plan.chapter.title,
                 "text": digests[plan.text_step],
-                "ills": [
-                    [digests[i.final_step], i.illustration.caption, i.illustration.alt]
-                    for i in plan.illustrations
-                ],
+                "ills": [_illustration_inputs(i, digests) for i in plan.illustrations],
             }
             for plan in graph.chapters
         ],
-        "cover": digests[graph.cover.final_step] if graph.cover else None,
+        "cover": _illustration_inputs(graph.cover, digests) if graph.cover else None,
     }
     return key_of(manifest)
+
+
+def _illustration_inputs(plan: IllustrationPlan, digests: Mapping[str, str]) -> list[Any]:
+    """What the outputs show of an illustration: its id (anchors, colophon), image, texts."""
+    ill = plan.illustration
+    return [plan.id, digests[plan.final_step], ill.caption, ill.alt]
 
 
 def outputs_up_to_date(build_dir: Path, formats: Iterable[str], fingerprint: str) -> bool:

@@ -1,0 +1,44 @@
+"""Regression tests for bugs found in review: each test names the behaviour that was wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookbuild.build import MakeOptions, make
+from bookbuild.project import Project
+from tests.conftest import copy_sample
+
+HTML = MakeOptions(formats=("html",))
+
+
+def _edit(spec: Path, old: str, new: str) -> None:
+    text = spec.read_text(encoding="utf-8")
+    assert old in text
+    spec.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_cover_caption_change_rerenders_outputs(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    spec = folder / "book.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8")
+        + 'cover: {prompt: "a fox at a lighthouse", seed: 7, caption: "Cover one"}\n',
+        encoding="utf-8",
+    )
+    make(Project.open(folder, draft=True), HTML)
+    _edit(spec, "Cover one", "Cover two")
+    summary = make(Project.open(folder, draft=True), HTML)
+    assert summary.rendered
+    assert "Cover two" in (folder / "build" / "index.html").read_text(encoding="utf-8")
+
+
+def test_renamed_chapter_and_illustration_ids_rerender_outputs(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    make(Project.open(folder, draft=True), HTML)
+    _edit(folder / "book.yaml", "id: keeper", "id: warden")
+    summary = make(Project.open(folder, draft=True), HTML)
+    assert not summary.called  # every result is reused by key...
+    assert summary.rendered  # ...but the pages carry the ids, so they are rendered again
+    html = (folder / "build" / "index.html").read_text(encoding="utf-8")
+    assert 'data-chapter="warden"' in html
+    assert 'data-chapter="keeper"' not in html
