@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from bookbuild.build import MakeOptions, make
+from bookbuild.cli import main
 from bookbuild.project import Project
+from bookbuild.spec import load_spec
 from tests.conftest import copy_sample
 
 HTML = MakeOptions(formats=("html",))
@@ -42,3 +46,21 @@ def test_renamed_chapter_and_illustration_ids_rerender_outputs(tmp_path: Path) -
     html = (folder / "build" / "index.html").read_text(encoding="utf-8")
     assert 'data-chapter="warden"' in html
     assert 'data-chapter="keeper"' not in html
+
+
+def test_init_keeps_titles_and_authors_with_yaml_syntax_as_text(tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    args = ["init", str(folder), "--title", 'Tom: the #1 "fox"', "--author", "Kim, Lee"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    book = load_spec(folder).book
+    assert book.title == 'Tom: the #1 "fox"'
+    assert book.authors == ["Kim, Lee"]
+
+
+def test_init_into_an_unwritable_place_exits_2_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "a-file" / "book")])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.output
+    assert "Traceback" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bookbuild.errors import UserError
@@ -55,14 +56,29 @@ def init_book(folder: Path, *, title: str, language: str, author: str) -> list[P
     spec = folder / "book.yaml"
     if spec.exists():
         raise UserError(f"{spec} already exists; choose an empty folder")
+    values = {"title": title, "language": language, "author": author}
     files = {
-        spec: BOOK_YAML.format(title=title, language=language, author=author),
+        spec: BOOK_YAML.format(**{name: _yaml_string(v) for name, v in values.items()}),
         folder / "chapters" / "opening.md": CHAPTER,
         folder / ".gitignore": GITIGNORE,
     }
     written = []
     for path, text in files.items():
         if not path.exists():
-            atomic_write_text(path, text)
+            _write(path, text)
             written.append(path)
     return written
+
+
+def _yaml_string(value: str) -> str:
+    """A double-quoted YAML scalar (JSON's string syntax is a subset): `: `, `#`, `,` stay text."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another folder"
+        ) from exc
