@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
+from bookbuild.events import Event
+from bookbuild.lock import Lock
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
+from bookbuild.store import Store
 from tests.conftest import copy_sample
 
 HTML = MakeOptions(formats=("html",))
@@ -64,3 +68,21 @@ def test_init_into_an_unwritable_place_exits_2_without_traceback(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "cannot write" in result.output
     assert "Traceback" not in result.output
+
+
+def test_corrupt_pinned_object_is_recomputed_when_outputs_are_rendered(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    make(Project.open(folder, draft=True), HTML)
+    lock = Lock.load(folder / ".bookbuild" / "draft.lock")
+    store = Store(folder / ".bookbuild" / "store")
+    digest = lock.entries["storm/text"].digest
+    path = store.path(digest)
+    path.chmod(0o644)
+    path.write_bytes(b"garbage")
+    shutil.rmtree(folder / "build")  # every step is pinned, but the outputs must be rendered
+    events: list[Event] = []
+    summary = make(Project.open(folder, draft=True), HTML, events.append)
+    assert any(e.kind == "object_corrupt" for e in events)
+    assert summary.called == ["storm/text"]
+    assert summary.rendered
+    assert store.get(digest)  # recomputed, identical (the draft is deterministic)

@@ -22,7 +22,7 @@ from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.runner import StepRunner
-from bookbuild.status import StepStatus, step_statuses
+from bookbuild.status import StepStatus, known_digests, step_statuses
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _resolve(
     summary: MakeSummary,
 ) -> dict[str, str]:
     """Output digests of the selected steps; runs the engine only when something is missing."""
-    if all(statuses[s].state == "pinned" for s in selected):
+    if _nothing_to_read(project, graph, statuses, selected, writer, options):
         summary.cached = len(selected)
         return {s: d for s in selected if (d := statuses[s].digest) is not None}
     runner = StepRunner(project.spec, pool)
@@ -132,6 +132,26 @@ def _resolve(
     if result.failures:
         raise BuildFailed(result.failures, result.skipped)
     return result.digests
+
+
+def _nothing_to_read(
+    project: Project,
+    graph: Graph,
+    statuses: dict[str, StepStatus],
+    selected: list[str],
+    writer: LockWriter,
+    options: MakeOptions,
+) -> bool:
+    """Every selected step is pinned and no object will be read (--only, or the outputs are up
+    to date), so the engine, which verifies each object before it is used, can be skipped."""
+    if not all(statuses[s].state == "pinned" for s in selected):
+        return False
+    if options.only:
+        return True
+    epoch = _source_date_epoch(writer)
+    digests = known_digests(statuses)
+    fingerprint = render_fingerprint(project.spec, graph, digests, epoch, project.theme_dirs)
+    return outputs_up_to_date(project.build_dir, options.formats, fingerprint)
 
 
 def _render(
