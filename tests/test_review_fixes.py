@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
+from bookbuild.engine import BuildFailed
 from bookbuild.events import Event
 from bookbuild.lock import Lock
 from bookbuild.project import Project
@@ -86,3 +88,21 @@ def test_corrupt_pinned_object_is_recomputed_when_outputs_are_rendered(tmp_path:
     assert summary.called == ["storm/text"]
     assert summary.rendered
     assert store.get(digest)  # recomputed, identical (the draft is deterministic)
+
+
+def test_locked_build_never_calls_a_model_for_a_corrupt_pinned_object(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    make(Project.open(folder, draft=True), HTML)
+    lock_path = folder / ".bookbuild" / "draft.lock"
+    before = lock_path.read_bytes()
+    digest = Lock.load(lock_path).entries["storm/text"].digest
+    path = Store(folder / ".bookbuild" / "store").path(digest)
+    path.chmod(0o644)
+    path.write_bytes(b"garbage")
+    shutil.rmtree(folder / "build")
+    events: list[Event] = []
+    locked = MakeOptions(formats=("html",), locked=True)
+    with pytest.raises(BuildFailed, match="storm/text: --locked"):
+        make(Project.open(folder, draft=True), locked, events.append)
+    assert not [e for e in events if e.kind == "step_started"]
+    assert lock_path.read_bytes() == before

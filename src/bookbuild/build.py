@@ -125,7 +125,7 @@ def _resolve(
         summary.cached = len(selected)
         return {s: d for s in selected if (d := statuses[s].digest) is not None}
     runner = StepRunner(project.spec, pool)
-    engine = Engine(graph, project.store, writer, runner, on_event, options.jobs)
+    engine = Engine(graph, project.store, writer, runner, on_event, options.jobs, options.locked)
     result = engine.run(selected)
     summary.called = result.called
     summary.cached = len(result.cached)

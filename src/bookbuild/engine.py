@@ -75,6 +75,7 @@ class Engine:
         runner: StepRunner,
         on_event: EventSink,
         jobs: int = 4,
+        locked: bool = False,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -82,6 +83,7 @@ class Engine:
         self.runner = runner
         self.on_event = on_event
         self.jobs = max(1, jobs)
+        self.locked = locked  # never call a model: a call step not in the cache fails
 
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
@@ -139,6 +141,11 @@ class Engine:
             result.digests[step.id] = digest
             result.cached.append(step.id)
             self.on_event(Event("step_cached", step.id))
+            return True
+        if self.locked and step.is_call:
+            self._fail(
+                step, "--locked: its result is not pinned and stored (missing or corrupt)", result
+            )
             return True
         try:
             inputs = {role: self.store.get(result.digests[dep]) for role, dep in step.deps}
