@@ -12,7 +12,9 @@ from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
 from bookbuild.events import Event
+from bookbuild.images import image_size
 from bookbuild.lock import Lock
+from bookbuild.plan import plan_book
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
 from bookbuild.store import Store
@@ -106,3 +108,14 @@ def test_locked_build_never_calls_a_model_for_a_corrupt_pinned_object(tmp_path: 
         make(Project.open(folder, draft=True), locked, events.append)
     assert not [e for e in events if e.kind == "step_started"]
     assert lock_path.read_bytes() == before
+
+
+def test_draft_images_keep_the_presets_size_and_negative_prompt(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)  # painter: 768x512
+    only = MakeOptions(formats=("html",), only="keeper/tower/image")
+    make(Project.open(folder, draft=True), only)
+    digest = Lock.load(folder / ".bookbuild" / "draft.lock").entries["keeper/tower/image"].digest
+    png = Store(folder / ".bookbuild" / "store").get(digest)
+    assert image_size(png) == (768, 512)
+    step = plan_book(load_spec(folder), draft=True).steps["keeper/tower/image"]
+    assert step.params["negative_prompt"] == "blurry, text, watermark"

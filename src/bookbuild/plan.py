@@ -190,7 +190,7 @@ class _Planner:
     def _image_step(
         self, base: str, ill: Illustration, preset: tuple[str, ModelPreset], prompt_step: str | None
     ) -> str:
-        model = preset[1]
+        model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
         params: dict[str, Any] = {
             "width": ill.width or model.width or DEFAULT_SIZE,
             "height": ill.height or model.height or DEFAULT_SIZE,
