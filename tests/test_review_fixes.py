@@ -119,3 +119,19 @@ def test_draft_images_keep_the_presets_size_and_negative_prompt(tmp_path: Path) 
     assert image_size(png) == (768, 512)
     step = plan_book(load_spec(folder), draft=True).steps["keeper/tower/image"]
     assert step.params["negative_prompt"] == "blurry, text, watermark"
+
+
+def test_bumping_take_paints_a_new_picture(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    only = MakeOptions(formats=("html",), only="keeper/tower/image")
+    lock_path = folder / ".bookbuild" / "draft.lock"
+    make(Project.open(folder, draft=True), only)
+    first = Lock.load(lock_path).entries["keeper/tower/image"]
+    _edit(folder / "book.yaml", "seed: 3\n", "seed: 3\n        take: 2\n")
+    summary = make(Project.open(folder, draft=True), only)
+    second = Lock.load(lock_path).entries["keeper/tower/image"]
+    assert summary.called == ["keeper/tower/image"]
+    assert second.digest != first.digest
+    _edit(folder / "book.yaml", "take: 2", "take: 1")  # the old take is still stored
+    assert not make(Project.open(folder, draft=True), only).called
+    assert Lock.load(lock_path).entries["keeper/tower/image"] == first

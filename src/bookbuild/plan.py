@@ -20,6 +20,7 @@ from bookbuild.steps import FileInput, Step
 DRAFT_PROVIDER = "offline"
 DEFAULT_SIZE = 768
 MAX_PREVIOUS_SUMMARIES = 30
+MAX_SEED_PLUS_ONE = 4_294_967_295  # the spec allows seeds 0..4294967294
 # Preset fields that never change a result: where and how a service is reached, and costs.
 NON_KEY_PRESET_FIELDS = {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price"}
 
@@ -194,7 +195,7 @@ class _Planner:
         params: dict[str, Any] = {
             "width": ill.width or model.width or DEFAULT_SIZE,
             "height": ill.height or model.height or DEFAULT_SIZE,
-            "seed": self._seed(ill, base),
+            "seed": self._take_seed(ill, base),
             "take": ill.take,
             "negative_prompt": ill.negative_prompt or model.negative_prompt or "",
         }
@@ -229,7 +230,7 @@ class _Planner:
         fields = spec.model_dump(mode="json", exclude={"model", "mask"}, exclude_none=True)
         params: dict[str, Any] = {"take": ill.take, **fields}
         if "seed" in type(spec).model_fields:
-            params["seed"] = fields.get("seed", self._seed(ill, step_id.rsplit("/", 1)[0]))
+            params["seed"] = fields.get("seed", self._take_seed(ill, step_id.rsplit("/", 1)[0]))
         files: tuple[tuple[str, FileInput], ...] = ()
         mask = getattr(spec, "mask", None)
         if isinstance(mask, str):
@@ -247,6 +248,11 @@ class _Planner:
         if ill.seed is not None:
             return ill.seed
         return zlib.crc32(base.encode("utf-8")) % 2_147_483_647
+
+    def _take_seed(self, ill: Illustration, base: str) -> int:
+        """Take 1 uses the illustration's seed, each later take the next one: a new take must
+        be a new picture, and a service given the same seed and prompt paints the same one."""
+        return (self._seed(ill, base) + ill.take - 1) % MAX_SEED_PLUS_ONE
 
     def _file(self, relative: str) -> FileInput:
         if relative not in self._file_digests:
