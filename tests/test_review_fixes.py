@@ -135,3 +135,14 @@ def test_bumping_take_paints_a_new_picture(tmp_path: Path) -> None:
     _edit(folder / "book.yaml", "take: 2", "take: 1")  # the old take is still stored
     assert not make(Project.open(folder, draft=True), only).called
     assert Lock.load(lock_path).entries["keeper/tower/image"] == first
+
+
+def test_build_folder_that_is_a_file_fails_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    (folder / "build").write_text("in the way", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["make", str(folder), "--draft", "--plain", "--format", "html"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "cannot write to" in result.output
+    assert not isinstance(result.exception, OSError)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bookbuild import __version__
-from bookbuild.errors import UserError
+from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.plan import Graph, IllustrationPlan
@@ -94,7 +94,7 @@ def render_outputs(
     for fmt in FORMATS:
         if fmt not in formats:
             continue
-        path = renderers[fmt](view, build_dir)
+        path = _render_one(renderers[fmt], fmt, view, build_dir)
         written[fmt] = path
         state[fmt] = {
             "fingerprint": fingerprint,
@@ -110,6 +110,17 @@ def render_outputs(
 def recorded_outputs(build_dir: Path, formats: Iterable[str]) -> dict[str, Path]:
     state = _read_state(build_dir)
     return {f: build_dir / str(state[f]["file"]) for f in formats if isinstance(state.get(f), dict)}
+
+
+def _render_one(
+    renderer: Callable[[BookView, Path], Path], fmt: str, view: BookView, build_dir: Path
+) -> Path:
+    try:
+        return renderer(view, build_dir)
+    except OSError as exc:
+        raise RenderError(
+            f"{fmt}: cannot write to {build_dir}: {exc}; check that it is a writable folder"
+        ) from exc
 
 
 def _renderers(
