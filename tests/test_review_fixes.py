@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
+from bookbuild.errors import StoreError
 from bookbuild.events import Event
-from bookbuild.images import image_size
+from bookbuild.images import encode_png, image_size
 from bookbuild.lock import Lock
 from bookbuild.plan import plan_book
 from bookbuild.project import Project
+from bookbuild.providers.pool import ProviderPool
+from bookbuild.runner import StepRunner
 from bookbuild.spec import load_spec
 from bookbuild.store import Store
 from tests.conftest import copy_sample
@@ -146,3 +150,20 @@ def test_build_folder_that_is_a_file_fails_with_a_message_not_a_traceback(tmp_pa
     assert result.exit_code == 1, result.output
     assert "cannot write to" in result.output
     assert not isinstance(result.exception, OSError)
+
+
+def test_mask_file_changed_after_planning_is_refused_not_stored_under_the_old_key(
+    tmp_path: Path,
+) -> None:
+    folder = copy_sample("hare-and-tortoise", tmp_path)
+    project = Project.open(folder, draft=True)
+    graph = plan_book(project.spec, draft=True)
+    step = graph.steps["race/challenge/edit-1"]
+    assert "mask" in dict(step.files)
+    mask = folder / "masks" / "scarf.png"
+    mask.write_bytes(encode_png(Image.new("L", (64, 64), 255)))  # edited while the build runs
+    pool = ProviderPool(graph.presets, {}, 1, lambda event: None)
+    base = encode_png(Image.new("RGB", (64, 64), (10, 20, 30)))
+    journal = project.store.journal("0" * 64)
+    with pytest.raises(StoreError, match="changed during the build"):
+        StepRunner(project.spec, pool).run(step, {"image": base}, journal)

@@ -15,7 +15,7 @@ from bookbuild import prompts
 from bookbuild.errors import ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.images import decode_image, encode_png
-from bookbuild.masks import mask_png, render_mask
+from bookbuild.masks import mask_png, render_mask, scale_mask, to_mask
 from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
@@ -165,11 +165,11 @@ class StepRunner:
         return None
 
     def _mask(self, step: Step, params: dict[str, Any], size: tuple[int, int]) -> bytes:
-        if "mask" in dict(step.files):
-            spec: str | MaskShape | list[MaskShape] = dict(step.files)["mask"].path
-        else:
-            raw = params["mask"]
-            spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
+        if "mask" in dict(step.files):  # the bytes hashed into the key, not whatever is there now
+            painted = decode_image(self._file_bytes(step, "mask"), what=f"{step.id} mask")
+            return mask_png(scale_mask(to_mask(painted), size))
+        raw = params["mask"]
+        spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
         return mask_png(render_mask(spec, size, self.spec.root))
 
 
