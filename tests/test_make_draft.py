@@ -181,3 +181,27 @@ def test_english_book_builds_with_pdftotext_readable(english_book: Path) -> None
     text = pdf_text(english_book / "build" / "lighthouse-fox.pdf")
     assert "The Lighthouse Fox" in text
     assert "The Storm" in text
+
+
+def test_locked_build_fails_when_hand_written_text_changed(english_book: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"]).exit_code
+        == 0
+    )
+    chapter = english_book / "chapters" / "keeper.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    lock = english_book / ".bookbuild" / "draft.lock"
+    before = lock.read_bytes()
+    result = runner.invoke(main, ["make", str(english_book), "--draft", "--locked"])
+    assert result.exit_code == 1
+    assert "keeper/text" in result.output
+    assert lock.read_bytes() == before
+
+
+def test_progress_display_runs_a_build(english_book: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["make", str(english_book), "--draft", "--format", "html", "--progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "index.html" in result.output

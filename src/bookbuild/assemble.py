@@ -97,7 +97,7 @@ class _Reader:
         ill = plan.illustration
         prompt = str(self.metadata(plan.image_step).get("prompt") or ill.prompt or "")
         return IllustrationView(
-            id=f"{plan.chapter_id}-{plan.id}",
+            id=plan.id,
             digest=self.digests[final],
             image=png,
             width=width,
