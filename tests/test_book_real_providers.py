@@ -206,20 +206,22 @@ def test_queued_image_job_is_polled_to_completion(
     assert images.count("txt2img") == 2
 
 
-def test_preset_concurrency_caps_calls_in_flight() -> None:
+def test_concurrency_is_capped_per_provider() -> None:
     from bookbuild.providers.pool import ProviderPool
     from bookbuild.spec.models import ModelPreset
 
     presets = {
-        "one": ModelPreset(provider="offline", concurrency=1),
-        "free": ModelPreset(provider="offline"),
-        "many": ModelPreset(provider="offline", concurrency=32),
+        "painter": ModelPreset(provider="sdapi", concurrency=2),
+        "storybook": ModelPreset(provider="sdapi"),  # same account: shares painter's limit
+        "writer": ModelPreset(provider="openai", concurrency=32),
+        "draft": ModelPreset(provider="offline"),
     }
     pool = ProviderPool(presets, {}, jobs=4, on_event=lambda event: None)
-    one, free, many = pool.limit("one"), pool.limit("free"), pool.limit("many")
-    assert one.acquire(blocking=False) and not one.acquire(blocking=False)
-    assert sum(free.acquire(blocking=False) for _ in range(10)) == 4  # --jobs
-    assert sum(many.acquire(blocking=False) for _ in range(10)) == 4  # never above --jobs
+    assert pool.limit("painter") is pool.limit("storybook")
+    shared = pool.limit("storybook")
+    assert sum(shared.acquire(blocking=False) for _ in range(10)) == 2
+    assert sum(pool.limit("writer").acquire(blocking=False) for _ in range(10)) == 4  # --jobs
+    assert sum(pool.limit("draft").acquire(blocking=False) for _ in range(10)) == 4
 
 
 def test_interrupted_queued_job_resumes_without_paying_again(

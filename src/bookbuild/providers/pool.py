@@ -1,4 +1,5 @@
-"""One provider instance per preset, created on first use, with per-preset concurrency limits."""
+"""One provider instance per preset, created on first use, and one concurrency limit per
+provider: a service's queue limit is per account, so presets of one provider share it."""
 
 from __future__ import annotations
 
@@ -37,12 +38,21 @@ class ProviderPool:
             return self._providers[preset_name]
 
     def limit(self, preset_name: str) -> threading.Semaphore:
-        """The semaphore bounding calls in flight for a preset (its `concurrency`, else --jobs)."""
+        """The semaphore bounding calls in flight to the preset's provider: the smallest
+        `concurrency` among that provider's presets, never more than --jobs."""
+        provider = self._presets[preset_name].provider
         with self._guard:
-            if preset_name not in self._limits:
-                wanted = self._presets[preset_name].concurrency or self._jobs
-                self._limits[preset_name] = threading.Semaphore(max(1, min(wanted, self._jobs)))
-            return self._limits[preset_name]
+            if provider not in self._limits:
+                self._limits[provider] = threading.Semaphore(self._provider_limit(provider))
+            return self._limits[provider]
+
+    def _provider_limit(self, provider: str) -> int:
+        wanted = [
+            p.concurrency
+            for p in self._presets.values()
+            if p.provider == provider and p.concurrency
+        ]
+        return max(1, min([*wanted, self._jobs]))
 
     def check_ready(self, preset_names: set[str]) -> None:
         """Raise ConfigError (exit 2) before any call if a needed provider cannot run."""
