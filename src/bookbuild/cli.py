@@ -189,6 +189,26 @@ def validate(ctx: click.Context, path: Path) -> None:
 
 
 @main.command()
+@PATH_ARG
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.pass_context
+def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
+    """Remove store entries that neither book.lock nor the draft lock pins (old takes too)."""
+    from bookbuild.gc import collect_garbage
+
+    def action() -> None:
+        project = Project.open(path)
+        report = collect_garbage(project.root, project.store, dry_run=dry_run)
+        verb = "would remove" if report.dry_run else "removed"
+        click.echo(
+            f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
+            f"and {report.removed_actions} record(s); kept {report.kept_objects} pinned object(s)"
+        )
+
+    _run(ctx, action)
+
+
+@main.command()
 @click.pass_context
 def schema(ctx: click.Context) -> None:
     """Print the JSON Schema of book.yaml (for editors)."""

@@ -258,6 +258,33 @@ class Store:
             return None
         return found
 
+    def action_keys(self) -> Iterator[str]:
+        """Every key of the action index, in sorted order."""
+        base = self.root / "actions"
+        for fan in _sorted_names(base):
+            for name in _sorted_names(base / fan):
+                key = name.removesuffix(".json")
+                if name.endswith(".json") and _HEX_RE.fullmatch(key) and key[:2] == fan:
+                    yield key
+
+    def action_digest(self, key: str) -> str | None:
+        """The object digest an action points at (even if the object is gone), else None."""
+        found = _record_from_json(_read_json(self._action_file(key)), key)
+        return found.digest if found else None
+
+    def remove_object(self, digest: str) -> int:
+        """Delete an object; return the bytes freed (0 if it was absent)."""
+        target = self.path(digest)
+        try:
+            size = target.stat().st_size
+            target.unlink()
+        except FileNotFoundError:
+            return 0
+        return size
+
+    def remove_action(self, key: str) -> None:
+        Path(self._action_file(key)).unlink(missing_ok=True)
+
     # -- job journals --------------------------------------------------------------------
 
     def journal(self, key: str) -> JobJournal:
