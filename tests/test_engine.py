@@ -121,3 +121,49 @@ def test_parallel_and_serial_builds_give_identical_results(tmp_path: Path) -> No
     a = Lock.load(serial / ".bookbuild" / "draft.lock").entries
     b = Lock.load(parallel / ".bookbuild" / "draft.lock").entries
     assert a == b
+
+
+QUEUED_SPEC = """\
+title: Queue
+language: en
+models:
+  painter: {provider: sdapi, model: sdxl, width: 512, height: 512}
+defaults: {image: painter}
+chapters:
+  - id: one
+    title: One
+    text: "A fox."
+    illustrations:
+      - {id: a, prompt: "a fox", seed: 1}
+"""
+
+
+def test_build_killed_while_a_job_is_queued_resumes_it_without_a_second_submit(
+    tmp_path: Path,
+) -> None:
+    from tests.fakes.sdapi_server import FakeSDAPI, processing
+
+    (tmp_path / "book.yaml").write_text(QUEUED_SPEC, encoding="utf-8")
+    jobs = tmp_path / ".bookbuild" / "store" / "jobs"
+    with FakeSDAPI() as images:
+        images.script("txt2img", processing(fetches=3, eta=0.01))
+        env = {**os.environ, **images.env}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bookbuild.cli", "make", str(tmp_path), "--plain"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not list(jobs.glob("*.json")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert list(jobs.glob("*.json")), "the queued job was not journaled"
+        assert images.count("txt2img") == 1
+        summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))
+        assert summary.called == ["one/a/image"]
+        assert images.count("txt2img") == 1  # the same job was polled, not submitted again
+        assert not list(jobs.glob("*.json"))  # finished jobs are forgotten
