@@ -138,9 +138,12 @@ def plan(ctx: click.Context, path: Path, draft: bool, as_json: bool) -> None:
 
 def _print_plan(data: dict[str, Any]) -> None:
     console = _console()
+    if not console.is_terminal:
+        console.width = 160  # a log or a pipe: keep step ids whole
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status", "why"):
-        table.add_column(column)
+    for column in ("step", "op", "provider", "status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("why")
     for step in data["steps"]:
         why = "; ".join(step["reasons"])
         table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)

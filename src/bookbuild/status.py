@@ -64,7 +64,7 @@ def _status(step: Step, done: dict[str, StepStatus], lock: Lock, store: Store) -
     if record is not None:
         return StepStatus(step, "stored", key, record.digest, manifest)
     if pinned is None:
-        return StepStatus(step, "new", key, None, manifest, ("not in book.lock",))
+        return StepStatus(step, "new", key, None, manifest, ("not pinned in the lock yet",))
     if pinned.key == key:
         return StepStatus(step, "stale", key, None, manifest, ("pinned object missing from store",))
     return StepStatus(step, "stale", key, None, manifest, _why_changed(pinned.key, manifest, store))
