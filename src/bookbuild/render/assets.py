@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import RenderError
+from .theme import contained_theme_dir
 from .view import IllustrationView
 
 _HEX = re.compile(r"^[0-9a-f]{16,}$")
@@ -40,7 +41,7 @@ def theme_static_files(theme_dirs: Sequence[Path]) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     total = 0
     for folder in theme_dirs:
-        static = Path(folder) / STATIC
+        static = contained_theme_dir(Path(folder)) / STATIC
         if not static.is_dir():
             continue
         for path in sorted(p for p in static.rglob("*") if p.is_file()):

@@ -3,6 +3,10 @@
 Templates are looked up in order: the book's `theme/` folders, the built-in theme, the built-in
 `base`. Autoescaping is on for every template except stylesheets (`*.css`, `*.css.j2`), which are
 filled only with values passed through `css_string`/numbers. Undefined variables are errors.
+
+A book's theme is not trusted code: templates run in Jinja's sandbox (no reaching Python
+internals such as `os.environ`, where API keys live), and a theme folder, or a template in it,
+that leads outside its book folder through a symlink is refused.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError
 
@@ -71,12 +78,35 @@ def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith((".css", ".css.j2"))
 
 
+def contained_theme_dir(folder: Path) -> Path:
+    """`folder` if it really lies inside the folder holding it (a book's `theme/` inside the
+    book); ConfigError when it is a symlink leading elsewhere."""
+    if not folder.resolve().is_relative_to(folder.absolute().parent.resolve()):
+        raise ConfigError(f"{folder}: the theme folder links outside the book folder")
+    return folder
+
+
+class _ContainedLoader(FileSystemLoader):
+    """Templates of one folder only: a symlink leading out of it is a SecurityError."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.root = folder.resolve()
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise SecurityError(f"template {template!r} links outside the theme folder")
+        return source, filename, uptodate
+
+
 def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment:
-    """The Jinja environment for `theme`, with the book's theme folders first."""
+    """The sandboxed Jinja environment for `theme`, with the book's theme folders first."""
     folder = resolve_theme(theme)
-    search = [*(Path(d) for d in theme_dirs), TEMPLATES / folder, TEMPLATES / BASE]
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(p)) for p in search]),
+    books: list[BaseLoader] = [_ContainedLoader(contained_theme_dir(Path(d))) for d in theme_dirs]
+    built_in = [FileSystemLoader(str(TEMPLATES / folder)), FileSystemLoader(str(TEMPLATES / BASE))]
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([*books, *built_in]),
         autoescape=_autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
