@@ -69,3 +69,38 @@ def test_theme_folder_linking_outside_the_book_is_refused(tmp_path: Path, outsid
         render_html(english_book(), tmp_path / "book" / "build", [link])
     assert not (tmp_path / "book" / "build" / "assets" / "theme").exists()
     assert not (tmp_path / "book" / "build" / "index.html").exists()
+
+
+def test_a_build_folder_linking_outside_is_neither_read_nor_written(
+    theme: Path, tmp_path: Path, outside: Path
+) -> None:
+    from bookbuild.render.epub import render_epub
+    from bookbuild.render.pdf import render_pdf
+
+    (theme / "book.html.j2").write_text(
+        '<html><head><link rel="attachment" href="secret.txt"></head><body>x</body></html>',
+        "utf-8",
+    )
+    build = tmp_path / "book" / "build"
+    build.symlink_to(tmp_path)  # the secret is build/secret.txt to the renderer
+    for render in (
+        lambda: render_pdf(english_book(), build, [theme], slug="leak"),
+        lambda: render_html(english_book(), build, [theme]),
+        lambda: render_epub(english_book(), build, slug="leak"),
+    ):
+        with pytest.raises(BookbuildError, match="symlink"):
+            render()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "secret.txt"]
+
+
+def test_outputs_are_not_written_through_a_linked_assets_folder(
+    tmp_path: Path, outside: Path
+) -> None:
+    build = tmp_path / "book" / "build"
+    build.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (build / "assets").symlink_to(elsewhere)
+    with pytest.raises(BookbuildError, match="symlink"):
+        render_html(english_book(), build)
+    assert not list(elsewhere.iterdir())

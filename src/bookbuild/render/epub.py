@@ -22,6 +22,7 @@ from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.render.epub_content import EpubImage, epub_image, xml_text
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
 from bookbuild.render.epub_xhtml import markdown_xhtml_blocks
+from bookbuild.render.fetch import build_path
 from bookbuild.render.view import BookView, ChapterView, IllustrationView, Provenance
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -67,7 +68,7 @@ _LABELS: dict[str, dict[str, str]] = {
 def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
     """Write the book as `<out_dir>/<slug>.epub` (EPUB 3) and return its path."""
     files = package_files(view)
-    path = out_dir / f"{slug}.epub"
+    path = build_path(out_dir, f"{slug}.epub")
     try:
         atomic_write_bytes(path, zip_package(files, view.source_date_epoch))
     except OSError as exc:

@@ -31,6 +31,21 @@ def inside(path: Path, root: Path) -> Path:
     return target
 
 
+def build_path(out_dir: Path, *parts: str) -> Path:
+    """`out_dir/parts...`, after checking that neither the build folder nor a folder on the way
+    is a symlink: a book whose `build` (or `build/assets`) links elsewhere would otherwise have
+    its outputs written, and the PDF's files read, outside the book."""
+    real = out_dir.absolute().parent.resolve() / out_dir.absolute().name
+    target = real.joinpath(*parts)
+    folder = target.parent if parts else target
+    if folder.resolve() != folder:
+        raise RenderError(
+            f"{out_dir.joinpath(*parts[:-1])} is a symlink (or inside one) leading elsewhere; "
+            "outputs are written only inside the real build folder: remove the link"
+        )
+    return out_dir.joinpath(*parts)
+
+
 def local_path(url: str, root: Path) -> Path:
     """The file inside `root` that a URL names: a file:// URL or one under BASE_URL."""
     if url.startswith(BASE_URL):

@@ -21,6 +21,7 @@ from .context import (
     make_figure,
     needs_keep_all,
 )
+from .fetch import build_path
 from .fonts import font_stack
 from .markdown import keep_words
 from .pages import Layout, page_layout, parse_page
@@ -79,11 +80,11 @@ def render_html(view: BookView, out_dir: Path, theme_dirs: Sequence[Path] = ()) 
     """Write out_dir/index.html and out_dir/assets/<hex16>.png; return the index path."""
     images = _all_illustrations(view)
     for ill in images:
-        _write_if_changed(out_dir / ASSETS / asset_name(ill, "png"), ill.image)
+        _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
     for name, data in theme_static_files(theme_dirs).items():
-        _write_if_changed(out_dir / ASSETS / THEME_ASSETS / name, data)
+        _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     html = document_html(view, lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}", theme_dirs)
-    index = out_dir / "index.html"
+    index = build_path(out_dir, "index.html")
     atomic_write_text(index, html)
     return index
 

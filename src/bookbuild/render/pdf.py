@@ -25,7 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[impor
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes
 from .assets import THEME_ASSETS, asset_name, theme_static_files
-from .fetch import BASE_URL, fetch_bytes
+from .fetch import BASE_URL, build_path, fetch_bytes
 from .fonts import check_font_coverage
 from .html import ASSETS, document_html, layout_for
 from .images import PRINT_DPI, max_pixels, prepare_for_print
@@ -79,13 +79,13 @@ def render_pdf(
     if not _SLUG.match(slug):
         raise RenderError(f"PDF name {slug!r} must be a plain file name (letters, digits, ._-)")
     check_font_coverage(view)
-    root = out_dir.resolve()
+    root = build_path(out_dir).resolve()
     prepared, sources = prepare_print_images(view, root)
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
     html = document_html(view, lambda ill: sources[asset_name(ill, "png")], theme_dirs, "print")
     data = html_to_pdf(html, BuildFetcher(root, prepared), view.source_date_epoch, warn)
-    target = out_dir / f"{slug}.pdf"
+    target = build_path(out_dir, f"{slug}.pdf")
     atomic_write_bytes(target, data)
     return target
 
