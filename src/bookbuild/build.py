@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.assemble import assemble_book
+from bookbuild.buildlock import exclusive_build
 from bookbuild.engine import BuildFailed, Engine, check_locked, select_steps
 from bookbuild.errors import UserError
 from bookbuild.events import Event, EventSink, ignore_events
@@ -75,6 +76,16 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
 def make(
     project: Project, options: MakeOptions, on_event: EventSink = ignore_events
 ) -> MakeSummary:
+    """Build the book; one build at a time per book (a second one waits, then reuses)."""
+
+    def waiting(owner: str) -> None:
+        on_event(Event("build_waiting", message=f"another build of this book is running ({owner})"))
+
+    with exclusive_build(project.root / ".bookbuild", waiting):
+        return _make(project, options, on_event)
+
+
+def _make(project: Project, options: MakeOptions, on_event: EventSink) -> MakeSummary:
     graph = plan_book(project.spec, draft=project.draft)
     lock = project.load_lock()
     statuses = step_statuses(graph, lock, project.store)

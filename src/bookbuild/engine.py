@@ -45,8 +45,10 @@ class BuildFailed(BookbuildError):
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:
     """Step ids matching the glob `only`, with everything upstream of them, in graph order."""
-    if not only:
+    if only is None:
         return list(graph.steps)
+    if not only.strip():
+        raise UserError("--only needs a step glob, e.g. --only 'race/*' (see `bookbuild plan`)")
     wanted = {sid for sid in graph.steps if fnmatch.fnmatchcase(sid, only)}
     if not wanted:
         raise UserError(f"--only {only!r} matches no step (see `bookbuild plan`)")
@@ -213,6 +215,7 @@ class Engine:
         return digest
 
     def _fail(self, step: Step, message: str, result: RunResult) -> None:
+        message = message.removeprefix(f"{step.id}: ")
         result.failures[step.id] = message
         self.on_event(Event("step_failed", step.id, message))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 EventKind = Literal[
+    "build_waiting",  # another build of the same book holds the lock
     "build_started",  # message: summary; total: number of steps to resolve
     "step_started",
     "step_cached",  # resolved from the lock or the store, no call

@@ -8,6 +8,13 @@ import tempfile
 from pathlib import Path
 
 
+def _default_mode() -> int:
+    """0o666 less the process umask: what open() would give a new file (mkstemp gives 0o600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically (creating parent folders)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -16,6 +23,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), _default_mode())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:

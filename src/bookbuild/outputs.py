@@ -28,8 +28,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 def parse_formats(value: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UserError(f"--format: unknown {', '.join(unknown) or 'empty'}; use html,pdf,epub")
+    if not formats:
+        raise UserError("--format needs at least one of html, pdf, epub (comma-separated)")
+    if unknown:
+        raise UserError(f"--format: unknown {', '.join(unknown)}; use html, pdf, epub")
     return formats
 
 
@@ -88,6 +90,11 @@ def render_outputs(
     warn: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Render each format (HTML first: the PDF is made from the same page)."""
+    formats = tuple(formats)
+    if "pdf" in formats:  # before any output is written: a missing glyph fails the whole render
+        from bookbuild.render.fonts import check_font_coverage
+
+        check_font_coverage(view)
     renderers = _renderers(theme_dirs, slug, warn)
     state = _read_state(build_dir)
     written: dict[str, Path] = {}

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bookbuild.events import Event
 
 _PLAIN_LABELS = {
+    "build_waiting": "waiting:",
     "step_started": "run",
     "step_cached": "cached",
     "step_done": "done",
@@ -79,6 +80,7 @@ class RichReporter(PlainReporter):
         elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
             self.progress.advance(self.task)
         if event.kind in (
+            "build_waiting",
             "step_failed",
             "step_retried",
             "object_corrupt",

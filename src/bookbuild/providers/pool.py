@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
+from bookbuild.errors import ConfigError
 from bookbuild.events import Event, EventSink
 from bookbuild.providers.base import Provider, RetryNotice, provider_class
 from bookbuild.spec.models import ModelPreset
@@ -56,8 +57,16 @@ class ProviderPool:
 
     def check_ready(self, preset_names: set[str]) -> None:
         """Raise ConfigError (exit 2) before any call if a needed provider cannot run."""
+        problems: list[str] = []
         for name in sorted(preset_names):
-            self.get(name).check_ready()
+            try:
+                self.get(name).check_ready()
+            except ConfigError as exc:
+                message = f"preset `{name}`: {exc}"
+                if str(exc) not in " ".join(problems):
+                    problems.append(message)
+        if problems:
+            raise ConfigError("\n".join(problems))
 
     def _retry_notice(self) -> RetryNotice:
         def notice(reason: str, attempt: int, wait: float) -> None:

@@ -1,0 +1,87 @@
+"""Fixes from a newcomer's walkthrough: file modes, one build at a time, messages."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bookbuild.build import MakeOptions, make
+from bookbuild.buildlock import exclusive_build
+from bookbuild.cli import main
+from bookbuild.errors import ConfigError
+from bookbuild.events import Event
+from bookbuild.project import Project
+
+
+def test_outputs_and_lock_are_readable_by_others(english_book: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        make(Project.open(english_book, draft=True), MakeOptions(formats=("html",)))
+    finally:
+        os.umask(old)
+    for path in [
+        english_book / "build" / "index.html",
+        english_book / ".bookbuild" / "draft.lock",
+        *(english_book / "build" / "assets").iterdir(),
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_second_build_waits_for_the_first_and_calls_nothing(english_book: Path) -> None:
+    options = MakeOptions(formats=("html",))
+    events: list[Event] = []
+    results: list[int] = []
+    held = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with exclusive_build(english_book / ".bookbuild", lambda owner: None):
+            held.set()
+            release.wait(10)
+            results.append(len(make_unlocked().called))
+
+    def make_unlocked() -> object:
+        from bookbuild.build import _make
+
+        return _make(Project.open(english_book, draft=True), options, lambda e: None)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(10)
+    timer = threading.Timer(0.3, release.set)
+    timer.start()
+    second = make(Project.open(english_book, draft=True), options, events.append)
+    thread.join()
+    assert any(e.kind == "build_waiting" for e in events)
+    assert results == [7] and second.called == []
+
+
+def test_every_missing_key_is_named_at_once(english_book: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "SDAPI_KEY")}
+    with pytest.raises(ConfigError) as error:
+        make(Project.open(english_book, env=env), MakeOptions(formats=("html",)))
+    assert "OPENAI_API_KEY" in str(error.value) and "SDAPI_KEY" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--only", ""], "--only needs a step glob"), (["--format", ""], "--format needs")],
+)
+def test_empty_options_are_input_errors(english_book: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["make", str(english_book), "--draft", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_missing_glyph_fails_before_any_output_is_written(english_book: Path) -> None:
+    chapter = english_book / "chapters" / "keeper.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\U000e01f0\U0010fffd\n", "utf-8")
+    result = CliRunner().invoke(main, ["make", str(english_book), "--draft"])
+    assert result.exit_code == 1
+    assert "U+10FFFD" in result.output
+    assert not (english_book / "build" / "index.html").exists()
