@@ -147,7 +147,7 @@ def test_describe_falls_back_to_the_text_preset_and_needs_one(tmp_path: Path) ->
 
 
 def test_every_illustration_needs_an_image_preset(tmp_path: Path) -> None:
-    head = "models:\n  writer: {provider: openai}\n"
+    head = "models:\n  writer: {provider: openai, model: gpt-4o-mini}\n"
     text = one_chapter("text: a\nillustrations:\n  - prompt: a cat\n", head)
     issue = only_issue(write_book(tmp_path, text))
     assert (issue.line, issue.col) == locate(text, "prompt: a cat")
@@ -155,7 +155,7 @@ def test_every_illustration_needs_an_image_preset(tmp_path: Path) -> None:
 
 
 def test_cover_is_checked_like_any_illustration(tmp_path: Path) -> None:
-    head = "models:\n  writer: {provider: openai}\n"
+    head = "models:\n  writer: {provider: openai, model: gpt-4o-mini}\n"
     text = one_chapter("text: a\n", head) + "cover: {prompt: a cover, model: paint}\n"
     issue = only_issue(write_book(tmp_path, text))
     assert (issue.line, issue.col) == locate(text, "paint}")

@@ -85,3 +85,21 @@ def test_missing_glyph_fails_before_any_output_is_written(english_book: Path) ->
     assert result.exit_code == 1
     assert "U+10FFFD" in result.output
     assert not (english_book / "build" / "index.html").exists()
+
+
+def test_validate_reports_style_and_preset_problems_with_positions(english_book: Path) -> None:
+    spec = english_book / "book.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace(
+        "style: {theme: default, page: A5}",
+        'style: {theme: pictur-book, page: A3, margin: lots, bleed: "-3mm"}',
+    ).replace("{provider: openai, model: gpt-4o-mini,", "{provider: openai,")
+    spec.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(english_book)])
+    assert result.exit_code == 2
+    out = result.output
+    assert "book.yaml:14:16: style.theme: unknown theme 'pictur-book'" in out
+    assert "style.page: unknown page size 'a3'" in out
+    assert "style.margin: not a length: 'lots'" in out
+    assert "style.bleed: not a length: '-3mm'" in out
+    assert "preset `writer`: the openai provider needs `model`" in out

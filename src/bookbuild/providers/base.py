@@ -119,8 +119,17 @@ class Provider:
         self.env = env
         self.on_retry = on_retry
 
+    @classmethod
+    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+        """What is wrong with a preset for this provider, found from the spec alone (no
+        environment, no network): `bookbuild validate` reports these at the preset's line."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
+        problems = self.preset_problems(self.preset)
+        if problems:
+            raise ConfigError(f"{self.name}: " + "; ".join(problems))
 
     def complete(self, request: ChatRequest) -> ChatResult:
         raise NotImplementedError(f"{self.name} does not do chat")

@@ -141,18 +141,26 @@ class OpenAIChatProvider(Provider):
     def official(self) -> bool:  # api.openai.com, not an OpenAI-compatible server
         return urlsplit(self.base_url).hostname == "api.openai.com"
 
-    def check_ready(self) -> None:
-        self._api_key()
-        if not self.preset.model:
-            raise ConfigError(
+    @classmethod
+    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+        problems = []
+        if not preset.model:
+            problems.append(
                 "the openai provider needs `model` in its preset (e.g. `model: gpt-4o-mini`)"
             )
-        unknown = sorted(set(self.preset.price or {}) - pricing.PRICE_KEYS)
+        unknown = sorted(set(preset.price or {}) - pricing.PRICE_KEYS)
         if unknown:
-            raise ConfigError(
+            problems.append(
                 f"unknown chat price key(s) {', '.join(unknown)} in an openai preset: "
                 "use input_per_mtok and output_per_mtok (USD per million tokens)"
             )
+        return problems
+
+    def check_ready(self) -> None:
+        self._api_key()
+        problems = self.preset_problems(self.preset)
+        if problems:
+            raise ConfigError("; ".join(problems))
 
     def _api_key(self) -> str:
         key = self.env.get(self.key_var, "").strip()

@@ -99,15 +99,28 @@ class SDAPIProvider(Provider):
             raise ConfigError(
                 f"sdapi: no API key: set {var} or name another variable with `api_key_env`"
             )
-        family = resolve_family(self.preset)
-        if family == "v4" and not self.preset.model:
-            raise ConfigError("sdapi: `api: v4` needs `model`, a community model id")
-        if self.preset.lora and family not in COMMUNITY:
-            raise ConfigError("sdapi: `lora` needs a community model: set `model` (api v4 or v6)")
+        problems = self.preset_problems(self.preset)
+        if problems:
+            raise ConfigError("sdapi: " + "; ".join(problems))
         if not self._base_url().startswith(("https://", "http://")):
             raise ConfigError(
                 f"sdapi: the base URL (`base_url` or {BASE_URL_ENV}) must start with https://"
             )
+
+    @classmethod
+    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+        try:
+            family = resolve_family(preset)
+        except ConfigError as exc:
+            return [str(exc).removeprefix("sdapi: ")]
+        problems = []
+        if family == "v4" and not preset.model:
+            problems.append("`api: v4` needs `model`, a community model id")
+        if preset.lora and family not in COMMUNITY:
+            problems.append("`lora` needs a community model: set `model` (api v4 or v6)")
+        if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
+            problems.append("`base_url` must start with https:// (or http:// for a local server)")
+        return problems
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":

@@ -4,12 +4,12 @@ and every path names a usable file inside the book folder."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bookbuild.errors import SpecIssue
-from bookbuild.spec.models import Chapter, Edit, Illustration
+from bookbuild.errors import ConfigError, SpecIssue
+from bookbuild.spec.models import Chapter, Edit, Illustration, ModelPreset
 from bookbuild.spec.paths import IMAGE_SUFFIXES, is_image_file, is_text_file, resolve_in_book
 from bookbuild.spec.positions import Loc
 
@@ -72,6 +72,7 @@ class _Checker:
 
     def check(self) -> None:
         self.check_providers()
+        self.check_style()
         for role in ("text", "prompt", "image"):
             self.reference(("defaults", role), getattr(self.book.defaults, role))
         if self.book.style.css is not None:
@@ -91,6 +92,35 @@ class _Checker:
                 self.add(
                     ("models", name, "provider"), f"unknown provider `{preset.provider}`{hint}"
                 )
+            else:
+                self.check_preset(name, preset)
+
+    def check_preset(self, name: str, preset: ModelPreset) -> None:
+        """The provider's own static checks (e.g. openai needs `model`)."""
+        cls = self.providers.get(preset.provider)
+        for problem in cls.preset_problems(preset) if cls else ():
+            self.add(("models", name), f"preset `{name}`: {problem}")
+
+    def check_style(self) -> None:
+        """Theme, page size, margins and bleed: what the renderer will accept."""
+        from bookbuild.render.pages import parse_length, parse_margins, parse_page
+        from bookbuild.render.theme import resolve_theme
+
+        style = self.book.style
+        checks: list[tuple[str, Callable[[str], object], str | None]] = [
+            ("theme", resolve_theme, style.theme),
+            ("page", parse_page, style.page),
+            ("margin", parse_margins, style.margin),
+            ("bleed", parse_length, style.bleed),
+        ]
+        for field, parse, value in checks:
+            if value is None:
+                continue
+            try:
+                parse(value)
+            except ConfigError as exc:
+                message = str(exc).removeprefix(f"style.{field}: ")
+                self.add(("style", field), f"style.{field}: {message}")
 
     def reference(self, loc: Loc, name: str | None) -> None:
         """An explicitly written preset name must be defined under `models:`."""
