@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from bookbuild.build import MakeOptions, make
 from bookbuild.buildlock import exclusive_build
 from bookbuild.cli import main
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, UserError
 from bookbuild.events import Event
 from bookbuild.project import Project
 
@@ -103,3 +103,33 @@ def test_validate_reports_style_and_preset_problems_with_positions(english_book:
     assert "style.margin: not a length: 'lots'" in out
     assert "style.bleed: not a length: '-3mm'" in out
     assert "preset `writer`: the openai provider needs `model`" in out
+
+
+def test_init_scaffolds_in_the_books_language_and_refuses_bad_tags(tmp_path: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(main, ["init", str(tmp_path / "ko"), "--language", "ko"])
+    assert made.exit_code == 0, made.output
+    assert "길 떠나기" in (tmp_path / "ko" / "book.yaml").read_text(encoding="utf-8")
+    assert "이른 아침" in (tmp_path / "ko" / "chapters" / "opening.md").read_text("utf-8")
+    assert runner.invoke(main, ["validate", str(tmp_path / "ko")]).exit_code == 0
+    bad = runner.invoke(main, ["init", str(tmp_path / "x"), "--language", "korean"])
+    assert bad.exit_code == 2 and "BCP 47" in bad.output
+    assert not (tmp_path / "x" / "book.yaml").exists()
+
+
+def test_explain_shows_the_text_a_step_made(english_book: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"])
+    result = runner.invoke(main, ["explain", "storm/lamp/prompt", str(english_book), "--draft"])
+    assert result.exit_code == 0
+    assert '"output_text": "{\\"prompt\\":' in result.output
+
+
+def test_budget_refuses_when_a_price_is_unknown(english_book: Path) -> None:
+    spec = english_book / "book.yaml"
+    spec.write_text(spec.read_text().replace("gpt-4o-mini", "gpt-99-preview"), "utf-8")
+    env = {"OPENAI_API_KEY": "sk-x", "SDAPI_KEY": "k"}
+    with pytest.raises(UserError, match="price of preset `writer`"):
+        make(Project.open(english_book, env=env), MakeOptions(formats=("html",), budget=5.0))
+    plan = CliRunner().invoke(main, ["plan", str(english_book)], env=env)
+    assert "preset writer: 3 call(s) of unknown price" in plan.output

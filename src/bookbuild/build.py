@@ -48,6 +48,7 @@ class MakeSummary:
 class Forecast:
     calls: dict[str, int]  # provider -> calls
     cost: dict[str, float]  # provider -> USD
+    unpriced: dict[str, int] = field(default_factory=dict)  # provider -> calls of unknown price
 
     @property
     def total_calls(self) -> int:
@@ -62,6 +63,7 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
     """Calls `make` would make per provider, and their estimated cost (cache hits are free)."""
     calls: dict[str, int] = {}
     cost: dict[str, float] = {}
+    unpriced: dict[str, int] = {}
     for status in statuses.values():
         step = status.step
         if not status.needs_call:
@@ -70,7 +72,9 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
         provider = pool.get(step.preset, step.id)
         estimate = provider.estimate_cost("chat" if step.kind == "chat" else "image", step.op)
         cost[step.provider] = cost.get(step.provider, 0.0) + estimate
-    return Forecast(calls, cost)
+        if not provider.price_known():
+            unpriced[step.preset] = unpriced.get(step.preset, 0) + 1
+    return Forecast(calls, cost, unpriced)
 
 
 def make(
@@ -112,7 +116,14 @@ def _check_budget(
     options: MakeOptions,
     summary: MakeSummary,
 ) -> None:
-    summary.forecast_cost = forecast(graph, statuses, pool).total_cost
+    expected = forecast(graph, statuses, pool)
+    summary.forecast_cost = expected.total_cost
+    if options.budget is not None and expected.unpriced:
+        presets = ", ".join(f"`{name}` ({n} call(s))" for name, n in expected.unpriced.items())
+        raise UserError(
+            f"--budget cannot be checked: the price of preset {presets} is unknown; "
+            "give the preset a `price:` (e.g. {input_per_mtok: 0.15, output_per_mtok: 0.6})"
+        )
     if options.budget is not None and summary.forecast_cost > options.budget:
         raise UserError(
             f"the forecast cost ${summary.forecast_cost:.4f} exceeds --budget "

@@ -151,6 +151,8 @@ def _print_plan(data: dict[str, Any]) -> None:
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
         console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
+    for preset, calls in sorted(data["unknown_price_calls"].items()):
+        console.print(f"preset {preset}: {calls} call(s) of unknown price (set `price:` on it)")
     console.print(
         f"make would make {data['total_calls']} call(s), "
         f"estimated ${data['total_estimated_cost_usd']:.4f}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.build import Forecast, forecast
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, StoreError
 from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
@@ -40,6 +40,7 @@ class PlanReport:
             "total_calls": self.forecast.total_calls,
             "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
+            "unknown_price_calls": self.forecast.unpriced,
         }
 
 
@@ -73,4 +74,19 @@ def explain_step(project: Project, step_id: str) -> dict[str, Any]:
         "key_inputs": status.manifest,
         "output": status.digest,
         "stored_metadata": record.metadata if record else None,
+        "output_text": _output_text(project, status),
     }
+
+
+PREVIEW_CHARS = 4000
+
+
+def _output_text(project: Project, status: StepStatus) -> str | None:
+    """The step's result when it is text (a chapter, a summary, an image prompt), else None."""
+    if status.digest is None or status.step.media_type == "image/png":
+        return None
+    try:
+        text = project.store.get(status.digest).decode("utf-8")
+    except (KeyError, StoreError, UnicodeDecodeError):
+        return None
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"

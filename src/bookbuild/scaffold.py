@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from bookbuild.errors import UserError
@@ -12,8 +13,9 @@ BOOK_YAML = """\
 # book.yaml — the spec of your book. Reference: `bookbuild schema`, and the README.
 title: {title}
 authors: [{author}]
-language: {language}            # BCP 47 tag: ko, en, ...
-premise: A short line about the book; the chat model sees it when it writes chapters.
+language: {language}   # BCP 47 tag: ko, en, ...
+# premise: the chat model sees it when it writes chapters
+premise: {premise}
 
 models:                         # named presets; steps refer to them by name
   writer:  {{provider: openai, model: gpt-4o-mini, temperature: 0.8}}
@@ -21,20 +23,20 @@ models:                         # named presets; steps refer to them by name
             negative_prompt: "blurry, text, watermark"}}
 defaults: {{text: writer, prompt: writer, image: painter}}
 
-style: {{theme: default, page: A5}}
+style: {{theme: novel, page: auto}}   # or theme: picture-book
 
 chapters:
   - id: opening                 # stable id: step ids and the lock use it
-    title: The Beginning
+    title: {opening}
     file: chapters/opening.md   # hand-written text (Markdown)
     illustrations:
       - id: first-light
         describe: "soft watercolor, children's picture book"   # the chat model writes the prompt
         seed: 42
-        caption: The first light of the morning.
+        caption: {caption}
   - id: journey
-    title: The Journey
-    write: "The hero sets out at dawn. About 300 words."        # the chat model writes the text
+    title: {journey}
+    write: {brief}        # the chat model writes the text
     illustrations:
       - prompt: "a small fox walking along a river at dawn, watercolor"   # a literal prompt
         edits:
@@ -42,11 +44,27 @@ chapters:
           - upscale: {{scale: 2}}
 """
 
-CHAPTER = """\
-It was early, and the house was still asleep.
-
-Write your chapter here, in Markdown.
-"""
+CONTENT: dict[str, dict[str, str]] = {
+    "en": {
+        "premise": "A short line about the book.",
+        "opening": "The Beginning",
+        "caption": "The first light of the morning.",
+        "journey": "The Journey",
+        "brief": "The hero sets out at dawn. About 300 words.",
+        "chapter": "It was early, and the house was still asleep.\n\n"
+        "Write your chapter here, in Markdown.\n",
+    },
+    "ko": {
+        "premise": "이 책이 무엇에 관한 이야기인지 한 줄로 적어 주세요.",
+        "opening": "시작",
+        "caption": "아침의 첫 햇살.",
+        "journey": "길 떠나기",
+        "brief": "주인공이 새벽에 길을 떠난다. 600자 안팎.",
+        "chapter": "이른 아침, 집 안은 아직 조용했습니다.\n\n"
+        "여기에 마크다운으로 장의 글을 쓰세요.\n",
+    },
+}
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
 GITIGNORE = "build/\n.bookbuild/draft.lock\n"
 
@@ -56,10 +74,16 @@ def init_book(folder: Path, *, title: str, language: str, author: str) -> list[P
     spec = folder / "book.yaml"
     if spec.exists():
         raise UserError(f"{spec} already exists; choose an empty folder")
-    values = {"title": title, "language": language, "author": author}
+    if not LANGUAGE_TAG.match(language):
+        raise UserError(
+            f"--language {language!r} is not a language tag: use a BCP 47 tag such as ko or en"
+        )
+    content = CONTENT.get(language.split("-")[0], CONTENT["en"])
+    values = {"title": title, "language": language, "author": author, **content}
+    values.pop("chapter")
     files = {
         spec: BOOK_YAML.format(**{name: _yaml_string(v) for name, v in values.items()}),
-        folder / "chapters" / "opening.md": CHAPTER,
+        folder / "chapters" / "opening.md": content["chapter"],
         folder / ".gitignore": GITIGNORE,
     }
     written = []

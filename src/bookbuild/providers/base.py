@@ -141,6 +141,10 @@ class Provider:
         """Forecast in USD of one call; 0 when unknown or free."""
         return 0.0
 
+    def price_known(self) -> bool:
+        """False when `estimate_cost` cannot know the price (a model missing from a table)."""
+        return True
+
 
 def provider_classes() -> dict[str, type[Provider]]:
     """Every registered provider class, by name (entry-point group `bookbuild.providers`)."""

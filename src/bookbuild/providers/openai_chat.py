@@ -337,6 +337,11 @@ class OpenAIChatProvider(Provider):
             return 0.0
         return pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
 
+    def price_known(self) -> bool:
+        """Known from the table or the preset; a compatible (local) server counts as free."""
+        known = pricing.chat_price(self.preset.model, self.preset.price) is not None
+        return known or not self.official
+
 
 def status_failure(exc: openai.APIStatusError) -> Failure:
     """The Failure an HTTP error answer describes, with the server's own message."""
