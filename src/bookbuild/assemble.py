@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from bookbuild.images import image_size
@@ -103,7 +104,7 @@ class _Reader:
             width=width,
             height=height,
             caption=ill.caption,
-            alt=ill.alt or ill.caption or prompt,
+            alt=ill.alt or ill.caption or prompt or Path(ill.file or plan.id).stem,
             provenance=self._provenance(plan, prompt),
         )
 

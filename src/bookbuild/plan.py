@@ -162,8 +162,16 @@ class _Planner:
         prompt_step = None
         if ill.describe is not None:
             prompt_step = self._describe_step(base, ill, text_step, title)
-        image_preset = self._preset(ill.model or self.book.defaults.image, "image", base)
-        image_step = self._image_step(base, ill, image_preset, prompt_step)
+        if ill.file is not None:
+            image_step = self.graph.add(
+                Step(f"{base}/image", "import", "source", files=(("image", self._file(ill.file)),))
+            )
+            if not ill.edits:
+                return IllustrationPlan(chapter_id, ill, ill_id, None, image_step, ())
+            image_preset = self._preset(ill.model or self.book.defaults.image, "image", base)
+        else:
+            image_preset = self._preset(ill.model or self.book.defaults.image, "image", base)
+            image_step = self._image_step(base, ill, image_preset, prompt_step)
         edits: list[str] = []
         previous = image_step
         for k, edit in enumerate(ill.edits, start=1):

@@ -44,6 +44,11 @@ class StepRunner:
 
     # -- source ----------------------------------------------------------------------------
     def _source(self, step: Step) -> StepOutput:
+        if step.op == "import":
+            path = dict(step.files)["image"].path
+            image = decode_image(self._file_bytes(step, "image"), what=path)
+            meta = {"provider": "file", "path": path, "width": image.width, "height": image.height}
+            return StepOutput(encode_png(image), meta)
         if "text" in step.params:
             text = str(step.params["text"])
         else:

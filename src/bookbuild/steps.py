@@ -20,6 +20,7 @@ StepKind = Literal["source", "chat", "image"]
 # Bump an op's version when the meaning of its inputs or its output format changes.
 OP_VERSIONS: dict[str, int] = {
     "source": 1,
+    "import": 1,
     "write": 1,
     "summarize": 1,
     "describe": 1,
@@ -63,6 +64,8 @@ class Step:
     def media_type(self) -> str:
         if self.op == "describe":
             return "application/json"
+        if self.op == "import":
+            return "image/png"
         return MEDIA_TYPES[self.kind]
 
     @property

@@ -287,6 +287,13 @@ class Illustration(Strict):
         default=None,
         description="Style note; a chat model writes the prompt from the chapter's text.",
     )
+    file: str | None = Field(
+        default=None,
+        description=(
+            "Your own picture (PNG, JPEG or WebP), relative to book.yaml, used as-is; "
+            "`edits` apply to it like to a generated image."
+        ),
+    )
     model: str | None = Field(default=None, description="Image preset; default: defaults.image.")
     prompt_model: str | None = Field(default=None, description="Chat preset for describe.")
     negative_prompt: str | None = Field(default=None, description="What to avoid.")
@@ -312,8 +319,11 @@ class Illustration(Strict):
 
     @model_validator(mode="after")
     def _prompt_or_describe(self) -> Illustration:
-        if (self.prompt is None) == (self.describe is None):
-            raise ValueError("an illustration needs exactly one of `prompt` or `describe`")
+        given = [n for n in ("prompt", "describe", "file") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("an illustration needs exactly one of `prompt`, `describe` or `file`")
+        if self.file is not None and (self.init_image or self.controlnet):
+            raise ValueError("`file` is used as-is: it takes no `init_image` or `controlnet`")
         if self.init_image is not None and self.controlnet is not None:
             raise ValueError("use either `init_image` or `controlnet`, not both")
         return self

@@ -228,13 +228,17 @@ class _Checker:
             )
         image = ill.model or defaults.image
         via = "" if ill.model else " (from `defaults.image`)"
+        if ill.file is not None:
+            self.file((*loc, "file"), ill.file, "image")
+            if image is None and not ill.edits:
+                return  # used as-is: no model needed
         if image is None:
             self.add(
                 loc,
                 "no image preset for this illustration: set `model: <preset>` on it "
                 "or `defaults: {image: <preset>}`",
             )
-        else:
+        elif ill.file is None:
             base_op = "controlnet" if ill.controlnet else "img2img" if ill.init_image else "txt2img"
             self.capable((*loc, "model") if ill.model else loc, image, base_op, via)
         if ill.init_image is not None:
