@@ -133,3 +133,17 @@ def test_budget_refuses_when_a_price_is_unknown(english_book: Path) -> None:
         make(Project.open(english_book, env=env), MakeOptions(formats=("html",), budget=5.0))
     plan = CliRunner().invoke(main, ["plan", str(english_book)], env=env)
     assert "preset writer: 3 call(s) of unknown price" in plan.output
+
+
+def test_an_empty_mask_shape_is_a_spec_error(english_book: Path) -> None:
+    spec = english_book / "book.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "- outpaint: {left: 128, right: 128}",
+            '- inpaint: {mask: {rect: [0.5, 0.5, 0.5, 0.9]}, prompt: "x"}',
+        ),
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(english_book)])
+    assert result.exit_code == 2
+    assert "is empty: x0 < x1 and y0 < y1" in result.output

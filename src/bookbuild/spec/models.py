@@ -159,6 +159,12 @@ class MaskShape(Strict):
         given = [n for n in ("rect", "ellipse", "polygon") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError("a mask shape needs exactly one of rect, ellipse, polygon")
+        box = self.rect or self.ellipse
+        if box is not None and not (box[0] < box[2] and box[1] < box[3]):
+            raise ValueError(
+                f"the {given[0]} [x0, y0, x1, y1] is empty: x0 < x1 and y0 < y1 are needed "
+                "(an empty mask would pay for an edit that changes nothing)"
+            )
         return self
 
 
