@@ -9,7 +9,7 @@ import pytest
 
 from bookbuild.errors import FontCoverageError
 from bookbuild.render.fonts import check_font_coverage, font_stack
-from bookbuild.render.view import ChapterView
+from bookbuild.render.view import ChapterView, StyleView
 from tests.test_render_samples import english_book, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("fc-list") is None, reason="needs fontconfig")
@@ -45,3 +45,20 @@ def test_preflight_checks_titles_and_captions() -> None:
     book = dataclasses.replace(book, title="T \U000e0000x", chapters=(chapter,))
     with pytest.raises(FontCoverageError, match="caption of 'ill0'"):
         check_font_coverage(book)
+
+
+def test_style_font_that_is_not_installed_is_an_error() -> None:
+    book = korean_book()
+    book = dataclasses.replace(book, style=dataclasses.replace(book.style, font="Comic Sans XYZ"))
+    with pytest.raises(FontCoverageError) as caught:
+        check_font_coverage(book)
+    message = str(caught.value)
+    assert message.startswith("style.font 'Comic Sans XYZ' is not installed; ")
+    assert "installed families with Hangul include: Noto Serif CJK KR" in message
+
+
+def test_style_font_suggests_close_installed_names() -> None:
+    book = dataclasses.replace(english_book(), style=StyleView(font="dejavu serif bold"))
+    with pytest.raises(FontCoverageError, match="did you mean: 'DejaVu Serif'"):
+        check_font_coverage(book)
+    check_font_coverage(dataclasses.replace(english_book(), style=StyleView(font="DejaVu Serif")))

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from bookbuild.render.html import render_html
+from bookbuild.render.context import make_figure, page_image_box
+from bookbuild.render.html import document_html, render_html
+from bookbuild.render.pages import page_layout, parse_page
 from bookbuild.render.pdf import pdf_stats, render_pdf
 from bookbuild.render.theme import resolve_theme
-from bookbuild.render.view import BookView
+from bookbuild.render.view import BookView, IllustrationView
 from tests.test_render_samples import english_book, illustration, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
@@ -142,3 +147,113 @@ def test_pdf_stats_reports_pages_and_bytes(tmp_path: Path) -> None:
     stats = pdf_stats(pdf)
     assert stats["bytes"] == pdf.stat().st_size
     assert stats["pages"] == len(PdfReader(pdf).pages)
+
+
+# Picture-book pictures are never cropped; captions show in both themes.
+
+
+def banded(ill_id: str, size: tuple[int, int], caption: str) -> IllustrationView:
+    """A grey picture with a red band along its top and a blue band along its bottom edge:
+    a crop of more than 6% of its height loses a band."""
+    image = Image.new("RGB", size, (200, 200, 200))
+    draw = ImageDraw.Draw(image)
+    band = max(1, round(size[1] * 0.06))
+    draw.rectangle((0, 0, size[0], band), fill=(230, 20, 20))
+    draw.rectangle((0, size[1] - band, size[0], size[1]), fill=(20, 20, 230))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    data = out.getvalue()
+    return IllustrationView(
+        id=ill_id,
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+        image=data,
+        width=size[0],
+        height=size[1],
+        caption=caption,
+        alt="bands",
+    )
+
+
+def picture_book(*ills: IllustrationView, paragraphs: int = 1) -> BookView:
+    book = english_book(theme="picture-book", page="auto", chapters=len(ills))
+    chapters = tuple(
+        dataclasses.replace(ch, illustrations=(ill,), markdown=ch.markdown.split("\n\n")[0])
+        for ch, ill in zip(book.chapters, ills, strict=True)
+    )
+    return dataclasses.replace(book, chapters=chapters)
+
+
+def img_boxes(html: str) -> list[tuple[float, float]]:
+    found = re.findall(r'<img [^>]*style="width: ([\d.]+)pt; height: ([\d.]+)pt', html)
+    return [(float(w), float(h)) for w, h in found]
+
+
+def test_picture_book_boxes_keep_each_pictures_aspect() -> None:
+    square, wide = banded("sq", (768, 768), "Square"), banded("wide", (768, 512), "Wide")
+    book = picture_book(square, wide)
+    html = document_html(book, lambda ill: f"assets/{ill.id}.png", medium="print")
+    boxes = img_boxes(html)
+    assert len(boxes) == 2
+    for (width, height), ill in zip(boxes, (square, wide), strict=True):
+        assert width / height == pytest.approx(ill.width / ill.height, rel=0.01)
+    assert boxes[0][1] < 576 * 0.9  # the square one is scaled down: its text needs room
+    assert boxes[1][0] == pytest.approx(576)  # the wide one spans the page
+    assert "object-fit: cover" not in " ".join(re.findall(r"<img [^>]*>", html))
+
+
+def test_full_page_picture_crops_at_most_a_sliver() -> None:
+    layout = page_layout(parse_page("8x8in"), bleed="3mm")
+    near = make_figure(banded("near", (790, 768), ""), lambda ill: "x.png")
+    tall = make_figure(banded("tall", (512, 768), ""), lambda ill: "x.png")
+    assert page_image_box(layout, near).fit == "cover"
+    box = page_image_box(layout, tall)
+    assert (box.fit, box.width, box.height) == ("contain", 576, 576)
+    assert box.background == "#a574a5"  # the mean of the picture's border: red, grey, blue
+    assert "padding: 8.504pt" in box.style  # the bleed around the trimmed page
+
+
+def red_and_blue_pixels(png_path: Path) -> tuple[int, int]:
+    image = Image.open(png_path).convert("RGB")
+    data = image.tobytes()
+    pixels = [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]
+    red = sum(1 for r, g, b in pixels if r > 180 and g < 80 and b < 80)
+    blue = sum(1 for r, g, b in pixels if b > 180 and r < 80 and g < 80)
+    return red, blue
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+def test_picture_book_pdf_shows_whole_square_and_landscape_pictures(tmp_path: Path) -> None:
+    square, wide = banded("sq", (768, 768), "Square"), banded("wide", (768, 512), "Wide")
+    tall = banded("tall", (512, 768), "Tall")
+    book = picture_book(square, wide)
+    # a picture without text (a full page): contained, not cropped
+    two = dataclasses.replace(book.chapters[1], illustrations=(wide, tall))
+    book = dataclasses.replace(book, chapters=(book.chapters[0], two))
+    pdf = render_pdf(book, tmp_path)
+    pages = {}
+    for number in range(1, pdf_stats(pdf)["pages"] + 1):
+        text = page_text(pdf, number)
+        for caption in ("Square", "Wide", "Tall"):
+            if re.search(rf"^\s*{caption}\s*$", text, re.M):
+                pages[caption] = number
+    assert set(pages) == {"Square", "Wide", "Tall"}, pages
+    for caption, number in pages.items():
+        prefix = tmp_path / f"page-{caption}"
+        run = ["pdftoppm", "-r", "30", "-png", "-f", str(number), "-l", str(number)]
+        subprocess.run([*run, str(pdf), str(prefix)], check=True)
+        red, blue = red_and_blue_pixels(next(tmp_path.glob(f"page-{caption}*.png")))
+        assert red > 50 and blue > 50, f"{caption}: a band is cropped ({red} red, {blue} blue)"
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_captions_are_printed_and_in_the_html(tmp_path: Path, theme: str) -> None:
+    book = english_book(theme=theme, page="auto", chapters=2)
+    captions = [ill.caption for ch in book.chapters for ill in ch.illustrations]
+    text = " ".join(page_text(render_pdf(book, tmp_path)).split())
+    html = render_html(book, tmp_path).read_text("utf-8")
+    for caption in captions:
+        assert caption and caption in text
+        assert f"<figcaption><span>{caption}</span></figcaption>" in html or (
+            f"<figcaption>{caption}</figcaption>" in html
+        )
+    assert "figcaption { display: none" not in html

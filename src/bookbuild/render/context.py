@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from markupsafe import Markup
 
+from .images import edge_color
 from .markdown import render_blocks
+from .pages import Layout, fmt_pt
 from .view import BookView, ChapterView, IllustrationView, Provenance
 
 ImageSource = Callable[[IllustrationView], str]
@@ -64,10 +68,21 @@ class Figure:
     alt: str
     provenance: Provenance | None
     chapter_title: str
+    image: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def landscape(self) -> bool:
         return self.width >= self.height
+
+    @property
+    def aspect(self) -> float:
+        """Width over height of the original image."""
+        return self.width / self.height if self.width > 0 and self.height > 0 else 1.0
+
+    @cached_property
+    def background(self) -> str:
+        """'#rrggbb': the mean colour of the image's border, to fill around a contained image."""
+        return edge_color(self.image) if self.image else "#ffffff"
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,7 @@ def make_figure(
         alt=ill.alt,
         provenance=ill.provenance,
         chapter_title=chapter_title,
+        image=ill.image,
     )
 
 
@@ -199,3 +215,136 @@ def make_chapters(view: BookView, src: ImageSource, keep_all: bool = False) -> t
 def needs_keep_all(language: str, medium: str) -> bool:
     """Korean breaks lines between words; WeasyPrint lacks `word-break: keep-all`."""
     return medium == "print" and language.lower().split("-")[0] == "ko"
+
+
+# Picture-book pages. A picture is never cropped by more than a sliver: its box has the image's
+# own aspect ratio, or the image is contained (letterboxed) in it.
+SLIVER = 0.04  # at most this fraction of a full-page picture's width or height may be cut off
+MIN_PICTURE = 0.5  # a scene's picture keeps at least this fraction of the page height
+
+
+@dataclass(frozen=True)
+class SceneMetrics:
+    """Type sizes of the picture-book's scene text, shared by its CSS and the estimate of how
+    much room the text needs below the picture."""
+
+    font_pt: float = 13.0
+    line_height: float = 1.55
+    gap_em: float = 0.5  # below each paragraph
+    padding_pt: float = 14.0  # above the text
+    title_em: float = 1.25
+    caption_pt: float = 9.0
+    caption_line: float = 1.35
+    caption_gap_pt: float = 5.0  # above the caption
+
+
+SCENE = SceneMetrics()
+
+
+@dataclass(frozen=True)
+class ImageBox:
+    """Where a picture goes on its page, in points: the box of the <img> (its content box;
+    `pad` is added on every side), its margins, and how the image fits in it."""
+
+    width: float
+    height: float
+    top: float  # margin-top (negative: bleeds off the top edge)
+    side: float  # margin-left (negative: bleeds off the left edge)
+    fit: str  # "fill" (the box has the image's aspect), "cover" (cuts at most a sliver) or
+    # "contain" (the whole image, the rest of the box shows `background`)
+    pad: float = 0.0
+    background: str = ""
+
+    @property
+    def bleeds(self) -> bool:
+        return self.side < 0
+
+    @property
+    def style(self) -> str:
+        """The inline CSS for the <img>."""
+        parts = [
+            f"width: {fmt_pt(self.width)}",
+            f"height: {fmt_pt(self.height)}",
+            f"margin: {fmt_pt(self.top)} 0 0 {fmt_pt(self.side)}",
+            f"object-fit: {self.fit}",
+        ]
+        if self.pad:
+            parts.append(f"padding: {fmt_pt(self.pad)}")
+        if self.background:
+            parts.append(f"background-color: {self.background}")
+        return "; ".join(parts)
+
+
+def page_image_box(layout: Layout, figure: Figure) -> ImageBox:
+    """A picture filling a whole page and its bleed: cropped by at most SLIVER when its aspect
+    is close to the page's, otherwise contained in the trimmed page on its border colour."""
+    page, bleed = layout.page, layout.bleed
+    width, height = page.width + 2 * bleed, page.height + 2 * bleed
+    ratio = figure.aspect / (width / height)
+    if 1 - min(ratio, 1 / ratio) <= SLIVER:
+        return ImageBox(width, height, -bleed, -bleed, "cover")
+    return ImageBox(
+        page.width, page.height, -bleed, -bleed, "contain", pad=bleed, background=figure.background
+    )
+
+
+def scene_image_box(
+    layout: Layout,
+    figure: Figure,
+    blocks: Iterable[str] = (),
+    title: str = "",
+    metrics: SceneMetrics = SCENE,
+) -> ImageBox:
+    """A scene's picture above its text (`blocks`, plus the chapter `title` on the opening
+    scene): across the whole page width and bleeding off the top when that leaves room for the
+    text; otherwise scaled down, whole, and centred below a small top margin. Scene pages have
+    the book's top margin (text running on to a next page starts there), so `top` is negative:
+    it pulls the picture up to the page's edge (or its bleed)."""
+    page, bleed = layout.page, layout.bleed
+    text_width = page.width - (layout.outer + layout.inner)
+    room = scene_text_height(list(blocks), title, figure.caption or "", text_width, metrics)
+    limit = max(page.height - layout.bottom - room, MIN_PICTURE * page.height)
+    full_width = page.width + 2 * bleed
+    full_height = full_width / figure.aspect
+    if full_height - bleed <= limit:
+        return ImageBox(full_width, full_height, -(layout.top + bleed), -bleed, "fill")
+    gap = min(layout.top, 0.05 * page.height)
+    height = limit - gap
+    width = min(height * figure.aspect, page.width)
+    height = width / figure.aspect
+    return ImageBox(width, height, gap - layout.top, (page.width - width) / 2, "fill")
+
+
+def scene_text_height(
+    blocks: list[str], title: str, caption: str, width: float, metrics: SceneMetrics = SCENE
+) -> float:
+    """An estimate of the height (points) of a scene's caption, title and text set `width`
+    points wide: wide (CJK) characters are 1em, spaces 0.3em, others about 0.52em."""
+    font, line = metrics.font_pt, metrics.font_pt * metrics.line_height
+    height = 0.0
+    if caption:
+        lines = estimate_lines(caption, width / metrics.caption_pt)
+        height += metrics.caption_gap_pt + lines * metrics.caption_pt * metrics.caption_line
+    texts = [Markup(block).striptags() for block in blocks]
+    if title:
+        title_pt = font * metrics.title_em
+        height += estimate_lines(title, width / title_pt) * title_pt * 1.25 + font * 0.5
+    if texts or title:
+        height += metrics.padding_pt + line  # a line of slack: the estimate is rough
+    for text in texts:
+        height += estimate_lines(text, width / font) * line + metrics.gap_em * font
+    return height
+
+
+def estimate_lines(text: str, em_per_line: float) -> int:
+    """How many lines `text` takes when a line holds `em_per_line` ems (rounded up, with a
+    little slack for line breaks that leave a line short)."""
+    ems = 0.0
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        if unicodedata.east_asian_width(char) in ("W", "F"):
+            ems += 1.0
+        else:
+            ems += 0.3 if char.isspace() else 0.52
+    return max(1, math.ceil(ems * 1.04 / max(em_per_line, 1.0))) if ems else 0

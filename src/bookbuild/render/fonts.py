@@ -6,6 +6,7 @@ family and cached for the process.
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import subprocess
 import unicodedata
@@ -27,6 +28,8 @@ STACKS: dict[str, tuple[str, ...]] = {
 }
 LATIN_STACK = ("Noto Serif", "DejaVu Serif")
 MAX_LISTED = 30  # missing characters named in one error
+MAX_FAMILIES = 8  # installed families suggested when style.font is not installed
+SCRIPT_NAMES = {"ko": "Hangul", "ja": "Japanese", "zh": "Chinese"}
 
 
 def font_stack(language: str, font: str | None = None) -> tuple[str, ...]:
@@ -74,12 +77,74 @@ def _illustration_texts(where: str, ill: IllustrationView) -> Iterator[TextPlace
 
 
 def check_font_coverage(view: BookView) -> None:
-    """Raise FontCoverageError naming every character no font of the stack covers."""
+    """Raise FontCoverageError when `style.font` is not installed (the PDF would silently be
+    set in a fallback font), or naming every character no font of the stack covers."""
+    check_style_font(view)
     stack = font_stack(view.language, view.style.font)
     covered = stack_coverage(stack)
     missing = find_missing(book_texts(view), covered)
     if missing:
         raise FontCoverageError(_coverage_message(missing, stack))
+
+
+def check_style_font(view: BookView) -> None:
+    """FontCoverageError when `style.font` names a family fontconfig does not know."""
+    font = (view.style.font or "").strip()
+    if font and not family_charset(font):
+        raise FontCoverageError(missing_font_message(font, view.language))
+
+
+def missing_font_message(font: str, language: str) -> str:
+    lang = _primary_language(language)
+    script = SCRIPT_NAMES.get(lang, f"language {lang!r}")
+    families = families_for_language(lang)
+    preferred = [f for f in font_stack(language) if f in families]
+    suggested = list(dict.fromkeys([*preferred, *families]))[:MAX_FAMILIES]
+    if suggested:
+        found = f"installed families with {script} include: " + ", ".join(suggested)
+    else:
+        found = f"no installed family supports {script}"
+    lines = [f"style.font {font!r} is not installed; {found}"]
+    names = {name.lower(): name for name in installed_families()}
+    close = difflib.get_close_matches(font.lower(), names, n=3, cutoff=0.75)
+    if close:
+        lines.append("did you mean: " + ", ".join(repr(names[name]) for name in close))
+    lines.append(
+        "fix: install the font, or set style.font to an installed family "
+        "(without it, the PDF would silently be set in a fallback font)"
+    )
+    return "\n".join(lines)
+
+
+def _primary_language(language: str) -> str:
+    return language.strip().lower().replace("_", "-").split("-")[0] or "und"
+
+
+@lru_cache(maxsize=16)
+def families_for_language(lang: str) -> tuple[str, ...]:
+    """Installed families fontconfig says support `lang` (first name of each, sorted)."""
+    return _fc_families(":lang=" + _fc_escape(lang))
+
+
+@lru_cache(maxsize=1)
+def installed_families() -> tuple[str, ...]:
+    return _fc_families(":")
+
+
+def _fc_families(pattern: str) -> tuple[str, ...]:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise RenderError("fontconfig's fc-list is not installed; install fontconfig")
+    result = subprocess.run(
+        [fc_list, "--format", "%{family[0]}\n", pattern],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise RenderError(f"fc-list failed: {result.stderr.strip()}")
+    return tuple(sorted({line.strip() for line in result.stdout.splitlines() if line.strip()}))
 
 
 def find_missing(places: Iterable[TextPlace], covered: frozenset[int]) -> dict[str, list[str]]:

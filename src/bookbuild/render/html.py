@@ -13,6 +13,9 @@ from ..errors import RenderError
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .context import (
+    SCENE,
+    Figure,
+    ImageBox,
     ImageSource,
     build_date,
     labels,
@@ -20,6 +23,8 @@ from .context import (
     make_chapters,
     make_figure,
     needs_keep_all,
+    page_image_box,
+    scene_image_box,
 )
 from .fetch import build_path
 from .fonts import font_stack
@@ -45,6 +50,14 @@ def layout_for(view: BookView) -> Layout:
 def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str, Any]:
     """Every variable a theme template sees (documented in templates/README.md)."""
     chapters = make_chapters(view, src, needs_keep_all(view.language, medium))
+    layout = layout_for(view)
+
+    def page_image(figure: Figure) -> ImageBox:
+        return page_image_box(layout, figure)
+
+    def scene_image(figure: Figure, blocks: Sequence[str] = (), title: str = "") -> ImageBox:
+        return scene_image_box(layout, figure, blocks, title)
+
     return {
         "book": view,
         "lang": lang_tag(view.language),
@@ -53,7 +66,10 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "figures": [fig for ch in chapters for fig in ch.figures],
         "cover": make_figure(view.cover, src) if view.cover else None,
         "fonts": font_stack(view.language, view.style.font),
-        "layout": layout_for(view),
+        "layout": layout,
+        "page_image": page_image,
+        "scene_image": scene_image,
+        "scene_metrics": SCENE,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),

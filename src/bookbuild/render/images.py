@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import cast
 
 from PIL import Image
@@ -56,6 +57,23 @@ def prepare_for_print(data: bytes, box: tuple[int, int], what: str = "image") ->
     if has_alpha(image):
         return _encode(image.convert("RGBA"), "png")
     return _encode(image.convert("RGB"), "jpg")
+
+
+@lru_cache(maxsize=256)
+def edge_color(data: bytes) -> str:
+    """'#rrggbb': the mean colour of the image's outermost pixels (transparency on white),
+    to fill the page around a picture that is contained rather than cropped."""
+    image = open_image(data).convert("RGBA")
+    image.thumbnail((64, 64))
+    flat = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    flat.alpha_composite(image)
+    rgb = flat.convert("RGB")
+    width, height = rgb.size
+    ring = {(x, y) for x in range(width) for y in (0, height - 1)}
+    ring |= {(x, y) for y in range(height) for x in (0, width - 1)}
+    pixels = [cast(tuple[int, int, int], rgb.getpixel(xy)) for xy in sorted(ring)]
+    mean = [round(sum(p[i] for p in pixels) / len(pixels)) for i in range(3)]
+    return "#" + "".join(f"{v:02x}" for v in mean)
 
 
 def has_alpha(image: Image.Image) -> bool:
