@@ -20,6 +20,7 @@ from bookbuild.errors import ConfigError, SpecError, SpecIssue
 from bookbuild.spec.issues import IssueBuilder
 from bookbuild.spec.models import Book, Edit
 from bookbuild.spec.positions import Loc, Position, parse_yaml
+from bookbuild.spec.salvage import salvage_book
 from bookbuild.spec.validate import validate_book
 
 SPEC_NAME = "book.yaml"
@@ -74,11 +75,13 @@ def load_spec(path: Path) -> LoadedSpec:
     parsed = parse_yaml(text, display)
     data = _top_mapping(parsed.data, display)
     issues = list(parsed.issues)
+    normalised = _normalise_edits(data)
     try:
-        book = Book.model_validate(_normalise_edits(data))
+        book = Book.model_validate(normalised)
     except ValidationError as exc:
         builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions)
-        raise SpecError(_unique(issues + builder.add_all(exc))) from None
+        issues += builder.add_all(exc)
+        book = salvage_book(normalised)  # the semantic checks still run on the valid parts
     spec = LoadedSpec(
         book=book,
         path=spec_path,

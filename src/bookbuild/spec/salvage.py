@@ -1,0 +1,50 @@
+"""When a spec fails the schema, keep what does validate, so the semantic checks (ids, presets,
+paths) still run and every error is reported in one go, not in waves.
+
+Parts that fail are replaced by inert stand-ins at the same index, so positions stay right:
+a chapter by an empty text chapter, a preset by an `offline` one (it can do everything, so it
+raises nothing of its own), defaults and style by their defaults, the cover by none."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bookbuild.spec.models import Book, Chapter, Defaults, Illustration, ModelPreset, Style
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def salvage_book(data: dict[str, Any]) -> Book:
+    """A Book made of the valid parts of `data` (which as a whole failed validation)."""
+    chapters = data.get("chapters")
+    models = data.get("models")
+    return Book.model_construct(
+        title=str(data.get("title") or ""),
+        language=str(data.get("language") or "en"),
+        models={
+            str(name): _valid(ModelPreset, raw) or ModelPreset(provider="offline")
+            for name, raw in (models.items() if isinstance(models, dict) else [])
+        },
+        defaults=_valid(Defaults, data.get("defaults", {})) or Defaults(),
+        style=_valid(Style, data.get("style", {})) or Style(),
+        cover=_valid(Illustration, data.get("cover")),
+        chapters=[
+            _valid(Chapter, raw) or _stand_in(i)
+            for i, raw in enumerate(chapters if isinstance(chapters, list) else [])
+        ],
+    )
+
+
+def _valid(model: type[M], raw: Any) -> M | None:
+    if raw is None:
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def _stand_in(index: int) -> Chapter:
+    return Chapter.model_construct(id=f"-invalid-{index}", title="-", text="", illustrations=[])
