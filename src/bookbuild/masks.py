@@ -16,6 +16,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from bookbuild.errors import UserError
 from bookbuild.images import encode_png, read_image
 from bookbuild.spec.models import MaskShape
+from bookbuild.spec.paths import resolve_in_book
 
 SUPERSAMPLE_BUDGET = 16_000_000
 """Shapes are drawn supersampled (up to 4x4) for smooth edges, within this many pixels."""
@@ -58,14 +59,10 @@ def load_mask_file(relpath: str, root: Path) -> Image.Image:
 
 def resolve_inside(relpath: str, root: Path) -> Path:
     """`root / relpath`, resolved; refuse a path (or a symlink) that leads outside `root`."""
-    base = root.resolve()
-    path = (base / relpath).resolve()
-    if not path.is_relative_to(base):
-        raise MaskError(
-            f"mask path {relpath!r} leaves the book folder {base}; "
-            "keep masks inside it (e.g. masks/scarf.png)"
-        )
-    return path
+    try:
+        return resolve_in_book(root, relpath)
+    except ValueError as exc:
+        raise MaskError(f"mask {relpath!r}: {exc}") from None
 
 
 def to_mask(image: Image.Image) -> Image.Image:
