@@ -147,3 +147,17 @@ def test_an_empty_mask_shape_is_a_spec_error(english_book: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(english_book)])
     assert result.exit_code == 2
     assert "is empty: x0 < x1 and y0 < y1" in result.output
+
+
+def test_preset_fields_of_the_wrong_kind_are_reported(english_book: Path) -> None:
+    spec = english_book / "book.yaml"
+    spec.write_text(
+        spec.read_text()
+        .replace("temperature: 0.7}", "temperature: 0.7, steps: 30}")
+        .replace("painter: {provider: sdapi,", "painter: {provider: sdapi, temperature: 0.2,"),
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(english_book)])
+    assert result.exit_code == 2
+    assert "`steps` has no effect on the chat provider `openai`" in result.output
+    assert "`temperature` has no effect on the image provider `sdapi`" in result.output

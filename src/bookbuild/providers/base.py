@@ -24,6 +24,24 @@ IMAGE_OPS: frozenset[str] = frozenset(
 )
 
 
+CHAT_FIELDS = frozenset({"temperature", "top_p", "max_tokens", "system"})
+IMAGE_FIELDS = frozenset(
+    {
+        "negative_prompt",
+        "width",
+        "height",
+        "steps",
+        "guidance",
+        "scheduler",
+        "lora",
+        "embeddings",
+        "enhance_prompt",
+        "safety_checker",
+        "upscale_model",
+    }
+)
+
+
 class JobJournal(Protocol):
     """Lets a provider remember a queued job (e.g. its fetch URL) under the step's key, so a
     build killed while waiting resumes polling the same job instead of paying again."""
@@ -122,8 +140,18 @@ class Provider:
     @classmethod
     def preset_problems(cls, preset: ModelPreset) -> list[str]:
         """What is wrong with a preset for this provider, found from the spec alone (no
-        environment, no network): `bookbuild validate` reports these at the preset's line."""
-        return []
+        environment, no network): `bookbuild validate` reports these at the preset's line.
+        Subclasses extend it (call super)."""
+        given = preset.model_fields_set
+        unused = sorted(given & CHAT_FIELDS) if not cls.chat else []
+        unused += sorted(given & IMAGE_FIELDS) if not cls.image_ops else []
+        if not unused:
+            return []
+        kind = "image" if cls.image_ops else "chat"
+        return [
+            f"{', '.join(f'`{f}`' for f in unused)} has no effect on the {kind} provider "
+            f"`{cls.name}`; remove it (or use a preset of another provider)"
+        ]
 
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""

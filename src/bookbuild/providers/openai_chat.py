@@ -142,7 +142,7 @@ class OpenAIChatProvider(Provider):
 
     @classmethod
     def preset_problems(cls, preset: ModelPreset) -> list[str]:
-        problems = []
+        problems = super().preset_problems(preset)
         if not preset.model:
             problems.append(
                 "the openai provider needs `model` in its preset (e.g. `model: gpt-4o-mini`)"

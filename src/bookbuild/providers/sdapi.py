@@ -113,7 +113,7 @@ class SDAPIProvider(Provider):
             family = resolve_family(preset)
         except ConfigError as exc:
             return [str(exc).removeprefix("sdapi: ")]
-        problems = []
+        problems = super().preset_problems(preset)
         if family == "v4" and not preset.model:
             problems.append("`api: v4` needs `model`, a community model id")
         if preset.lora and family not in COMMUNITY:
