@@ -8,9 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bookbuild.build import MakeOptions, make
 from bookbuild.events import Event
@@ -40,39 +39,46 @@ chapters:
 """
 
 
+def kill_make_when(folder: Path, env: dict[str, str], ready: Callable[[], bool]) -> None:
+    """Run `bookbuild make` in a child process; SIGKILL it as soon as `ready()` (or after 60 s)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--plain"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def pinned(lock_path: Path, wanted: set[str]) -> Callable[[], bool]:
+    def check() -> bool:
+        if not lock_path.exists():
+            return False
+        return wanted <= set(json.loads(lock_path.read_text(encoding="utf-8")).get("steps", {}))
+
+    return check
+
+
 def test_killed_build_keeps_finished_steps_and_resumes(tmp_path: Path) -> None:
     (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
     with FakeOpenAI() as chat:
         chat.script(slow(4.0))  # the first chat call hangs while the images finish
         env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": chat.base_url}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookbuild.cli", "make", str(tmp_path), "--plain"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+        kill_make_when(
+            tmp_path, env, pinned(tmp_path / "book.lock", {"one/a/image", "one/b/image"})
         )
-        try:
-            _wait_for_pins(tmp_path / "book.lock", {"one/a/image", "one/b/image"})
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
         lock = Lock.load(tmp_path / "book.lock")
         assert {"one/a/image", "one/b/image"} <= set(lock.entries)
         assert Store(tmp_path / ".bookbuild" / "store").verify() == []
         summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))
         assert "one/a/image" not in summary.called
         assert sorted(summary.called) == ["one/summary", "two/text"]
-
-
-def _wait_for_pins(lock_path: Path, wanted: set[str], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if lock_path.exists():
-            steps = json.loads(lock_path.read_text(encoding="utf-8")).get("steps", {})
-            if wanted <= set(steps):
-                return
-        time.sleep(0.05)
-    pytest.fail(f"the build did not pin {wanted} in time")
 
 
 def test_corrupt_object_is_reported_and_recomputed(tmp_path: Path) -> None:
@@ -148,19 +154,7 @@ def test_build_killed_while_a_job_is_queued_resumes_it_without_a_second_submit(
     with FakeSDAPI() as images:
         images.script("txt2img", processing(fetches=3, eta=0.01))
         env = {**os.environ, **images.env}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookbuild.cli", "make", str(tmp_path), "--plain"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not list(jobs.glob("*.json")) and time.monotonic() < deadline:
-                time.sleep(0.02)
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+        kill_make_when(tmp_path, env, lambda: bool(list(jobs.glob("*.json"))))
         assert list(jobs.glob("*.json")), "the queued job was not journaled"
         assert images.count("txt2img") == 1
         summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))

@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from bookbuild.errors import ConfigError, SpecError, SpecIssue, UserError
 from bookbuild.spec import LoadedSpec, load_spec
 from bookbuild.spec.positions import MAX_ALIASES, MAX_NODES
+from tests.spec_helpers import issues_of, only_issue, write_book, write_png
 
 MINIMAL = """\
 title: A Small Book
@@ -60,30 +60,6 @@ chapters:
         model: storybook
         init_image: {path: art/oak-sketch.png, strength: 0.55}    # img2img
 """
-
-
-def write_book(folder: Path, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = folder / "book.yaml"
-    spec.write_text(text, encoding="utf-8")
-    return spec
-
-
-def write_png(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("L", (8, 8), 255).save(path, format="PNG")
-
-
-def issues_of(spec: Path) -> list[SpecIssue]:
-    with pytest.raises(SpecError) as caught:
-        load_spec(spec)
-    return caught.value.issues
-
-
-def only_issue(spec: Path) -> SpecIssue:
-    issues = issues_of(spec)
-    assert len(issues) == 1, [str(i) for i in issues]
-    return issues[0]
 
 
 # valid specs

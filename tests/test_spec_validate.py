@@ -8,10 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from bookbuild.errors import SpecError, SpecIssue
 from bookbuild.spec import load_spec, resolve_in_book
+from tests.spec_helpers import issues_of, only_issue, write_png
+from tests.spec_helpers import write_book as shared_write_book
 
 PRESETS = """\
 models:
@@ -22,27 +22,7 @@ defaults: {text: writer, image: painter}
 
 
 def write_book(folder: Path, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = folder / "book.yaml"
-    spec.write_text(textwrap.dedent(text), encoding="utf-8")
-    return spec
-
-
-def write_png(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("L", (8, 8), 255).save(path, format="PNG")
-
-
-def issues_of(spec: Path) -> list[SpecIssue]:
-    with pytest.raises(SpecError) as caught:
-        load_spec(spec)
-    return caught.value.issues
-
-
-def only_issue(spec: Path) -> SpecIssue:
-    issues = issues_of(spec)
-    assert len(issues) == 1, [str(i) for i in issues]
-    return issues[0]
+    return shared_write_book(folder, textwrap.dedent(text))
 
 
 def one_chapter(chapter_body: str, head: str = PRESETS) -> str:
