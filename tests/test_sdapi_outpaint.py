@@ -186,3 +186,18 @@ def test_fit_keeps_sizes_within_the_limit_and_scales_larger_ones() -> None:
     width, height = fit((2100, 700), 1024)
     assert width <= 1024 and height <= 1024 and width % 8 == height % 8 == 0
     assert abs(width / height - 3) < 0.05
+
+
+def test_margins_that_are_not_multiples_of_8_are_sent_divisible_and_cropped_back(
+    fake_sdapi: FakeSDAPI,
+) -> None:
+    base = png((128, 96))
+    result = make(fake_sdapi, model="m").run_image(outpaint(base, prompt="a sea", left=13, up=3))
+    body = fake_sdapi.submits[0].body
+    assert int(body["width"]) % 8 == 0 and int(body["height"]) % 8 == 0
+    assert (int(body["width"]), int(body["height"])) == (144, 104)
+    out = decoded(result)
+    assert out.size == (141, 99)  # exactly what was asked
+    keep = 13 + DEFAULT_OVERLAP
+    original = rgb(base).crop((DEFAULT_OVERLAP, DEFAULT_OVERLAP, 128, 96))
+    assert same(out.crop((keep, 3 + DEFAULT_OVERLAP, 141, 99)), original)

@@ -160,7 +160,7 @@ class SDAPIProvider(Provider):
             image = self._collect(http, answer, job, request.op)
         request.journal.forget()
         if outpaint is not None:
-            image = restore(image, outpaint.canvas)
+            image = restore(image, outpaint)
         metadata = self._metadata(request, job, answer, image, uploads)
         if outpaint is not None:
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))

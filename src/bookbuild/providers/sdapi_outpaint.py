@@ -55,12 +55,13 @@ class Outpaint:
 
     image: Image.Image
     mask: Image.Image
-    canvas: tuple[int, int]
+    canvas: tuple[int, int]  # the exact size asked for
     sent: tuple[int, int]
+    full: tuple[int, int]  # the canvas grown right/down to multiples of 8
 
     @property
     def scaled(self) -> bool:
-        return self.sent != self.canvas
+        return self.sent != self.full
 
 
 def margins_of(
@@ -87,24 +88,34 @@ def prepare(
     if picture.mode not in ("RGB", "RGBA"):
         picture = picture.convert("RGB")
     overlap = max(0, int(params.get("overlap", DEFAULT_OVERLAP)))
+    asked = margins
+    canvas = (picture.width + asked.left + asked.right, picture.height + asked.up + asked.down)
+    margins = Margins(  # the service wants sides divisible by 8: grow, paint, crop back later
+        asked.left, asked.up, asked.right + (-canvas[0]) % 8, asked.down + (-canvas[1]) % 8
+    )
     padded = pad(picture, margins)
-    canvas = padded.size
-    sent = fit(canvas, limit)
-    if sent == canvas:
-        return Outpaint(padded, new_area_mask(canvas, margins, overlap), canvas, sent)
-    sx, sy = sent[0] / canvas[0], sent[1] / canvas[1]
+    full = padded.size
+    sent = fit(full, limit)
+    if sent == full:
+        return Outpaint(padded, new_area_mask(full, margins, overlap, asked), canvas, sent, full)
+    sx, sy = sent[0] / full[0], sent[1] / full[1]
     small = padded.resize(sent, Image.Resampling.LANCZOS)
-    mask = new_area_mask(sent, margins.scaled(sx, sy), round(overlap * min(sx, sy)))
-    return Outpaint(small, mask, canvas, sent)
+    overlap = round(overlap * min(sx, sy))
+    mask = new_area_mask(sent, margins.scaled(sx, sy), overlap, asked)
+    return Outpaint(small, mask, canvas, sent, full)
 
 
-def restore(result: Image.Image, canvas: tuple[int, int]) -> Image.Image:
-    """The service's result at the exact canvas size (scaled back up if it was sent smaller)."""
-    if result.size == canvas:
+def restore(result: Image.Image, outpaint: Outpaint) -> Image.Image:
+    """The service's result at the exact canvas size: scaled back up if it was sent smaller,
+    then cropped to the size asked for (the multiple-of-8 extra is dropped)."""
+    full = outpaint.full
+    if result.size != full:
+        if result.mode not in ("RGB", "RGBA", "L"):
+            result = result.convert("RGBA" if "A" in result.getbands() else "RGB")
+        result = result.resize(full, Image.Resampling.LANCZOS)
+    if result.size == outpaint.canvas:
         return result
-    if result.mode not in ("RGB", "RGBA", "L"):
-        result = result.convert("RGBA" if "A" in result.getbands() else "RGB")
-    return result.resize(canvas, Image.Resampling.LANCZOS)
+    return result.crop((0, 0, *outpaint.canvas))
 
 
 def fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
@@ -125,9 +136,13 @@ def pad(picture: Image.Image, margins: Margins) -> Image.Image:
     return tall.transpose(Image.Transpose.TRANSPOSE)
 
 
-def new_area_mask(size: tuple[int, int], margins: Margins, overlap: int) -> Image.Image:
+def new_area_mask(
+    size: tuple[int, int], margins: Margins, overlap: int, asked: Margins | None = None
+) -> Image.Image:
     """8-bit mask of `size`: 255 on the added margins; inside the original, a ramp of `overlap`
-    pixels along each grown side, fading from below 255 to 0; 0 everywhere else."""
+    pixels along each side the user grew (`asked`, default `margins`), fading from below 255 to
+    0; 0 everywhere else (a side grown only to reach a multiple of 8 gets no ramp)."""
+    ramp = asked or margins
     width, height = size
     mask = Image.new("L", size, 0)
     draw = ImageDraw.Draw(mask)
@@ -136,13 +151,13 @@ def new_area_mask(size: tuple[int, int], margins: Margins, overlap: int) -> Imag
     overlap = max(0, min(overlap, (x1 - x0 + 1) // 4, (y1 - y0 + 1) // 4))
     for depth in reversed(range(overlap)):  # innermost first, so corners keep the higher value
         value = round(255 * (overlap - depth) / (overlap + 1))
-        if margins.left:
+        if ramp.left:
             draw.line([(x0 + depth, y0), (x0 + depth, y1)], fill=value)
-        if margins.right:
+        if ramp.right:
             draw.line([(x1 - depth, y0), (x1 - depth, y1)], fill=value)
-        if margins.up:
+        if ramp.up:
             draw.line([(x0, y0 + depth), (x1, y0 + depth)], fill=value)
-        if margins.down:
+        if ramp.down:
             draw.line([(x0, y1 - depth), (x1, y1 - depth)], fill=value)
     for grown, box in (
         (margins.left, (0, 0, x0 - 1, height - 1)),
