@@ -132,19 +132,25 @@ def installed_families() -> tuple[str, ...]:
 
 
 def _fc_families(pattern: str) -> tuple[str, ...]:
+    listed = _fc_list("%{family[0]}\n", pattern)
+    return tuple(sorted({line.strip() for line in listed.splitlines() if line.strip()}))
+
+
+def _fc_list(fmt: str, pattern: str) -> str:
+    """What `fc-list --format FMT PATTERN` prints; RenderError if fontconfig is missing."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         raise RenderError("fontconfig's fc-list is not installed; install fontconfig")
     result = subprocess.run(
-        [fc_list, "--format", "%{family[0]}\n", pattern],
+        [fc_list, "--format", fmt, pattern],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     )
     if result.returncode != 0:
-        raise RenderError(f"fc-list failed: {result.stderr.strip()}")
-    return tuple(sorted({line.strip() for line in result.stdout.splitlines() if line.strip()}))
+        raise RenderError(f"fc-list failed for {pattern!r}: {result.stderr.strip()}")
+    return result.stdout
 
 
 def find_missing(places: Iterable[TextPlace], covered: frozenset[int]) -> dict[str, list[str]]:
@@ -190,20 +196,8 @@ def stack_coverage(stack: Iterable[str]) -> frozenset[int]:
 @lru_cache(maxsize=64)
 def family_charset(family: str) -> frozenset[int]:
     """Code points covered by any installed face of `family` (empty if not installed)."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        raise RenderError("fontconfig's fc-list is not installed; install fontconfig")
-    pattern = ":family=" + _fc_escape(family)
-    result = subprocess.run(
-        [fc_list, "--format", "%{charset}\n", pattern],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    if result.returncode != 0:
-        raise RenderError(f"fc-list failed for {family!r}: {result.stderr.strip()}")
-    return frozenset(_parse_charsets(result.stdout))
+    listed = _fc_list("%{charset}\n", ":family=" + _fc_escape(family))
+    return frozenset(_parse_charsets(listed))
 
 
 def _fc_escape(value: str) -> str:
