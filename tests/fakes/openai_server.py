@@ -13,6 +13,10 @@ asks to summarise, else chapter paragraphs in the language the system prompt nam
 real API, the fake also refuses `max_tokens` for newer models (o1/o3/o4/gpt-4.1/gpt-5...),
 refuses `response_format` when built with `structured_outputs=False`, and answers 401 to a
 wrong key when built with `api_key=...`. Every request is recorded (headers and JSON body).
+
+`/v1/images/generations` and `/v1/images/edits` are served by `openai_images` (scripted
+answers apply to them too, e.g. `error(400, ..., code="moderation_blocked")` or
+`rate_limited()`); the raw multipart bodies of edits are kept in `edit_forms`.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from typing import Any
 
 import pytest
 
+from . import openai_images
 from .loopback import QuietHandler, ServedFake
 
 NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
 CHAT_PATH = "/v1/chat/completions"
+IMAGES_PREFIX = "/v1/images/"
 KEY_DOCS = "You can find your API key at https://platform.openai.com/account/api-keys."
 QUOTA_MESSAGE = (
     "You exceeded your current quota, please check your plan and billing details. For more "
@@ -171,6 +177,7 @@ class FakeOpenAI(ServedFake):
         self.snapshot = snapshot
         self.system_fingerprint = system_fingerprint
         self.requests: list[Recorded] = []
+        self.edit_forms: list[bytes] = []  # raw multipart bodies of /v1/images/edits
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
 
@@ -204,6 +211,39 @@ class FakeOpenAI(ServedFake):
         if "response_format" in body and not self.structured_outputs:
             return response_format_unsupported()
         return Scripted()
+
+    def answer_images(
+        self, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Scripted answers first (429, moderation_blocked...), else `openai_images`."""
+        body: Any = None
+        if path == IMAGES_PREFIX + "generations":
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+        request = Recorded("POST", path, headers, body)
+        with self._lock:
+            self.requests.append(request)
+            if path == IMAGES_PREFIX + "edits":
+                self.edit_forms.append(raw)
+            scripted = self._queue.popleft() if self._queue else None
+        if scripted is None and self.api_key is not None and request.bearer != self.api_key:
+            scripted = invalid_api_key()
+        if scripted is not None:
+            payload = scripted.body(request) if callable(scripted.body) else scripted.body
+            return scripted.status, payload, dict(scripted.headers)
+        if path == IMAGES_PREFIX + "generations":
+            status, answer = openai_images.generations(body)
+        elif path == IMAGES_PREFIX + "edits":
+            status, answer = openai_images.edits(headers.get("content-type", ""), raw)
+        else:
+            status, answer = 404, {"error": {"message": f"Invalid URL (POST {path})"}}
+        return status, answer, {}
+
+    @property
+    def image_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.startswith(IMAGES_PREFIX)]
 
     def completion(self, request: Recorded, answer: Scripted) -> dict[str, Any]:
         """The chat.completion object for a 200 answer, in the documented shape."""
@@ -239,6 +279,9 @@ class FakeOpenAI(ServedFake):
 
 class _Handler(QuietHandler):
     def serve(self) -> None:
+        if self.path.startswith(IMAGES_PREFIX):
+            self.serve_images()
+            return
         path, headers, body = self.read_json()
         request = Recorded(self.command, path, headers, body)
         fake: FakeOpenAI = self.server.fake
@@ -256,6 +299,16 @@ class _Handler(QuietHandler):
         data = json.dumps(payload, ensure_ascii=False).encode()
         headers_out = {**answer.headers, "x-request-id": _request_id(fake)}
         self.reply(answer.status, data, "application/json", headers_out)
+
+    def serve_images(self) -> None:
+        """/v1/images/*: the body is JSON (generations) or multipart (edits)."""
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fake: FakeOpenAI = self.server.fake
+        status, payload, extra = fake.answer_images(self.path.split("?")[0], headers, raw)
+        extra["x-request-id"] = _request_id(fake)
+        self.reply(status, json.dumps(payload).encode(), "application/json", extra)
 
 
 def _request_id(fake: FakeOpenAI) -> str:
