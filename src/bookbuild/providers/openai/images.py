@@ -1,0 +1,261 @@
+"""Image ops of the `openai` provider, through the SDK's Images API (`images.generate`,
+`images.edit`) with a GPT image model.
+
+- txt2img: generate at the model's size nearest the step's, then scale and centre-crop.
+- img2img, controlnet: an edit of the input (or the reference) picture without a mask.
+- inpaint, erase: an edit with a mask. OpenAI's masks are transparent where to edit and must
+  have the image's size: bookbuild's mask (white = repaint) becomes alpha = 255 - L. GPT models
+  treat a mask as guidance only, so the input's pixels outside the mask are pasted back.
+- outpaint: the picture on a transparent grown canvas with a mask of the new area; the
+  original is pasted back at its place.
+- replace: an edit asking to replace what `search` names, everything else kept.
+- remove_background: an edit with `background: transparent` (the model redraws the subject).
+There is no seed; the result is pinned like any other, so rebuilds never call again.
+
+Retries: only when the request was certainly not taken (429 other than insufficient_quota,
+with its Retry-After; a connection that could not be opened). A dropped connection, a timeout
+or a 5xx after sending may have produced (and billed) a picture: the step fails and nothing is
+sent again.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.media.fit import cover, keep_unmasked, paste_original, resized
+from bookbuild.media.images import decode_image, encode_png
+from bookbuild.providers.base import ImageRequest, ImageResult
+from bookbuild.providers.openai import image_models
+
+if TYPE_CHECKING:
+    from bookbuild.providers.openai.provider import OpenAIChatProvider
+
+IMAGE_OPS = frozenset(
+    {"txt2img", "img2img", "inpaint", "outpaint", "remove_background", "controlnet", "erase"}
+    | {"replace"}
+)
+MODERATION_ADVICE = (
+    " — OpenAI's safety system refused the request; nothing was stored. Change the prompt or "
+    "the picture and run make again"
+)
+ERASE_PROMPT = (
+    "Remove what is in the transparent area and fill it so it matches its surroundings; "
+    "change nothing else"
+)
+CUTOUT_PROMPT = "The same picture with the background removed; keep the subject exactly as it is"
+
+
+@dataclass
+class ImageCall:
+    """One Images API call: generate (no images) or edit."""
+
+    params: dict[str, Any]
+    images: list[bytes] = field(default_factory=list)
+    mask: bytes | None = None
+
+
+def run_image(provider: OpenAIChatProvider, request: ImageRequest) -> ImageResult:
+    model = str(provider.preset.model or "")
+    if not image_models.is_image_model(model):
+        raise ConfigError(
+            f"openai: `{model}` is not an image model; use a GPT image model such as "
+            "gpt-image-1.5 in the image preset"
+        )
+    call = build_call(provider, request, model)
+    response, request_id = send(provider, call, request.step_id)
+    data = response.data[0].b64_json if response.data else None
+    if not data:
+        raise ProviderError("the answer holds no image", provider="openai", step_id=request.step_id)
+    answer = decode_image(base64.b64decode(data), what="OpenAI's answer")
+    image = finish(request, answer)
+    return ImageResult(encode_png(image), metadata(provider, response, request_id, call))
+
+
+def build_call(provider: OpenAIChatProvider, request: ImageRequest, model: str) -> ImageCall:
+    preset = provider.preset
+    prompt = request.prompt
+    if request.negative_prompt:
+        prompt = f"{prompt}\nAvoid: {request.negative_prompt}"
+    params: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1, "output_format": "png"}
+    for name in ("quality", "background", "input_fidelity", "moderation"):
+        value = getattr(preset, name, None)
+        if value is not None:
+            params[name] = value
+    size = getattr(preset, "size", None)
+    params["size"] = size or image_models.api_size(model, request.width, request.height)
+    op = request.op
+    if op == "txt2img":
+        params.pop("input_fidelity", None)
+        return ImageCall(params)
+    params.pop("moderation", None)  # generate only
+    if op == "controlnet":
+        return ImageCall(params, [_needed(request.control_image, "a reference picture")])
+    image = _needed(request.image, "an input image")
+    if op == "img2img":
+        return ImageCall(params, [image])
+    if op == "replace":
+        search = request.params.get("search", "")
+        params["prompt"] = f"Replace {search} with {request.prompt}; change nothing else."
+        return ImageCall(params, [image])
+    if op == "remove_background":
+        params.update(prompt=CUTOUT_PROMPT, background="transparent")
+        return ImageCall(params, [image])
+    if op == "outpaint":
+        canvas, mask = grown_canvas(image, request.params)
+        return ImageCall(params, [canvas], mask)
+    if op == "erase":
+        params["prompt"] = ERASE_PROMPT
+    return ImageCall(params, [image], alpha_mask(_needed(request.mask, "a mask")))
+
+
+def alpha_mask(mask_png: bytes) -> bytes:
+    """bookbuild's mask (L, white = repaint) as OpenAI's: RGBA, alpha 0 where to edit."""
+    mask = decode_image(mask_png, what="mask").convert("L")
+    rgba = Image.new("RGBA", mask.size, (0, 0, 0, 255))
+    rgba.putalpha(mask.point(lambda value: 255 - value))
+    return _png(rgba)
+
+
+def grown_canvas(image_png: bytes, params: Any) -> tuple[bytes, bytes]:
+    """The picture on a transparent grown canvas, and the OpenAI mask of the new area."""
+    original = decode_image(image_png, what="input image").convert("RGBA")
+    left, right, up, down = (int(params.get(s, 0)) for s in ("left", "right", "up", "down"))
+    size = (original.width + left + right, original.height + up + down)
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    canvas.paste(original, (left, up))
+    keep = Image.new("L", size, 0)
+    keep.paste(255, (left, up, left + original.width, up + original.height))
+    mask = Image.new("RGBA", size, (0, 0, 0, 0))
+    mask.putalpha(keep)
+    return _png(canvas), _png(mask)
+
+
+def finish(request: ImageRequest, answer: Image.Image) -> Image.Image:
+    """The answer at the step's size, with the author's pixels kept outside the edit."""
+    if request.op in ("txt2img", "img2img", "controlnet"):
+        return cover(answer, (request.width, request.height))
+    original = decode_image(_needed(request.image, "an input image"), what="input image")
+    if request.op in ("inpaint", "erase"):
+        mask = decode_image(_needed(request.mask, "a mask"), what="mask")
+        return keep_unmasked(answer, original, mask)
+    if request.op == "outpaint":
+        p = request.params
+        left, right, up, down = (int(p.get(s, 0)) for s in ("left", "right", "up", "down"))
+        grown = (original.width + left + right, original.height + up + down)
+        return paste_original(resized(answer, grown), original, (left, up))
+    return resized(answer, original.size)
+
+
+def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[Any, str | None]:
+    """The Images API call with the retries of the module docstring."""
+    import openai
+
+    from bookbuild.providers.openai.provider import status_failure
+
+    client = provider.image_client()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            if call.images:
+                files = [
+                    (f"image-{n}.png", data, "image/png") for n, data in enumerate(call.images)
+                ]
+                extra = {"mask": ("mask.png", call.mask, "image/png")} if call.mask else {}
+                raw = client.images.with_raw_response.edit(
+                    image=files if len(files) > 1 else files[0], **extra, **call.params
+                )
+            else:
+                raw = client.images.with_raw_response.generate(**call.params)
+            return raw.parse(), raw.headers.get("x-request-id")
+        except openai.APIStatusError as exc:
+            failure = status_failure(exc)
+            retry = failure.status == 429 and failure.code != "insufficient_quota"
+        except openai.APIConnectionError as exc:
+            failure = provider.connection_failure(exc)
+            retry = _never_connected(exc)
+        wait = provider.retry.wait(attempt, failure.retry_after) if retry else None
+        if wait is None:
+            raise _error(provider, failure, step_id, sent=not retry) from None
+        if provider.on_retry is not None:
+            provider.on_retry(failure.reason, attempt, wait)
+        provider.retry.sleep(wait)
+
+
+def _error(
+    provider: OpenAIChatProvider, failure: Any, step_id: str, *, sent: bool
+) -> ProviderError:
+    message = provider.redact(failure.message)
+    if failure.code == "moderation_blocked":
+        message += MODERATION_ADVICE
+    elif failure.status is None or failure.status >= 500:
+        message += (
+            " — the request may have reached OpenAI and produced (and billed) a picture, so it "
+            "was not sent again; run make again to try once more"
+        )
+    elif failure.status == 404:
+        message += f" — check the preset's `model` ({provider.preset.model})"
+    return ProviderError(
+        message,
+        provider="openai",
+        step_id=step_id,
+        transient=failure.status is None or failure.status in (429,) or failure.status >= 500,
+        status=failure.status,
+        retry_after=failure.retry_after,
+    )
+
+
+def metadata(
+    provider: OpenAIChatProvider, response: Any, request_id: str | None, call: ImageCall
+) -> dict[str, Any]:
+    usage = response.usage
+    model = str(call.params["model"])
+    found: dict[str, Any] = {
+        "provider": "openai",
+        "model": model,
+        "size": response.size or call.params.get("size"),
+        "quality": response.quality or call.params.get("quality", "auto"),
+        "request_id": request_id,
+        "seed": None,
+    }
+    revised = response.data[0].revised_prompt if response.data else None
+    if revised:
+        found["revised_prompt"] = revised
+    if usage is not None:
+        details = usage.input_tokens_details
+        text_in = details.text_tokens if details else usage.input_tokens
+        image_in = details.image_tokens if details else 0
+        found["usage"] = {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+        }
+        price = provider.image_price()
+        if price is not None:
+            found["cost"] = round(price.cost(text_in, image_in, usage.output_tokens), 6)
+    found["price_known"] = "cost" in found
+    return found
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _needed(data: bytes | None, what: str) -> bytes:
+    if data is None:
+        raise ProviderError(f"this op needs {what}", provider="openai")
+    return data
+
+
+def _never_connected(exc: Exception) -> bool:
+    """True when the connection could not be opened, so the request never left."""
+    cause = exc.__cause__
+    return type(cause).__name__ in ("ConnectError", "ConnectTimeout")

@@ -1,0 +1,1 @@
+"""The Stability AI provider (REST v2beta, DreamStudio's API)."""

@@ -1,0 +1,267 @@
+"""The `stability` provider: Stability AI's REST v2beta (DreamStudio's API).
+
+One op is one multipart request (`calls` says which endpoint and fields), answered with the
+picture and the `finish-reason` and `seed` it was made with (`client`). A CONTENT_FILTERED
+picture is blurred by the service: the step fails with advice and nothing is stored. The
+creative upscaler is asynchronous: its job id is journaled before any waiting, so a build
+killed meanwhile resumes polling the same job instead of paying again. Pictures come back at
+the service's sizes and are brought to the asked size here: generated pictures are scaled and
+centre-cropped from the nearest aspect ratio, edits keep the input's pixels outside the mask
+(and outpaint the original inside the grown canvas) exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, Literal
+
+from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.media.images import decode_image, encode_png
+from bookbuild.providers.base import ImageRequest, ImageResult, JobJournal, Provider, RetryNotice
+from bookbuild.providers.stability import fitting
+from bookbuild.providers.stability.calls import (
+    CREDITS,
+    MODELS,
+    USD_PER_CREDIT,
+    Call,
+    control_call,
+    control_of,
+    crop_share,
+    edit_call,
+    generate_call,
+    nearest_ratio,
+    upscale_call,
+)
+from bookbuild.providers.stability.client import Picture, Running, StabilityClient
+from bookbuild.providers.stability.options import StabilityOptions
+
+log = logging.getLogger("bookbuild.providers.stability")
+
+POLL_INTERVAL = 10.0  # the service asks for at most one poll every 10 s
+DEFAULT_DEADLINE = 900.0
+MAX_CROP = 0.12  # sizes further than this from every aspect ratio are refused at validate
+FILTERED_ADVICE = (
+    "Stability's moderation blurred the picture (finish-reason CONTENT_FILTERED); nothing was "
+    "stored. Change the prompt (or the input picture) and run make again"
+)
+
+
+class StabilityProvider(Provider[StabilityOptions]):
+    """Image ops on Stability AI. `sleep` and `clock` are attributes so tests can replace every
+    wait."""
+
+    name: ClassVar[str] = "stability"
+    ops: ClassVar[frozenset[str]] = frozenset(
+        {
+            "txt2img",
+            "img2img",
+            "inpaint",
+            "outpaint",
+            "upscale",
+            "remove_background",
+            "controlnet",
+            "erase",
+            "replace",
+        }
+    )
+    Options: ClassVar[type[StabilityOptions]] = StabilityOptions
+    key_env: ClassVar[str | None] = "STABILITY_API_KEY"
+    base_url_env: ClassVar[str | None] = "STABILITY_BASE_URL"
+    default_base_url: ClassVar[str] = "https://api.stability.ai"
+
+    def __init__(
+        self, preset: StabilityOptions, env: Mapping[str, str], on_retry: RetryNotice | None = None
+    ) -> None:
+        super().__init__(preset, env, on_retry)
+        self.sleep: Callable[[float], None] = time.sleep
+        self.clock: Callable[[], float] = time.monotonic
+        self._client: StabilityClient | None = None
+        self._guard = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"StabilityProvider(model={self.preset.model!r})"
+
+    @classmethod
+    def preset_problems(cls, preset: StabilityOptions) -> list[str]:
+        problems = super().preset_problems(preset)
+        if preset.model is not None and preset.model not in MODELS:
+            problems.append(f"unknown model `{preset.model}`; use one of {', '.join(MODELS)}")
+        if preset.cfg_scale is not None and not (preset.model or "").startswith("sd3"):
+            problems.append("`cfg_scale` only applies to the sd3.5 models")
+        if preset.width and preset.height:
+            problems += size_problems(preset.width, preset.height)
+        if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
+            problems.append("`base_url` must start with https:// (or http:// for a local server)")
+        return problems
+
+    def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
+        if kind != "image":
+            return 0.0
+        if self.preset.price and "per_image" in self.preset.price:
+            return float(self.preset.price["per_image"])
+        return self.credits(op) * USD_PER_CREDIT
+
+    def credits(self, op: str) -> float:
+        """Stability's list price of one `op` with this preset, in credits."""
+        if op in ("txt2img", "img2img"):
+            return CREDITS[self.model]
+        if op == "upscale":
+            return CREDITS[self.preset.upscaler]
+        return CREDITS.get(op, 0.0)
+
+    @property
+    def model(self) -> str:
+        return self.preset.model or "core"
+
+    def run_image(self, request: ImageRequest) -> ImageResult:
+        self.check_ready()
+        if request.op not in self.ops:
+            raise ConfigError(f"stability: cannot do {request.op!r}")
+        try:
+            return self._run(request)
+        except ProviderError as err:
+            err.step_id = err.step_id or request.step_id
+            raise
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    # -- one op ----------------------------------------------------------------------------
+
+    def _run(self, request: ImageRequest) -> ImageResult:
+        call = self._call(request)
+        pending = request.journal.pending()
+        with _forget_on_failure(request.journal):
+            if pending and pending.get("id"):
+                log.debug("resuming job %s", pending["id"])
+                picture = self._wait(Running(str(pending["id"])), request.journal)
+            else:
+                picture = self._wait(
+                    self.client().submit(call.path, call.fields, call.files), request.journal
+                )
+        request.journal.forget()
+        if picture.finish_reason != "SUCCESS":
+            raise ProviderError(FILTERED_ADVICE, provider="stability")
+        image = fitting.finish(request, decode_image(picture.data, what="Stability's answer"))
+        metadata: dict[str, Any] = {
+            "provider": "stability",
+            "model": self.model
+            if request.op in ("txt2img", "img2img")
+            else call.path.rsplit("/", 1)[-1],
+            "endpoint": call.path,
+            "finish_reason": picture.finish_reason,
+            "credits": CREDITS.get(call.priced_as, 0.0),
+            "cost": CREDITS.get(call.priced_as, 0.0) * USD_PER_CREDIT,
+        }
+        if picture.seed is not None:
+            metadata["seed"] = picture.seed
+        if "aspect_ratio" in call.fields:
+            metadata["aspect_ratio"] = call.fields["aspect_ratio"]
+        return ImageResult(encode_png(image), metadata)
+
+    def _wait(self, answer: Picture | Running, journal: JobJournal) -> Picture:
+        """The picture; an asynchronous job is journaled, then polled every 10 s."""
+        if isinstance(answer, Picture):
+            return answer
+        if not answer.id:
+            raise ProviderError("the service started a job without an id", provider="stability")
+        if journal.pending() is None:
+            journal.remember({"id": answer.id})
+        limit = self.preset.deadline or DEFAULT_DEADLINE
+        deadline = self.clock() + limit
+        while True:
+            if self.clock() >= deadline:
+                raise ProviderError(
+                    f"job {answer.id} is still running after {limit:g} s; "
+                    "run make again to keep waiting (it will not be paid again)",
+                    provider="stability",
+                    transient=True,
+                )
+            self.sleep(POLL_INTERVAL)
+            polled = self.client().result(answer.id)
+            if isinstance(polled, Picture):
+                return polled
+
+    def _call(self, request: ImageRequest) -> Call:
+        fields = self._fields(request)
+        op = request.op
+        if op in ("txt2img", "img2img"):
+            fields["aspect_ratio"] = nearest_ratio(request.width, request.height)
+            return generate_call(
+                self.model, fields, request.image if op == "img2img" else None, request.strength
+            )
+        if op == "controlnet":
+            settings = request.params.get("controlnet") or {}
+            control = control_of(str(settings.get("type", "")), self.preset.control)
+            image = _needed(request.control_image, "a control image")
+            ratio = nearest_ratio(request.width, request.height)
+            return control_call(control, image, fields, float(settings.get("strength", 0.7)), ratio)
+        image = _needed(request.image, "an input image")
+        if op == "upscale":
+            return upscale_call(self.preset.upscaler, image, fields)
+        return edit_call(op, image, fields, request.mask, request.params)
+
+    def _fields(self, request: ImageRequest) -> dict[str, str]:
+        preset = self.preset
+        fields = {"output_format": "png", "grow_mask": str(preset.grow_mask)}
+        if request.prompt:
+            fields["prompt"] = request.prompt
+        if request.negative_prompt:
+            fields["negative_prompt"] = request.negative_prompt
+        if request.seed:
+            fields["seed"] = str(request.seed % 4294967295)
+        if preset.style_preset:
+            fields["style_preset"] = preset.style_preset
+        if preset.cfg_scale is not None:
+            fields["cfg_scale"] = f"{preset.cfg_scale:g}"
+        if preset.creativity is not None:
+            fields["creativity"] = f"{preset.creativity:g}"
+        return fields
+
+    def client(self) -> StabilityClient:
+        with self._guard:
+            if self._client is None:
+                self._client = StabilityClient(
+                    self.base_url(),
+                    self.api_key(),
+                    timeout=self.preset.timeout,
+                    sleep=self.sleep,
+                    notify=self.on_retry or (lambda reason, attempt, wait: None),
+                )
+            return self._client
+
+
+def size_problems(width: int, height: int) -> list[str]:
+    """A size Stability cannot come near: generated at the nearest ratio, too much is cropped."""
+    share = crop_share(width, height)
+    if share <= MAX_CROP:
+        return []
+    ratio = nearest_ratio(width, height)
+    return [
+        f"{width}x{height} is {share:.0%} away from every aspect ratio Stability generates "
+        f"(nearest {ratio}); that much would be cropped away. Choose a size near one of "
+        "21:9, 16:9, 3:2, 5:4, 1:1, 4:5, 2:3, 9:16, 9:21"
+    ]
+
+
+def _needed(data: bytes | None, what: str) -> bytes:
+    if data is None:
+        raise ProviderError(f"this op needs {what}", provider="stability")
+    return data
+
+
+@contextmanager
+def _forget_on_failure(journal: JobJournal) -> Iterator[None]:
+    """A job the service refused is forgotten; one still running (a transient error) is kept
+    so the next build resumes it."""
+    try:
+        yield
+    except ProviderError as err:
+        if not err.transient:
+            journal.forget()
+        raise
