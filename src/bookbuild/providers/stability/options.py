@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -90,3 +90,17 @@ class StabilityOptions(Preset):
             "lineart, scribble -> sketch; depth, openpose -> structure; style -> style)."
         ),
     )
+    poll_interval: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds between two polls of an asynchronous job (creative upscale); Stability "
+            "asks for at most one poll every 10 s."
+        ),
+    )
+
+    def key_fields(self) -> dict[str, Any]:
+        """How often a job is polled never changes its result."""
+        fields = super().key_fields()
+        fields.pop("poll_interval", None)
+        return fields

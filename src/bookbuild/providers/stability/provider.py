@@ -41,7 +41,6 @@ from bookbuild.providers.stability.options import StabilityOptions
 
 log = logging.getLogger("bookbuild.providers.stability")
 
-POLL_INTERVAL = 10.0  # the service asks for at most one poll every 10 s
 DEFAULT_DEADLINE = 900.0
 MAX_CROP = 0.12  # sizes further than this from every aspect ratio are refused at validate
 FILTERED_ADVICE = (
@@ -182,7 +181,7 @@ class StabilityProvider(Provider[StabilityOptions]):
                     provider="stability",
                     transient=True,
                 )
-            self.sleep(POLL_INTERVAL)
+            self.sleep(self.preset.poll_interval)
             polled = self.client().result(answer.id)
             if isinstance(polled, Picture):
                 return polled
