@@ -89,6 +89,24 @@ _TABLE: tuple[Op, ...] = (
         edits.Img2ImgEdit,
         size_from_input=False,
     ),
+    Op(
+        "erase",
+        "image",
+        1,
+        PNG,
+        "Remove what the mask covers, filled in from its surroundings (no prompt).",
+        ("image", "mask"),
+        edits.EraseEdit,
+    ),
+    Op(
+        "replace",
+        "image",
+        1,
+        PNG,
+        "Replace what `search` names with the prompt; no mask: the back end finds it.",
+        ("image",),
+        edits.ReplaceEdit,
+    ),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

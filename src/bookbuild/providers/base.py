@@ -19,7 +19,15 @@ from bookbuild.spec.presets import Preset
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
-    "txt2img", "img2img", "inpaint", "outpaint", "upscale", "remove_background", "controlnet"
+    "txt2img",
+    "img2img",
+    "inpaint",
+    "outpaint",
+    "upscale",
+    "remove_background",
+    "controlnet",
+    "erase",
+    "replace",
 ]
 OptionsT = TypeVar("OptionsT", bound=Preset)
 

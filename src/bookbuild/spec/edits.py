@@ -103,3 +103,27 @@ class Img2ImgEdit(Strict):
     model: str | None = Field(
         default=None, description="Preset for this edit; default: the image's."
     )
+
+
+class EraseEdit(Strict):
+    mask: Mask
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed; defaults to the illustration's."
+    )
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )
+
+
+class ReplaceEdit(Strict):
+    search: str = Field(
+        min_length=1, description="What to find in the picture, in words (e.g. 'the cat')."
+    )
+    prompt: str = Field(min_length=1, description="What to put in its place (e.g. 'a small dog').")
+    negative_prompt: str | None = Field(default=None, description="What to avoid in its place.")
+    seed: int | None = Field(
+        default=None, ge=0, description="Seed; defaults to the illustration's."
+    )
+    model: str | None = Field(
+        default=None, description="Preset for this edit; default: the image's."
+    )

@@ -17,6 +17,7 @@ from bookbuild.engine import BuildFailed
 from bookbuild.inspect_plan import plan_report
 from bookbuild.project import Project
 from bookbuild.store import Store
+from tests.fakes.multipart import parse_form
 from tests.fakes.openai_server import FakeOpenAI, error, rate_limited
 from tests.fakes.sdapi_drawing import png, prompt_colour
 
@@ -121,8 +122,15 @@ def test_masks_are_sent_transparent_where_to_edit_at_the_image_size(
     book: Path, service: FakeOpenAI
 ) -> None:
     build(book, service)
-    form = service.edit_forms[0]
-    assert b'name="mask"' in form and b"image/png" in form
+    raw = next(f for f in service.edit_forms if b"a red scarf" in f)
+    boundary = raw.split(b"\r\n", 1)[0][2:].decode()
+    form = parse_form(f"multipart/form-data; boundary={boundary}", raw)
+    image_part, mask_part = form.files_named("image", "image[]")[0], form.file("mask")
+    assert mask_part is not None
+    image, mask = Image.open(BytesIO(image_part.data)), Image.open(BytesIO(mask_part.data))
+    assert mask.mode == "RGBA" and mask.size == image.size == (512, 384)
+    assert mask.getpixel((120, 100))[3] == 0  # inside the author's mask: transparent = edit
+    assert mask.getpixel((400, 300))[3] == 255  # outside: opaque = keep
     generate = next(r for r in service.image_requests if r.path.endswith("generations"))
     assert generate.body["model"] == "gpt-image-1.5"
     assert generate.body["size"] == "1536x1024" and generate.body["quality"] == "low"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bookbuild.errors import ProviderError
+from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.stability.client import Picture, Running, StabilityClient
 from tests.fakes.sdapi_drawing import png
 from tests.fakes.stability_server import (
@@ -25,9 +26,8 @@ CORE = "/v2beta/stable-image/generate/core"
 
 def client_for(fake: FakeStability, sleeps: list[float] | None = None) -> StabilityClient:
     waits = sleeps if sleeps is not None else []
-    return StabilityClient(
-        fake.base_url, fake.key, timeout=30, sleep=waits.append, notify=lambda *a: None
-    )
+    policy = RetryPolicy(sleep=waits.append)
+    return StabilityClient(fake.base_url, fake.key, timeout=30, policy=policy, notify=None)
 
 
 def test_submit_returns_the_picture_with_the_seed_and_finish_reason(
@@ -81,7 +81,8 @@ def test_a_refused_connection_is_retried_because_nothing_was_sent() -> None:
     with FakeStability() as fake:
         base_url, key = fake.base_url, fake.key
     sleeps: list[float] = []
-    client = StabilityClient(base_url, key, timeout=5, sleep=sleeps.append, notify=lambda *a: None)
+    policy = RetryPolicy(sleep=sleeps.append)
+    client = StabilityClient(base_url, key, timeout=5, policy=policy, notify=None)
     with pytest.raises(ProviderError, match="could not connect"):
         client.submit(CORE, {"prompt": "a fox"}, {})
     assert len(sleeps) == 3

@@ -99,7 +99,7 @@ def test_every_op_is_one_call_and_a_rebuild_calls_nothing(
 ) -> None:
     assert build(book, service) == sorted(OPS)
     assert sorted(r.route for r in service.of("submit")) == sorted(OPS.values())
-    assert service.credits == 3 * 3 + 5 + 5 + 5 + 4 + 2 + 5 + 8 + 5 + 60
+    assert service.credits == 2 * 3 + 5 + 5 + 5 + 4 + 2 + 5 + 8 + 5 + 60
     assert build(book, service) == []
     before = len(service.requests)
     assert build(book, service, locked=True) == []

@@ -24,6 +24,7 @@ from bookbuild.providers.base import (
     Provider,
 )
 from bookbuild.providers.offline import image as ops
+from bookbuild.providers.offline import retouch
 from bookbuild.providers.offline.paint import paint_placeholder
 from bookbuild.providers.offline.text import (
     describe_json,
@@ -120,6 +121,14 @@ class OfflineProvider(Provider[OfflineOptions]):
     def _remove_background(self, request: ImageRequest) -> Image.Image:
         return ops.remove_background(self._input(request, "image"))
 
+    def _erase(self, request: ImageRequest) -> Image.Image:
+        return retouch.erase(self._input(request, "image"), self._input(request, "mask"))
+
+    def _replace(self, request: ImageRequest) -> Image.Image:
+        source = self._input(request, "image")
+        search = str(request.params.get("search", ""))
+        return retouch.replace(source, search, request.prompt, request.seed)
+
     # -- helpers --------------------------------------------------------------------------
     def _input(self, request: ImageRequest, role: str, fallback: str | None = None) -> Image.Image:
         data: bytes | None = getattr(request, role)
@@ -159,4 +168,6 @@ _HANDLERS: dict[str, Callable[[OfflineProvider, ImageRequest], Image.Image]] = {
     "outpaint": OfflineProvider._outpaint,
     "upscale": OfflineProvider._upscale,
     "remove_background": OfflineProvider._remove_background,
+    "erase": OfflineProvider._erase,
+    "replace": OfflineProvider._replace,
 }

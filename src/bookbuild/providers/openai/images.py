@@ -32,6 +32,7 @@ from bookbuild.media.fit import cover, keep_unmasked, paste_original, resized
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult
 from bookbuild.providers.openai import image_models
+from bookbuild.providers.openai.options import IMAGE_OPTION_FIELDS, OpenAIOptions
 
 if TYPE_CHECKING:
     from bookbuild.providers.openai.provider import OpenAIChatProvider
@@ -48,6 +49,10 @@ ERASE_PROMPT = (
     "Remove what is in the transparent area and fill it so it matches its surroundings; "
     "change nothing else"
 )
+DEFAULT_PROMPTS = {
+    "outpaint": "Extend the picture into the transparent area, matching its style and content",
+    "upscale": "the same picture",
+}
 CUTOUT_PROMPT = "The same picture with the background removed; keep the subject exactly as it is"
 
 
@@ -58,6 +63,50 @@ class ImageCall:
     params: dict[str, Any]
     images: list[bytes] = field(default_factory=list)
     mask: bytes | None = None
+
+
+def preset_problems(preset: OpenAIOptions) -> list[str]:
+    """What a GPT image preset cannot have: retired models, sizes and qualities the model does
+    not take, chat fields."""
+    model = str(preset.model)
+    retired = image_models.retired_problem(model)
+    if retired:
+        return [retired]
+    problems = []
+    if preset.size is not None:
+        problems.append(image_models.size_problem(model, preset.size) or "")
+    if preset.quality is not None and preset.quality not in image_models.qualities(model):
+        allowed = ", ".join(image_models.qualities(model))
+        problems.append(f"quality `{preset.quality}` is not one {model} takes: use {allowed}")
+    chat = sorted(
+        n
+        for n in ("temperature", "top_p", "max_tokens", "system")
+        if getattr(preset, n) is not None
+    )
+    if chat:
+        problems.append(f"{', '.join(chat)}: chat fields have no effect on the image model {model}")
+    unknown = sorted(set(preset.price or {}) - {"per_image"})
+    if unknown:
+        problems.append(f"unknown image price key(s) {', '.join(unknown)}: use per_image (USD)")
+    return [p for p in problems if p]
+
+
+def chat_preset_problems(preset: OpenAIOptions) -> list[str]:
+    """Image fields on a chat model's preset have no effect."""
+    given = sorted(n for n in IMAGE_OPTION_FIELDS if getattr(preset, n) is not None)
+    if not given:
+        return []
+    return [
+        f"{', '.join(given)}: image fields have no effect on the chat model {preset.model}; "
+        "use a GPT image model (e.g. gpt-image-1.5) for pictures"
+    ]
+
+
+def forecast(preset: OpenAIOptions) -> float | None:
+    """USD of one picture: the preset's `price: {per_image}`, else the token table."""
+    if preset.price and "per_image" in preset.price:
+        return float(preset.price["per_image"])
+    return image_models.forecast(str(preset.model), preset.quality or "auto")
 
 
 def run_image(provider: OpenAIChatProvider, request: ImageRequest) -> ImageResult:
@@ -79,16 +128,15 @@ def run_image(provider: OpenAIChatProvider, request: ImageRequest) -> ImageResul
 
 def build_call(provider: OpenAIChatProvider, request: ImageRequest, model: str) -> ImageCall:
     preset = provider.preset
-    prompt = request.prompt
+    prompt = request.prompt or DEFAULT_PROMPTS.get(request.op, "the same picture")
     if request.negative_prompt:
         prompt = f"{prompt}\nAvoid: {request.negative_prompt}"
     params: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1, "output_format": "png"}
     for name in ("quality", "background", "input_fidelity", "moderation"):
-        value = getattr(preset, name, None)
+        value = getattr(preset, name)
         if value is not None:
             params[name] = value
-    size = getattr(preset, "size", None)
-    params["size"] = size or image_models.api_size(model, request.width, request.height)
+    params["size"] = preset.size or image_models.api_size(model, request.width, request.height)
     op = request.op
     if op == "txt2img":
         params.pop("input_fidelity", None)
@@ -158,27 +206,18 @@ def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[A
 
     from bookbuild.providers.openai.provider import status_failure
 
-    client = provider.image_client()
+    client = provider._client()
     attempt = 0
     while True:
         attempt += 1
         try:
-            if call.images:
-                files = [
-                    (f"image-{n}.png", data, "image/png") for n, data in enumerate(call.images)
-                ]
-                extra = {"mask": ("mask.png", call.mask, "image/png")} if call.mask else {}
-                raw = client.images.with_raw_response.edit(
-                    image=files if len(files) > 1 else files[0], **extra, **call.params
-                )
-            else:
-                raw = client.images.with_raw_response.generate(**call.params)
+            raw = _call_api(client, call)
             return raw.parse(), raw.headers.get("x-request-id")
         except openai.APIStatusError as exc:
             failure = status_failure(exc)
             retry = failure.status == 429 and failure.code != "insufficient_quota"
         except openai.APIConnectionError as exc:
-            failure = provider.connection_failure(exc)
+            failure = provider._connection_failure(exc)
             retry = _never_connected(exc)
         wait = provider.retry.wait(attempt, failure.retry_after) if retry else None
         if wait is None:
@@ -188,10 +227,21 @@ def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[A
         provider.retry.sleep(wait)
 
 
+def _call_api(client: Any, call: ImageCall) -> Any:
+    """images.generate without input pictures, else images.edit (multipart)."""
+    if not call.images:
+        return client.images.with_raw_response.generate(**call.params)
+    files = [(f"image-{n}.png", data, "image/png") for n, data in enumerate(call.images)]
+    edit: dict[str, Any] = {**call.params, "image": files[0] if len(files) == 1 else files}
+    if call.mask is not None:
+        edit["mask"] = ("mask.png", call.mask, "image/png")
+    return client.images.with_raw_response.edit(**edit)
+
+
 def _error(
     provider: OpenAIChatProvider, failure: Any, step_id: str, *, sent: bool
 ) -> ProviderError:
-    message = provider.redact(failure.message)
+    message = provider._redact(failure.message)
     if failure.code == "moderation_blocked":
         message += MODERATION_ADVICE
     elif failure.status is None or failure.status >= 500:
@@ -236,10 +286,15 @@ def metadata(
             "output_tokens": usage.output_tokens,
             "total_tokens": usage.total_tokens,
         }
-        price = provider.image_price()
+        price = image_models.TOKEN_PRICES.get(model)
         if price is not None:
             found["cost"] = round(price.cost(text_in, image_in, usage.output_tokens), 6)
-    found["price_known"] = "cost" in found
+    if "cost" not in found:
+        per_image = forecast(provider.preset)
+        found["cost"] = per_image if per_image is not None else 0.0
+        found["price_known"] = per_image is not None
+    else:
+        found["price_known"] = True
     return found
 
 

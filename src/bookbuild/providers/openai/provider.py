@@ -25,8 +25,16 @@ from urllib.parse import urlsplit
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.ops import CHAT_OPS
 from bookbuild.providers import pricing
-from bookbuild.providers.base import ChatRequest, ChatResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    ChatRequest,
+    ChatResult,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.http import RetryPolicy, retry_after, server_message
+from bookbuild.providers.openai import image_models, images
 from bookbuild.providers.openai.options import OpenAIOptions
 from bookbuild.providers.openai.replies import reply_problem
 
@@ -90,7 +98,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
     """Chat through the OpenAI SDK; see the module docstring for the retry design."""
 
     name = "openai"
-    ops: ClassVar[frozenset[str]] = CHAT_OPS
+    ops: ClassVar[frozenset[str]] = CHAT_OPS | images.IMAGE_OPS  # image ops: GPT image models
     Options = OpenAIOptions
     key_env = DEFAULT_KEY_ENV
     base_url_env = "OPENAI_BASE_URL"
@@ -120,6 +128,9 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             problems.append(
                 "the openai provider needs `model` in its preset (e.g. `model: gpt-4o-mini`)"
             )
+        if image_models.is_image_model(preset.model):
+            return problems + images.preset_problems(preset)
+        problems += images.chat_preset_problems(preset)
         unknown = sorted(set(preset.price or {}) - pricing.PRICE_KEYS)
         if unknown:
             problems.append(
@@ -161,6 +172,11 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
     def complete(self, request: ChatRequest) -> ChatResult:
         self.check_ready()
+        if image_models.is_image_model(self.preset.model):
+            raise ConfigError(
+                f"openai: `{self.preset.model}` draws pictures; use a chat model (e.g. "
+                "gpt-4o-mini) in the preset that writes"
+            )
         params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)
@@ -304,13 +320,23 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             "structured_output": "response_format" in params,
         }
 
+    def run_image(self, request: ImageRequest) -> ImageResult:
+        self.check_ready()
+        try:
+            return images.run_image(self, request)
+        except ProviderError as err:
+            err.step_id = err.step_id or request.step_id
+            raise
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
-        if kind != "chat":
-            return 0.0
+        if kind == "image":
+            return images.forecast(self.preset) or 0.0
         return pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
 
     def price_known(self) -> bool:
         """Known from the table or the preset; a compatible (local) server counts as free."""
+        if image_models.is_image_model(self.preset.model):
+            return images.forecast(self.preset) is not None or not self.official
         known = pricing.chat_price(self.preset.model, self.preset.price) is not None
         return known or not self.official
 

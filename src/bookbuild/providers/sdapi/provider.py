@@ -76,7 +76,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     callers) can replace every wait."""
 
     name: ClassVar[str] = "sdapi"
-    ops: ClassVar[frozenset[str]] = IMAGE_OPS
+    ops: ClassVar[frozenset[str]] = IMAGE_OPS - {"erase", "replace"}
     Options = SDAPIOptions
     key_env: ClassVar[str | None] = DEFAULT_KEY_ENV
     base_url_env: ClassVar[str | None] = BASE_URL_ENV

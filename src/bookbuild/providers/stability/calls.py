@@ -66,15 +66,51 @@ CONTROL_OF_TYPE = {
 }
 
 
+_COMMON = ("seed", "output_format")
+_DRAW = ("prompt", "negative_prompt", "style_preset", *_COMMON)
+FIELDS: dict[str, tuple[str, ...]] = {
+    "generate/ultra": (*_DRAW, "aspect_ratio", "strength"),
+    "generate/core": (*_DRAW, "aspect_ratio"),
+    "generate/sd3": (*_DRAW, "aspect_ratio", "strength", "model", "mode", "cfg_scale"),
+    "edit/inpaint": (*_DRAW, "grow_mask"),
+    "edit/erase": ("grow_mask", *_COMMON),
+    "edit/search-and-replace": (*_DRAW, "search_prompt"),
+    "edit/outpaint": (
+        "prompt",
+        "style_preset",
+        "creativity",
+        "left",
+        "right",
+        "up",
+        "down",
+        *_COMMON,
+    ),
+    "edit/remove-background": ("output_format",),
+    "upscale/fast": ("output_format",),
+    "upscale/conservative": ("prompt", "negative_prompt", "creativity", *_COMMON),
+    "upscale/creative": (*_DRAW, "creativity"),
+    "control/sketch": (*_DRAW, "control_strength"),
+    "control/structure": (*_DRAW, "control_strength"),
+    "control/style": (*_DRAW, "aspect_ratio", "fidelity"),
+}
+"""The form fields each endpoint takes (the v2beta reference); nothing else is sent."""
+
+
 @dataclass(frozen=True)
 class Call:
-    """One request: the endpoint path, the text fields, the files, and how to price it."""
+    """One request: the endpoint path, the text fields, the files, and how to price it. Fields
+    the endpoint does not take are dropped."""
 
     path: str
     fields: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
     priced_as: str = ""
     is_async: bool = False
+
+    def __post_init__(self) -> None:
+        taken = FIELDS[self.path.removeprefix(V2 + "/")]
+        for name in [n for n in self.fields if n not in taken]:
+            del self.fields[name]
 
 
 def nearest_ratio(width: int, height: int) -> str:
@@ -129,10 +165,8 @@ def edit_call(
         return Call(f"{V2}/edit/inpaint", fields, files, "inpaint")
     if op == "erase":
         files = {"image": image, **({"mask": mask} if mask else {})}
-        kept = {k: v for k, v in fields.items() if k in ("seed", "output_format", "grow_mask")}
-        return Call(f"{V2}/edit/erase", kept, files, "erase")
+        return Call(f"{V2}/edit/erase", fields, files, "erase")
     if op == "replace":
-        fields = {k: v for k, v in fields.items() if k != "grow_mask"}
         fields["search_prompt"] = str(params["search"])
         return Call(f"{V2}/edit/search-and-replace", fields, {"image": image}, "replace")
     if op == "outpaint":
@@ -143,9 +177,8 @@ def edit_call(
                 f"stability: outpaint takes at most {MAX_MARGIN} px a side ({', '.join(too_far)}); "
                 "split it into two outpaint edits"
             )
-        kept = {k: v for k, v in fields.items() if k not in ("negative_prompt", "grow_mask")}
         sides = {side: str(px) for side, px in margins.items() if px}
-        return Call(f"{V2}/edit/outpaint", {**kept, **sides}, {"image": image}, "outpaint")
+        return Call(f"{V2}/edit/outpaint", {**fields, **sides}, {"image": image}, "outpaint")
     return Call(
         f"{V2}/edit/remove-background",
         {"output_format": "png"},
@@ -158,22 +191,14 @@ def upscale_call(upscaler: str, image: bytes, fields: dict[str, str]) -> Call:
     path = f"{V2}/upscale/{upscaler}"
     if upscaler == "fast":
         return Call(path, {"output_format": "png"}, {"image": image}, "fast")
-    kept = {
-        k: v
-        for k, v in fields.items()
-        if k in ("prompt", "negative_prompt", "seed", "output_format", "creativity", "style_preset")
-    }
-    if upscaler == "conservative":
-        kept.pop("style_preset", None)
-    kept.setdefault("prompt", "the same picture, sharper, more detail")
-    return Call(path, kept, {"image": image}, upscaler, is_async=upscaler == "creative")
+    fields = {"prompt": "the same picture, sharper, more detail", **fields}
+    return Call(path, fields, {"image": image}, upscaler, is_async=upscaler == "creative")
 
 
 def control_call(
     control: str, image: bytes, fields: dict[str, str], strength: float, ratio: str
 ) -> Call:
     path = f"{V2}/control/{control}"
-    fields = {k: v for k, v in fields.items() if k != "grow_mask"}
     if control == "style":
         fields.update(fidelity=_num(min(1.0, strength)), aspect_ratio=ratio)
     else:

@@ -22,15 +22,27 @@ from typing import Any
 
 import requests
 
-from bookbuild.errors import ProviderError
+from bookbuild.providers.http import (
+    Failure,
+    Notify,
+    RetryPolicy,
+    redact,
+    retry_after,
+    server_message,
+    with_retries,
+)
 
 log = logging.getLogger("bookbuild.providers.stability")
 
 SUBMIT_TIMEOUT = 180.0  # sync endpoints send nothing until the picture is ready (34 s seen live)
-MAX_ATTEMPTS = 4
+CONNECT_TIMEOUT = 10.0
 RATE_LIMIT_WAIT = 60.0  # "timed out for 60 seconds" after a 429
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
-_MESSAGE_LIMIT = 600
+MESSAGE_LIMIT = 600
+MAYBE_RAN = (
+    "Stability may have run (and billed) it, so it was not sent again; run make again to try "
+    "once more"
+)
 
 
 @dataclass(frozen=True)
@@ -51,20 +63,25 @@ class Running:
 
 
 Answer = Picture | Running
-Wait = Callable[[float], None]
-Notify = Callable[[str, int, float], None]
 
 
 class StabilityClient:
-    """One `requests.Session` for one service address and key."""
+    """One `requests.Session` for one service address and key, retrying through the shared
+    policy (`bookbuild.providers.http`) only what the module docstring allows."""
 
     def __init__(
-        self, base_url: str, key: str, *, timeout: float | None, sleep: Wait, notify: Notify
+        self,
+        base_url: str,
+        key: str,
+        *,
+        timeout: float | None,
+        policy: RetryPolicy,
+        notify: Notify | None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = key
         self._timeout = timeout or SUBMIT_TIMEOUT
-        self._sleep = sleep
+        self._policy = policy
         self._notify = notify
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "bookbuild"
@@ -79,37 +96,21 @@ class StabilityClient:
     def submit(self, path: str, fields: Mapping[str, str], files: Mapping[str, bytes]) -> Answer:
         """POST one multipart request; the picture, or the id of an asynchronous job."""
         parts = {name: (f"{name}.png", data, "image/png") for name, data in files.items()}
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            outcome = self._post_once(path, dict(fields), parts or {"none": ("", b"")})
-            if not isinstance(outcome, _Retry):
-                return outcome
-            if attempt == MAX_ATTEMPTS:
-                break
-            self._notify(f"{path}: {outcome.reason}", attempt, outcome.wait)
-            self._sleep(outcome.wait)
-        raise ProviderError(
-            f"{outcome.reason}; gave up after {MAX_ATTEMPTS} attempts",
-            provider="stability",
-            transient=True,
-            status=outcome.status,
-        )
+        body = parts or {"none": ("", b"", "application/octet-stream")}  # always multipart
+        return self._retrying(lambda: self._post_once(path, dict(fields), body), path)
 
     def result(self, job_id: str) -> Answer:
         """GET /v2beta/results/{id}: Running while the service answers 202, then the picture."""
         url = f"{self.base_url}/v2beta/results/{job_id}"
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            outcome = self._get_once(url)
-            if not isinstance(outcome, _Retry):
-                return outcome
-            if attempt < MAX_ATTEMPTS:
-                self._notify(f"results: {outcome.reason}", attempt, outcome.wait)
-                self._sleep(outcome.wait)
-        raise ProviderError(
-            f"could not read job {job_id}: {outcome.reason}; run make again to resume it",
-            provider="stability",
-            transient=True,
-            status=outcome.status,
-        )
+        return self._retrying(lambda: self._get_once(url), "results")
+
+    def _retrying(self, attempt: Callable[[], Answer | Failure], what: str) -> Answer:
+        def boxed() -> list[Answer] | Failure:  # one type for with_retries to solve
+            outcome = attempt()
+            return outcome if isinstance(outcome, Failure) else [outcome]
+
+        policy, notify = self._policy, self._notify
+        return with_retries(boxed, provider="stability", what=what, policy=policy, notify=notify)[0]
 
     # -- one attempt -----------------------------------------------------------------------
 
@@ -118,22 +119,21 @@ class StabilityClient:
 
     def _post_once(
         self, path: str, fields: dict[str, str], parts: dict[str, Any]
-    ) -> Answer | _Retry:
-        url = self.base_url + path
+    ) -> Answer | Failure:
         try:
             response = self.session.post(
-                url,
+                self.base_url + path,
                 headers=self._headers("image/*"),
                 data=fields,
                 files=parts,
-                timeout=(10.0, self._timeout),
+                timeout=(CONNECT_TIMEOUT, self._timeout),
                 allow_redirects=False,
             )
         except requests.exceptions.ConnectTimeout:
-            return _Retry("could not connect (timeout)", 2.0)
+            return Failure("connect timeout", "could not connect to Stability", retryable=True)
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
-                return _Retry("could not connect", 2.0)
+                return Failure("refused", "could not connect to Stability", retryable=True)
             failure = "the connection dropped after the request was sent"
         except requests.Timeout:
             failure = f"no answer within {self._timeout:g} s after the request was sent"
@@ -142,76 +142,78 @@ class StabilityClient:
         else:
             with response:
                 return self._read(response, submit=True)
-        raise ProviderError(
-            f"{failure}; Stability may have run (and billed) it, so it was not sent again; "
-            "run make again to try once more",
-            provider="stability",
-            transient=True,
-        )
+        return Failure("maybe accepted", f"{failure}; {MAYBE_RAN}")
 
-    def _get_once(self, url: str) -> Answer | _Retry:
+    def _get_once(self, url: str) -> Answer | Failure:
         try:
-            response = self.session.get(url, headers=self._headers("*/*"), timeout=(10.0, 60.0))
+            response = self.session.get(
+                url, headers=self._headers("*/*"), timeout=(CONNECT_TIMEOUT, 60.0)
+            )
         except requests.RequestException as exc:
-            return _Retry(f"the poll failed ({type(exc).__name__})", 10.0)
+            message = f"could not read the job ({type(exc).__name__}); run make again to resume it"
+            return Failure("poll failed", message, retryable=True, retry_after=10.0)
         with response:
             return self._read(response, submit=False)
 
-    def _read(self, response: requests.Response, *, submit: bool) -> Answer | _Retry:
+    def _read(self, response: requests.Response, *, submit: bool) -> Answer | Failure:
         code = response.status_code
         if code == 202:
             return Running(str(_json(response).get("id") or ""))
-        if code == 429:
-            wait = _retry_after(response) or RATE_LIMIT_WAIT
-            return _Retry(f"rate limited ({self._message(response)})", wait, code)
-        if code >= 500 and not submit:
-            return _Retry(f"HTTP {code} ({self._message(response)})", 10.0, code)
+        if code == 429 or (code >= 500 and not submit):
+            wait = retry_after(response.headers, _json(response))
+            message = self._message(response)
+            return Failure(
+                f"HTTP {code}",
+                message,
+                code,
+                True,
+                wait or (RATE_LIMIT_WAIT if code == 429 else None),
+            )
+        if code >= 500:
+            return Failure(f"HTTP {code}", f"{self._message(response)}; {MAYBE_RAN}", code)
         if code >= 300:
-            raise self._error(response)
+            return self._failure(response)
         content_type = response.headers.get("content-type", "")
         if content_type.startswith("application/json"):
             return self._json_answer(response, content_type)
         data = response.content
         if len(data) > MAX_IMAGE_BYTES or not content_type.startswith("image/"):
-            raise ProviderError(
-                f"unexpected answer ({content_type or 'no content type'})", provider="stability"
-            )
+            shown = content_type or "no content type"
+            return Failure("not an image", f"unexpected answer ({shown})", code)
         seed = response.headers.get("seed", "")
         finish = response.headers.get("finish-reason", "SUCCESS").strip().upper()
         return Picture(data, content_type, int(seed) if seed.isdigit() else None, finish)
 
-    def _json_answer(self, response: requests.Response, content_type: str) -> Answer:
+    def _json_answer(self, response: requests.Response, content_type: str) -> Answer | Failure:
         body = _json(response)
         encoded = body.get("image") or body.get("result")
         if not encoded:
             if body.get("id"):
                 return Running(str(body["id"]))
-            raise ProviderError("the answer holds no image", provider="stability")
+            return Failure("no image", "the answer holds no image", response.status_code)
         seed = body.get("seed")
         image_type = content_type.partition("type=")[2] or "image/png"
         finish = str(body.get("finish_reason") or "SUCCESS").upper()
         data = base64.b64decode(str(encoded))
         return Picture(data, image_type, int(seed) if isinstance(seed, int) else None, finish)
 
-    def _error(self, response: requests.Response) -> ProviderError:
+    def _failure(self, response: requests.Response) -> Failure:
         code = response.status_code
         message = self._message(response)
         if 300 <= code < 400:
             message = "the service redirected the request; set `base_url` to the service's address"
-        advice = ADVICE.get(_json(response).get("name", ""), "")
-        return ProviderError(
-            f"{message}{advice}"[:_MESSAGE_LIMIT], provider="stability", status=code
-        )
+        advice = ADVICE.get(str(_json(response).get("name", "")), "")
+        return Failure(f"HTTP {code}", f"{message}{advice}"[:MESSAGE_LIMIT], code)
 
     def _message(self, response: requests.Response) -> str:
-        """The service's own words: `name: error; error`, verbatim (key redacted)."""
+        """The service's own words: `name: error; error`, verbatim (the key redacted)."""
         body = _json(response)
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             text = f"{body.get('name', 'error')}: " + "; ".join(str(e) for e in errors)
         else:
-            text = f"HTTP {response.status_code}"
-        return text.replace(self._key, "***") if self._key else text
+            text = server_message(body) or f"HTTP {response.status_code}"
+        return redact(text, (self._key,))
 
 
 ADVICE = {
@@ -223,27 +225,12 @@ ADVICE = {
 }
 
 
-@dataclass(frozen=True)
-class _Retry:
-    reason: str
-    wait: float
-    status: int | None = None
-
-
 def _json(response: requests.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

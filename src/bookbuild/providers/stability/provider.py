@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult, JobJournal, Provider, RetryNotice
+from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.stability import fitting
 from bookbuild.providers.stability.calls import (
     CREDITS,
@@ -67,7 +68,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             "replace",
         }
     )
-    Options: ClassVar[type[StabilityOptions]] = StabilityOptions
+    Options = StabilityOptions
     key_env: ClassVar[str | None] = "STABILITY_API_KEY"
     base_url_env: ClassVar[str | None] = "STABILITY_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.stability.ai"
@@ -229,8 +230,8 @@ class StabilityProvider(Provider[StabilityOptions]):
                     self.base_url(),
                     self.api_key(),
                     timeout=self.preset.timeout,
-                    sleep=self.sleep,
-                    notify=self.on_retry or (lambda reason, attempt, wait: None),
+                    policy=RetryPolicy(sleep=lambda seconds: self.sleep(seconds)),
+                    notify=self.on_retry,
                 )
             return self._client
 
