@@ -57,10 +57,11 @@ def describe_request(seed: int | None = 42) -> ChatRequest:
 def test_registered_under_its_entry_point() -> None:
     cls = provider_class("openai")
     assert cls is OpenAIChatProvider
+    image_ops = {"txt2img", "img2img", "inpaint", "outpaint", "remove_background", "controlnet"}
     assert (cls.name, cls.does_chat(), cls.image_ops(), cls.key_env) == (
         "openai",
         True,
-        frozenset(),
+        frozenset(image_ops | {"erase", "replace"}),  # GPT image models
         "OPENAI_API_KEY",
     )
 

@@ -159,5 +159,5 @@ def test_preset_fields_of_the_wrong_kind_are_reported(english_book: Path) -> Non
     )
     result = CliRunner().invoke(main, ["validate", str(english_book)])
     assert result.exit_code == 2
-    assert "`steps` has no effect on the chat provider `openai`" in result.output
+    assert "`steps` has no effect on the provider `openai`" in result.output  # chats and draws
     assert "`temperature` has no effect on the image provider `sdapi`" in result.output

@@ -139,6 +139,12 @@ class Provider(Generic[OptionsT]):
         return cls.ops & IMAGE_OPS
 
     @classmethod
+    def ops_for(cls, preset: OptionsT) -> frozenset[str]:
+        """The ops a preset of this provider can do: all of `ops`, unless the provider's models
+        differ (openai: chat models write, GPT image models draw)."""
+        return cls.ops
+
+    @classmethod
     def preset_problems(cls, preset: OptionsT) -> list[str]:
         """What is wrong with a preset for this provider, found from the spec alone (no
         environment, no network): `bookbuild validate` reports these at the preset's line.

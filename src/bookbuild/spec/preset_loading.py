@@ -89,9 +89,11 @@ def _fields_of_other_kind(raw: Mapping[str, Any], model: type[Preset]) -> list[s
 
 
 def _no_effect(fields: list[str], provider: str, model: type[Preset]) -> str:
-    kind = "image" if set(IMAGE_FIELDS) & set(model.model_fields) else "chat"
+    draws = bool(set(IMAGE_FIELDS) & set(model.model_fields))
+    chats = bool(set(CHAT_FIELDS) & set(model.model_fields))
+    kind = "" if draws and chats else "image " if draws else "chat "
     names = ", ".join(f"`{f}`" for f in fields)
     return (
-        f"{names} has no effect on the {kind} provider `{provider}`; remove it "
+        f"{names} has no effect on the {kind}provider `{provider}`; remove it "
         "(or use a preset of another provider)"
     )

@@ -43,6 +43,12 @@ def _providers_of(presets: Mapping[str, Preset]) -> dict[str, type[Provider[Any]
     return found
 
 
+def _able(cls: type[Provider[Any]], preset: Preset, need: str) -> bool:
+    """Whether `preset` (of provider `cls`) can chat (`need` "chat") or do the image op `need`."""
+    ops = cls.ops_for(preset)
+    return bool(ops - cls.image_ops()) if need == "chat" else need in ops
+
+
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -121,8 +127,7 @@ class _Checker:
         cls = self.providers.get(preset.provider) if preset else None
         if preset is None or cls is None:
             return
-        able = cls.does_chat() if need == "chat" else need in cls.ops
-        if able:
+        if _able(cls, preset, need):
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
         fit = [n for n in sorted(self.presets) if self.can(n, need)]
@@ -133,10 +138,9 @@ class _Checker:
         )
 
     def can(self, name: str, need: str) -> bool:
-        cls = self.providers.get(self.presets[name].provider)
-        if cls is None:
-            return False
-        return cls.does_chat() if need == "chat" else need in cls.ops
+        preset = self.presets[name]
+        cls = self.providers.get(preset.provider)
+        return cls is not None and _able(cls, preset, need)
 
     # chapters
 

@@ -122,6 +122,11 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         return urlsplit(self.base_url()).hostname == "api.openai.com"
 
     @classmethod
+    def ops_for(cls, preset: OpenAIOptions) -> frozenset[str]:
+        """Chat models write; GPT image models draw."""
+        return images.IMAGE_OPS if image_models.is_image_model(preset.model) else CHAT_OPS
+
+    @classmethod
     def preset_problems(cls, preset: OpenAIOptions) -> list[str]:
         problems = super().preset_problems(preset)
         if not preset.model:
