@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bookbuild.build import MakeOptions, make
-from bookbuild.engine import BuildFailed
+from bookbuild.errors import BuildFailed
 from bookbuild.inspect_plan import plan_report
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 from tests.fakes.multipart import parse_form

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bookbuild.build import MakeOptions, make
-from bookbuild.engine import BuildFailed
-from bookbuild.errors import LockedError
+from bookbuild.errors import BuildFailed, LockedError
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 from tests.fakes.sdapi_drawing import png, prompt_colour

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import ConfigError
 from bookbuild.inspect_plan import plan_report
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.spec_helpers import issues_of, only_issue, write_book
 
