@@ -151,6 +151,15 @@ class Provider(Generic[OptionsT]):
         Subclasses extend it (call super)."""
         return []
 
+    @classmethod
+    def request_problems(
+        cls, preset: OptionsT, *, size: tuple[int, int] | None, texts: tuple[str, ...]
+    ) -> list[str]:
+        """What this provider cannot do with one illustration or edit of the spec: its size (when
+        the spec sets one) and the literal texts it sends (prompts, search words). `validate`
+        reports these at the illustration or edit. No environment, no network."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)

@@ -137,6 +137,17 @@ class _Checker:
             f"preset `{name}`{via} uses provider `{preset.provider}`, which cannot do {what}{hint}",
         )
 
+    def request(
+        self, loc: Loc, name: str, size: tuple[int, int] | None, texts: tuple[str, ...]
+    ) -> None:
+        """What the preset's provider says it cannot do with this size or these texts."""
+        preset = self.presets.get(name)
+        cls = self.providers.get(preset.provider) if preset else None
+        if preset is None or cls is None:
+            return
+        for problem in cls.request_problems(preset, size=size, texts=texts):
+            self.add(loc, f"preset `{name}` ({preset.provider}): {problem}")
+
     def can(self, name: str, need: str) -> bool:
         preset = self.presets[name]
         cls = self.providers.get(preset.provider)
@@ -230,6 +241,8 @@ class _Checker:
         elif ill.file is None:
             base_op = "controlnet" if ill.controlnet else "img2img" if ill.init_image else "txt2img"
             self.capable((*loc, "model") if ill.model else loc, image, base_op, via)
+            size = (ill.width, ill.height) if ill.width and ill.height else None
+            self.request(loc, image, size, (ill.prompt or "", ill.negative_prompt or ""))
         if ill.init_image is not None:
             self.file((*loc, "init_image", "path"), ill.init_image.path, "image")
         if ill.controlnet is not None:
@@ -244,6 +257,9 @@ class _Checker:
             self.capable((*loc, "model"), own, edit.op)
         elif image is not None:
             self.capable(loc, image, edit.op, via)
+        texts = tuple(str(getattr(edit.params, f, None) or "") for f in ("prompt", "search"))
+        if own or image:
+            self.request(loc, str(own or image), None, texts)
         mask = getattr(edit.params, "mask", None)
         if isinstance(mask, str):
             self.file((*loc, "mask"), mask, "image")

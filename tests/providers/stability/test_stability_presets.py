@@ -71,3 +71,22 @@ def test_a_draft_does_erase_and_replace_offline(tmp_path: Path) -> None:
     folder = book(tmp_path, "model: core").parent
     summary = make(Project.open(folder, env={}, draft=True), MakeOptions(formats=("html",)))
     assert {"one/pic/edit-1", "one/pic/edit-2"} <= set(summary.called)
+
+
+def test_an_illustration_size_far_from_every_ratio_is_explained_at_it(tmp_path: Path) -> None:
+    text = BOOK.format(fields="model: core").replace(
+        '        prompt: "a fox"\n',
+        '        prompt: "a fox"\n        width: 1600\n        height: 200\n',
+    )
+    issue = only_issue(write_book(tmp_path, text))
+    assert issue.line == 11  # the illustration
+    assert "preset `painter` (stability)" in issue.message and "nearest 21:9" in issue.message
+
+
+def test_a_literal_korean_prompt_is_refused_before_any_call(tmp_path: Path) -> None:
+    text = BOOK.format(fields="model: core").replace(
+        'replace: {search: "the fox", prompt: "a hare"}',
+        'replace: {search: "여우", prompt: "토끼"}',
+    )
+    issue = only_issue(write_book(tmp_path, text))
+    assert "English prompts only" in issue.message and "describe:" in issue.message

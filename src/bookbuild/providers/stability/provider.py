@@ -98,6 +98,18 @@ class StabilityProvider(Provider[StabilityOptions]):
             problems.append("`base_url` must start with https:// (or http:// for a local server)")
         return problems
 
+    @classmethod
+    def request_problems(
+        cls, preset: StabilityOptions, *, size: tuple[int, int] | None, texts: tuple[str, ...]
+    ) -> list[str]:
+        problems = size_problems(*size) if size else []
+        if any(_non_latin(text) for text in texts):
+            problems.append(
+                "Stability takes English prompts only (it answers 422 invalid_language); "
+                "write this prompt in English, or use `describe:` so a chat preset writes it"
+            )
+        return problems
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
             return 0.0
@@ -247,6 +259,11 @@ def size_problems(width: int, height: int) -> list[str]:
         f"(nearest {ratio}); that much would be cropped away. Choose a size near one of "
         "21:9, 16:9, 3:2, 5:4, 1:1, 4:5, 2:3, 9:16, 9:21"
     ]
+
+
+def _non_latin(text: str) -> bool:
+    """Letters beyond Latin scripts (Hangul, kana, Han, Cyrillic...)."""
+    return any(ch.isalpha() and ord(ch) > 0x024F for ch in text)
 
 
 def _needed(data: bytes | None, what: str) -> bytes:
