@@ -4,7 +4,6 @@ convention and the author's pixels kept, then a rebuild with zero calls."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -14,12 +13,12 @@ from PIL import Image
 
 from bookbuild.errors import BuildFailed
 from bookbuild.inspect_plan import plan_report
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
-from bookbuild.store import Store
 from tests.fakes.multipart import parse_form
 from tests.fakes.openai_server import FakeOpenAI, error, rate_limited
-from tests.fakes.sdapi_drawing import png, prompt_colour
+from tests.fakes.sdapi_drawing import prompt_colour
+from tests.providers.books import build as built
+from tests.providers.books import is_pinned, output, record, write_book
 
 KEY = "sk-openai-images-test"
 SPEC = """\
@@ -68,10 +67,7 @@ def service() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
-    (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
-    (tmp_path / "art").mkdir()
-    (tmp_path / "art" / "sketch.png").write_bytes(png((256, 192), (20, 20, 20)))
-    return tmp_path
+    return write_book(tmp_path, SPEC)
 
 
 def env(fake: FakeOpenAI) -> dict[str, str]:
@@ -79,14 +75,7 @@ def env(fake: FakeOpenAI) -> dict[str, str]:
 
 
 def build(book: Path, fake: FakeOpenAI, **options: object) -> list[str]:
-    opts = MakeOptions(formats=("html",), jobs=1, **options)  # type: ignore[arg-type]
-    return sorted(make(Project.open(book, env=env(fake)), opts).called)
-
-
-def output(book: Path, step: str) -> Image.Image:
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    data = Store(book / ".bookbuild" / "store").get(lock["steps"][step]["digest"])
-    return Image.open(BytesIO(data))
+    return built(book, env(fake), **options)
 
 
 def test_every_image_op_is_one_call_and_a_rebuild_calls_nothing(
@@ -144,10 +133,9 @@ def test_usage_becomes_cost_in_the_store_and_plan_forecasts_it(
     assert report["calls"] == {"openai": len(STEPS)}
     assert report["estimated_cost_usd"]["openai"] > 0
     build(book, service)
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    record = Store(book / ".bookbuild" / "store").lookup(lock["steps"]["shore/fox/image"]["key"])
-    assert record is not None and record.metadata["usage"]["output_tokens"] > 0
-    assert record.metadata["cost"] > 0
+    found = record(book, "shore/fox/image")
+    assert found.metadata["usage"]["output_tokens"] > 0
+    assert found.metadata["cost"] > 0
 
 
 def test_moderation_blocked_fails_the_step_with_advice_and_stores_nothing(
@@ -159,8 +147,7 @@ def test_moderation_blocked_fails_the_step_with_advice_and_stores_nothing(
     with pytest.raises(BuildFailed, match="safety system") as failed:
         build(book, service)
     assert "nothing was stored" in str(failed.value)
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    assert "shore/fox/image" not in lock["steps"] and "shore/sketch/image" in lock["steps"]
+    assert not is_pinned(book, "shore/fox/image") and is_pinned(book, "shore/sketch/image")
 
 
 def test_a_rate_limit_is_waited_out_and_sent_again(book: Path, service: FakeOpenAI) -> None:

@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from bookbuild.errors import BuildFailed, LockedError
-from bookbuild.make import MakeOptions, make
-from bookbuild.project import Project
-from bookbuild.store import Store
-from tests.fakes.sdapi_drawing import png, prompt_colour
+from tests.fakes.sdapi_drawing import prompt_colour
 from tests.fakes.stability_server import FakeStability, content_moderation, filtered, running
+from tests.providers.books import build as built
+from tests.providers.books import is_pinned, output, record, write_book
 
 SPEC = """\
 title: The Lighthouse Fox
@@ -76,21 +72,11 @@ def service() -> Iterator[FakeStability]:
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
-    (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
-    (tmp_path / "art").mkdir()
-    (tmp_path / "art" / "sketch.png").write_bytes(png((256, 192), (20, 20, 20)))
-    return tmp_path
+    return write_book(tmp_path, SPEC)
 
 
 def build(book: Path, fake: FakeStability, **options: object) -> list[str]:
-    opts = MakeOptions(formats=("html",), jobs=1, **options)  # type: ignore[arg-type]
-    return sorted(make(Project.open(book, env=fake.env), opts).called)
-
-
-def output(book: Path, step: str) -> Image.Image:
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    data = Store(book / ".bookbuild" / "store").get(lock["steps"][step]["digest"])
-    return Image.open(BytesIO(data))
+    return built(book, fake.env, **options)
 
 
 def test_every_op_is_one_call_and_a_rebuild_calls_nothing(
@@ -144,11 +130,9 @@ def test_the_seed_used_is_recorded(book: Path, service: FakeStability) -> None:
     spec = book / "book.yaml"
     spec.write_text(SPEC.replace("        seed: 11\n", ""), encoding="utf-8")
     build(book, service)
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    record = Store(book / ".bookbuild" / "store").lookup(lock["steps"]["shore/fox/image"]["key"])
-    assert record is not None
-    assert record.metadata["seed"] == int(service.of("core")[0].fields["seed"])
-    assert record.metadata["finish_reason"] == "SUCCESS"
+    found = record(book, "shore/fox/image")
+    assert found.metadata["seed"] == int(service.of("core")[0].fields["seed"])
+    assert found.metadata["finish_reason"] == "SUCCESS"
 
 
 def test_a_filtered_picture_fails_its_step_stores_nothing_and_keeps_the_rest(
@@ -157,9 +141,8 @@ def test_a_filtered_picture_fails_its_step_stores_nothing_and_keeps_the_rest(
     service.script("inpaint", filtered())
     with pytest.raises(BuildFailed, match="CONTENT_FILTERED"):
         build(book, service)
-    lock = json.loads((book / "book.lock").read_text(encoding="utf-8"))
-    assert "shore/fox/edit-1" not in lock["steps"]
-    assert "shore/fox/image" in lock["steps"] and "shore/sketch/image" in lock["steps"]
+    assert not is_pinned(book, "shore/fox/edit-1")
+    assert is_pinned(book, "shore/fox/image") and is_pinned(book, "shore/sketch/image")
     called = build(book, service)
     assert "shore/fox/edit-1" in called and "shore/fox/image" not in called
 
