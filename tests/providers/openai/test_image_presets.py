@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.spec_helpers import issues_of, only_issue, write_book
+from tests.helpers.spec_books import issues_of, only_issue, write_book
 
 BOOK = """\
 title: T

@@ -17,8 +17,8 @@ from bookbuild.project import Project
 from tests.fakes.multipart import parse_form
 from tests.fakes.openai_server import FakeOpenAI, error, rate_limited
 from tests.fakes.sdapi_drawing import prompt_colour
-from tests.providers.books import build as built
-from tests.providers.books import is_pinned, output, record, write_book
+from tests.helpers.provider_books import build as built
+from tests.helpers.provider_books import is_pinned, output, record, write_book
 
 KEY = "sk-openai-images-test"
 SPEC = """\

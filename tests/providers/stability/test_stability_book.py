@@ -11,8 +11,8 @@ import pytest
 from bookbuild.errors import BuildFailed, LockedError
 from tests.fakes.sdapi_drawing import prompt_colour
 from tests.fakes.stability_server import FakeStability, content_moderation, filtered, running
-from tests.providers.books import build as built
-from tests.providers.books import is_pinned, output, record, write_book
+from tests.helpers.provider_books import build as built
+from tests.helpers.provider_books import is_pinned, output, record, write_book
 
 SPEC = """\
 title: The Lighthouse Fox

@@ -10,7 +10,7 @@ from bookbuild.errors import ConfigError
 from bookbuild.inspect_plan import plan_report
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
-from tests.spec_helpers import issues_of, only_issue, write_book
+from tests.helpers.spec_books import issues_of, only_issue, write_book
 
 BOOK = """\
 title: T

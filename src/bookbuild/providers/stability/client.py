@@ -14,7 +14,6 @@ replaced by ***) and raised outside `except` blocks, so no exception chain carri
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -185,17 +184,11 @@ class StabilityClient:
         return Picture(data, content_type, int(seed) if seed.isdigit() else None, finish)
 
     def _json_answer(self, response: requests.Response, content_type: str) -> Answer | Failure:
-        body = _json(response)
-        encoded = body.get("image") or body.get("result")
-        if not encoded:
-            if body.get("id"):
-                return Running(str(body["id"]))
-            return Failure("no image", "the answer holds no image", response.status_code)
-        seed = body.get("seed")
-        image_type = content_type.partition("type=")[2] or "image/png"
-        finish = str(body.get("finish_reason") or "SUCCESS").upper()
-        data = base64.b64decode(str(encoded))
-        return Picture(data, image_type, int(seed) if isinstance(seed, int) else None, finish)
+        """A JSON success is an asynchronous job's `{id}` (pictures are asked as image/*)."""
+        job_id = _json(response).get("id")
+        if job_id:
+            return Running(str(job_id))
+        return Failure("no image", f"unexpected answer ({content_type})", response.status_code)
 
     def _failure(self, response: requests.Response) -> Failure:
         code = response.status_code

@@ -160,21 +160,25 @@ class StabilityProvider(Provider[StabilityOptions]):
         if picture.finish_reason != "SUCCESS":
             raise ProviderError(FILTERED_ADVICE, provider="stability")
         image = fitting.finish(request, decode_image(picture.data, what="Stability's answer"))
+        return ImageResult(encode_png(image), self._metadata(request, call, picture))
+
+    def _metadata(self, request: ImageRequest, call: Call, picture: Picture) -> dict[str, Any]:
+        """What the service says it used (the seed), and what it cost."""
+        credits = CREDITS.get(call.priced_as, 0.0)
+        generated = request.op in ("txt2img", "img2img")
         metadata: dict[str, Any] = {
             "provider": "stability",
-            "model": self.model
-            if request.op in ("txt2img", "img2img")
-            else call.path.rsplit("/", 1)[-1],
+            "model": self.model if generated else call.path.rsplit("/", 1)[-1],
             "endpoint": call.path,
             "finish_reason": picture.finish_reason,
-            "credits": CREDITS.get(call.priced_as, 0.0),
-            "cost": CREDITS.get(call.priced_as, 0.0) * USD_PER_CREDIT,
+            "credits": credits,
+            "cost": credits * USD_PER_CREDIT,
         }
         if picture.seed is not None:
             metadata["seed"] = picture.seed
         if "aspect_ratio" in call.fields:
             metadata["aspect_ratio"] = call.fields["aspect_ratio"]
-        return ImageResult(encode_png(image), metadata)
+        return metadata
 
     def _wait(self, answer: Picture | Running, journal: JobJournal) -> Picture:
         """The picture; an asynchronous job is journaled, then polled every 10 s."""
