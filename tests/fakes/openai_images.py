@@ -163,7 +163,7 @@ def _takes_fidelity(model: str, fidelity: str) -> bool:
 def _check_size(model: str, size: str) -> str | None:
     if size in STANDARD_SIZES:
         return None
-    if not model.startswith(FREE_SIZE_MODELS):
+    if not model.startswith(FREE_SIZE_MODELS) or model.startswith("gpt-image-2.6"):
         return f"Invalid value: '{size}'. Supported values are: {list(STANDARD_SIZES)}."
     try:
         width, height = (int(v) for v in size.split("x"))

@@ -49,6 +49,7 @@ ERASE_PROMPT = (
     "Remove what is in the transparent area and fill it so it matches its surroundings; "
     "change nothing else"
 )
+IMAGE_TIMEOUT = 300.0  # high-quality pictures take minutes; chat's 120 s would cut them off
 DEFAULT_PROMPTS = {
     "outpaint": "Extend the picture into the transparent area, matching its style and content",
     "upscale": "the same picture",
@@ -211,7 +212,7 @@ def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[A
     while True:
         attempt += 1
         try:
-            raw = _call_api(client, call)
+            raw = _call_api(client, call, provider.preset.timeout or IMAGE_TIMEOUT)
             return raw.parse(), raw.headers.get("x-request-id")
         except openai.APIStatusError as exc:
             failure = status_failure(exc)
@@ -227,15 +228,15 @@ def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[A
         provider.retry.sleep(wait)
 
 
-def _call_api(client: Any, call: ImageCall) -> Any:
+def _call_api(client: Any, call: ImageCall, timeout: float) -> Any:
     """images.generate without input pictures, else images.edit (multipart)."""
     if not call.images:
-        return client.images.with_raw_response.generate(**call.params)
+        return client.images.with_raw_response.generate(**call.params, timeout=timeout)
     files = [(f"image-{n}.png", data, "image/png") for n, data in enumerate(call.images)]
     edit: dict[str, Any] = {**call.params, "image": files[0] if len(files) == 1 else files}
     if call.mask is not None:
         edit["mask"] = ("mask.png", call.mask, "image/png")
-    return client.images.with_raw_response.edit(**edit)
+    return client.images.with_raw_response.edit(**edit, timeout=timeout)
 
 
 def _error(
