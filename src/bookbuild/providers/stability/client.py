@@ -94,7 +94,7 @@ class StabilityClient:
 
     def submit(self, path: str, fields: Mapping[str, str], files: Mapping[str, bytes]) -> Answer:
         """POST one multipart request; the picture, or the id of an asynchronous job."""
-        parts = {name: (f"{name}.png", data, "image/png") for name, data in files.items()}
+        parts = {name: (name, data, _content_type(data)) for name, data in files.items()}
         body = parts or {"none": ("", b"", "application/octet-stream")}  # always multipart
         return self._retrying(lambda: self._post_once(path, dict(fields), body), path)
 
@@ -224,6 +224,10 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _content_type(data: bytes) -> str:
+    return "image/webp" if data[8:12] == b"WEBP" else "image/png"
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

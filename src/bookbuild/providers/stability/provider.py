@@ -36,6 +36,7 @@ from bookbuild.providers.stability.calls import (
     generate_call,
     nearest_ratio,
     upscale_call,
+    within_size_limit,
 )
 from bookbuild.providers.stability.client import Picture, Running, StabilityClient
 from bookbuild.providers.stability.options import StabilityOptions
@@ -146,7 +147,7 @@ class StabilityProvider(Provider[StabilityOptions]):
     # -- one op ----------------------------------------------------------------------------
 
     def _run(self, request: ImageRequest) -> ImageResult:
-        call = self._call(request)
+        call = within_size_limit(self._call(request))
         pending = request.journal.pending()
         with _forget_on_failure(request.journal):
             if pending and pending.get("id"):
@@ -178,6 +179,8 @@ class StabilityProvider(Provider[StabilityOptions]):
             metadata["seed"] = picture.seed
         if "aspect_ratio" in call.fields:
             metadata["aspect_ratio"] = call.fields["aspect_ratio"]
+        if call.image_as != "png":
+            metadata["input_sent_as"] = call.image_as
         return metadata
 
     def _wait(self, answer: Picture | Running, journal: JobJournal) -> Picture:
