@@ -179,3 +179,14 @@ def test_locked_build_with_missing_pictures_calls_nothing(
     with pytest.raises(LockedError):
         build(book, service, locked=True)
     assert service.requests == []
+
+
+def test_the_key_reaches_no_file_written(book: Path, service: FakeStability) -> None:
+    service.script("erase", content_moderation())
+    with pytest.raises(BuildFailed) as failed:
+        build(book, service)
+    assert service.key not in str(failed.value)
+    written = [p for p in book.rglob("*") if p.is_file()]
+    assert any(".bookbuild" in p.parts for p in written)
+    for path in written:
+        assert service.key.encode() not in path.read_bytes(), path
