@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.images import decode_image, encode_png
+from bookbuild.media.images import decode_image, encode_png
 from bookbuild.providers.a1111 import bodies
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
@@ -33,7 +33,7 @@ from bookbuild.providers.a1111.client import (
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
 from bookbuild.providers.a1111.server import ServerFacts
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
-from bookbuild.providers.sdapi_outpaint import Outpaint, prepare, restore
+from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.spec.models import ModelPreset
 
 log = logging.getLogger("bookbuild.providers.a1111")
