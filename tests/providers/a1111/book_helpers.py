@@ -18,6 +18,25 @@ from tests.fakes.sdapi_drawing import png
 PAINTER = "{provider: a1111, model: dreamshaper_8, width: 128, height: 96, steps: 20}"
 
 
+ILLUSTRATIONS = """\
+      - id: dawn
+        prompt: "a lighthouse at dawn"
+        seed: 11
+        edits:
+          - inpaint: {mask: {rect: [0.5, 0.0, 1.0, 1.0]}, prompt: "a red sun", strength: 1.0}
+          - outpaint: {left: 32}
+          - upscale: {scale: 2}
+      - id: sketch
+        prompt: "a fox, watercolor"
+        seed: 5
+        init_image: {path: art/sketch.png, strength: 0.5}
+      - id: lines
+        prompt: "a fox on a cliff"
+        seed: 7
+        controlnet: {type: canny, image: art/lines.png, strength: 0.8}
+"""
+
+
 def write_book(root: Path, illustrations: str, painter: str = PAINTER) -> Path:
     """A one-chapter book whose chapter holds `illustrations` (YAML list items, indented 6)."""
     (root / "art").mkdir(exist_ok=True)

@@ -9,27 +9,9 @@ from pathlib import Path
 from tests.fakes.a1111_drawing import colour_of
 from tests.fakes.a1111_server import FakeA1111
 
-from .book_helpers import build, result, write_book
+from .book_helpers import ILLUSTRATIONS, build, result, write_book
 
 DREAMSHAPER = "dreamshaper_8.safetensors ["
-
-ILLUSTRATIONS = """\
-      - id: dawn
-        prompt: "a lighthouse at dawn"
-        seed: 11
-        edits:
-          - inpaint: {mask: {rect: [0.5, 0.0, 1.0, 1.0]}, prompt: "a red sun", strength: 1.0}
-          - outpaint: {left: 32}
-          - upscale: {scale: 2}
-      - id: sketch
-        prompt: "a fox, watercolor"
-        seed: 5
-        init_image: {path: art/sketch.png, strength: 0.5}
-      - id: lines
-        prompt: "a fox on a cliff"
-        seed: 7
-        controlnet: {type: canny, image: art/lines.png, strength: 0.8}
-"""
 
 
 def test_every_op_runs_end_to_end_and_a_rebuild_calls_nothing(tmp_path: Path) -> None:

@@ -9,14 +9,16 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
 from tests.fakes.a1111_drawing import encode
 from tests.fakes.a1111_server import Answer, FakeA1111, crash, dropped
 from tests.fakes.sdapi_drawing import png
 
-from .book_helpers import build, write_book
+from .book_helpers import ILLUSTRATIONS, build, write_book
 
 ONE = """\
       - id: dawn
@@ -37,12 +39,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_server_not_running_names_the_url_and_how_to_start_it(tmp_path: Path) -> None:
+def test_server_not_running_is_one_error_naming_the_url_and_how_to_start_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"http://127.0.0.1:{_free_port()}"
-    message = _failure(write_book(tmp_path, ONE), {"A1111_BASE_URL": url})
-    assert f"no AUTOMATIC1111/Forge web UI answers at {url}" in message
-    assert "./webui.sh --api" in message
-    assert "Traceback" not in message
+    book = write_book(tmp_path, ILLUSTRATIONS)  # six steps for the web UI
+    monkeypatch.setenv("A1111_BASE_URL", url)
+    outcome = CliRunner().invoke(main, ["make", str(book), "--format", "html"])
+    assert outcome.exit_code == 2
+    assert outcome.output.count(f"no AUTOMATIC1111/Forge web UI answers at {url}") == 1
+    assert "./webui.sh --api" in outcome.output
+    assert "Traceback" not in outcome.output
+    assert not (book / "book.lock").exists()  # refused before any step ran
 
 
 def test_server_started_without_api_flag_says_so(tmp_path: Path) -> None:

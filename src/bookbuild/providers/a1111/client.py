@@ -8,6 +8,7 @@ field). The credentials are in the session only; no message is built from a requ
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -91,10 +92,7 @@ class A1111Client:
 
     def _unreachable(self, exc: requests.ConnectionError) -> ProviderError:
         if _refused(exc):
-            return ProviderError(
-                f"no AUTOMATIC1111/Forge web UI answers at {self.shown_url}: {START_HINT}",
-                provider=NAME,
-            )
+            return ProviderError(not_running(self.shown_url), provider=NAME)
         return ProviderError(
             f"the web UI at {self.shown_url} closed the connection before answering",
             provider=NAME,
@@ -129,6 +127,21 @@ class A1111Client:
         return ProviderError(
             message, provider=NAME, status=status, transient=status in TRANSIENT_STATUS
         )
+
+
+def reachable(base_url: str, seconds: float = 3.0) -> bool:
+    """Whether something accepts a TCP connection at the web UI's address (no HTTP is sent)."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=seconds):
+            return True
+    except OSError:
+        return False
+
+
+def not_running(shown_url: str) -> str:
+    return f"no AUTOMATIC1111/Forge web UI answers at {shown_url}: {START_HINT}"
 
 
 def _refused(exc: requests.ConnectionError) -> bool:

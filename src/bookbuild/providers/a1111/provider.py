@@ -20,6 +20,7 @@ from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
+from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.providers.a1111 import bodies
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
@@ -29,11 +30,13 @@ from bookbuild.providers.a1111.client import (
     DEFAULT_BASE_URL,
     NAME,
     A1111Client,
+    not_running,
+    reachable,
+    shown,
 )
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
 from bookbuild.providers.a1111.server import ServerFacts
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
-from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.spec.models import ModelPreset
 
 log = logging.getLogger("bookbuild.providers.a1111")
@@ -58,6 +61,7 @@ class A1111Provider(Provider):
         self._client: A1111Client | None = None
         self._facts: ServerFacts | None = None
         self._guard = threading.Lock()
+        self._up = False
 
     def __repr__(self) -> str:
         return f"A1111Provider(model={self.options.model!r})"
@@ -66,6 +70,19 @@ class A1111Provider(Provider):
         return OPS | {"remove_background"} if self.options.rembg else OPS
 
     def check_ready(self) -> None:
+        """The preset and environment are usable, and the web UI is up: a TCP connect, once
+        per build and only when some step needs it, so a server that is not running is one
+        error before any call instead of one per step."""
+        self._check_config()
+        with self._guard:
+            if self._up:
+                return
+        if not reachable(self._base_url()):
+            raise ConfigError(f"a1111: {not_running(shown(self._base_url()))}")
+        with self._guard:
+            self._up = True
+
+    def _check_config(self) -> None:
         super().check_ready()
         if not self._base_url().startswith(("http://", "https://")):
             raise ConfigError(
@@ -83,7 +100,7 @@ class A1111Provider(Provider):
             self._client.close()
 
     def run_image(self, request: ImageRequest) -> ImageResult:
-        self.check_ready()
+        self._check_config()
         if request.op not in self.ops():
             raise ConfigError(f"a1111: this preset cannot do {request.op}")
         try:
