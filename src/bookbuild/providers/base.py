@@ -131,6 +131,12 @@ class Provider(Generic[OptionsT]):
         return cls.ops & IMAGE_OPS
 
     @classmethod
+    def ops_for(cls, preset: OptionsT) -> frozenset[str]:
+        """The ops one preset can do (`validate` asks this): `ops`, unless an option of the
+        preset decides (a server extension it says is installed)."""
+        return cls.ops
+
+    @classmethod
     def preset_problems(cls, preset: OptionsT) -> list[str]:
         """What is wrong with a preset for this provider, found from the spec alone (no
         environment, no network): `bookbuild validate` reports these at the preset's line.

@@ -130,6 +130,13 @@ def test_a_picture_drawn_by_another_checkpoint_is_refused_and_not_stored(tmp_pat
     assert "drew with checkpoint `v1-5-pruned-emaonly` instead of `dreamshaper_8`" in message
 
 
+def test_unknown_sampler_is_the_servers_message(tmp_path: Path) -> None:
+    painter = "{provider: a1111, sampler: Heun++, width: 128, height: 96}"
+    with FakeA1111() as fake:
+        message = _failure(write_book(tmp_path, ONE, painter), fake.env)
+    assert "Sampler not found (HTTP 400)" in message
+
+
 def test_server_crash_is_reported_and_not_cached(tmp_path: Path) -> None:
     book = write_book(tmp_path, ONE)
     with FakeA1111() as fake:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from bookbuild.spec.presets import ImagePreset
 
 CONTROLNET_MODULES = {
     "canny": "canny",
@@ -21,46 +23,22 @@ CONTROLNET_MODULES = {
 """The ControlNet extension's preprocessor for each `controlnet.type` (others: the type itself)."""
 
 
-class LoraWeight(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = Field(description="LoRA name as the web UI lists it (models/Lora, no extension).")
-    strength: float = Field(default=0.7, ge=-4.0, le=4.0, description="LoRA weight.")
-
-
-class A1111Options(BaseModel):
-    """Options of an a1111 preset. Defaults are sent explicitly: the API's own defaults
-    differ from the UI's (50 steps, masked content "fill")."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class A1111Options(ImagePreset):
+    """An AUTOMATIC1111 / Forge web UI preset. What is not set is still sent explicitly (the
+    API's own defaults differ from the UI's: 50 steps, masked content "fill"): 30 steps, CFG 7,
+    the DPM++ 2M sampler, the loaded checkpoint."""
 
     model: str | None = Field(
         default=None,
         description=(
             "Checkpoint, as /sdapi/v1/sd-models lists it (title, file name, name or hash); "
-            "chosen for each request, never as the server's global model. Default: the one loaded."
+            "chosen for each request, never as the server's global model. Default: the loaded one."
         ),
     )
-    base_url: str | None = Field(
-        default=None, description="Web UI address; default A1111_BASE_URL or http://127.0.0.1:7860."
-    )
-    timeout: float | None = Field(
-        default=None, gt=0, description="Seconds to wait for one picture (default 600)."
-    )
-    negative_prompt: str | None = Field(default=None, description="Default negative prompt.")
-    width: int | None = Field(default=None, ge=64, le=2048, multiple_of=8, description="Width, px.")
-    height: int | None = Field(
-        default=None, ge=64, le=2048, multiple_of=8, description="Height, px."
-    )
-    steps: int = Field(default=30, ge=1, le=150, description="Sampling steps.")
-    guidance: float = Field(default=7.0, ge=1, le=30, description="CFG scale.")
     sampler: str = Field(default="DPM++ 2M", description="Sampler name (/sdapi/v1/samplers).")
     scheduler: str | None = Field(
         default=None,
         description="Schedule type (/sdapi/v1/schedulers, web UI 1.9+), e.g. Karras.",
-    )
-    lora: LoraWeight | list[LoraWeight] | None = Field(
-        default=None, description="LoRA(s), added to the prompt as <lora:name:weight>."
     )
     inpainting_fill: Literal["fill", "original", "latent noise", "latent nothing"] = Field(
         default="original", description="What the masked area starts from (UI: Masked content)."

@@ -37,27 +37,32 @@ from bookbuild.providers.a1111.client import (
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
 from bookbuild.providers.a1111.server import ServerFacts
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
-from bookbuild.spec.models import ModelPreset
 
 log = logging.getLogger("bookbuild.providers.a1111")
 
 OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale", "controlnet"})
 """What every web UI can do; `remove_background` too when the preset names a `rembg` model."""
+DEFAULT_STEPS = 30
+DEFAULT_CFG = 7.0
 OUTPAINT_MAX_SIDE = 2048
 OUTPAINT_STRENGTH = 0.9
 TXT2IMG, IMG2IMG = "/sdapi/v1/txt2img", "/sdapi/v1/img2img"
 UPSCALE, REMBG = "/sdapi/v1/extra-single-image", "/rembg"
 
 
-class A1111Provider(Provider):
+class A1111Provider(Provider[A1111Options]):
     name: ClassVar[str] = NAME
-    image_ops: ClassVar[frozenset[str]] = OPS
+    ops: ClassVar[frozenset[str]] = OPS | {"remove_background"}
+    Options = A1111Options
+    base_url_env: ClassVar[str | None] = BASE_URL_ENV
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    local: ClassVar[bool] = True
 
     def __init__(
-        self, preset: ModelPreset, env: Mapping[str, str], on_retry: RetryNotice | None = None
+        self, preset: A1111Options, env: Mapping[str, str], on_retry: RetryNotice | None = None
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.options = options_of(preset)
+        self.options = preset
         self._client: A1111Client | None = None
         self._facts: ServerFacts | None = None
         self._guard = threading.Lock()
@@ -66,8 +71,10 @@ class A1111Provider(Provider):
     def __repr__(self) -> str:
         return f"A1111Provider(model={self.options.model!r})"
 
-    def ops(self) -> frozenset[str]:
-        return OPS | {"remove_background"} if self.options.rembg else OPS
+    @classmethod
+    def ops_for(cls, preset: A1111Options) -> frozenset[str]:
+        """remove_background only when the preset says the server has the rembg extension."""
+        return cls.ops if getattr(preset, "rembg", None) else OPS
 
     def check_ready(self) -> None:
         """The preset and environment are usable, and the web UI is up: a TCP connect, once
@@ -77,14 +84,14 @@ class A1111Provider(Provider):
         with self._guard:
             if self._up:
                 return
-        if not reachable(self._base_url()):
-            raise ConfigError(f"a1111: {not_running(shown(self._base_url()))}")
+        if not reachable(self.base_url()):
+            raise ConfigError(f"a1111: {not_running(shown(self.base_url()))}")
         with self._guard:
             self._up = True
 
     def _check_config(self) -> None:
         super().check_ready()
-        if not self._base_url().startswith(("http://", "https://")):
+        if not self.base_url().startswith(("http://", "https://")):
             raise ConfigError(
                 f"a1111: the web UI address (`base_url` or {BASE_URL_ENV}) must start with http://"
             )
@@ -101,7 +108,7 @@ class A1111Provider(Provider):
 
     def run_image(self, request: ImageRequest) -> ImageResult:
         self._check_config()
-        if request.op not in self.ops():
+        if request.op not in self.ops_for(self.options):
             raise ConfigError(f"a1111: this preset cannot do {request.op}")
         try:
             picture, metadata = self._run(request)
@@ -215,8 +222,8 @@ class A1111Provider(Provider):
             seed=int(request.seed),
             width=size[0],
             height=size[1],
-            steps=o.steps,
-            cfg_scale=o.guidance,
+            steps=o.steps or DEFAULT_STEPS,
+            cfg_scale=o.guidance if o.guidance is not None else DEFAULT_CFG,
             sampler=o.sampler,
             scheduler=o.scheduler,
             checkpoint=checkpoint,
@@ -274,7 +281,9 @@ class A1111Provider(Provider):
                 auth = self.env.get(AUTH_ENV, "")
                 user, _, password = auth.partition(":")
                 credentials = (user, password) if auth else None
-                self._client = A1111Client(self._base_url(), credentials, self.options.timeout)
+                self._client = A1111Client(
+                    self.base_url(), credentials, self.options.timeout, self.on_retry
+                )
             return self._client
 
     def _server(self) -> ServerFacts:
@@ -283,17 +292,6 @@ class A1111Provider(Provider):
             if self._facts is None:
                 self._facts = ServerFacts(client)
             return self._facts
-
-    def _base_url(self) -> str:
-        base = self.options.base_url or self.env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        return str(base).strip().rstrip("/")
-
-
-def options_of(preset: ModelPreset) -> A1111Options:
-    """The a1111 options of a preset (the fields it shares with the generic preset)."""
-    fields = preset.model_dump(exclude_unset=True)
-    known = set(A1111Options.model_fields)
-    return A1111Options.model_validate({k: v for k, v in fields.items() if k in known})
 
 
 def _input(data: bytes | None, what: str) -> Image.Image:
