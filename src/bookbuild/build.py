@@ -49,6 +49,7 @@ class Forecast:
     calls: dict[str, int]  # provider -> calls
     cost: dict[str, float]  # provider -> USD
     unpriced: dict[str, int] = field(default_factory=dict)  # provider -> calls of unknown price
+    local: frozenset[str] = frozenset()  # providers that run on the author's machine (free)
 
     @property
     def total_calls(self) -> int:
@@ -64,6 +65,7 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
     calls: dict[str, int] = {}
     cost: dict[str, float] = {}
     unpriced: dict[str, int] = {}
+    local: set[str] = set()
     for status in statuses.values():
         step = status.step
         if not status.needs_call:
@@ -74,7 +76,9 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
         cost[step.provider] = cost.get(step.provider, 0.0) + estimate
         if not provider.price_known():
             unpriced[step.preset] = unpriced.get(step.preset, 0) + 1
-    return Forecast(calls, cost, unpriced)
+        if provider.local:
+            local.add(step.provider)
+    return Forecast(calls, cost, unpriced, frozenset(local))
 
 
 def make(
