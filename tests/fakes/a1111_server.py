@@ -90,12 +90,14 @@ class FakeA1111(ServedFake):
         auth: tuple[str, str] | None = None,
         api: bool = True,
         controlnet: bool = True,
+        controlnet_routes: bool = True,
         rembg: bool = False,
         pydantic: int = 1,
         work_seconds: float = 0.0,
     ) -> None:
         self.auth, self.api, self.pydantic = auth, api, pydantic
         self.controlnet, self.rembg = controlnet, rembg
+        self.controlnet_routes = controlnet and controlnet_routes  # the extension's /controlnet/*
         self.work_seconds = work_seconds
         self.loaded = catalog.CHECKPOINTS[0]
         self._state = _State()
@@ -169,7 +171,7 @@ class FakeA1111(ServedFake):
                 return 404, {"detail": "Not Found"}
             self._check_auth(request.headers)
         route = _GETS.get(path) if method == "GET" else _POSTS.get(path)
-        if route is None or (path.startswith("/controlnet/") and not self.controlnet):
+        if route is None or (path.startswith("/controlnet/") and not self.controlnet_routes):
             known = path in _GETS or path in _POSTS
             if known and not path.startswith("/controlnet/"):
                 return 405, {"detail": "Method Not Allowed"}

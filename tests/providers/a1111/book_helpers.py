@@ -39,7 +39,7 @@ ILLUSTRATIONS = """\
 
 def write_book(root: Path, illustrations: str, painter: str = PAINTER) -> Path:
     """A one-chapter book whose chapter holds `illustrations` (YAML list items, indented 6)."""
-    (root / "art").mkdir(exist_ok=True)
+    (root / "art").mkdir(parents=True, exist_ok=True)
     (root / "art" / "sketch.png").write_bytes(png((128, 96), (30, 90, 200)))
     (root / "art" / "lines.png").write_bytes(_lines())
     spec = (

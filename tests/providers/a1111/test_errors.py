@@ -149,13 +149,8 @@ def test_server_crash_is_reported_and_not_cached(tmp_path: Path) -> None:
 
 
 def test_missing_controlnet_extension_is_a_clear_error(tmp_path: Path) -> None:
-    lines = """\
-      - id: lines
-        prompt: "a fox on a cliff"
-        controlnet: {type: canny, image: art/lines.png}
-"""
     with FakeA1111(controlnet=False) as fake:
-        message = _failure(write_book(tmp_path, lines), fake.env)
+        message = _failure(write_book(tmp_path, LINES), fake.env)
         assert fake.generations == []
     assert "has no ControlNet extension" in message and "sd-webui-controlnet" in message
 
@@ -165,3 +160,21 @@ def test_dropped_connection_is_reported_as_the_server_hanging_up(tmp_path: Path)
         fake.script("txt2img", dropped(), dropped(), dropped(), dropped(), dropped())
         message = _failure(write_book(tmp_path, ONE), fake.env)
     assert "closed the connection before answering" in message
+
+
+LINES = """\
+      - id: lines
+        prompt: "a fox on a cliff"
+        controlnet: {type: canny, image: art/lines.png}
+"""
+
+
+def test_controlnet_without_its_routes_uses_the_model_the_preset_names(tmp_path: Path) -> None:
+    named = "{provider: a1111, controlnet_models: {canny: control_v11p_sd15_canny}}"
+    with FakeA1111(controlnet_routes=False) as fake:
+        message = _failure(write_book(tmp_path / "unnamed", LINES), fake.env)
+        called = build(write_book(tmp_path / "named", LINES, named), fake.env).called
+        unit = fake.of("/sdapi/v1/txt2img")[0].body["alwayson_scripts"]["controlnet"]["args"][0]
+    assert "does not list its ControlNet models" in message and "controlnet_models" in message
+    assert called == ["shore/lines/image"]
+    assert unit["model"] == "control_v11p_sd15_canny"

@@ -65,9 +65,18 @@ class ServerFacts:
     # -- ControlNet ------------------------------------------------------------------------
 
     def controlnet_model(self, kind: str, chosen: str | None) -> str:
-        """The ControlNet model for `kind` (the preset's choice, checked, or the installed model
-        whose name contains the type); a clear error when the extension is missing."""
+        """The ControlNet model for `kind` (the preset's choice, checked when the extension
+        lists its models, or the installed model whose name contains the type); a clear error
+        when the extension is missing."""
         models = self._once("controlnet", self._controlnet_models)
+        if models is None:  # the extension runs but has no routes to list its models
+            if chosen is None:
+                raise ProviderError(
+                    f"the web UI at {self.client.shown_url} does not list its ControlNet "
+                    f"models: name one in the preset: `controlnet_models: {{{kind}: ...}}`",
+                    provider=NAME,
+                )
+            return chosen
         if chosen is not None:
             if chosen in models or any(m.split(" [")[0] == chosen for m in models):
                 return chosen
@@ -85,22 +94,31 @@ class ServerFacts:
             )
         return found[0]
 
-    def _controlnet_models(self) -> list[str]:
+    def _controlnet_models(self) -> list[str] | None:
+        """The extension's models; None when it runs without its routes (the web UI's script
+        list names it); an error naming the extension when it is not installed."""
         try:
             self.client.get("/controlnet/version")
         except ProviderError as err:
             if err.status != 404:
                 raise
+            if self._has_script("controlnet"):
+                return None
             raise ProviderError(
                 f"the web UI at {self.client.shown_url} has no ControlNet extension "
-                "(GET /controlnet/version is 404): install sd-webui-controlnet from the "
-                "Extensions tab and restart it (Forge has it built in), or draw this picture "
-                "with another preset",
+                "(no /controlnet/version, no `controlnet` in /sdapi/v1/scripts): install "
+                "sd-webui-controlnet from the Extensions tab and restart it (Forge has it "
+                "built in), or draw this picture with another preset",
                 provider=NAME,
             ) from None
         answer = self.client.get("/controlnet/model_list")
         models = answer.get("model_list") if isinstance(answer, dict) else None
         return [str(m) for m in models or [] if str(m) != "None"]
+
+    def _has_script(self, name: str) -> bool:
+        answer = self.client.get("/sdapi/v1/scripts")
+        listed = answer.get("txt2img") if isinstance(answer, dict) else None
+        return name in [str(s).lower() for s in listed or []]
 
 
 def _list(answer: Any) -> list[dict[str, Any]]:
