@@ -9,9 +9,9 @@ from typing import Any
 
 from PIL import Image
 
-from bookbuild.build import MakeOptions, MakeSummary, make
 from bookbuild.events import Event
 from bookbuild.lock import Lock
+from bookbuild.make import MakeOptions, MakeSummary, make
 from bookbuild.project import Project
 from tests.fakes.sdapi_drawing import png
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.engine import BuildFailed
+from bookbuild.errors import BuildFailed
 from bookbuild.spec import load_spec
 from tests.fakes.a1111_server import FakeA1111
 from tests.spec_helpers import only_issue

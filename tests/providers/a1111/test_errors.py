@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from bookbuild.cli import main
-from bookbuild.engine import BuildFailed
+from bookbuild.errors import BuildFailed
 from tests.fakes.a1111_drawing import encode
 from tests.fakes.a1111_server import Answer, FakeA1111, crash, dropped
 from tests.fakes.sdapi_drawing import png

@@ -29,11 +29,11 @@ def test_plan_counts_calls_as_free_and_calls_nothing(tmp_path: Path) -> None:
     assert after["total_calls"] == 0
 
 
-def test_plan_says_free_local_on_the_command_line(
+def test_plan_says_free_runs_locally_on_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = write_book(tmp_path, ILLUSTRATIONS)
     monkeypatch.setenv("A1111_BASE_URL", "http://127.0.0.1:9")  # nothing listens: plan asks nothing
     outcome = CliRunner().invoke(main, ["plan", str(book)])
     assert outcome.exit_code == 0, outcome.output
-    assert "a1111: 6 call(s), free (local)" in outcome.output
+    assert "a1111: 6 call(s), free (runs locally)" in outcome.output
