@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from bookbuild.cli import main
-from bookbuild.errors import BuildFailed
+from bookbuild.errors import BuildFailed, ProviderError
+from bookbuild.providers.a1111.client import A1111Client
 from tests.fakes.a1111_drawing import encode
 from tests.fakes.a1111_server import Answer, FakeA1111, crash, dropped
 from tests.fakes.sdapi_drawing import png
@@ -155,11 +156,38 @@ def test_missing_controlnet_extension_is_a_clear_error(tmp_path: Path) -> None:
     assert "has no ControlNet extension" in message and "sd-webui-controlnet" in message
 
 
-def test_dropped_connection_is_reported_as_the_server_hanging_up(tmp_path: Path) -> None:
+def test_a_dropped_connection_is_retried(tmp_path: Path) -> None:
+    book = write_book(tmp_path, ONE)
     with FakeA1111() as fake:
-        fake.script("txt2img", dropped(), dropped(), dropped(), dropped(), dropped())
+        fake.script("txt2img", dropped(), dropped())
+        assert build(book, fake.env).called == ["shore/dawn/image"]
+        assert fake.count("/sdapi/v1/txt2img") == 3
+
+
+def test_a_connection_dropped_every_time_is_reported_as_the_server_hanging_up(
+    tmp_path: Path,
+) -> None:
+    with FakeA1111() as fake:
+        fake.script("txt2img", dropped(), dropped(), dropped())
         message = _failure(write_book(tmp_path, ONE), fake.env)
-    assert "closed the connection before answering" in message
+    assert "closed the connection before answering (gave up after 3 attempts)" in message
+
+
+def test_a_server_that_stops_during_the_build_is_named_with_how_to_start_it() -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    client = A1111Client(url, None, None)
+    with pytest.raises(ProviderError) as failed:
+        client.post("/sdapi/v1/txt2img", {"prompt": "x"})
+    assert f"no AUTOMATIC1111/Forge web UI answers at {url}" in str(failed.value)
+    assert not failed.value.transient
+
+
+def test_a_picture_slower_than_the_timeout_says_how_to_wait_longer(tmp_path: Path) -> None:
+    painter = "{provider: a1111, width: 128, height: 96, timeout: 0.2}"
+    with FakeA1111(work_seconds=1.0) as fake:
+        message = _failure(write_book(tmp_path, ONE, painter), fake.env)
+        assert fake.count("/sdapi/v1/txt2img") == 1  # not re-sent behind the busy web UI
+    assert "within 0.2 s" in message and "raise the preset's `timeout`" in message
 
 
 LINES = """\
