@@ -28,3 +28,10 @@ def test_remove_background_without_rembg_is_refused_at_its_line(tmp_path: Path) 
 def test_every_other_op_is_accepted(tmp_path: Path) -> None:
     book = write_book(tmp_path, CUT_OUT.replace("          - remove_background: {}\n", ""))
     assert load_spec(book / "book.yaml").book.models["painter"].provider == "a1111"
+
+
+def test_fields_that_mean_nothing_for_a_local_web_ui_are_reported(tmp_path: Path) -> None:
+    book = write_book(tmp_path, CUT_OUT, "{provider: a1111, rembg: u2net, api_key_env: A1111_KEY}")
+    issue = only_issue(book / "book.yaml")
+    assert issue.line == 5 and "`api_key_env` has no effect on a1111" in issue.message
+    assert "A1111_AUTH" in issue.message

@@ -76,6 +76,17 @@ class A1111Provider(Provider[A1111Options]):
         """remove_background only when the preset says the server has the rembg extension."""
         return cls.ops if getattr(preset, "rembg", None) else OPS
 
+    @classmethod
+    def preset_problems(cls, preset: A1111Options) -> list[str]:
+        """Generic preset fields that mean nothing for a web UI on your own machine."""
+        unused = {
+            "api_key_env": f"it takes no key; for `--api-auth` set {AUTH_ENV}=user:password",
+            "price": "it runs on your machine and costs nothing",
+            "deadline": "it answers each request when the picture is done; use `timeout`",
+        }
+        given = preset.model_fields_set
+        return [f"`{f}` has no effect on a1111: {why}" for f, why in unused.items() if f in given]
+
     def check_ready(self) -> None:
         """The preset and environment are usable, and the web UI is up: a TCP connect, once
         per build and only when some step needs it, so a server that is not running is one
