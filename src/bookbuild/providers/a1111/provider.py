@@ -226,7 +226,7 @@ class A1111Provider(Provider[A1111Options]):
 
     def _generation(self, request: ImageRequest, size: tuple[int, int]) -> Generation:
         o = self.options
-        checkpoint = self._server().checkpoint(o.model)[0] if o.model else None
+        checkpoint = self._server().checkpoint(o.model).title if o.model else None
         return Generation(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt or o.negative_prompt or "",
@@ -263,10 +263,11 @@ class A1111Provider(Provider[A1111Options]):
         an override it cannot load and draws with the loaded model)."""
         if not self.options.model or "checkpoint" not in record:
             return
-        wanted = self._server().checkpoint(self.options.model)[1]
-        if record["checkpoint"] != wanted:
+        wanted = self._server().checkpoint(self.options.model)
+        if not wanted.drew(record["checkpoint"], record.get("checkpoint_hash")):
             raise ProviderError(
-                f"the web UI drew with checkpoint `{record['checkpoint']}` instead of `{wanted}` "
+                f"the web UI drew with checkpoint `{record['checkpoint']}` instead of "
+                f"`{wanted.name}` "
                 "(it could not switch to it: check its console, e.g. for lack of memory)",
                 provider=NAME,
             )

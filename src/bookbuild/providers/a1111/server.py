@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bookbuild.errors import ProviderError
@@ -15,6 +16,20 @@ from bookbuild.providers.a1111.client import NAME, A1111Client
 
 T = TypeVar("T")
 _SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    title: str  # what `override_settings.sd_model_checkpoint` gets
+    aliases: frozenset[str]  # every name and hash it goes by
+
+    def drew(self, info_name: Any, info_hash: Any) -> bool:
+        """Whether `info`'s `sd_model_name` / `sd_model_hash` are this checkpoint's."""
+        return bool({str(info_name or ""), str(info_hash or "")} & self.aliases)
+
+    @property
+    def name(self) -> str:
+        return self.title.split(" [")[0].rsplit(".", 1)[0]
 
 
 class ServerFacts:
@@ -34,12 +49,13 @@ class ServerFacts:
 
     # -- checkpoints -----------------------------------------------------------------------
 
-    def checkpoint(self, name: str) -> tuple[str, str]:
-        """(title to send, model name `info` will report) of the checkpoint called `name`."""
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The installed checkpoint called `name` (by title, file name, name or hash)."""
         listing = self._once("sd-models", lambda: _list(self.client.get("/sdapi/v1/sd-models")))
         for item in listing:
-            if name in _aliases(item):
-                return str(item["title"]), str(item.get("model_name") or item["title"])
+            aliases = _aliases(item)
+            if name in aliases:
+                return Checkpoint(str(item["title"]), frozenset(aliases))
         titles = [str(item.get("title")) for item in listing]
         raise ProviderError(
             f"the web UI at {self.client.shown_url} has no checkpoint `{name}`; it has: "
