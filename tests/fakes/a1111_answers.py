@@ -51,16 +51,23 @@ def check_unit(unit: dict[str, Any]) -> None:
         raise ApiError(500, message, "ValidationError")
 
 
+def _extra_params(scheduler: str, prompt: str) -> dict[str, Any]:
+    """`extra_generation_params`: the schedule type, and the hashes of the LoRAs the prompt
+    names that are installed (an unknown one is ignored, as the web UI does)."""
+    extra: dict[str, Any] = {"Schedule type": scheduler}
+    loras = [name for name in catalog.LORAS if f"<lora:{name}:" in prompt]
+    if loras:
+        extra["Lora hashes"] = ", ".join(f"{n}: {n[:4]}0000" for n in loras)
+    return extra
+
+
 def info_of(
     params: dict[str, Any], seeds: list[int], checkpoint: catalog.Checkpoint, img2img: bool
 ) -> dict[str, Any]:
     """The `info` object (sent JSON-encoded), after `Processed.js()`."""
     prompt, negative = str(params.get("prompt") or ""), str(params.get("negative_prompt") or "")
     width, height = drawing.size_of(params)
-    extra: dict[str, Any] = {"Schedule type": params["scheduler"]}
-    loras = [name for name in catalog.LORAS if f"<lora:{name}:" in prompt]
-    if loras:
-        extra["Lora hashes"] = ", ".join(f"{n}: {n[:4]}0000" for n in loras)
+    extra = _extra_params(params["scheduler"], prompt)
     info = {
         "prompt": prompt,
         "all_prompts": [prompt] * len(seeds),
