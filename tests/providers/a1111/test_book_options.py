@@ -9,7 +9,7 @@ import pytest
 from bookbuild.errors import BuildFailed
 from bookbuild.spec import load_spec
 from tests.fakes.a1111_server import FakeA1111
-from tests.spec_helpers import only_issue
+from tests.helpers.spec_books import only_issue
 
 from .book_helpers import build, result, write_book
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bookbuild.spec import load_spec
-from tests.spec_helpers import only_issue
+from tests.helpers.spec_books import only_issue
 
 from .book_helpers import write_book
 
