@@ -200,6 +200,13 @@ def family_charset(family: str) -> frozenset[int]:
     return frozenset(_parse_charsets(listed))
 
 
+@lru_cache(maxsize=64)
+def family_files(family: str) -> tuple[str, ...]:
+    """The font files of every installed face of `family` (empty if not installed)."""
+    listed = _fc_list("%{file}\n", ":family=" + _fc_escape(family))
+    return tuple(sorted({line.strip() for line in listed.splitlines() if line.strip()}))
+
+
 def _fc_escape(value: str) -> str:
     return "".join("\\" + c if c in "\\-:,=" else c for c in value)
 
