@@ -14,9 +14,9 @@ from typing import Any
 from bookbuild import prompts
 from bookbuild.errors import ProviderError, StoreError
 from bookbuild.hashing import digest_of
-from bookbuild.media.images import decode_image, encode_png
+from bookbuild.media.images import decode_image, encode_png, image_size
 from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
-from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
+from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import MaskShape
@@ -127,11 +127,11 @@ class StepRunner:
         provider = self.providers.get(step.preset, step.id)
         with self.providers.limit(step.preset):
             result = provider.run_image(request)
-        image = decode_image(result.png, what=f"{step.id} result")
-        metadata = {**result.metadata, "width": image.width, "height": image.height}
+        data, (width, height) = _normalised_png(result, step.id)
+        metadata = {**result.metadata, "width": width, "height": height}
         if request.prompt and "prompt" not in metadata:
             metadata["prompt"] = request.prompt
-        return StepOutput(encode_png(image), metadata)
+        return StepOutput(data, metadata)
 
     def _image_request(
         self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal
@@ -142,7 +142,7 @@ class StepRunner:
         control = self._input_image(step, inputs, "control_image")
         width, height = int(p.pop("width", 0)), int(p.pop("height", 0))
         if image is not None and step.op != "img2img":
-            width, height = decode_image(image).size
+            width, height = image_size(image, what=f"{step.id} input image")
         mask = self._mask(step, p, (width, height)) if step.op == "inpaint" else None
         extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
         return ImageRequest(
@@ -179,6 +179,15 @@ class StepRunner:
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}
+
+
+def _normalised_png(result: ImageResult, step_id: str) -> tuple[bytes, tuple[int, int]]:
+    """The result as bookbuild's PNG (no metadata, fixed level) and its size; a provider's own
+    `encode_png` output is kept as it is (encoding is most of a draft build's time)."""
+    if result.canonical:
+        return result.png, image_size(result.png, what=f"{step_id} result")
+    image = decode_image(result.png, what=f"{step_id} result")
+    return encode_png(image), image.size
 
 
 def _prompt_of(params: Mapping[str, Any], inputs: Mapping[str, bytes]) -> tuple[str, str]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from bookbuild.errors import ConfigError
 from bookbuild.spec.models import ModelPreset
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
@@ -112,6 +115,16 @@ class ImageRequest:
 class ImageResult:
     png: bytes
     metadata: dict[str, Any] = field(default_factory=dict)
+    canonical: bool = False
+    """True when `png` is bookbuild's own encoding (`encode_png`): kept as it is, instead of
+    being decoded and encoded again. Bytes from a service are not, and are re-encoded."""
+
+    @classmethod
+    def of_image(cls, image: Image.Image, metadata: dict[str, Any]) -> ImageResult:
+        """The result for a picture the provider holds decoded: encoded once, here."""
+        from bookbuild.media.images import encode_png
+
+        return cls(encode_png(image), metadata, canonical=True)
 
 
 RetryNotice = Callable[[str, int, float], None]

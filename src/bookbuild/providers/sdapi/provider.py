@@ -166,7 +166,7 @@ class SDAPIProvider(Provider):
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
             if outpaint.scaled:
                 metadata["sent_size"] = list(outpaint.sent)
-        return ImageResult(encode_png(image), metadata)
+        return ImageResult.of_image(image, metadata)
 
     def _outpaint(self, request: ImageRequest) -> Outpaint:
         """The padded picture and mask of an outpaint (see `bookbuild.media.outpaint`)."""
