@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,9 +59,9 @@ print(time.perf_counter() - started, len(report.to_json()["steps"]))
 class Tree:
     """A source tree of bookbuild run as the `bookbuild` command."""
 
-    def __init__(self, name: str, src: Path) -> None:
+    def __init__(self, name: str, pythonpath: str) -> None:
         self.name = name
-        self.env = {**os.environ, "PYTHONPATH": str(src)}
+        self.env = {**os.environ, "PYTHONPATH": pythonpath}
 
     def make(self, book: Path, *options: str, env: dict[str, str] | None = None) -> Run:
         argv = [sys.executable, "-c", LAUNCHER, "make", str(book), "--draft", "--plain", *options]
@@ -107,7 +108,9 @@ class Run:
 
 
 @contextmanager
-def baseline_tree(ref: str) -> Iterator[Path]:
+def baseline_tree(ref: str) -> Iterator[str]:
+    """PYTHONPATH for `ref`: its src/ and its own entry points (the venv's name today's
+    provider modules, which an older tree may not have)."""
     folder = Path(tempfile.mkdtemp(prefix="bookbuild-baseline-"))
     subprocess.run(
         ["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), ref],
@@ -115,13 +118,28 @@ def baseline_tree(ref: str) -> Iterator[Path]:
         capture_output=True,
     )
     try:
-        yield folder / "src"
+        yield f"{folder / 'src'}{os.pathsep}{_dist_info(folder)}"
     finally:
         subprocess.run(
             ["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
             check=False,
             capture_output=True,
         )
+
+
+def _dist_info(tree: Path) -> Path:
+    project = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    meta = tree / "bench-meta"
+    info = meta / f"bookbuild-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: bookbuild\nVersion: {project['version']}\n", "utf-8"
+    )
+    lines = []
+    for group, points in project.get("entry-points", {}).items():
+        lines += [f"[{group}]", *(f"{name} = {target}" for name, target in points.items())]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    return meta
 
 
 def median(values: list[float]) -> float:
@@ -195,7 +213,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="cold builds per tree and size")
     args = parser.parse_args()
     with baseline_tree(args.baseline) as base_src, tempfile.TemporaryDirectory() as tmp:
-        trees = (Tree("baseline", base_src), Tree("now", REPO / "src"))
+        trees = (Tree("baseline", base_src), Tree("now", str(REPO / "src")))
         work = Path(tmp)
         started = python_pass()
         print(f"baseline {args.baseline}; now = this worktree; python -c pass: {started:.3f} s")

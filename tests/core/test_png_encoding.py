@@ -25,7 +25,7 @@ def offline(op: ImageOp, **fields: Any) -> ImageResult:
 
 def test_offline_results_are_kept_byte_for_byte_as_a_reencode_would_give() -> None:
     base = offline("txt2img", prompt="a fox", width=96, height=64, seed=3)
-    mask = mask_png(render_mask(MaskShape(rect=(0.1, 0.1, 0.5, 0.5)), (96, 64), Path(".")))
+    mask = mask_png(render_mask(MaskShape(rect=[0.1, 0.1, 0.5, 0.5]), (96, 64), Path(".")))
     edited = offline("inpaint", prompt="a hat", width=96, height=64, image=base.png, mask=mask)
     for result in (base, edited):
         assert result.canonical
@@ -48,7 +48,7 @@ def test_service_bytes_are_reencoded_without_their_metadata() -> None:
 
 @pytest.mark.parametrize("size", [(96, 64), (48, 32)])
 def test_a_mask_already_in_the_services_form_is_sent_as_it_is(size: tuple[int, int]) -> None:
-    mask = mask_png(render_mask(MaskShape(ellipse=(0.2, 0.2, 0.8, 0.8)), (96, 64), Path(".")))
+    mask = mask_png(render_mask(MaskShape(ellipse=[0.2, 0.2, 0.8, 0.8]), (96, 64), Path(".")))
     sent = service_mask_png(mask, size)
     assert (sent is mask) == (size == (96, 64))
     assert decode_image(sent).size == size
