@@ -13,13 +13,14 @@ from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest, ImageResult
 from bookbuild.providers.offline.provider import OfflineProvider
+from bookbuild.providers.registry import make_preset
 from bookbuild.providers.sdapi.images import mask_png as service_mask_png
 from bookbuild.runner import _normalised_png
-from bookbuild.spec.models import MaskShape, ModelPreset
+from bookbuild.spec.models import MaskShape
 
 
 def offline(op: ImageOp, **fields: Any) -> ImageResult:
-    provider = OfflineProvider(ModelPreset(provider="offline"), {})
+    provider = OfflineProvider(make_preset(provider="offline"), {})
     return provider.run_image(ImageRequest(step_id="ch/ill/image", op=op, **fields))
 
 
