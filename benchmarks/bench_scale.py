@@ -23,7 +23,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -109,8 +109,8 @@ class Run:
 
 @contextmanager
 def baseline_tree(ref: str) -> Iterator[str]:
-    """PYTHONPATH for `ref`: its src/ and its own entry points (the venv's name today's
-    provider modules, which an older tree may not have)."""
+    """PYTHONPATH for `ref` checked out aside: its src/ and its own entry points (the venv's
+    name today's provider modules, which an older tree may not have)."""
     folder = Path(tempfile.mkdtemp(prefix="bookbuild-baseline-"))
     subprocess.run(
         ["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), ref],
@@ -211,12 +211,17 @@ def main() -> None:
     parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git ref to compare with")
     parser.add_argument("--sizes", default="30,60,120", help="chapters, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="cold builds per tree and size")
+    parser.add_argument("--now", default=None, help="git ref to measure (default: this tree)")
     args = parser.parse_args()
-    with baseline_tree(args.baseline) as base_src, tempfile.TemporaryDirectory() as tmp:
-        trees = (Tree("baseline", base_src), Tree("now", str(REPO / "src")))
+    with ExitStack() as stack:
+        base_src = stack.enter_context(baseline_tree(args.baseline))
+        now_src = stack.enter_context(baseline_tree(args.now)) if args.now else str(REPO / "src")
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        trees = (Tree("baseline", base_src), Tree("now", now_src))
         work = Path(tmp)
         started = python_pass()
-        print(f"baseline {args.baseline}; now = this worktree; python -c pass: {started:.3f} s")
+        now = args.now or "this worktree"
+        print(f"baseline {args.baseline}; now {now}; python -c pass: {started:.3f} s")
         print(f"{'goal':<42} {'baseline':>10} {'now':>10} {'':<3} {'ratio':>8}   target")
         for chapters in (int(s) for s in args.sizes.split(",")):
             measure_size(chapters, trees, work, args.repeat)
