@@ -113,7 +113,7 @@ def _font_files(project: Project) -> Iterator[Path]:
 
     book = project.spec.book
     stack = font_stack(book.language, book.style.font)
-    files = {Path(name) for family in stack for name in family_files(family)}
+    files = {Path(name) for name in family_files(stack)}
     yield from sorted(files | {f.parent for f in files})
 
 
