@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild import prompts
-from bookbuild.errors import ProviderError, StoreError
+from bookbuild.errors import ImageDecodeError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png, image_size
 from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
@@ -84,26 +84,7 @@ class StepRunner:
         p = step.params
         text = inputs["text"].decode("utf-8") if "text" in inputs else str(p.get("source", ""))
         if step.op == "write":
-            previous = tuple(
-                (title, inputs[f"summary-{n}"].decode("utf-8"))
-                for n, title in enumerate(p["previous_titles"], start=1)
-            )
-            ctx = prompts.ChapterContext(
-                p["book_title"],
-                p["language"],
-                p["premise"],
-                p["chapter_title"],
-                p["brief"],
-                previous,
-            )
-            return ChatRequest(
-                step.id,
-                "write",
-                prompts.write_messages(ctx),
-                p["language"],
-                brief=p["brief"],
-                journal=journal,
-            )
+            return _write_request(step, inputs, journal)
         if step.op == "summarize":
             messages = prompts.summarize_messages(p["language"], p["chapter_title"], text)
             return ChatRequest(
@@ -128,7 +109,7 @@ class StepRunner:
         provider = self.providers.get(step.preset, step.id)
         with self.providers.limit(step.preset):
             result = provider.run_image(request)
-        data, (width, height) = _normalised_png(result, step.id)
+        data, (width, height) = normalised_png(result, step)
         metadata = {**result.metadata, "width": width, "height": height}
         if request.prompt and "prompt" not in metadata:
             metadata["prompt"] = request.prompt
@@ -180,15 +161,36 @@ class StepRunner:
         return mask_png(render_mask(spec, size, self.spec.root))
 
 
+def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> ChatRequest:
+    """A chapter from its brief, the premise, and the summaries of the chapters before it."""
+    p = step.params
+    previous = tuple(
+        (title, inputs[f"summary-{n}"].decode("utf-8"))
+        for n, title in enumerate(p["previous_titles"], start=1)
+    )
+    ctx = prompts.ChapterContext(
+        p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"], previous
+    )
+    messages = prompts.write_messages(ctx)
+    return ChatRequest(step.id, "write", messages, p["language"], brief=p["brief"], journal=journal)
+
+
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}
 
 
-def _normalised_png(result: ImageResult, step_id: str) -> tuple[bytes, tuple[int, int]]:
+def normalised_png(result: ImageResult, step: Step) -> tuple[bytes, tuple[int, int]]:
     """The result as bookbuild's PNG (no metadata, fixed level) and its size; a provider's own
     `encode_png` output is kept as it is (encoding is most of a draft build's time)."""
-    if result.canonical:
-        return result.png, image_size(result.png, what=f"{step_id} result")
-    image = decode_image(result.png, what=f"{step_id} result")
+    try:
+        if result.canonical:
+            return result.png, image_size(result.png, what=f"{step.id} result")
+        image = decode_image(result.png, what=f"{step.id} result")
+    except ImageDecodeError as exc:  # the service's fault, not the author's: exit 1
+        raise ProviderError(
+            f"the provider returned an unusable picture ({exc})",
+            provider=step.provider,
+            step_id=step.id,
+        ) from None
     return encode_png(image), image.size
 
 

@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bookbuild.build import MakeSummary
 from bookbuild.errors import BookbuildError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.lock import Lock
-from bookbuild.outputs import STATE_FILE, TEMPLATES
+from bookbuild.make import MakeSummary
+from bookbuild.outputs import STATE_FILE
 from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.spec import resolve_in_book
@@ -31,6 +31,10 @@ from bookbuild.stamp import (
     stamp_path,
     summary_lines,
 )
+
+PACKAGE = Path(__file__).resolve().parent
+"""bookbuild's own files: a changed module or template (an upgrade, a `git pull` in an editable
+install) changes what a build makes even when the version number does not."""
 
 
 class StampRecorder:
@@ -100,9 +104,9 @@ def _input_paths(project: Project, graph: Graph, pdf: bool) -> Iterator[Path]:
         relative.add(spec.book.style.css)
     for name in sorted(relative):
         yield resolve_in_book(project.root, name)
-    for folder in [TEMPLATES, *project.theme_dirs]:
+    for folder in [PACKAGE, *project.theme_dirs]:  # the package: its code and templates
         yield folder
-        yield from sorted(folder.rglob("*"))
+        yield from sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts)
     if pdf:
         yield from _font_files(project)
 

@@ -15,8 +15,11 @@ from bookbuild.providers.base import ImageOp, ImageRequest, ImageResult
 from bookbuild.providers.offline.provider import OfflineProvider
 from bookbuild.providers.registry import make_preset
 from bookbuild.providers.sdapi.images import mask_png as service_mask_png
-from bookbuild.runner import _normalised_png
+from bookbuild.runner import normalised_png
 from bookbuild.spec.models import MaskShape
+from bookbuild.steps import Step
+
+STEP = Step(id="ch/ill/image", op="txt2img", provider="offline")
 
 
 def offline(op: ImageOp, **fields: Any) -> ImageResult:
@@ -30,7 +33,7 @@ def test_offline_results_are_kept_byte_for_byte_as_a_reencode_would_give() -> No
     edited = offline("inpaint", prompt="a hat", width=96, height=64, image=base.png, mask=mask)
     for result in (base, edited):
         assert result.canonical
-        kept, size = _normalised_png(result, "ch/ill/image")
+        kept, size = normalised_png(result, STEP)
         assert kept is result.png
         assert size == (96, 64)
         assert kept == encode_png(decode_image(result.png))
@@ -42,7 +45,7 @@ def test_service_bytes_are_reencoded_without_their_metadata() -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 100, 50)).save(buffer, "PNG", pnginfo=info)
     served = buffer.getvalue()
-    data, size = _normalised_png(ImageResult(served, {}), "ch/ill/image")
+    data, size = normalised_png(ImageResult(served, {}), STEP)
     assert b"tEXt" in served and b"tEXt" not in data
     assert (data, size) == (encode_png(decode_image(served)), (40, 30))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from bookbuild.errors import UserError
+from bookbuild.errors import ImageDecodeError
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
 MAX_PIXELS = 8192 * 8192
@@ -27,10 +27,6 @@ PNG_COMPRESS_LEVEL = 1
 benchmark's pictures, README "Speed"); PDF and EPUB images are encoded separately for print."""
 
 _OPEN_LOCK = threading.Lock()  # `warnings.catch_warnings` is process-wide; keep it short
-
-
-class ImageDecodeError(UserError, ValueError):
-    """Bytes that are not a usable PNG, JPEG or WebP image, or one too large to decode."""
 
 
 def decode_image(data: bytes, *, what: str = "image") -> Image.Image:
