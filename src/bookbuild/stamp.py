@@ -3,11 +3,12 @@
 A successful `make` records in `<book>/.bookbuild/stamp` the options it ran with and the
 `os.stat` of every input it read (the spec, chapter files, masks, input pictures, the stylesheet,
 theme files, bookbuild's own modules and templates, the lock, each pinned store object, the fonts
-the PDF uses) and of the outputs it left, plus the paths that must stay absent (a `theme/` folder not there). The next
-`make` with the same options re-stats them; when every one matches it prints what a no-op build
-prints and exits. Anything else (another option, a changed or missing file, a build running, an
-unreadable stamp, BOOKBUILD_NO_FASTPATH set) falls through to the full build, which removes the
-stamp before reading anything and writes a new one (atomically) only after it succeeded.
+the PDF uses) and of the outputs it left, plus the paths that must stay absent (a `theme/` folder
+not there). The next `make` with the same options re-stats them; when every one matches it
+prints what a no-op build prints and exits. Anything else (another option, a changed or missing
+file, a build running, an unreadable stamp, BOOKBUILD_NO_FASTPATH set) falls through to the full
+build, which removes the stamp before reading anything and writes a new one (atomically) only
+after it succeeded.
 
 This module imports only the standard library's cheapest modules: it runs on every `make`.
 """
