@@ -105,6 +105,8 @@ class ImageRequest:
     mask: bytes | None = None
     control_image: bytes | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Other files of the book the step reads (e.g. a ComfyUI `workflow`), by role."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 
