@@ -238,5 +238,5 @@ def _run(
     except NodeFailed:
         raise
     except Exception as exc:
-        raise NodeFailed(node_id, node["class_type"], f"{type(exc).__name__}: {exc}") from exc
+        raise NodeFailed(node_id, node["class_type"], str(exc)) from exc
     return done[node_id]

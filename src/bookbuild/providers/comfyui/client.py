@@ -171,8 +171,10 @@ class ComfyUIClient:
     def _error(
         self, message: str, transient: bool = False, status: int | None = None
     ) -> ProviderError:
+        if status != 400:
+            message += f" (ComfyUI at {self.base_url})"
         return ProviderError(
-            f"ComfyUI at {self.base_url}: {message}",
+            message,
             provider="comfyui",
             transient=transient,
             status=status,

@@ -50,7 +50,7 @@ class JobRunner:
         failure = execution_error(entry)
         self.journal.forget()  # done either way: a failure is not kept, a retry submits anew
         if failure is not None:
-            raise ProviderError(f"ComfyUI: {failure}", provider="comfyui", step_id=self.step_id)
+            raise ProviderError(failure, provider="comfyui", step_id=self.step_id)
         return prompt_id, entry
 
     def _resumable(self, digest: str) -> str | None:
