@@ -139,6 +139,20 @@ class Provider(Generic[OptionsT]):
         Subclasses extend it (call super)."""
         return []
 
+    @classmethod
+    def preset_op_problem(cls, preset: OptionsT, op: str) -> str | None:
+        """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
+        take no picture cannot do img2img); None when it can."""
+        return None
+
+    @classmethod
+    def book_file_problems(
+        cls, preset: OptionsT, role: str, data: bytes
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """What is wrong with a file the preset reads (`Preset.book_files`), from its bytes:
+        (where in the preset, e.g. `("inputs", "seed")`, message) pairs."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)

@@ -24,6 +24,6 @@ def provider_for(fake: FakeComfyUI | None, **options: Any) -> ComfyUIProvider:
     fields: dict[str, Any] = {"provider": "comfyui", "checkpoint": CHECKPOINT, **options}
     if fake is not None:
         fields.setdefault("base_url", fake.base_url)
-    provider = ComfyUIProvider(ComfyUIOptions(**fields), {})
+    provider = ComfyUIProvider(ComfyUIOptions.model_validate(fields), {})
     provider.sleep = lambda seconds: None
     return provider

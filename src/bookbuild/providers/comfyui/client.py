@@ -10,27 +10,24 @@ error` with an `execution_error` message. Both are reported by node id and class
 from __future__ import annotations
 
 import json
-import logging
+import socket
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import requests
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 from bookbuild.errors import ProviderError
+from bookbuild.providers.http import DEFAULT_TIMEOUT, Failure, HttpClient, RetryPolicy
 
-log = logging.getLogger("bookbuild.providers.comfyui")
-
-MAX_ATTEMPTS = 4
-MAX_WAIT = 30.0
-DEFAULT_TIMEOUT = 60.0
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+T = TypeVar("T")
 START_HINT = "start it with `python main.py --listen` in the ComfyUI folder"
 
 
 class ComfyUIClient:
-    """One `requests.Session` to one server. Transient failures (connection dropped mid-way,
-    5xx) are retried; a server that refuses the connection is not running: that is reported
-    at once, naming the URL and how to start it."""
+    """The routes of one server over the shared HTTP client (retries of dropped connections,
+    timeouts and 5xx; the server's own messages). A server that refuses connections is not
+    running: that is said at once, naming the URL and how to start it. A job is queued once
+    (POST /prompt is never re-sent: the server may have taken it)."""
 
     def __init__(
         self,
@@ -41,17 +38,20 @@ class ComfyUIClient:
         notify: Callable[[str, int, float], None],
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._timeout = timeout or DEFAULT_TIMEOUT
-        self._sleep = sleep
-        self._notify = notify
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "bookbuild"
+        self.http = HttpClient(
+            self.base_url,
+            "comfyui",
+            policy=RetryPolicy(sleep=sleep),
+            timeout=timeout or DEFAULT_TIMEOUT,
+            notify=notify,
+            max_download=MAX_DOWNLOAD_BYTES,
+        )
 
     def __repr__(self) -> str:
         return f"ComfyUIClient({self.base_url!r})"
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
     # -- routes ----------------------------------------------------------------------------
 
@@ -78,8 +78,32 @@ class ComfyUIClient:
         return f"{sub}/{data['name']}" if sub else str(data["name"])
 
     def submit(self, graph: Mapping[str, Any], client_id: str) -> str:
-        """Queue the graph; its prompt_id. A refused graph raises with every node error."""
-        data = self._json("POST", "/prompt", json={"prompt": graph, "client_id": client_id})
+        """Queue the graph, once; its prompt_id. A refused graph raises with every node
+        error."""
+        import requests
+
+        body = {"prompt": graph, "client_id": client_id}
+        http = self.http
+        try:
+            response = http.session.post(
+                http.url("/prompt"), json=body, timeout=http.timeout, allow_redirects=False
+            )
+        except requests.RequestException:
+            response = None
+        if response is None:
+            if not listening(self.base_url):
+                raise self.not_running()
+            raise self._error(
+                "the connection broke while queuing the job; it may have been queued all the "
+                "same: look at ComfyUI's queue before building again",
+                transient=True,
+            )
+        with response:
+            if response.status_code == 400:
+                raise ProviderError(refusal_message(_decoded(response)), provider="comfyui")
+            data = http.read_json(response)
+        if isinstance(data, Failure):
+            raise data.error("comfyui", 1)
         if not isinstance(data, dict) or not isinstance(data.get("prompt_id"), str):
             raise self._error("/prompt did not answer a prompt_id")
         return str(data["prompt_id"])
@@ -99,67 +123,36 @@ class ComfyUIClient:
         return any(isinstance(i, list) and len(i) > 1 and i[1] == prompt_id for i in items)
 
     def view(self, image: Mapping[str, Any]) -> bytes:
-        params = {
+        """The bytes of an output picture the history lists."""
+        query = {
             "filename": str(image.get("filename", "")),
             "subfolder": str(image.get("subfolder", "")),
             "type": str(image.get("type", "output")),
         }
-        return self._call("GET", "/view", params=params, raw=True)  # type: ignore[no-any-return]
+        url = self.http.url("/view") + "?" + urlencode(query)
+
+        def attempt() -> bytes | Failure:
+            outcome = self._unless_down(self.http.get_once(url))
+            if isinstance(outcome, Failure) and outcome.status == 404:
+                message = f"ComfyUI has no output file {query['filename']!r} (deleted?)"
+                return Failure("HTTP 404", message, 404)
+            return outcome
+
+        return self.http.retrying(attempt, "GET /view")
 
     # -- the wire --------------------------------------------------------------------------
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
-        return self._call(method, path, **kw)
+        url = self.http.url(path)
+        return self.http.retrying(
+            lambda: self._unless_down(self.http.json_once(method, url, **kw)), f"{method} {path}"
+        )
 
-    def _call(self, method: str, path: str, *, raw: bool = False, **kw: Any) -> Any:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            outcome = self._once(method, path, raw, kw)
-            if not isinstance(outcome, _Retry):
-                return outcome
-            if attempt == MAX_ATTEMPTS:
-                raise self._error(f"{outcome.reason} (gave up after {attempt} attempts)", True)
-            wait = min(2.0**attempt, MAX_WAIT)
-            self._notify(f"{path}: {outcome.reason}", attempt, wait)
-            self._sleep(wait)
-        raise AssertionError("unreachable")
-
-    def _once(self, method: str, path: str, raw: bool, kw: dict[str, Any]) -> Any:
-        url = self.base_url + path
-        try:
-            response = self.session.request(
-                method, url, timeout=self._timeout, allow_redirects=False, **kw
-            )
-        except requests.exceptions.ConnectionError as exc:
-            if _refused(exc):
-                refused = True
-            else:
-                return _Retry("the connection was dropped")
-        except requests.Timeout:
-            return _Retry(f"no answer within {self._timeout:g} s")
-        except requests.RequestException as exc:
-            raise self._error(f"cannot call {path} ({type(exc).__name__})") from None
-        else:
-            refused = False
-        if refused:
+    def _unless_down(self, outcome: T) -> T:
+        """The outcome, unless it is a failed connection to a server that is not running."""
+        if isinstance(outcome, Failure) and outcome.status is None and not listening(self.base_url):
             raise self.not_running()
-        with response:
-            log.debug("%s %s -> HTTP %d", method, path, response.status_code)
-            return self._read(path, response, raw)
-
-    def _read(self, path: str, response: requests.Response, raw: bool) -> Any:
-        code = response.status_code
-        if code >= 500:
-            return _Retry(f"{path} answered HTTP {code}")
-        if code == 400 and path == "/prompt":
-            raise self._error(refusal_message(_decoded(response)), status=400)
-        if code >= 300:
-            raise self._error(f"{path} answered HTTP {code}{_text_of(response)}", status=code)
-        if raw:
-            return _capped(response)
-        body = _decoded(response)
-        if body is None:
-            raise self._error(f"{path} did not answer JSON")
-        return body
+        return outcome
 
     def not_running(self) -> ProviderError:
         return ProviderError(
@@ -168,52 +161,28 @@ class ComfyUIClient:
             provider="comfyui",
         )
 
-    def _error(
-        self, message: str, transient: bool = False, status: int | None = None
-    ) -> ProviderError:
-        if status != 400:
-            message += f" (ComfyUI at {self.base_url})"
+    def _error(self, message: str, transient: bool = False) -> ProviderError:
         return ProviderError(
-            message,
-            provider="comfyui",
-            transient=transient,
-            status=status,
+            f"{message} (ComfyUI at {self.base_url})", provider="comfyui", transient=transient
         )
 
 
-class _Retry:
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-def _refused(exc: requests.exceptions.ConnectionError) -> bool:
-    """The server refused the connection (nothing listens): it certainly took nothing."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
+def listening(base_url: str) -> bool:
+    """True when something accepts connections at the URL's host and port."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=5):
             return True
-        reason = getattr(seen, "reason", None)
-        seen = reason if isinstance(reason, BaseException) else seen.__context__
-    return "Connection refused" in str(exc)
+    except OSError:
+        return False
 
 
-def _decoded(response: requests.Response) -> Any:
+def _decoded(response: Any) -> Any:
     try:
         return response.json()
     except ValueError:
         return None
-
-
-def _text_of(response: requests.Response) -> str:
-    text = response.text.strip()[:300]
-    return f": {text}" if text else ""
-
-
-def _capped(response: requests.Response) -> bytes:
-    data = response.content
-    if len(data) > MAX_DOWNLOAD_BYTES:
-        raise ProviderError("the picture is too large", provider="comfyui")
-    return data
 
 
 def refusal_message(body: Any) -> str:

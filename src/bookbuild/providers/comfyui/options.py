@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from bookbuild.spec.presets import Lora, Preset
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8188"
 BASE_URL_ENV = "COMFYUI_BASE_URL"
 
 
-class ComfyLora(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ComfyUIOptions(Preset):
+    """A ComfyUI server (local, free): built-in workflows for each op, or your own exported
+    workflow. Address: `base_url`, else $COMFYUI_BASE_URL, else http://127.0.0.1:8188."""
 
-    name: str = Field(
-        description="LoRA file in ComfyUI's models/loras (e.g. 'watercolor.safetensors')."
-    )
-    strength: float = Field(default=0.7, ge=-5.0, le=5.0, description="Model and CLIP strength.")
-
-
-class ComfyUIOptions(BaseModel):
-    """A ComfyUI server: built-in workflows for each op, or the author's own exported one."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    provider: Literal["comfyui"] = Field(description="A ComfyUI server (local, free).")
-    base_url: str | None = Field(
-        default=None,
-        description=f"Server URL; default: ${BASE_URL_ENV}, else {DEFAULT_BASE_URL}.",
-    )
     checkpoint: str | None = Field(
         default=None,
         description="Checkpoint file in ComfyUI's models/checkpoints (CheckpointLoaderSimple's "
@@ -49,8 +36,9 @@ class ComfyUIOptions(BaseModel):
     height: int | None = Field(
         default=None, ge=64, le=4096, multiple_of=8, description="Height, px."
     )
-    lora: ComfyLora | list[ComfyLora] | None = Field(
-        default=None, description="LoRA file(s), each through a LoraLoader."
+    lora: Lora | list[Lora] | None = Field(
+        default=None,
+        description="LoRA file(s) in models/loras as {model, strength}, each a LoraLoader.",
     )
     upscale_model: str | None = Field(
         default=None,
@@ -92,14 +80,15 @@ class ComfyUIOptions(BaseModel):
     poll_interval: float = Field(
         default=1.0, gt=0, le=60, description="Seconds between /history polls."
     )
-    concurrency: int | None = Field(
-        default=None, ge=1, le=64, description="At most this many jobs queued at once."
-    )
-    timeout: float | None = Field(default=None, gt=0, description="Seconds per HTTP request.")
-    deadline: float | None = Field(
-        default=None, gt=0, description="Seconds to wait for one job in total (default 1800)."
-    )
 
     def loras(self) -> tuple[tuple[str, float], ...]:
         given = self.lora if isinstance(self.lora, list) else [self.lora] if self.lora else []
-        return tuple((lora.name, lora.strength) for lora in given)
+        return tuple((lora.model, lora.strength) for lora in given)
+
+    def key_fields(self) -> dict[str, Any]:
+        fields = super().key_fields()
+        fields.pop("poll_interval", None)  # how often we look changes no picture
+        return fields
+
+    def book_files(self) -> dict[str, str]:
+        return {"workflow": self.workflow} if self.workflow is not None else {}

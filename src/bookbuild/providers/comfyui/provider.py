@@ -23,10 +23,12 @@ from bookbuild.providers.comfyui.client import ComfyUIClient
 from bookbuild.providers.comfyui.jobs import DEFAULT_DEADLINE, JobRunner, output_images
 from bookbuild.providers.comfyui.options import BASE_URL_ENV, DEFAULT_BASE_URL, ComfyUIOptions
 from bookbuild.providers.comfyui.workflow import (
+    FILLABLE,
     IMAGE_INPUTS,
     OPS_NEEDING,
     check_inputs,
     fill,
+    input_problems,
     output_nodes,
     parse_workflow,
     workflow_ops,
@@ -36,21 +38,24 @@ BUILT_IN_OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale"
 SAMPLING_OPS = BUILT_IN_OPS - {"upscale"}
 
 
-class ComfyUIProvider(Provider):
+class ComfyUIProvider(Provider[ComfyUIOptions]):
     """Image ops through a ComfyUI server. `sleep` and `clock` are attributes so tests can
     replace every wait."""
 
     name: ClassVar[str] = "comfyui"
-    image_ops: ClassVar[frozenset[str]] = BUILT_IN_OPS
+    ops: ClassVar[frozenset[str]] = BUILT_IN_OPS
+    Options = ComfyUIOptions
+    base_url_env: ClassVar[str | None] = BASE_URL_ENV
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    local: ClassVar[bool] = True
 
     def __init__(
         self,
-        preset: Any,
+        preset: ComfyUIOptions,
         env: Mapping[str, str],
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.options: ComfyUIOptions = preset
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
         self._guard = threading.Lock()
@@ -60,27 +65,48 @@ class ComfyUIProvider(Provider):
     def __repr__(self) -> str:
         return f"ComfyUIProvider({self.base_url()!r})"
 
-    def base_url(self) -> str:
-        return (self.options.base_url or self.env.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-
     @classmethod
-    def options_problems(cls, options: ComfyUIOptions, ops: set[str]) -> list[str]:
-        """What the preset cannot do for `ops`, from the spec alone."""
-        if options.workflow is not None:
-            missing = sorted(ops - workflow_ops(options.inputs))
-            return [
-                f"the workflow's `inputs` do not let it do {op} "
-                f"(it needs {', '.join(_needs(op))} mapped)"
-                for op in missing
+    def preset_problems(cls, preset: ComfyUIOptions) -> list[str]:
+        problems = super().preset_problems(preset)
+        if preset.model is not None:
+            problems.append("name the checkpoint file with `checkpoint` (comfyui has no `model`)")
+        if preset.workflow is not None:
+            unknown = sorted(set(preset.inputs) - set(FILLABLE))
+            problems += [
+                f"`inputs.{name}` is not something bookbuild fills (it fills: "
+                f"{', '.join(FILLABLE)})"
+                for name in unknown
             ]
-        problems = [
-            f"comfyui has no built-in workflow for {op}" for op in sorted(ops - BUILT_IN_OPS)
-        ]
-        if ops & SAMPLING_OPS and not options.checkpoint:
-            problems.append("set `checkpoint` (a file in ComfyUI's models/checkpoints)")
         return problems
 
+    @classmethod
+    def preset_op_problem(cls, preset: ComfyUIOptions, op: str) -> str | None:
+        if preset.workflow is not None:
+            if op in workflow_ops(preset.inputs):
+                return None
+            needs = OPS_NEEDING.get(op)
+            if needs is None:
+                return "a custom workflow is not used for it"
+            missing = [n for n in needs if n not in preset.inputs]
+            return f"its workflow's `inputs` map no {', '.join(f'`{n}`' for n in missing)}"
+        if op in SAMPLING_OPS and not preset.checkpoint:
+            return "set `checkpoint` (a file of ComfyUI's models/checkpoints)"
+        return None
+
+    @classmethod
+    def book_file_problems(
+        cls, preset: ComfyUIOptions, role: str, data: bytes
+    ) -> list[tuple[tuple[str, ...], str]]:
+        where = str(preset.workflow)
+        try:
+            graph = parse_workflow(data, where)
+        except ConfigError as exc:
+            return [((role,), str(exc))]
+        found = input_problems(graph, preset.inputs, where)
+        return [(("inputs", name), message) for name, message in found]
+
     def check_ready(self) -> None:
+        super().check_ready()
         if not self.base_url().startswith(("http://", "https://")):
             raise ConfigError(
                 f"comfyui: the base URL (`base_url` or {BASE_URL_ENV}) must start with http://"
@@ -95,8 +121,8 @@ class ComfyUIProvider(Provider):
         runner = JobRunner(
             client,
             request.journal,
-            self.options.poll_interval,
-            self.options.deadline or DEFAULT_DEADLINE,
+            self.preset.poll_interval,
+            self.preset.deadline or DEFAULT_DEADLINE,
             self.sleep,
             self.clock,
             request.step_id,
@@ -118,7 +144,7 @@ class ComfyUIProvider(Provider):
             if self._client is None:
                 self._client = ComfyUIClient(
                     self.base_url(),
-                    timeout=self.options.timeout,
+                    timeout=self.preset.timeout,
                     sleep=lambda s: self.sleep(s),
                     notify=self.on_retry or (lambda *_: None),
                 )
@@ -134,32 +160,32 @@ class ComfyUIProvider(Provider):
     def _graph(
         self, request: ImageRequest, client: ComfyUIClient, nodes: Mapping[str, Any]
     ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes]]:
-        if self.options.workflow is not None:
+        if self.preset.workflow is not None:
             return self._custom_graph(request, client, nodes)
         _require_nodes(request.op, nodes, self.base_url())
-        builder = _BuiltIn(self.options, request, client, nodes)
+        builder = _BuiltIn(self.preset, request, client, nodes)
         graph, finish = builder.build()
         return graph, graphs.OUTPUT_NODE, finish
 
     def _custom_graph(
         self, request: ImageRequest, client: ComfyUIClient, nodes: Mapping[str, Any]
     ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes]]:
-        where = str(self.options.workflow)
+        where = str(self.preset.workflow)
         data = request.files.get("workflow")
         if data is None:
             raise ConfigError(f"{request.step_id}: the workflow file {where} was not given")
         graph = parse_workflow(data, where)
-        problems = check_inputs(graph, self.options.inputs, where)
+        problems = check_inputs(graph, self.preset.inputs, where)
         if problems:
             raise ConfigError("comfyui: " + "; ".join(problems))
-        values = _request_values(request, self.options)
+        values = _request_values(request, self.preset)
         uploads = _upload_images(request, client)
-        filled = fill(graph, self.options.inputs, {**values, **uploads})
-        output = self.options.output or next(iter(output_nodes(filled, nodes)), None)
+        filled = fill(graph, self.preset.inputs, {**values, **uploads})
+        output = self.preset.output or next(iter(output_nodes(filled, nodes)), None)
         return filled, output, lambda png: png
 
     def _metadata(self, request: ImageRequest, prompt_id: str) -> dict[str, Any]:
-        o = self.options
+        o = self.preset
         meta: dict[str, Any] = {"provider": "comfyui", "prompt_id": prompt_id}
         if o.workflow is not None:
             meta["workflow"] = o.workflow
@@ -174,10 +200,6 @@ class ComfyUIProvider(Provider):
         if request.op != "upscale":
             meta["seed"] = request.seed
         return meta
-
-
-def _needs(op: str) -> tuple[str, ...]:
-    return OPS_NEEDING.get(op, ("(nothing: no workflow can do it)",))
 
 
 def _require_nodes(op: str, nodes: Mapping[str, Any], url: str) -> None:

@@ -74,20 +74,28 @@ def parse_workflow(data: bytes, where: str) -> dict[str, Any]:
 def check_inputs(graph: Mapping[str, Any], inputs: Mapping[str, str], where: str) -> list[str]:
     """Problems with an `inputs:` mapping against the graph (each field must name an existing
     node and one of its inputs)."""
-    problems = []
+    return [message for _, message in input_problems(graph, inputs, where)]
+
+
+def input_problems(
+    graph: Mapping[str, Any], inputs: Mapping[str, str], where: str
+) -> list[tuple[str, str]]:
+    """(input name, problem) for each `inputs:` entry that names no node field of the graph."""
+    problems: list[tuple[str, str]] = []
     for name, target in inputs.items():
         node_id, dot, field = target.rpartition(".")
         if not dot or not node_id or not field:
-            problems.append(f"`inputs.{name}`: {target!r} should be '<node id>.<input name>'")
+            problems.append((name, f"`inputs.{name}`: {target!r} should be '<node id>.<input>'"))
         elif node_id not in graph:
-            problems.append(f"`inputs.{name}`: {where} has no node {node_id!r}")
+            problems.append((name, f"`inputs.{name}`: {where} has no node {node_id!r}"))
         elif field not in graph[node_id].get("inputs", {}):
             cls = graph[node_id]["class_type"]
             known = ", ".join(sorted(graph[node_id].get("inputs", {}))) or "none"
-            problems.append(
+            message = (
                 f"`inputs.{name}`: node {node_id} ({cls}) in {where} has no input "
                 f"{field!r} (it has: {known})"
             )
+            problems.append((name, message))
     return problems
 
 

@@ -1,0 +1,126 @@
+"""Whole books built against the fake ComfyUI server: every op end to end, the pictures
+checked, then rebuilt with no call; plan shows the calls as free."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from bookbuild.build import MakeOptions, make
+from bookbuild.events import Event
+from bookbuild.inspect_plan import plan_report
+from bookbuild.lock import Lock
+from bookbuild.project import Project
+from bookbuild.store import Store
+from tests.fakes.comfyui_server import FakeComfyUI
+
+from .conftest import CHECKPOINT
+
+SPEC = f"""\
+title: The Lighthouse Fox
+authors: [Test]
+language: en
+models:
+  painter: {{provider: comfyui, checkpoint: {CHECKPOINT}, steps: 12, cfg: 6.5,
+            width: 96, height: 64, feathering: 0,
+            controlnet_models: {{canny: control_v11p_sd15_canny.pth}}}}
+  sharp: {{provider: comfyui, upscale_model: 4x-UltraSharp.pth}}
+defaults: {{image: painter}}
+chapters:
+  - id: shore
+    title: The Shore
+    text: "A fox lived by the lighthouse."
+    illustrations:
+      - id: fox
+        prompt: "a red fox on a rock"
+        seed: 11
+        edits:
+          - inpaint: {{mask: {{rect: [0.0, 0.0, 0.5, 1.0]}}, prompt: "a bright sun", strength: 1.0}}
+          - outpaint: {{left: 16, right: 5}}
+          - img2img: {{prompt: "at dusk", strength: 0.5}}
+          - upscale: {{scale: 2, model: sharp}}
+      - id: sketch
+        prompt: "a lighthouse at night"
+        seed: 5
+        controlnet: {{type: canny, image: art/sketch.png, strength: 1.0}}
+      - id: painted
+        prompt: "the lighthouse in oil"
+        seed: 9
+        init_image: {{path: art/sketch.png, strength: 0.6}}
+"""
+
+STEPS = [
+    "shore/fox/edit-1",
+    "shore/fox/edit-2",
+    "shore/fox/edit-3",
+    "shore/fox/edit-4",
+    "shore/fox/image",
+    "shore/painted/image",
+    "shore/sketch/image",
+]
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "art").mkdir()
+    sketch = Image.new("RGB", (80, 60), "white")
+    ImageDraw.Draw(sketch).rectangle((20, 10, 60, 50), outline="black", width=3)
+    sketch.save(tmp_path / "art" / "sketch.png")
+    return tmp_path
+
+
+def build(book: Path, fake: FakeComfyUI) -> list[str]:
+    events: list[Event] = []
+    project = Project.open(book, env={"COMFYUI_BASE_URL": fake.base_url})
+    summary = make(project, MakeOptions(formats=("html",)), events.append)
+    return sorted(summary.called)
+
+
+def picture(book: Path, step_id: str) -> Image.Image:
+    """The pinned result of `step_id`, read back from the store."""
+    entry = Lock.load(book / "book.lock").entries[step_id]
+    data = Store(book / ".bookbuild" / "store").get(entry.digest)
+    return Image.open(BytesIO(data)).convert("RGB")
+
+
+def test_every_op_runs_on_comfyui_and_a_rebuild_calls_nothing(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    assert build(book, fake_comfyui) == STEPS
+    assert fake_comfyui.count("prompt") == len(STEPS)
+    requests_made = len(fake_comfyui.requests)
+
+    assert build(book, fake_comfyui) == []
+    assert len(fake_comfyui.requests) == requests_made  # not even /object_info
+
+
+def test_the_pictures_follow_seed_size_image_and_mask(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    build(book, fake_comfyui)
+    base = picture(book, "shore/fox/image")
+    assert base.size == (96, 64)
+    painted = picture(book, "shore/fox/edit-1")
+    assert painted.getpixel((90, 60)) == base.getpixel((90, 60))  # outside the mask: kept
+    left = [(x, y) for x in range(0, 40) for y in range(64)]
+    repainted = sum(painted.getpixel(p) != base.getpixel(p) for p in left)
+    assert repainted > 0.9 * len(left)  # inside the mask (white = repaint): new paint
+    grown = picture(book, "shore/fox/edit-2")
+    assert grown.size == (96 + 16 + 5, 64)
+    assert grown.getpixel((16 + 60, 30)) == painted.getpixel((60, 30))  # original kept in place
+    assert picture(book, "shore/fox/edit-4").size == (2 * 117, 2 * 64)
+    graphs = [body["prompt"] for body in fake_comfyui.prompts()]
+    seeds = sorted(g["sampler"]["inputs"]["seed"] for g in graphs if "sampler" in g)
+    assert 11 in seeds and 5 in seeds and 9 in seeds
+
+
+def test_plan_shows_comfyui_calls_as_free(book: Path, fake_comfyui: FakeComfyUI) -> None:
+    project = Project.open(book, env={"COMFYUI_BASE_URL": fake_comfyui.base_url})
+    report = plan_report(project).to_json()
+    assert report["calls"] == {"comfyui": len(STEPS)}
+    assert report["estimated_cost_usd"].get("comfyui", 0) == 0
+    assert not fake_comfyui.requests
