@@ -49,6 +49,7 @@ class Forecast:
     calls: dict[str, int]  # provider -> calls
     cost: dict[str, float]  # provider -> USD
     unpriced: dict[str, int] = field(default_factory=dict)  # provider -> calls of unknown price
+    local: frozenset[str] = frozenset()  # providers that run on this machine: free
 
     @property
     def total_calls(self) -> int:
@@ -64,17 +65,20 @@ def forecast(graph: Graph, statuses: dict[str, StepStatus], pool: ProviderPool) 
     calls: dict[str, int] = {}
     cost: dict[str, float] = {}
     unpriced: dict[str, int] = {}
+    local: set[str] = set()
     for status in statuses.values():
         step = status.step
         if not status.needs_call:
             continue
         calls[step.provider] = calls.get(step.provider, 0) + 1
         provider = pool.get(step.preset, step.id)
+        if provider.local:
+            local.add(step.provider)
         estimate = provider.estimate_cost("chat" if step.kind == "chat" else "image", step.op)
         cost[step.provider] = cost.get(step.provider, 0.0) + estimate
         if not provider.price_known():
             unpriced[step.preset] = unpriced.get(step.preset, 0) + 1
-    return Forecast(calls, cost, unpriced)
+    return Forecast(calls, cost, unpriced, frozenset(local))
 
 
 def make(
@@ -99,7 +103,9 @@ def _make(project: Project, options: MakeOptions, on_event: EventSink) -> MakeSu
     pool = ProviderPool(graph.presets, project.env, options.jobs, on_event)
     summary = MakeSummary()
     _check_budget(graph, {s: statuses[s] for s in selected}, pool, options, summary)
-    pool.check_ready({statuses[s].step.preset for s in selected if statuses[s].needs_call})
+    needed = {statuses[s].step.preset for s in selected if statuses[s].needs_call}
+    pool.check_ready(needed)
+    pool.prepare(needed)
     writer = LockWriter(project.lock_path, lock)
     digests = _resolve(project, graph, statuses, selected, writer, pool, options, on_event, summary)
     if options.only:

@@ -41,6 +41,7 @@ class PlanReport:
             "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
             "unknown_price_calls": self.forecast.unpriced,
+            "local_providers": sorted(self.forecast.local),
         }
 
 

@@ -161,6 +161,12 @@ class Provider(Generic[OptionsT]):
         if self.key_env is not None:
             self.api_key()
 
+    def prepare(self) -> None:
+        """Called once before a build runs this preset's steps (never when it runs none); may
+        reach the service, e.g. to fail at once, with one error, when a local server is not
+        running. Raises ProviderError."""
+        return None
+
     def key_var(self) -> str:
         """The environment variable holding this preset's key."""
         return self.preset.api_key_env or self.key_env or ""

@@ -3,13 +3,16 @@ checked, then rebuilt with no call; plan shows the calls as free."""
 
 from __future__ import annotations
 
+import socket
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
 from bookbuild.build import MakeOptions, make
+from bookbuild.cli import main
 from bookbuild.events import Event
 from bookbuild.inspect_plan import plan_report
 from bookbuild.lock import Lock
@@ -123,4 +126,46 @@ def test_plan_shows_comfyui_calls_as_free(book: Path, fake_comfyui: FakeComfyUI)
     report = plan_report(project).to_json()
     assert report["calls"] == {"comfyui": len(STEPS)}
     assert report["estimated_cost_usd"].get("comfyui", 0) == 0
+    assert report["local_providers"] == ["comfyui"]
     assert not fake_comfyui.requests
+    shown = CliRunner().invoke(main, ["plan", str(book)])
+    assert f"comfyui: {len(STEPS)} call(s), free (local)" in shown.output
+
+
+def test_a_server_that_is_not_running_is_one_error_before_any_step(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("COMFYUI_BASE_URL", url)
+    result = CliRunner().invoke(main, ["make", str(book), "--format", "html", "--plain"])
+    assert result.exit_code == 1
+    assert result.output.count(f"no ComfyUI server is running at {url}") == 1
+    assert "python main.py --listen" in result.output
+    assert "Traceback" not in result.output
+    assert (
+        not (book / "book.lock").exists()
+        or "shore/fox/image" not in (book / "book.lock").read_text()
+    )
+
+
+def test_validate_refuses_an_op_comfyui_cannot_do_at_its_line(book: Path) -> None:
+    spec = SPEC.replace(
+        "          - upscale: {scale: 2, model: sharp}\n",
+        "          - upscale: {scale: 2, model: sharp}\n          - remove_background: {}\n",
+    )
+    (book / "book.yaml").write_text(spec, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(book)])
+    assert result.exit_code == 2
+    line = spec.splitlines().index("          - remove_background: {}") + 1
+    assert f"book.yaml:{line}:" in result.output
+    assert "comfyui" in result.output and "remove_background" in result.output
+
+
+def test_a_preset_without_checkpoint_cannot_draw(book: Path) -> None:
+    spec = SPEC.replace(f"checkpoint: {CHECKPOINT}, ", "")
+    (book / "book.yaml").write_text(spec, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(book)])
+    assert result.exit_code == 2
+    assert "set `checkpoint`" in result.output

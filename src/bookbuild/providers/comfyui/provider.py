@@ -112,6 +112,17 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
                 f"comfyui: the base URL (`base_url` or {BASE_URL_ENV}) must start with http://"
             )
 
+    def prepare(self) -> None:
+        """Read the server's nodes (/object_info) at the start of a build: a server that is
+        not running is one clear error before any step."""
+        self._node_info(self._connect())
+
+    def close(self) -> None:
+        with self._guard:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     # -- running ---------------------------------------------------------------------------
 
     def run_image(self, request: ImageRequest) -> ImageResult:
