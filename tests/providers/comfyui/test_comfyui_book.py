@@ -29,6 +29,7 @@ language: en
 models:
   painter: {{provider: comfyui, checkpoint: {CHECKPOINT}, steps: 12, cfg: 6.5,
             width: 96, height: 64, feathering: 0,
+            lora: {{model: watercolor.safetensors, strength: 0.6}},
             controlnet_models: {{canny: control_v11p_sd15_canny.pth}}}}
   sharp: {{provider: comfyui, upscale_model: 4x-UltraSharp.pth}}
 defaults: {{image: painter}}
@@ -119,6 +120,9 @@ def test_the_pictures_follow_seed_size_image_and_mask(
     graphs = [body["prompt"] for body in fake_comfyui.prompts()]
     seeds = sorted(g["sampler"]["inputs"]["seed"] for g in graphs if "sampler" in g)
     assert 11 in seeds and 5 in seeds and 9 in seeds
+    drawn = [g for g in graphs if "checkpoint" in g]
+    assert all(g["lora-1"]["inputs"]["lora_name"] == "watercolor.safetensors" for g in drawn)
+    assert all(g["sampler"]["inputs"]["cfg"] == 6.5 for g in drawn)
 
 
 def test_plan_shows_comfyui_calls_as_free(book: Path, fake_comfyui: FakeComfyUI) -> None:
