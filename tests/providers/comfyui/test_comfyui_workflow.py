@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,3 +122,39 @@ def test_a_workflow_without_an_image_input_cannot_do_img2img(book: Path) -> None
         load_spec(book / "book.yaml")
     assert "img2img" in str(caught.value)
     assert "book.yaml:" in str(caught.value)
+
+
+def edit_workflow() -> dict[str, Any]:
+    """The default workflow turned into an img2img one: LoadImage → VAEEncode → KSampler."""
+    graph = json.loads(json.dumps(WORKFLOW))
+    del graph["5"]
+    graph["10"] = {"class_type": "LoadImage", "inputs": {"image": "example.png"}}
+    graph["11"] = {"class_type": "VAEEncode", "inputs": {"pixels": ["10", 0], "vae": ["4", 2]}}
+    graph["3"]["inputs"]["latent_image"] = ["11", 0]
+    return graph
+
+
+def test_a_workflow_with_an_image_input_does_img2img_edits(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    (book / "workflows" / "edit-flow.json").write_text(json.dumps(edit_workflow()))
+    spec = SPEC.replace(
+        "defaults: {image: mine}\n",
+        "  redo: {provider: comfyui, workflow: workflows/edit-flow.json,\n"
+        '         inputs: {prompt: "6.text", image: "10.image", strength: "3.denoise"}}\n'
+        "defaults: {image: mine}\n",
+    ).replace(
+        "        seed: 1234\n",
+        '        seed: 1234\n        edits:\n          - img2img: {prompt: "at night", '
+        "strength: 0.4, model: redo}\n",
+    )
+    (book / "book.yaml").write_text(spec, encoding="utf-8")
+
+    assert build(book, fake_comfyui) == ["one/fox/edit-1", "one/fox/image"]
+
+    edit = fake_comfyui.prompts()[-1]["prompt"]
+    uploaded = edit["10"]["inputs"]["image"]
+    assert uploaded != "example.png"
+    assert fake_comfyui.input_file(uploaded).size == (64, 48)  # the base picture, uploaded
+    assert edit["3"]["inputs"]["denoise"] == 0.4
+    assert edit["6"]["inputs"]["text"] == "at night"
