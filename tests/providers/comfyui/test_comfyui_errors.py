@@ -67,17 +67,24 @@ def test_a_node_failing_while_running_is_reported_with_its_message(
     assert journal.job is None  # a failed job is forgotten: the next build submits anew
 
 
-def test_the_prompt_id_is_journaled_before_waiting_and_a_new_build_resumes_it(
-    fake_comfyui: FakeComfyUI,
-) -> None:
+def give_up_waiting(fake: FakeComfyUI) -> DictJournal:
+    """A build that queued a job the server holds and stopped waiting at its deadline (time
+    is simulated): its journal, still naming the job."""
     journal = DictJournal()
-    fake_comfyui.hold()
-    first = provider_for(fake_comfyui, deadline=3, poll_interval=1)
+    fake.hold()
+    first = provider_for(fake, deadline=3, poll_interval=1)
     now = [0.0]
     first.clock = lambda: now[0]
     first.sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)
     with pytest.raises(ProviderError, match="resumes waiting"):
         first.run_image(txt2img(journal))
+    return journal
+
+
+def test_the_prompt_id_is_journaled_before_waiting_and_a_new_build_resumes_it(
+    fake_comfyui: FakeComfyUI,
+) -> None:
+    journal = give_up_waiting(fake_comfyui)
     assert journal.job is not None and journal.job["prompt_id"]
     fake_comfyui.release()
 
@@ -90,14 +97,7 @@ def test_the_prompt_id_is_journaled_before_waiting_and_a_new_build_resumes_it(
 
 
 def test_a_job_the_server_lost_is_submitted_again(fake_comfyui: FakeComfyUI) -> None:
-    journal = DictJournal()
-    fake_comfyui.hold()
-    first = provider_for(fake_comfyui, deadline=1, poll_interval=1)
-    now = [0.0]
-    first.clock = lambda: now[0]
-    first.sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)
-    with pytest.raises(ProviderError):
-        first.run_image(txt2img(journal))
+    journal = give_up_waiting(fake_comfyui)
     lost = journal.remembered[0]["prompt_id"]
     with FakeComfyUI() as restarted:  # ComfyUI restarted: its queue and history are empty
         result = provider_for(restarted).run_image(txt2img(journal))
