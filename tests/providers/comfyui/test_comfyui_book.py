@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.events import Event
 from bookbuild.inspect_plan import plan_report
 from bookbuild.lock import Lock
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 from tests.fakes.comfyui_server import FakeComfyUI
@@ -133,7 +133,7 @@ def test_plan_shows_comfyui_calls_as_free(book: Path, fake_comfyui: FakeComfyUI)
     assert report["local_providers"] == ["comfyui"]
     assert not fake_comfyui.requests
     shown = CliRunner().invoke(main, ["plan", str(book)])
-    assert f"comfyui: {len(STEPS)} call(s), free (local)" in shown.output
+    assert f"comfyui: {len(STEPS)} call(s), free (runs locally)" in shown.output
 
 
 def test_a_server_that_is_not_running_is_one_error_before_any_step(

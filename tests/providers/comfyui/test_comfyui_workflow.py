@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import SpecError
 from bookbuild.events import Event
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
 from tests.fakes.comfyui_server import FakeComfyUI
