@@ -158,3 +158,18 @@ def test_a_workflow_with_an_image_input_does_img2img_edits(
     assert fake_comfyui.input_file(uploaded).size == (64, 48)  # the base picture, uploaded
     assert edit["3"]["inputs"]["denoise"] == 0.4
     assert edit["6"]["inputs"]["text"] == "at night"
+
+
+def test_a_workflow_saved_in_the_ui_format_is_refused_with_how_to_export_it(book: Path) -> None:
+    ui_format = {"last_node_id": 9, "nodes": [{"id": 3, "type": "KSampler"}], "links": []}
+    (book / "workflows" / "my-flow.json").write_text(json.dumps(ui_format), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(book / "book.yaml")
+    assert "UI format" in str(caught.value) and "Export (API)" in str(caught.value)
+
+
+def test_an_input_bookbuild_does_not_fill_is_refused(book: Path) -> None:
+    spec = SPEC.replace('seed: "3.seed"', 'seed: "3.seed", sampler: "3.sampler_name"')
+    (book / "book.yaml").write_text(spec, encoding="utf-8")
+    with pytest.raises(SpecError, match=r"`inputs.sampler` is not something bookbuild fills"):
+        load_spec(book / "book.yaml")
