@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from tests.core.test_engine import kill_make_when
 from tests.fakes.comfyui_server import FakeComfyUI
-from tests.test_engine import kill_make_when
 
 from .conftest import CHECKPOINT
 
