@@ -4,16 +4,20 @@ node fields are filled, the file's digest is part of the key, bad mappings are r
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bookbuild.errors import SpecError
 from bookbuild.events import Event
+from bookbuild.lock import Lock
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
+from bookbuild.store import Store
 from tests.fakes.comfyui_server import FakeComfyUI
 
 from .conftest import CHECKPOINT
@@ -173,3 +177,39 @@ def test_an_input_bookbuild_does_not_fill_is_refused(book: Path) -> None:
     (book / "book.yaml").write_text(spec, encoding="utf-8")
     with pytest.raises(SpecError, match=r"`inputs.sampler` is not something bookbuild fills"):
         load_spec(book / "book.yaml")
+
+
+def test_a_workflow_mapping_mask_repaints_only_the_masked_half(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    graph = edit_workflow()
+    graph["12"] = {
+        "class_type": "SetLatentNoiseMask",
+        "inputs": {"samples": ["11", 0], "mask": ["10", 1]},  # LoadImage's MASK = 1 - alpha
+    }
+    graph["3"]["inputs"]["latent_image"] = ["12", 0]
+    (book / "workflows" / "inpaint-flow.json").write_text(json.dumps(graph))
+    spec = SPEC.replace(
+        "defaults: {image: mine}\n",
+        "  fix: {provider: comfyui, workflow: workflows/inpaint-flow.json,\n"
+        '        inputs: {prompt: "6.text", mask: "10.image", strength: "3.denoise"}}\n'
+        "defaults: {image: mine}\n",
+    ).replace(
+        "        seed: 1234\n",
+        "        seed: 1234\n        edits:\n          - inpaint: {mask: {rect: [0, 0, 0.5, 1]}, "
+        'prompt: "a moon", strength: 1.0, model: fix}\n',
+    )
+    (book / "book.yaml").write_text(spec, encoding="utf-8")
+
+    build(book, fake_comfyui)
+
+    lock = Lock.load(book / "book.lock")
+    store = Store(book / ".bookbuild" / "store")
+    base, edited = (
+        Image.open(BytesIO(store.get(lock.entries[s].digest))).convert("RGB")
+        for s in ("one/fox/image", "one/fox/edit-1")
+    )
+    right = [(x, y) for x in range(40, 64) for y in range(48)]
+    left = [(x, y) for x in range(0, 28) for y in range(48)]
+    assert all(edited.getpixel(p) == base.getpixel(p) for p in right)  # black in our mask: kept
+    assert sum(edited.getpixel(p) != base.getpixel(p) for p in left) > 0.9 * len(left)
