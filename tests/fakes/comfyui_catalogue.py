@@ -66,8 +66,27 @@ def catalogue(
 ) -> dict[str, NodeClass]:
     """Every node class the fake offers, with the server's current model and input lists.
     Without `controlnet` the ControlNet nodes are absent (as on a server lacking them)."""
-    conditioning = ("CONDITIONING",)
-    nodes = [
+    io = FileIO(saver, loader, mask_loader)
+    groups = [_model_nodes, _latent_nodes, _sampler_nodes, _file_nodes, _transform_nodes]
+    groups += [_upscale_nodes, *([_controlnet_nodes] if controlnet else [])]
+    files = sorted(input_files)
+    return {node.name: node for group in groups for node in group(models, files, io)}
+
+
+@dataclass(frozen=True)
+class FileIO:
+    """The server's own stand-ins for the nodes that read and write its files."""
+
+    saver: Callable[..., tuple[Any, ...]]
+    loader: Callable[..., tuple[Any, ...]]
+    mask_loader: Callable[..., tuple[Any, ...]]
+
+
+CONDITIONING = ("CONDITIONING",)
+
+
+def _model_nodes(models: Mapping[str, list[str]], files: list[str], io: FileIO) -> list[NodeClass]:
+    return [
         NodeClass(
             "CheckpointLoaderSimple",
             {"ckpt_name": (models["checkpoints"],)},
@@ -91,10 +110,15 @@ def catalogue(
         NodeClass(
             "CLIPTextEncode",
             {"text": ("STRING", {"multiline": True}), "clip": ("CLIP",)},
-            conditioning,
+            CONDITIONING,
             run.encode_text,
             category="conditioning",
         ),
+    ]
+
+
+def _latent_nodes(models: Mapping[str, list[str]], files: list[str], io: FileIO) -> list[NodeClass]:
+    return [
         NodeClass(
             "EmptyLatentImage",
             {
@@ -125,6 +149,13 @@ def catalogue(
             run.vae_encode_inpaint,
             category="latent/inpaint",
         ),
+    ]
+
+
+def _sampler_nodes(
+    models: Mapping[str, list[str]], files: list[str], io: FileIO
+) -> list[NodeClass]:
+    return [
         NodeClass(
             "SetLatentNoiseMask",
             {"samples": ("LATENT",), "mask": ("MASK",)},
@@ -141,8 +172,8 @@ def catalogue(
                 "cfg": _float(8.0, 0.0, 100.0),
                 "sampler_name": (SAMPLERS,),
                 "scheduler": (SCHEDULERS,),
-                "positive": conditioning,
-                "negative": conditioning,
+                "positive": CONDITIONING,
+                "negative": CONDITIONING,
                 "latent_image": ("LATENT",),
                 "denoise": _float(1.0, 0.0, 1.0),
             },
@@ -157,31 +188,43 @@ def catalogue(
             run.vae_decode,
             category="latent",
         ),
+    ]
+
+
+def _file_nodes(models: Mapping[str, list[str]], files: list[str], io: FileIO) -> list[NodeClass]:
+    return [
         NodeClass(
             "SaveImage",
             {"images": ("IMAGE",), "filename_prefix": ("STRING", {"default": "ComfyUI"})},
             (),
-            saver,
+            io.saver,
             output_node=True,
             category="image",
         ),
         NodeClass(
             "LoadImage",
-            {"image": (sorted(input_files), {"image_upload": True})},
+            {"image": (files, {"image_upload": True})},
             ("IMAGE", "MASK"),
-            loader,
+            io.loader,
             category="image",
         ),
         NodeClass(
             "LoadImageMask",
             {
-                "image": (sorted(input_files), {"image_upload": True}),
+                "image": (files, {"image_upload": True}),
                 "channel": (["alpha", "red", "green", "blue"],),
             },
             ("MASK",),
-            mask_loader,
+            io.mask_loader,
             category="mask",
         ),
+    ]
+
+
+def _transform_nodes(
+    models: Mapping[str, list[str]], files: list[str], io: FileIO
+) -> list[NodeClass]:
+    return [
         NodeClass(
             "ImagePadForOutpaint",
             {
@@ -207,6 +250,13 @@ def catalogue(
             run.scale_by,
             category="image/upscaling",
         ),
+    ]
+
+
+def _upscale_nodes(
+    models: Mapping[str, list[str]], files: list[str], io: FileIO
+) -> list[NodeClass]:
+    return [
         NodeClass(
             "UpscaleModelLoader",
             {"model_name": (models["upscale_models"],)},
@@ -222,41 +272,44 @@ def catalogue(
             category="image/upscaling",
         ),
     ]
-    if controlnet:
-        nodes += [
-            NodeClass(
-                "ControlNetLoader",
-                {"control_net_name": (models["controlnet"],)},
-                ("CONTROL_NET",),
-                run.controlnet_loader,
-                category="loaders",
-            ),
-            NodeClass(
-                "ControlNetApplyAdvanced",
-                {
-                    "positive": conditioning,
-                    "negative": conditioning,
-                    "control_net": ("CONTROL_NET",),
-                    "image": ("IMAGE",),
-                    "strength": _float(1.0, 0.0, 10.0),
-                    "start_percent": _float(0.0, 0.0, 1.0),
-                    "end_percent": _float(1.0, 0.0, 1.0),
-                },
-                ("CONDITIONING", "CONDITIONING"),
-                run.controlnet_apply,
-                optional={"vae": ("VAE",)},
-                category="conditioning/controlnet",
-            ),
-            NodeClass(
-                "Canny",
-                {
-                    "image": ("IMAGE",),
-                    "low_threshold": _float(0.4, 0.01, 0.99),
-                    "high_threshold": _float(0.8, 0.01, 0.99),
-                },
-                ("IMAGE",),
-                run.canny,
-                category="image/preprocessors",
-            ),
-        ]
-    return {node.name: node for node in nodes}
+
+
+def _controlnet_nodes(
+    models: Mapping[str, list[str]], files: list[str], io: FileIO
+) -> list[NodeClass]:
+    return [
+        NodeClass(
+            "ControlNetLoader",
+            {"control_net_name": (models["controlnet"],)},
+            ("CONTROL_NET",),
+            run.controlnet_loader,
+            category="loaders",
+        ),
+        NodeClass(
+            "ControlNetApplyAdvanced",
+            {
+                "positive": CONDITIONING,
+                "negative": CONDITIONING,
+                "control_net": ("CONTROL_NET",),
+                "image": ("IMAGE",),
+                "strength": _float(1.0, 0.0, 10.0),
+                "start_percent": _float(0.0, 0.0, 1.0),
+                "end_percent": _float(1.0, 0.0, 1.0),
+            },
+            ("CONDITIONING", "CONDITIONING"),
+            run.controlnet_apply,
+            optional={"vae": ("VAE",)},
+            category="conditioning/controlnet",
+        ),
+        NodeClass(
+            "Canny",
+            {
+                "image": ("IMAGE",),
+                "low_threshold": _float(0.4, 0.01, 0.99),
+                "high_threshold": _float(0.8, 0.01, 0.99),
+            },
+            ("IMAGE",),
+            run.canny,
+            category="image/preprocessors",
+        ),
+    ]

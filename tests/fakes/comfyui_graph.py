@@ -157,54 +157,39 @@ def _check_value(
 ) -> list[dict[str, Any]]:
     kind = spec[0]
     limits = spec[1] if len(spec) > 1 else {}
+    convert = (
+        {"INT": int, "FLOAT": float, "STRING": str}.get(kind) if isinstance(kind, str) else None
+    )
     try:
-        if kind == "INT":
-            inputs[name] = value = int(value)
-        elif kind == "FLOAT":
-            inputs[name] = value = float(value)
-        elif kind == "STRING":
-            inputs[name] = value = str(value)
+        if convert is not None:
+            inputs[name] = value = convert(value)
     except (TypeError, ValueError) as exc:
         message = f"Failed to convert an input value to a {kind} value"
         return [_problem("invalid_input_type", message, f"{name}, {value}, {exc}", input_name=name)]
+    found = _out_of_range(name, value, limits)
+    if found is None and isinstance(kind, list) and value not in kind:
+        found = _not_listed(cls, name, value, kind)
+    return [found] if found is not None else []
+
+
+def _out_of_range(name: str, value: Any, limits: dict[str, Any]) -> dict[str, Any] | None:
     if "min" in limits and value < limits["min"]:
-        return [
-            _problem(
-                "value_smaller_than_min",
-                f"Value {value} smaller than min of {limits['min']}",
-                name,
-                input_name=name,
-            )
-        ]
+        message = f"Value {value} smaller than min of {limits['min']}"
+        return _problem("value_smaller_than_min", message, name, input_name=name)
     if "max" in limits and value > limits["max"]:
-        return [
-            _problem(
-                "value_bigger_than_max",
-                f"Value {value} bigger than max of {limits['max']}",
-                name,
-                input_name=name,
-            )
-        ]
-    if isinstance(kind, list) and value not in kind:
-        if cls.name in ("LoadImage", "LoadImageMask") and name == "image":
-            return [
-                _problem(
-                    "custom_validation_failed",
-                    "Custom validation failed for node",
-                    f"image - Invalid image file: {value}",
-                    input_name=name,
-                )
-            ]
-        listed = f"(list of length {len(kind)})" if len(kind) > 20 else str(kind)
-        return [
-            _problem(
-                "value_not_in_list",
-                "Value not in list",
-                f"{name}: '{value}' not in {listed}",
-                input_name=name,
-            )
-        ]
-    return []
+        message = f"Value {value} bigger than max of {limits['max']}"
+        return _problem("value_bigger_than_max", message, name, input_name=name)
+    return None
+
+
+def _not_listed(cls: NodeClass, name: str, value: Any, choices: list[Any]) -> dict[str, Any]:
+    """A choice not offered; LoadImage's own check says the file is not an input file."""
+    if cls.name in ("LoadImage", "LoadImageMask") and name == "image":
+        details = f"image - Invalid image file: {value}"
+        return _problem("custom_validation_failed", "Custom validation failed for node", details)
+    listed = f"(list of length {len(choices)})" if len(choices) > 20 else str(choices)
+    details = f"{name}: '{value}' not in {listed}"
+    return _problem("value_not_in_list", "Value not in list", details, input_name=name)
 
 
 def execute(graph: Graph, classes: dict[str, NodeClass], outputs: list[str]) -> dict[str, Any]:
