@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from bookbuild.errors import ConfigError
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
@@ -95,6 +98,8 @@ class ImageRequest:
     mask: bytes | None = None
     control_image: bytes | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Other files of the book the step reads (e.g. a ComfyUI `workflow`), by role."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 
@@ -102,6 +107,16 @@ class ImageRequest:
 class ImageResult:
     png: bytes
     metadata: dict[str, Any] = field(default_factory=dict)
+    canonical: bool = False
+    """True when `png` is bookbuild's own encoding (`encode_png`): kept as it is, instead of
+    being decoded and encoded again. Bytes from a service are not, and are re-encoded."""
+
+    @classmethod
+    def of_image(cls, image: Image.Image, metadata: dict[str, Any]) -> ImageResult:
+        """The result for a picture the provider holds decoded: encoded once, here."""
+        from bookbuild.media.images import encode_png
+
+        return cls(encode_png(image), metadata, canonical=True)
 
 
 RetryNotice = Callable[[str, int, float], None]
@@ -140,8 +155,9 @@ class Provider(Generic[OptionsT]):
 
     @classmethod
     def ops_for(cls, preset: OptionsT) -> frozenset[str]:
-        """The ops a preset of this provider can do: all of `ops`, unless the provider's models
-        differ (openai: chat models write, GPT image models draw)."""
+        """The ops one preset can do (`validate` asks this): `ops`, unless an option or the
+        model of the preset decides (a server extension it says is installed; openai: chat
+        models write, GPT image models draw)."""
         return cls.ops
 
     @classmethod
@@ -160,6 +176,20 @@ class Provider(Generic[OptionsT]):
         reports these at the illustration or edit. No environment, no network."""
         return []
 
+    @classmethod
+    def preset_op_problem(cls, preset: OptionsT, op: str) -> str | None:
+        """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
+        take no picture cannot do img2img); None when it can."""
+        return None
+
+    @classmethod
+    def book_file_problems(
+        cls, preset: OptionsT, role: str, data: bytes
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """What is wrong with a file the preset reads (`Preset.book_files`), from its bytes:
+        (where in the preset, e.g. `("inputs", "seed")`, message) pairs."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)
@@ -167,6 +197,12 @@ class Provider(Generic[OptionsT]):
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
         if self.key_env is not None:
             self.api_key()
+
+    def prepare(self) -> None:
+        """Called once before a build runs this preset's steps (never when it runs none); may
+        reach the service, e.g. to fail at once, with one error, when a local server is not
+        running. Raises ProviderError."""
+        return None
 
     def key_var(self) -> str:
         """The environment variable holding this preset's key."""

@@ -91,6 +91,20 @@ class _Checker:
             cls = self.providers.get(preset.provider)
             for problem in cls.preset_problems(preset) if cls else ():
                 self.add(("models", name), f"preset `{name}`: {problem}")
+            for role, relative in preset.book_files().items():
+                self.preset_file(name, role, relative)
+
+    def preset_file(self, name: str, role: str, relative: str) -> None:
+        """A file a preset reads (a ComfyUI workflow): inside the book, readable, and what its
+        provider expects."""
+        before = len(self.issues)
+        self.file(("models", name, role), relative, "text")
+        cls = self.providers.get(self.presets[name].provider)
+        if len(self.issues) > before or cls is None:
+            return
+        data = resolve_in_book(self.spec.root, relative).read_bytes()
+        for where, problem in cls.book_file_problems(self.presets[name], role, data):
+            self.add(("models", name, *where), f"preset `{name}`: {problem}")
 
     def check_style(self) -> None:
         """Theme, page size, margins and bleed: what the renderer will accept."""
@@ -127,7 +141,11 @@ class _Checker:
         cls = self.providers.get(preset.provider) if preset else None
         if preset is None or cls is None:
             return
-        if _able(cls, preset, need):
+        able = _able(cls, preset, need)
+        refusal = cls.preset_op_problem(preset, need) if able and need != "chat" else None
+        if refusal is not None:
+            self.add(loc, f"preset `{name}`{via} cannot do the image op `{need}`: {refusal}")
+        if able:
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
         fit = [n for n in sorted(self.presets) if self.can(n, need)]
@@ -151,7 +169,9 @@ class _Checker:
     def can(self, name: str, need: str) -> bool:
         preset = self.presets[name]
         cls = self.providers.get(preset.provider)
-        return cls is not None and _able(cls, preset, need)
+        if cls is None or not _able(cls, preset, need):
+            return False
+        return need == "chat" or cls.preset_op_problem(preset, need) is None
 
     # chapters
 
