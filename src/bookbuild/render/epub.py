@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ from markupsafe import Markup
 
 from bookbuild.errors import RenderError
 from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.render.context import make_chapter
 from bookbuild.render.epub_content import EpubImage, epub_image, xml_text
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
-from bookbuild.render.epub_xhtml import markdown_xhtml_blocks
+from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
 from bookbuild.render.view import BookView, ChapterView, IllustrationView, Provenance
 
@@ -216,25 +217,25 @@ def _figure(illustration: IllustrationView, images: _ImageSet) -> _Figure:
     )
 
 
-def _interleave(blocks: list[str], figures: list[_Figure]) -> list[_Part]:
-    """Spread the figures through the text: the first before it, the others at even intervals."""
-    slots: dict[int, list[_Figure]] = {}
-    for index, figure in enumerate(figures):
-        slots.setdefault(index * len(blocks) // len(figures), []).append(figure)
+def _chapter_parts(chapter: ChapterView, number: int, images: _ImageSet) -> list[_Part]:
+    """The chapter on the HTML book's page model (`context.make_chapter`): the same blocks and
+    figures in the same order, each block re-serialized as XHTML."""
+    clean = replace(chapter, markdown=xml_text(chapter.markdown))
+    page = make_chapter(clean, number, lambda ill: images.get(ill).href)
+    in_order = iter(chapter.illustrations)  # the flow keeps the figures in their order
     parts: list[_Part] = []
-    for position in range(len(blocks) + 1):
-        parts.extend(_Part(figure=figure) for figure in slots.get(position, []))
-        if position < len(blocks):
-            parts.append(_Part(html=Markup(blocks[position])))
+    for item in page.flow:
+        if item.figure is not None:
+            parts.append(_Part(figure=_figure(next(in_order), images)))
+        else:
+            parts.append(_Part(html=Markup(html_to_xhtml(str(item.html)))))
     return parts
 
 
 def _chapter_page(book: _Book, number: int, chapter: ChapterView, images: _ImageSet) -> Page:
     title = xml_text(chapter.title).strip() or f"{book.labels['chapter']} {number}"
-    figures = [_figure(illustration, images) for illustration in chapter.illustrations]
-    parts = _interleave(markdown_xhtml_blocks(chapter.markdown), figures)
     item_id = f"chapter-{number:03d}"
-    xhtml = book.page("chapter.xhtml", title, parts=parts)
+    xhtml = book.page("chapter.xhtml", title, parts=_chapter_parts(chapter, number, images))
     return Page(item_id, f"{item_id}.xhtml", title, xhtml, landmark="", in_toc=True)
 
 

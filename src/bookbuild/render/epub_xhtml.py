@@ -1,7 +1,8 @@
 """Chapter Markdown as XHTML for EPUB content documents.
 
-The Markdown itself goes through `bookbuild.render.markdown` (the same safety rules as the HTML
-book: raw HTML escaped, images as alt text, only web and mail links). Each HTML block is then
+The Markdown itself goes through `bookbuild.render.markdown` and the HTML book's page model
+(`context.make_chapter`: the same safety rules, raw HTML escaped, images as alt text, only web and
+mail links, and the same figure placement). Each HTML block is then
 re-serialized as XHTML from a parse, so the result is well-formed whatever the HTML looked like:
 void elements closed, text and attributes escaped for XML, only a known set of elements and
 attributes kept, and in-page `#fragment` links (which point nowhere inside an EPUB page)
@@ -15,7 +16,7 @@ from html.parser import HTMLParser
 from markupsafe import escape
 
 from bookbuild.render.epub_content import xml_text
-from bookbuild.render.markdown import HEADING_SHIFT, render_blocks
+from bookbuild.render.markdown import HEADING_SHIFT
 
 _VOID = frozenset({"br", "hr", "wbr"})
 _DROP_CONTENT = frozenset({"script", "style", "template", "title"})
@@ -33,11 +34,6 @@ _ELEMENTS = frozenset(
     | _VOID
 )
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
-
-
-def markdown_xhtml_blocks(markdown: str) -> list[str]:
-    """Chapter Markdown as well-formed XHTML, one string per top-level block."""
-    return [html_to_xhtml(str(block)) for block in render_blocks(xml_text(markdown))]
 
 
 def html_to_xhtml(html: str) -> str:
