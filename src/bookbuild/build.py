@@ -172,7 +172,9 @@ def _nothing_to_read(
         return True
     epoch = _source_date_epoch(writer)
     digests = known_digests(statuses)
-    fingerprint = render_fingerprint(project.spec, graph, digests, epoch, project.theme_dirs)
+    fingerprint = render_fingerprint(
+        project.spec, graph, digests, epoch, project.theme_dirs, project.draft
+    )
     return outputs_up_to_date(project.build_dir, options.formats, fingerprint)
 
 
@@ -186,13 +188,17 @@ def _render(
     summary: MakeSummary,
 ) -> None:
     epoch = _source_date_epoch(writer)
-    fingerprint = render_fingerprint(project.spec, graph, digests, epoch, project.theme_dirs)
+    fingerprint = render_fingerprint(
+        project.spec, graph, digests, epoch, project.theme_dirs, project.draft
+    )
     build_dir = project.build_dir
     if outputs_up_to_date(build_dir, options.formats, fingerprint):
         summary.outputs = recorded_outputs(build_dir, options.formats)
         on_event(Event("render_skipped", message="outputs are up to date"))
         return
-    view = assemble_book(project.spec, graph, digests, project.store, writer.lock, epoch)
+    view = assemble_book(
+        project.spec, graph, digests, project.store, writer.lock, epoch, draft=project.draft
+    )
     on_event(Event("render_started", message=", ".join(options.formats)))
 
     def rendered(fmt: str, path: Path) -> None:

@@ -8,7 +8,8 @@
     ├── StoreError               the content-addressed store or the lock cannot be used
     ├── LockedError              --locked and some steps are not pinned and stored
     └── RenderError              HTML/PDF/EPUB rendering failed
-        └── FontCoverageError    characters of the text that no font of the theme covers
+        ├── FontCoverageError    characters of the text that no font of the theme covers
+        └── PreflightError       make --strict: the print preflight found problems
 
 The library raises these and never prints; `cli.py` maps them to exit codes in one place.
 """
@@ -109,3 +110,7 @@ class RenderError(BookbuildError):
 
 class FontCoverageError(RenderError):
     """Some characters of the book have no glyph in the theme's fonts."""
+
+
+class PreflightError(RenderError):
+    """`make --strict` on a print target: the print preflight's warnings, as an error."""

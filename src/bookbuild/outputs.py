@@ -36,14 +36,20 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 
 def render_fingerprint(
-    spec: LoadedSpec, graph: Graph, digests: Mapping[str, str], epoch: int, theme_dirs: list[Path]
+    spec: LoadedSpec,
+    graph: Graph,
+    digests: Mapping[str, str],
+    epoch: int,
+    theme_dirs: list[Path],
+    draft: bool = False,
 ) -> str:
     book = spec.book
     manifest: dict[str, Any] = {
         "bookbuild": __version__,
         "book": book.model_dump(
-            mode="json", include={"title", "subtitle", "authors", "language", "style"}
+            mode="json", include={"title", "subtitle", "authors", "language", "style", "blurb"}
         ),
+        "draft": draft,
         "css": _file_digest(spec.root / book.style.css) if book.style.css else None,
         "epoch": epoch,
         "templates": _tree_digest([TEMPLATES, *theme_dirs]),

@@ -17,7 +17,7 @@ from functools import cached_property
 from markupsafe import Markup
 
 from .images import edge_color
-from .markdown import render_blocks
+from .markdown import is_notes, render_blocks
 from .pages import Layout, fmt_pt
 from .view import BookView, ChapterView, IllustrationView, Provenance
 
@@ -38,6 +38,11 @@ LABELS: dict[str, dict[str, str]] = {
         "model": "model",
         "provider": "provider",
         "made_with": "Made with bookbuild",
+        "back_cover": "Back cover",
+        "ai_disclosure": "AI disclosure",
+        "draft": "draft",
+        "draft_mark": "DRAFT",
+        "draft_banner": "Draft build: placeholder text and pictures from bookbuild make --draft.",
     },
     "ko": {
         "contents": "차례",
@@ -51,6 +56,11 @@ LABELS: dict[str, dict[str, str]] = {
         "model": "모델",
         "provider": "제공자",
         "made_with": "bookbuild로 만듦",
+        "back_cover": "뒤표지",
+        "ai_disclosure": "AI 사용 고지",
+        "draft": "초안",
+        "draft_mark": "DRAFT 초안",
+        "draft_banner": "초안 빌드: bookbuild make --draft로 만든 임시 글과 그림입니다.",
     },
 }
 
@@ -193,10 +203,19 @@ def interleave(blocks: list[Markup], figures: list[Figure]) -> tuple[FlowItem, .
 
 
 def make_chapter(
-    chapter: ChapterView, number: int, src: ImageSource, keep_all: bool = False
+    chapter: ChapterView,
+    number: int,
+    src: ImageSource,
+    keep_all: bool = False,
+    language: str = "en",
 ) -> Chapter:
-    blocks = render_blocks(chapter.markdown, keep_all)
+    """The page model of a chapter, shared by HTML, PDF and EPUB: its blocks with the figures
+    spread between them, and its footnotes after everything."""
+    blocks = render_blocks(chapter.markdown, keep_all, language, html_id("n", chapter.id))
+    notes = [block for block in blocks if is_notes(block)]
+    text = [block for block in blocks if not is_notes(block)]
     figures = [make_figure(ill, src, chapter.id, chapter.title) for ill in chapter.illustrations]
+    flow = interleave(text, figures) + tuple(FlowItem("text", html=note) for note in notes)
     return Chapter(
         id=chapter.id,
         anchor=html_id("ch", chapter.id),
@@ -204,12 +223,15 @@ def make_chapter(
         title=chapter.title,
         blocks=tuple(blocks),
         figures=tuple(figures),
-        flow=interleave(blocks, figures),
+        flow=flow,
     )
 
 
 def make_chapters(view: BookView, src: ImageSource, keep_all: bool = False) -> tuple[Chapter, ...]:
-    return tuple(make_chapter(ch, n, src, keep_all) for n, ch in enumerate(view.chapters, start=1))
+    return tuple(
+        make_chapter(ch, n, src, keep_all, view.language)
+        for n, ch in enumerate(view.chapters, start=1)
+    )
 
 
 def needs_keep_all(language: str, medium: str) -> bool:

@@ -217,11 +217,13 @@ def _figure(illustration: IllustrationView, images: _ImageSet) -> _Figure:
     )
 
 
-def _chapter_parts(chapter: ChapterView, number: int, images: _ImageSet) -> list[_Part]:
+def _chapter_parts(
+    book: _Book, chapter: ChapterView, number: int, images: _ImageSet
+) -> list[_Part]:
     """The chapter on the HTML book's page model (`context.make_chapter`): the same blocks and
     figures in the same order, each block re-serialized as XHTML."""
     clean = replace(chapter, markdown=xml_text(chapter.markdown))
-    page = make_chapter(clean, number, lambda ill: images.get(ill).href)
+    page = make_chapter(clean, number, lambda ill: images.get(ill).href, False, book.language)
     in_order = iter(chapter.illustrations)  # the flow keeps the figures in their order
     parts: list[_Part] = []
     for item in page.flow:
@@ -235,7 +237,7 @@ def _chapter_parts(chapter: ChapterView, number: int, images: _ImageSet) -> list
 def _chapter_page(book: _Book, number: int, chapter: ChapterView, images: _ImageSet) -> Page:
     title = xml_text(chapter.title).strip() or f"{book.labels['chapter']} {number}"
     item_id = f"chapter-{number:03d}"
-    xhtml = book.page("chapter.xhtml", title, parts=_chapter_parts(chapter, number, images))
+    xhtml = book.page("chapter.xhtml", title, parts=_chapter_parts(book, chapter, number, images))
     return Page(item_id, f"{item_id}.xhtml", title, xhtml, landmark="", in_toc=True)
 
 

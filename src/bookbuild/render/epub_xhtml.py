@@ -21,19 +21,24 @@ from bookbuild.render.markdown import HEADING_SHIFT
 _VOID = frozenset({"br", "hr", "wbr"})
 _DROP_CONTENT = frozenset({"script", "style", "template", "title"})
 _ATTRIBUTES: dict[str, frozenset[str]] = {
-    "a": frozenset({"href", "title"}),
+    "a": frozenset({"href", "title", "id", "class"}),
     "code": frozenset({"class"}),
-    "ol": frozenset({"start"}),
+    "ol": frozenset({"start", "class"}),
+    "li": frozenset({"id", "class"}),
+    "sup": frozenset({"class"}),
+    "section": frozenset({"class"}),
+    "hr": frozenset({"class"}),
     "td": frozenset({"style"}),
     "th": frozenset({"style"}),
 }
 _ELEMENTS = frozenset(
     {"p", "blockquote", "pre", "code", "em", "strong", "s", "del", "sub", "sup", "span", "div"}
     | {"ul", "ol", "li", "dl", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "a"}
-    | {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"}
+    | {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "section"}
     | _VOID
 )
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
+_NOTE_LINKS = ("#fn-", "#fnref-")  # footnote references and back links, inside one chapter page
 
 
 def html_to_xhtml(html: str) -> str:
@@ -52,8 +57,8 @@ def _epub_tag(tag: str) -> str:
 
 
 def _kept_link(attrs: list[tuple[str, str | None]]) -> bool:
-    href = dict(attrs).get("href") or ""
-    return href.strip().lower().startswith(_LINK_SCHEMES)
+    href = (dict(attrs).get("href") or "").strip().lower()
+    return href.startswith(_LINK_SCHEMES) or href.startswith(_NOTE_LINKS)
 
 
 class _XhtmlWriter(HTMLParser):

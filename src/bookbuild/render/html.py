@@ -28,6 +28,7 @@ from .context import (
 )
 from .fetch import build_path
 from .fonts import font_stack
+from .frontmatter import ai_disclosure, blurb_paragraphs
 from .markdown import keep_words
 from .pages import Layout, page_layout, parse_page
 from .theme import make_environment, resolve_theme, theme_settings
@@ -73,6 +74,8 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),
+        "disclosure": ai_disclosure(view),
+        "blurb": blurb_paragraphs(view),
         "extra_css": Markup((view.style.css or "").replace("</", "<\\/")),
     }
 
