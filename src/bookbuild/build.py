@@ -33,6 +33,7 @@ class MakeOptions:
     locked: bool = False
     only: str | None = None
     budget: float | None = None
+    strict: bool = False  # print preflight warnings fail the render
 
 
 @dataclass
@@ -173,7 +174,7 @@ def _nothing_to_read(
     epoch = _source_date_epoch(writer)
     digests = known_digests(statuses)
     fingerprint = render_fingerprint(
-        project.spec, graph, digests, epoch, project.theme_dirs, project.draft
+        project.spec, graph, digests, epoch, project.theme_dirs, project.draft, options.strict
     )
     return outputs_up_to_date(project.build_dir, options.formats, fingerprint)
 
@@ -189,7 +190,7 @@ def _render(
 ) -> None:
     epoch = _source_date_epoch(writer)
     fingerprint = render_fingerprint(
-        project.spec, graph, digests, epoch, project.theme_dirs, project.draft
+        project.spec, graph, digests, epoch, project.theme_dirs, project.draft, options.strict
     )
     build_dir = project.build_dir
     if outputs_up_to_date(build_dir, options.formats, fingerprint):
@@ -214,6 +215,7 @@ def _render(
         project.slug,
         rendered,
         lambda message: on_event(Event("render_warning", message=message)),
+        strict=options.strict,
     )
     summary.rendered = True
 

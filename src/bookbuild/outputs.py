@@ -42,6 +42,7 @@ def render_fingerprint(
     epoch: int,
     theme_dirs: list[Path],
     draft: bool = False,
+    strict: bool = False,
 ) -> str:
     book = spec.book
     manifest: dict[str, Any] = {
@@ -50,6 +51,7 @@ def render_fingerprint(
             mode="json", include={"title", "subtitle", "authors", "language", "style", "blurb"}
         ),
         "draft": draft,
+        "strict": strict,
         "css": _file_digest(spec.root / book.style.css) if book.style.css else None,
         "epoch": epoch,
         "templates": _tree_digest([TEMPLATES, *theme_dirs]),
@@ -94,14 +96,17 @@ def render_outputs(
     slug: str,
     on_render: Callable[[str, Path], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    *,
+    strict: bool = False,
 ) -> dict[str, Path]:
-    """Render each format (HTML first: the PDF is made from the same page)."""
+    """Render each format (HTML first: the PDF is made from the same page); `strict` makes
+    the print preflight's warnings errors."""
     formats = tuple(formats)
     if "pdf" in formats:  # before any output is written: a missing glyph fails the whole render
         from bookbuild.render.fonts import check_font_coverage
 
         check_font_coverage(view)
-    renderers = _renderers(theme_dirs, slug, warn)
+    renderers = _renderers(theme_dirs, slug, warn, strict)
     state = _read_state(build_dir)
     written: dict[str, Path] = {}
     for fmt in FORMATS:
@@ -137,7 +142,7 @@ def _render_one(
 
 
 def _renderers(
-    theme_dirs: list[Path], slug: str, warn: Callable[[str], None] | None
+    theme_dirs: list[Path], slug: str, warn: Callable[[str], None] | None, strict: bool = False
 ) -> dict[str, Callable[[BookView, Path], Path]]:
     def html(view: BookView, out: Path) -> Path:
         from bookbuild.render.html import render_html
@@ -147,7 +152,7 @@ def _renderers(
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
 
-        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn)
+        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn, strict=strict)
 
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub
