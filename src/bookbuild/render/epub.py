@@ -93,7 +93,18 @@ def package_files(view: BookView) -> dict[str, bytes]:
     extra = [_stylesheet(book, view)]
     if view.style.css and view.style.css.strip():
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
-    return build_package(book.metadata(), pages, extra, images.items(view.cover))
+    metadata = {**book.metadata(), **_accessibility(book, view)}
+    return build_package(metadata, pages, extra, images.items(view.cover))
+
+
+def _accessibility(book: _Book, view: BookView) -> dict[str, Any]:
+    """schema.org accessibility metadata: every picture has alt text (its caption, else its
+    prompt), so the text alone is sufficient."""
+    has_images = view.cover is not None or any(ch.illustrations for ch in view.chapters)
+    summary = "Reflowable text with a table of contents and landmarks, in reading order. " + (
+        "Every illustration has a text alternative." if has_images else "No illustrations."
+    )
+    return {"has_images": has_images, "summary": summary}
 
 
 @dataclass(frozen=True)
