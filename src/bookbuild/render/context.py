@@ -39,6 +39,8 @@ LABELS: dict[str, dict[str, str]] = {
         "provider": "provider",
         "made_with": "Made with bookbuild",
         "back_cover": "Back cover",
+        "navigation": "Site navigation",
+        "chapters": "Chapters",
         "ai_disclosure": "AI disclosure",
         "draft": "draft",
         "draft_mark": "DRAFT",
@@ -57,6 +59,8 @@ LABELS: dict[str, dict[str, str]] = {
         "provider": "제공자",
         "made_with": "bookbuild로 만듦",
         "back_cover": "뒤표지",
+        "navigation": "사이트 길잡이",
+        "chapters": "장",
         "ai_disclosure": "AI 사용 고지",
         "draft": "초안",
         "draft_mark": "DRAFT 초안",
@@ -130,6 +134,11 @@ class Chapter:
     @property
     def body(self) -> Markup:
         return Markup("").join(self.blocks)
+
+    @property
+    def page(self) -> str:
+        """The chapter's own page of the HTML site (its anchor is made of safe characters)."""
+        return f"{self.anchor}.html"
 
     @property
     def scenes(self) -> tuple[Scene, ...]:
