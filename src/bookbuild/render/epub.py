@@ -21,6 +21,13 @@ from bookbuild.errors import RenderError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.render.context import make_chapter
 from bookbuild.render.epub_content import EpubImage, epub_image, xml_text
+from bookbuild.render.epub_fixed import (
+    REFLOWABLE,
+    FixedLayout,
+    fixed_chapter_pages,
+    fixed_layout,
+    fixed_stylesheet,
+)
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
 from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
@@ -79,21 +86,27 @@ def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
 
 def package_files(view: BookView) -> dict[str, bytes]:
     """Every file of the EPUB except `mimetype`, by its path in the zip."""
-    book = _Book.from_view(view)
+    fixed = fixed_layout(view)
+    book = _Book.from_view(view, fixed)
     images = _ImageSet()
     cover = _cover_page(book, view.cover, images) if view.cover is not None else None
-    chapters = [
-        _chapter_page(book, number, chapter, images)
-        for number, chapter in enumerate(view.chapters, start=1)
-    ]
+    if fixed is not None:
+        chapters = fixed_chapter_pages(view, fixed, book.page, images.get)
+    else:
+        chapters = [
+            _chapter_page(book, number, chapter, images)
+            for number, chapter in enumerate(view.chapters, start=1)
+        ]
     front = [cover] if cover is not None else []
     body = [*chapters, _colophon_page(book, view)]
     nav = _nav_page(book, [*front, _title_page(book)], body)
     pages = [*front, _title_page(book), nav, *body]
     extra = [_stylesheet(book, view)]
+    if fixed is not None:
+        extra.append(fixed_stylesheet(fixed, _font_stacks(view)))
     if view.style.css and view.style.css.strip():
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
-    metadata = {**book.metadata(), **_accessibility(book, view)}
+    metadata = {**book.metadata(), **_accessibility(book, view), "fixed": fixed is not None}
     return build_package(metadata, pages, extra, images.items(view.cover))
 
 
@@ -120,9 +133,10 @@ class _Book:
     date: str  # YYYY-MM-DD shown in the colophon, "" when the build date is unknown
     labels: dict[str, str]
     stylesheets: tuple[str, ...]
+    viewport: str = ""  # fixed layout: "width=W, height=H" of every page ("" = reflowable)
 
     @classmethod
-    def from_view(cls, view: BookView) -> _Book:
+    def from_view(cls, view: BookView, fixed: FixedLayout | None = None) -> _Book:
         title = xml_text(view.title).strip()
         if not title:
             raise RenderError("EPUB: the book has no title; set `title` in book.yaml")
@@ -133,6 +147,11 @@ class _Book:
             )
         epoch = max(view.source_date_epoch, 0)
         has_extra = bool(view.style.css and view.style.css.strip())
+        sheets = (
+            "style.css",
+            *(("fixed.css",) if fixed else ()),
+            *(("extra.css",) if has_extra else ()),
+        )
         return cls(
             title=title,
             subtitle=xml_text(view.subtitle or "").strip(),
@@ -142,7 +161,8 @@ class _Book:
             modified=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
             date=time.strftime("%Y-%m-%d", time.gmtime(epoch)) if epoch else "",
             labels=_LABELS.get(language.split("-")[0].lower(), _LABELS["en"]),
-            stylesheets=("style.css", "extra.css") if has_extra else ("style.css",),
+            stylesheets=sheets,
+            viewport=fixed.viewport if fixed else "",
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -156,6 +176,8 @@ class _Book:
         }
 
     def page(self, template: str, title: str, **context: Any) -> str:
+        """A content document; `viewport=""` makes it reflowable inside a fixed layout."""
+        values = {"viewport": self.viewport, **context}
         return render_template(
             template,
             book=self,
@@ -163,7 +185,7 @@ class _Book:
             lang=self.language,
             stylesheets=self.stylesheets,
             page_title=title,
-            **context,
+            **values,
         )
 
 
@@ -298,8 +320,11 @@ def _colophon_page(book: _Book, view: BookView) -> Page:
         if i.provenance is not None
     ]
     title = book.labels["colophon"]
-    xhtml = book.page("colophon.xhtml", title, credits=credits)
-    return Page("colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True)
+    xhtml = book.page("colophon.xhtml", title, credits=credits, viewport="")
+    return Page(
+        "colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True,
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
 
 
 def _nav_page(book: _Book, front: list[Page], body: list[Page]) -> Page:
@@ -311,17 +336,20 @@ def _nav_page(book: _Book, front: list[Page], body: list[Page]) -> Page:
         landmarks.append(("bodymatter", body[0].href, book.labels["start"]))
     landmarks.append(("colophon", body[-1].href, body[-1].title))
     title = book.labels["contents"]
-    xhtml = book.page("nav.xhtml", title, toc=toc, landmarks=landmarks)
-    return Page("nav", "nav.xhtml", title, xhtml, landmark="toc", properties="nav")
+    xhtml = book.page("nav.xhtml", title, toc=toc, landmarks=landmarks, viewport="")
+    return Page(
+        "nav", "nav.xhtml", title, xhtml, landmark="toc", properties="nav",
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
+
+
+def _font_stacks(view: BookView) -> dict[str, Any]:
+    font = _css_string(view.style.font) if view.style.font else ""
+    return {"serif": f"{font}, {_SERIF_STACK}" if font else _SERIF_STACK, "sans": _SANS_STACK}
 
 
 def _stylesheet(book: _Book, view: BookView) -> tuple[Item, bytes]:
-    font = _css_string(view.style.font) if view.style.font else ""
-    css = render_template(
-        "style.css",
-        serif=f"{font}, {_SERIF_STACK}" if font else _SERIF_STACK,
-        sans=_SANS_STACK,
-    )
+    css = render_template("style.css", **_font_stacks(view))
     return Item("css", "style.css", "text/css"), css.encode("utf-8")
 
 
