@@ -31,6 +31,7 @@ from bookbuild.render.epub_fixed import (
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
 from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
+from bookbuild.render.frontmatter import ai_disclosure, blurb_paragraphs
 from bookbuild.render.view import BookView, ChapterView, IllustrationView, Provenance
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -53,6 +54,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "edits": "Edits",
         "identifier": "Identifier",
         "date": "Built",
+        "back_cover": "Back cover",
+        "ai_disclosure": "AI disclosure",
     },
     "ko": {
         "contents": "차례",
@@ -69,6 +72,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "edits": "편집",
         "identifier": "식별자",
         "date": "만든 날",
+        "back_cover": "뒤표지",
+        "ai_disclosure": "AI 사용 고지",
     },
 }
 
@@ -100,7 +105,8 @@ def package_files(view: BookView) -> dict[str, bytes]:
     front = [cover] if cover is not None else []
     body = [*chapters, _colophon_page(book, view)]
     nav = _nav_page(book, [*front, _title_page(book)], body)
-    pages = [*front, _title_page(book), nav, *body]
+    back = [_back_cover_page(book, view)] if view.blurb and view.blurb.strip() else []
+    pages = [*front, _title_page(book), nav, *body, *back]
     extra = [_stylesheet(book, view)]
     if fixed is not None:
         extra.append(fixed_stylesheet(fixed, _font_stacks(view)))
@@ -320,9 +326,21 @@ def _colophon_page(book: _Book, view: BookView) -> Page:
         if i.provenance is not None
     ]
     title = book.labels["colophon"]
-    xhtml = book.page("colophon.xhtml", title, credits=credits, viewport="")
+    disclosure = [xml_text(line) for line in ai_disclosure(view)]
+    xhtml = book.page("colophon.xhtml", title, credits=credits, disclosure=disclosure, viewport="")
     return Page(
         "colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True,
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
+
+
+def _back_cover_page(book: _Book, view: BookView) -> Page:
+    """The blurb (reflowable inside a fixed layout)."""
+    blurb = [xml_text(p) for p in blurb_paragraphs(view)]
+    title = book.labels["back_cover"]
+    xhtml = book.page("backcover.xhtml", title, blurb=blurb, viewport="")
+    return Page(
+        "back-cover", "backcover.xhtml", title, xhtml,
         spine_properties=REFLOWABLE if book.viewport else "",
     )  # fmt: skip
 
