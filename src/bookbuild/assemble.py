@@ -41,6 +41,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         margin=style.margin,
         print_target=style.print,
         paper=style.paper,
+        text_over=style.text_over,
     )
 
 

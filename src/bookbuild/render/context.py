@@ -346,6 +346,24 @@ def scene_image_box(
     return ImageBox(width, height, gap - layout.top, (page.width - width) / 2, "fill")
 
 
+SPREAD_ASPECT = 1.8  # a picture this many times wider than the page's aspect spans two pages
+OVER_SHARE = 0.4  # text over a picture takes at most this share of the page's height
+
+
+def is_spread(layout: Layout, figure: Figure) -> bool:
+    """A panorama: drawn across two facing pages."""
+    return figure.aspect >= SPREAD_ASPECT * layout.page.width / layout.page.height
+
+
+def text_fits_over(
+    layout: Layout, blocks: Iterable[str], title: str = "", metrics: SceneMetrics = SCENE
+) -> bool:
+    """The scene's text fits a panel over the lower part of its picture."""
+    width = layout.page.width - (layout.outer + layout.inner) - 2 * metrics.padding_pt
+    height = scene_text_height(list(blocks), title, "", width, metrics)
+    return height <= OVER_SHARE * layout.page.height
+
+
 def scene_text_height(
     blocks: list[str], title: str, caption: str, width: float, metrics: SceneMetrics = SCENE
 ) -> float:

@@ -18,6 +18,7 @@ from .context import (
     ImageBox,
     ImageSource,
     build_date,
+    is_spread,
     labels,
     lang_tag,
     make_chapters,
@@ -25,6 +26,7 @@ from .context import (
     needs_keep_all,
     page_image_box,
     scene_image_box,
+    text_fits_over,
 )
 from .fetch import build_path
 from .fonts import font_stack
@@ -60,6 +62,12 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
     def scene_image(figure: Figure, blocks: Sequence[str] = (), title: str = "") -> ImageBox:
         return scene_image_box(layout, figure, blocks, title)
 
+    def text_over(blocks: Sequence[str], title: str = "") -> bool:
+        return view.style.text_over and text_fits_over(layout, blocks, title)
+
+    def spread(figure: Figure) -> bool:
+        return is_spread(layout, figure)
+
     return {
         "book": view,
         "lang": lang_tag(view.language),
@@ -71,6 +79,8 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "layout": layout,
         "page_image": page_image,
         "scene_image": scene_image,
+        "text_over": text_over,
+        "spread": spread,
         "scene_metrics": SCENE,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),

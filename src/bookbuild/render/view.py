@@ -56,6 +56,7 @@ class StyleView:
     margin: str | None = None  # page margins: "18mm", or "top outer bottom inner" (None: theme's)
     print_target: str | None = None  # "kdp" or "ingramspark": print-ready PDFs (None: screen)
     paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
+    text_over: bool = False  # picture-book: short text over its picture, which fills the page
 
 
 @dataclass(frozen=True)

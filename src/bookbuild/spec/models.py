@@ -145,6 +145,13 @@ class Style(Strict):
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
+    text_over: bool = Field(
+        default=False,
+        description=(
+            "picture-book: short text goes over its picture (on a pale panel) so the picture "
+            "fills the page to the bleed."
+        ),
+    )
 
 
 class MaskShape(Strict):
