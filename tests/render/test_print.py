@@ -125,3 +125,15 @@ def test_gutter_grows_with_the_page_count() -> None:
         0.75,
         0.875,
     ]
+
+
+def test_print_target_renders_are_byte_identical(tmp_path: Path) -> None:
+    cover = illustration("cover", (200, 100, 50), None, "cover art", size=(600, 800))
+    view = for_print(dataclasses.replace(english_book(), cover=cover, blurb="A race."), "kdp")
+    first = render_pdf(view, tmp_path / "a", warn=lambda _: None)
+    second = render_pdf(view, tmp_path / "b", warn=lambda _: None)
+    assert first.read_bytes() == second.read_bytes()
+    assert (tmp_path / "a" / "book-cover.pdf").read_bytes() == (
+        tmp_path / "b" / "book-cover.pdf"
+    ).read_bytes()
+    assert b"xmp.did:" in first.read_bytes()  # PDF/X-4 keeps its document id, a fixed one

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -107,9 +108,25 @@ def render_pdf(
         cover_doc = _cover_document(fitted, target, pages, sources, theme_dirs)
         cover = convert(cover_doc, fetcher).write_pdf(**_WRITE_OPTIONS, **variant)
     target_path = build_path(out_dir, f"{slug}.pdf")
-    atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), _bytes(cover))
-    atomic_write_bytes(target_path, _bytes(interior))
+    cover_bytes = _fixed_document_id(_bytes(cover), f"{view.identifier}:{slug}:cover")
+    atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), cover_bytes)
+    atomic_write_bytes(
+        target_path, _fixed_document_id(_bytes(interior), f"{view.identifier}:{slug}")
+    )
     return target_path
+
+
+_XMP_DOCUMENT_ID = re.compile(
+    rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def _fixed_document_id(data: bytes, name: str) -> bytes:
+    """PDF/X-4 metadata carries a random xmpMM:DocumentID (WeasyPrint's uuid4); put a UUID
+    derived from the book in its place, the same length, so the same book gives the same
+    bytes (the metadata stream is uncompressed and no offset moves)."""
+    fixed = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookbuild:' + name)}".encode()
+    return _XMP_DOCUMENT_ID.sub(fixed, data, count=1)
 
 
 _WRITE_OPTIONS: dict[str, Any] = {
