@@ -13,6 +13,7 @@ from typing import Any
 
 from bookbuild.errors import ConfigError
 from bookbuild.hashing import digest_of
+from bookbuild.render.theme import default_picture_size
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape, ModelPreset
 from bookbuild.steps import FileInput, Step
@@ -72,6 +73,10 @@ class _Planner:
         self.draft = draft
         self.graph = Graph()
         self._file_digests: dict[str, str] = {}
+        style = self.book.style
+        self.default_size = default_picture_size(
+            style.theme, style.page, style.bleed, DEFAULT_SIZE, style.print is not None
+        )  # a picture book's pictures follow its page
 
     def plan(self) -> Graph:
         needs_summary = _chapters_needing_summary(self.book.chapters)
@@ -201,8 +206,8 @@ class _Planner:
     ) -> str:
         model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
         params: dict[str, Any] = {
-            "width": ill.width or model.width or DEFAULT_SIZE,
-            "height": ill.height or model.height or DEFAULT_SIZE,
+            "width": ill.width or model.width or self.default_size[0],
+            "height": ill.height or model.height or self.default_size[1],
             "seed": self._take_seed(ill, base),
             "take": ill.take,
             "negative_prompt": ill.negative_prompt or model.negative_prompt or "",

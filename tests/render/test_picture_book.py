@@ -67,3 +67,22 @@ def test_panorama_spans_a_left_and_a_right_page(tmp_path: Path) -> None:
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
     on_pages = [int(line.split()[0]) for line in listed.stdout.splitlines()[2:]]
     assert {caption - 1, caption} <= set(on_pages)
+
+
+def test_default_picture_size_follows_a_picture_books_page(tmp_path: Path) -> None:
+    from bookbuild.plan import plan_book
+    from bookbuild.spec import load_spec
+    from tests.conftest import copy_sample
+
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    spec_file = folder / "book.yaml"
+    text = spec_file.read_text("utf-8").replace("width: 768, height: 512,", "")
+    for style, size in (
+        ("{theme: picture-book, page: 8x10in}", (616, 768)),
+        ("{theme: picture-book}", (768, 768)),
+        ("{theme: novel, page: 8x10in}", (768, 768)),
+    ):
+        spec_file.write_text(text.replace("{theme: default, page: A5}", style), "utf-8")
+        graph = plan_book(load_spec(spec_file))
+        params = graph.steps["keeper/tower/image"].params
+        assert (params["width"], params["height"]) == size, style

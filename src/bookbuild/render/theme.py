@@ -21,6 +21,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError
+from .pages import parse_length, parse_page
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BASE = "base"
@@ -66,6 +67,27 @@ def resolve_theme(name: str) -> str:
 
 def theme_settings(name: str) -> ThemeSettings:
     return SETTINGS.get(resolve_theme(name), ThemeSettings())
+
+
+def default_picture_size(
+    theme: str, page: str, bleed: str | None, long_side: int, printing: bool = False
+) -> tuple[int, int]:
+    """The size a picture is generated at when neither it nor its preset names one: square for
+    text-first themes; for themes whose pictures fill the page, the page's aspect with its
+    bleed (0.125 in on a print target), so pictures run to the bleed whole. Sides are multiples
+    of 8 (what diffusion services take)."""
+    square = (long_side, long_side)
+    try:
+        settings = theme_settings(theme)
+        if not settings.full_page_images:
+            return square
+        size = parse_page(page, default=settings.default_page)
+        bleed_pt = 9.0 if printing else (parse_length(bleed) if bleed else 0.0)
+    except ConfigError:
+        return square  # validate reports it
+    width, height = size.width + 2 * bleed_pt, size.height + 2 * bleed_pt
+    scale = long_side / max(width, height)
+    return max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8)
 
 
 def css_string(value: object) -> str:
