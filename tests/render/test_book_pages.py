@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -104,3 +106,35 @@ def test_back_cover_carries_the_blurb(tmp_path: Path) -> None:
     assert '<p class="blurb">A race.</p><p class="blurb">Who wins?</p>' in html
     render_pdf(book, tmp_path)
     assert "Who wins?" in text_of(tmp_path / "book-cover.pdf", 2)
+
+
+def test_centred_text_is_not_hyphenated(tmp_path: Path) -> None:
+    words = " ".join(
+        ["incomprehensibilities", "internationalization", "counterrevolutionaries"] * 6
+    )
+    book = english_book(theme="picture-book", page="A6", chapters=1, images=False)
+    chapter = dataclasses.replace(book.chapters[0], markdown=words)
+    text = text_of(render_pdf(dataclasses.replace(book, chapters=(chapter,)), tmp_path))
+    body = text[text.index("incomprehensibilities") :]
+    assert not any(line.rstrip().endswith(("-", "\u2010")) for line in body.splitlines())
+
+
+def word_gaps(pdf: Path, page: int) -> list[float]:
+    """Gaps (points) between neighbouring words on each line of the page's text."""
+    command = ["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    xml = subprocess.run(command, capture_output=True, text=True).stdout
+    gaps: list[float] = []
+    for line in re.findall(r"<line [^>]*>(.*?)</line>", xml, re.S):
+        boxes = [
+            (float(a), float(b))
+            for a, b in re.findall(r'xMin="([\d.]+)"[^>]*xMax="([\d.]+)"', line)
+        ]
+        gaps += [right[0] - left[1] for left, right in itertools.pairwise(boxes)]
+    return gaps
+
+
+def test_korean_body_text_has_no_stretched_gaps(tmp_path: Path) -> None:
+    pdf = render_pdf(korean_book(theme="novel", paragraphs=8, images=False), tmp_path)
+    gaps = word_gaps(pdf, 8)
+    assert len(gaps) > 50
+    assert max(gaps) < 1.6 * sorted(gaps)[len(gaps) // 2]  # every space about one space wide
