@@ -12,9 +12,10 @@ from jinja2 import TemplateError
 from markupsafe import Markup, escape
 
 from ..errors import RenderError
-from .context import ImageSource, build_date, labels, lang_tag, make_figure, needs_keep_all
+from .context import ImageSource, build_date, lang_tag, make_figure, needs_keep_all
 from .fonts import font_stack
 from .frontmatter import blurb_paragraphs
+from .labels import labels
 from .markdown import keep_words
 from .pages import Layout
 from .printing import CoverWrap

@@ -19,7 +19,6 @@ from .context import (
     ImageSource,
     build_date,
     is_spread,
-    labels,
     lang_tag,
     make_chapters,
     make_figure,
@@ -31,6 +30,7 @@ from .context import (
 from .fetch import build_path
 from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
+from .labels import labels
 from .markdown import keep_words
 from .pages import Layout, page_layout, parse_page
 from .theme import make_environment, resolve_theme, theme_settings

@@ -88,20 +88,13 @@ def render_pdf(
     if not _SLUG.match(slug):
         raise RenderError(f"PDF name {slug!r} must be a plain file name (letters, digits, ._-)")
     check_font_coverage(view)
-    root = build_path(out_dir).resolve()
     target = printer(view.style.print_target) if view.style.print_target else None
-    prepared, sources = prepare_print_images(view, root, cmyk=target is not None)
-    for name, data in theme_static_files(theme_dirs).items():
-        prepared[root / ASSETS / THEME_ASSETS / name] = data
-    if target is not None:
-        prepared[root / ASSETS / "print" / "cmyk.icc"] = cmyk_profile()
-    fetcher = BuildFetcher(root, prepared)
+    fetcher, sources = _fetcher(view, build_path(out_dir).resolve(), theme_dirs, target)
     with _weasyprint(view.source_date_epoch, warn) as convert:
         fitted, document = _interior(view, target, theme_dirs, sources, fetcher, convert)
         pages = len(document.pages)
         if target is not None:
-            by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
-            found = preflight(_placements(document), by_src, target, layout_for(fitted), pages)
+            found = _preflight(fitted, target, document, sources)
             _report(found, target.label, warn, strict)
         variant = {"pdf_variant": target.pdf_variant} if target else {}
         interior = document.write_pdf(**_WRITE_OPTIONS, **variant)
@@ -166,6 +159,27 @@ def _for_print(view: BookView, target: Printer, pages: int) -> BookView:
     plain = replace(view, style=replace(view.style, bleed=bleed))
     margin = print_margins(layout_for(plain), target, pages)
     return replace(plain, style=replace(plain.style, margin=margin))
+
+
+def _fetcher(
+    view: BookView, root: Path, theme_dirs: Sequence[Path], target: Printer | None
+) -> tuple[BuildFetcher, dict[str, str]]:
+    """What the renderer may load: the build folder, the print images, the theme's static
+    files and, on a print target, the CMYK profile."""
+    prepared, sources = prepare_print_images(view, root, cmyk=target is not None)
+    for name, data in theme_static_files(theme_dirs).items():
+        prepared[root / ASSETS / THEME_ASSETS / name] = data
+    if target is not None:
+        prepared[root / ASSETS / "print" / "cmyk.icc"] = cmyk_profile()
+    return BuildFetcher(root, prepared), sources
+
+
+def _preflight(
+    view: BookView, target: Printer, document: Any, sources: dict[str, str]
+) -> list[str]:
+    by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
+    layout = layout_for(view)
+    return preflight(_placements(document), by_src, target, layout, len(document.pages))
 
 
 def _report(found: list[str], label: str, warn: Warn | None, strict: bool) -> None:
