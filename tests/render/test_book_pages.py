@@ -13,7 +13,7 @@ from bookbuild.render.epub import render_epub
 from bookbuild.render.html import render_html
 from bookbuild.render.pdf import render_pdf
 from bookbuild.render.view import BookView, ChapterView, Provenance
-from tests.render.samples import english_book, illustration, korean_book
+from tests.helpers.render_views import english_book, illustration, korean_book
 from tests.render.test_epub import _epubcheck_command
 
 TYPED = (

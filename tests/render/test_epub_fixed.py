@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.render.epub import render_epub
-from tests.render.samples import english_book, illustration, korean_book
+from tests.helpers.render_views import english_book, illustration, korean_book
 from tests.render.test_epub import _epubcheck_command
 
 

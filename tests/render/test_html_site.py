@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bookbuild.render.html import render_html
-from tests.render.samples import english_book
+from tests.helpers.render_views import english_book
 
 DOWNLOADS = (("PDF", "book.pdf"), ("EPUB", "book.epub"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bookbuild.render.epub import render_epub
 from bookbuild.render.html import render_html
 from bookbuild.render.view import BookView, ChapterView
-from tests.render.samples import illustration
+from tests.helpers.render_views import illustration
 
 PARAGRAPHS = "\n\n".join(f"Paragraph number {n} of the chapter." for n in range(1, 6))
 

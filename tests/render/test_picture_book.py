@@ -13,7 +13,7 @@ from PIL import Image
 from bookbuild.render.html import document_html
 from bookbuild.render.pdf import render_pdf
 from bookbuild.render.view import BookView, ChapterView, IllustrationView
-from tests.render.samples import english_book, illustration
+from tests.helpers.render_views import english_book, illustration
 
 
 def panorama() -> IllustrationView:

@@ -16,7 +16,7 @@ from bookbuild.render.html import layout_for
 from bookbuild.render.pdf import render_pdf
 from bookbuild.render.printing import PRINTERS, cover_wrap
 from bookbuild.render.view import BookView
-from tests.render.samples import english_book, illustration
+from tests.helpers.render_views import english_book, illustration
 
 TRIM_6X9 = (432.0, 648.0)
 BLEED = 9.0  # 0.125 in
