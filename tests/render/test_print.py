@@ -137,3 +137,18 @@ def test_print_target_renders_are_byte_identical(tmp_path: Path) -> None:
         tmp_path / "b" / "book-cover.pdf"
     ).read_bytes()
     assert b"xmp.did:" in first.read_bytes()  # PDF/X-4 keeps its document id, a fixed one
+
+
+def test_preflight_fix_for_your_own_picture_is_a_larger_file() -> None:
+    from bookbuild.render.preflight import LowResolution
+    from bookbuild.render.view import Provenance
+
+    own = dataclasses.replace(
+        illustration("own", (1, 2, 3), None, "own", size=(300, 200)),
+        provenance=Provenance("file", "", None, ""),
+        step="ch1/own/image",
+    )
+    message = LowResolution(own, 75, 4.0, 2.67).message
+    assert "use a larger picture file" in message and "generate" not in message
+    made = dataclasses.replace(own, provenance=Provenance("sdapi", "sdxl", 1, "p"))
+    assert "generate it larger" in LowResolution(made, 75, 4.0, 2.67).message

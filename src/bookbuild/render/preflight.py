@@ -38,11 +38,12 @@ class LowResolution:
         ill = self.illustration
         step = ill.step or ill.id
         scale = max(2, math.ceil(PRINT_DPI / max(self.ppi, 1)))
+        by_model = ill.provenance is not None and ill.provenance.model_line != ""
+        larger = "generate it larger (width/height)" if by_model else "use a larger picture file"
         return (
             f"{step}: {ill.width}x{ill.height} px placed at {self.width_in:.2f}x"
             f"{self.height_in:.2f} in is {self.ppi} ppi (print needs {PRINT_DPI}); "
-            f"add `- upscale: {{scale: {scale}}}` to its edits or generate it larger "
-            "(width/height of its preset)"
+            f"add `- upscale: {{scale: {scale}}}` to its edits or {larger}"
         )
 
 
