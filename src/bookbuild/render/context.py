@@ -16,9 +16,11 @@ from functools import cached_property
 
 from markupsafe import Markup
 
+from bookbuild.style import fmt_pt
+
 from .images import edge_color
 from .markdown import is_notes, render_blocks
-from .pages import Layout, fmt_pt
+from .pages import Layout
 from .view import BookView, ChapterView, IllustrationView, Provenance
 
 ImageSource = Callable[[IllustrationView], str]

@@ -11,6 +11,8 @@ from pathlib import Path
 from jinja2 import TemplateError
 from markupsafe import Markup, escape
 
+from bookbuild.style import resolve_theme
+
 from ..errors import RenderError
 from .context import ImageSource, build_date, lang_tag, make_figure, needs_keep_all
 from .fonts import font_stack
@@ -19,7 +21,7 @@ from .labels import labels
 from .markdown import keep_words
 from .pages import Layout
 from .printing import CoverWrap
-from .theme import make_environment, resolve_theme
+from .theme import make_environment
 from .view import BookView
 
 COVER_TEMPLATE = "cover.html.j2"

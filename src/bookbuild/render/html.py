@@ -9,6 +9,8 @@ from typing import Any
 from jinja2 import TemplateError
 from markupsafe import Markup, escape
 
+from bookbuild.style import parse_page, resolve_theme
+
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from .assets import THEME_ASSETS, asset_name, theme_static_files
@@ -32,8 +34,8 @@ from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
 from .labels import labels
 from .markdown import keep_words
-from .pages import Layout, page_layout, parse_page
-from .theme import make_environment, resolve_theme, theme_settings
+from .pages import Layout, page_layout
+from .theme import make_environment, theme_settings
 from .view import BookView, IllustrationView
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bookbuild.style import PageSize
+
 from ..errors import ConfigError
-from .pages import Layout, PageSize
+from .pages import Layout
 
 INCH = 72.0  # points
 
