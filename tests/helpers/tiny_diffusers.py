@@ -97,6 +97,7 @@ def tiny_components() -> dict[str, Any]:
         beta_schedule="scaled_linear",
         clip_sample=False,
         set_alpha_to_one=False,
+        steps_offset=1,
     )
     return {"unet": unet, "vae": vae, "text_encoder": text_encoder, "scheduler": scheduler}
 
@@ -142,3 +143,20 @@ def save_tiny_lora(pipeline_folder: Path, target: Path, *, rank: int = 4) -> Pat
         str(target), unet_lora_layers=layers, safe_serialization=True
     )
     return target / "pytorch_lora_weights.safetensors"
+
+
+def save_tiny_controlnet(pipeline_folder: Path, target: Path) -> Path:
+    """A ControlNet made from the tiny pipeline's UNet (its conditioning embedding downsamples
+    by the tiny VAE's factor of 2), saved with save_pretrained in `target`."""
+    import torch
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    unet = UNet2DConditionModel.from_pretrained(str(pipeline_folder / "unet"))
+    torch.manual_seed(2)
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(4, 8))
+    with torch.no_grad():  # from_unet zero-initialises the output convs: make them count
+        zeroed = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]
+        for block in [*zeroed, controlnet.controlnet_cond_embedding.conv_out]:
+            block.weight.normal_(0.0, 0.5)
+    controlnet.save_pretrained(str(target), safe_serialization=True)
+    return target

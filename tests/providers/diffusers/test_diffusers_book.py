@@ -1,0 +1,131 @@
+"""Whole books built with `provider: diffusers` on the tiny random pipeline: every op through
+diffusers' real code path, results pinned so a rebuild loads no model, the same seed giving the
+same PNG bytes, LoRA changing the picture, and plan showing the calls as free."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bookbuild.build import MakeOptions, make
+from bookbuild.inspect_plan import plan_report
+from bookbuild.media.images import decode_image
+from bookbuild.project import Project
+from bookbuild.providers.diffusers import pipelines
+from tests.helpers.tiny_diffusers import IMAGE_SIZE
+
+IMAGE_STEPS = [
+    "one/fox/edit-1",
+    "one/fox/edit-2",
+    "one/fox/edit-3",
+    "one/fox/image",
+    "one/sketch/image",
+]
+
+
+def write_book(folder: Path, model: Path, extra_preset: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "art").mkdir(exist_ok=True)
+    sketch = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), (200, 120, 40))
+    sketch.save(folder / "art" / "sketch.png")
+    size = f"width: {IMAGE_SIZE}, height: {IMAGE_SIZE}"
+    (folder / "book.yaml").write_text(
+        f"""\
+title: The Fox
+language: en
+models:
+  painter: {{provider: diffusers, model: "{model}", {size}, steps: 2, guidance: 5.0{extra_preset}}}
+defaults: {{image: painter}}
+chapters:
+  - id: one
+    title: One
+    text: "A fox walks by the sea."
+    illustrations:
+      - id: fox
+        prompt: "a red fox on a beach"
+        seed: 5
+        edits:
+          - inpaint: {{mask: {{rect: [0, 0, 0.5, 1]}}, prompt: "a full moon", strength: 0.9}}
+          - outpaint: {{right: 16, up: 8}}
+          - img2img: {{prompt: "a red fox on a beach at night", strength: 0.5}}
+      - id: sketch
+        prompt: "a fox, from a sketch"
+        seed: 6
+        init_image: {{path: art/sketch.png, strength: 0.6}}
+""",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def build(book: Path, env: dict[str, str] | None = None) -> list[str]:
+    summary = make(Project.open(book, env=env or {}), MakeOptions(formats=("html",), jobs=1))
+    return sorted(summary.called)
+
+
+def pinned(book: Path) -> dict[str, str]:
+    steps = json.loads((book / "book.lock").read_text())["steps"]
+    return {step: entry["digest"] for step, entry in steps.items()}
+
+
+def stored_png(book: Path, step: str) -> bytes:
+    digest = pinned(book)[step].removeprefix("sha256:")
+    return (book / ".bookbuild" / "store" / "objects" / "sha256" / digest[:2] / digest).read_bytes()
+
+
+def test_every_op_runs_in_a_whole_book_and_a_rebuild_loads_no_model(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = write_book(tmp_path / "book", tiny_model)
+    assert build(book) == IMAGE_STEPS
+    fox = decode_image(stored_png(book, "one/fox/image"))
+    assert fox.size == (IMAGE_SIZE, IMAGE_SIZE)
+    inpainted = decode_image(stored_png(book, "one/fox/edit-1")).convert("RGB")
+    half = IMAGE_SIZE // 2
+    kept = (half, 0, IMAGE_SIZE, IMAGE_SIZE)  # black in the mask: the original's exact pixels
+    assert inpainted.crop(kept).tobytes() == fox.convert("RGB").crop(kept).tobytes()
+    assert inpainted.crop((0, 0, half, IMAGE_SIZE)) != fox.convert("RGB").crop((0, 0, half, 64))
+    grown = decode_image(stored_png(book, "one/fox/edit-2"))
+    assert grown.size == (IMAGE_SIZE + 16, IMAGE_SIZE + 8)
+    assert decode_image(stored_png(book, "one/fox/edit-3")).size == grown.size
+    assert "The Fox" in (book / "build" / "index.html").read_text(encoding="utf-8")
+
+    def no_load(self: pipelines.Pipelines) -> None:
+        raise AssertionError("a rebuild with nothing changed must not load the model")
+
+    monkeypatch.setattr(pipelines.Pipelines, "_base", no_load)
+    assert build(book) == []
+
+
+def test_same_seed_gives_identical_png_bytes_in_another_book(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    first = write_book(tmp_path / "first", tiny_model)
+    second = write_book(tmp_path / "second", tiny_model)
+    build(first)
+    build(second)
+    for step in IMAGE_STEPS:
+        assert stored_png(first, step) == stored_png(second, step), step
+    assert pinned(first) == pinned(second)
+
+
+def test_lora_is_applied_and_changes_the_picture(
+    tiny_model: Path, tiny_lora: Path, tmp_path: Path
+) -> None:
+    plain = write_book(tmp_path / "plain", tiny_model)
+    styled = write_book(
+        tmp_path / "styled", tiny_model, f', lora: {{model: "{tiny_lora}", strength: 0.9}}'
+    )
+    build(plain)
+    build(styled)
+    assert stored_png(plain, "one/fox/image") != stored_png(styled, "one/fox/image")
+
+
+def test_plan_shows_the_calls_as_free_and_loads_nothing(tiny_model: Path, tmp_path: Path) -> None:
+    book = write_book(tmp_path / "book", tiny_model)
+    report = plan_report(Project.open(book, env={})).to_json()
+    assert report["calls"] == {"diffusers": len(IMAGE_STEPS)}
+    assert report["estimated_cost_usd"]["diffusers"] == 0
