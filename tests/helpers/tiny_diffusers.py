@@ -160,3 +160,73 @@ def save_tiny_controlnet(pipeline_folder: Path, target: Path) -> Path:
             block.weight.normal_(0.0, 0.5)
     controlnet.save_pretrained(str(target), safe_serialization=True)
     return target
+
+
+def save_tiny_upscaler(folder: Path) -> Path:
+    """A tiny x4 upscaler (StableDiffusionUpscalePipeline: a 7-channel UNet conditioned on the
+    low-resolution picture, a 3-block VAE that scales by 4), saved in `folder`."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        DDPMScheduler,
+        StableDiffusionUpscalePipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(3)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 8, 16),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=7,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=8,
+        use_linear_projection=True,
+        only_cross_attention=(True, True, False),
+        num_class_embeds=100,
+        norm_num_groups=4,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[8, 8, 16],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 3,
+        up_block_types=["UpDecoderBlock2D"] * 3,
+        latent_channels=4,
+        norm_num_groups=4,
+        scaling_factor=0.08333,
+    )
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+            hidden_size=32,
+            intermediate_size=64,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=600,
+        )
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        write_tokenizer(Path(scratch))
+        tokenizer = CLIPTokenizer.from_pretrained(scratch)
+    pipe = StableDiffusionUpscalePipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        low_res_scheduler=DDPMScheduler(),
+        scheduler=DDIMScheduler(prediction_type="v_prediction", steps_offset=1),
+        safety_checker=None,
+        watermarker=None,
+        feature_extractor=None,
+        max_noise_level=350,
+    )
+    pipe.save_pretrained(str(folder), safe_serialization=True)
+    return folder

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.tiny_diffusers import save_tiny_lora, save_tiny_pipeline
+from tests.helpers.tiny_diffusers import (
+    save_tiny_controlnet,
+    save_tiny_lora,
+    save_tiny_pipeline,
+    save_tiny_upscaler,
+)
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +22,13 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_lora(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_lora(tiny_model, tmp_path_factory.mktemp("tiny-lora"))
+
+
+@pytest.fixture(scope="session")
+def tiny_upscaler(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_upscaler(tmp_path_factory.mktemp("tiny-upscaler") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_controlnet(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_controlnet(tiny_model, tmp_path_factory.mktemp("tiny-controlnet") / "model")

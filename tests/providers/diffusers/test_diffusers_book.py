@@ -21,17 +21,18 @@ IMAGE_STEPS = [
     "one/fox/edit-1",
     "one/fox/edit-2",
     "one/fox/edit-3",
+    "one/fox/edit-4",
     "one/fox/image",
     "one/sketch/image",
 ]
 
 
-def write_book(folder: Path, model: Path, extra_preset: str = "") -> Path:
+def write_book(folder: Path, model: Path, upscaler: Path, extra_preset: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "art").mkdir(exist_ok=True)
     sketch = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), (200, 120, 40))
     sketch.save(folder / "art" / "sketch.png")
-    size = f"width: {IMAGE_SIZE}, height: {IMAGE_SIZE}"
+    size = f"width: {IMAGE_SIZE}, height: {IMAGE_SIZE}, upscale_model: {upscaler}"
     (folder / "book.yaml").write_text(
         f"""\
 title: The Fox
@@ -51,6 +52,7 @@ chapters:
           - inpaint: {{mask: {{rect: [0, 0, 0.5, 1]}}, prompt: "a full moon", strength: 0.9}}
           - outpaint: {{right: 16, up: 8}}
           - img2img: {{prompt: "a red fox on a beach at night", strength: 0.5}}
+          - upscale: {{scale: 2}}
       - id: sketch
         prompt: "a fox, from a sketch"
         seed: 6
@@ -77,9 +79,9 @@ def stored_png(book: Path, step: str) -> bytes:
 
 
 def test_every_op_runs_in_a_whole_book_and_a_rebuild_loads_no_model(
-    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_model: Path, tiny_upscaler: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = write_book(tmp_path / "book", tiny_model)
+    book = write_book(tmp_path / "book", tiny_model, tiny_upscaler)
     assert build(book) == IMAGE_STEPS
     fox = decode_image(stored_png(book, "one/fox/image"))
     assert fox.size == (IMAGE_SIZE, IMAGE_SIZE)
@@ -91,20 +93,23 @@ def test_every_op_runs_in_a_whole_book_and_a_rebuild_loads_no_model(
     grown = decode_image(stored_png(book, "one/fox/edit-2"))
     assert grown.size == (IMAGE_SIZE + 16, IMAGE_SIZE + 8)
     assert decode_image(stored_png(book, "one/fox/edit-3")).size == grown.size
+    upscaled = decode_image(stored_png(book, "one/fox/edit-4"))
+    assert upscaled.size == (grown.width * 2, grown.height * 2)
     assert "The Fox" in (book / "build" / "index.html").read_text(encoding="utf-8")
 
     def no_load(self: pipelines.Pipelines) -> None:
         raise AssertionError("a rebuild with nothing changed must not load the model")
 
     monkeypatch.setattr(pipelines.Pipelines, "_base", no_load)
+    monkeypatch.setattr(pipelines.Pipelines, "_upscaler", no_load)
     assert build(book) == []
 
 
 def test_same_seed_gives_identical_png_bytes_in_another_book(
-    tiny_model: Path, tmp_path: Path
+    tiny_model: Path, tiny_upscaler: Path, tmp_path: Path
 ) -> None:
-    first = write_book(tmp_path / "first", tiny_model)
-    second = write_book(tmp_path / "second", tiny_model)
+    first = write_book(tmp_path / "first", tiny_model, tiny_upscaler)
+    second = write_book(tmp_path / "second", tiny_model, tiny_upscaler)
     build(first)
     build(second)
     for step in IMAGE_STEPS:
@@ -113,19 +118,24 @@ def test_same_seed_gives_identical_png_bytes_in_another_book(
 
 
 def test_lora_is_applied_and_changes_the_picture(
-    tiny_model: Path, tiny_lora: Path, tmp_path: Path
+    tiny_model: Path, tiny_lora: Path, tiny_upscaler: Path, tmp_path: Path
 ) -> None:
-    plain = write_book(tmp_path / "plain", tiny_model)
+    plain = write_book(tmp_path / "plain", tiny_model, tiny_upscaler)
     styled = write_book(
-        tmp_path / "styled", tiny_model, f', lora: {{model: "{tiny_lora}", strength: 0.9}}'
+        tmp_path / "styled",
+        tiny_model,
+        tiny_upscaler,
+        f', lora: {{model: "{tiny_lora}", strength: 0.9}}',
     )
     build(plain)
     build(styled)
     assert stored_png(plain, "one/fox/image") != stored_png(styled, "one/fox/image")
 
 
-def test_plan_shows_the_calls_as_free_and_loads_nothing(tiny_model: Path, tmp_path: Path) -> None:
-    book = write_book(tmp_path / "book", tiny_model)
+def test_plan_shows_the_calls_as_free_and_loads_nothing(
+    tiny_model: Path, tiny_upscaler: Path, tmp_path: Path
+) -> None:
+    book = write_book(tmp_path / "book", tiny_model, tiny_upscaler)
     report = plan_report(Project.open(book, env={})).to_json()
     assert report["calls"] == {"diffusers": len(IMAGE_STEPS)}
     assert report["estimated_cost_usd"]["diffusers"] == 0

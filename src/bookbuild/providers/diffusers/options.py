@@ -76,6 +76,11 @@ class DiffusersSettings(BaseModel):
     lora: DiffusersLora | list[DiffusersLora] | None = Field(
         default=None, description="LoRA weights applied through `load_lora_weights`."
     )
+    upscale_model: str | None = Field(
+        default=None,
+        description="An x4 upscaler for `upscale` (e.g. stabilityai/stable-diffusion-x4-upscaler, "
+        "or a folder); without it, upscale is plain Lanczos resampling.",
+    )
     controlnet: dict[str, str] | None = Field(
         default=None,
         description="ControlNet weights per control type, e.g. {canny: lllyasviel/sd-controlnet-"

@@ -29,25 +29,32 @@ MAX_OUTPAINT_SIDE = 2048
 DEFAULT_STRENGTH = {"img2img": 0.5, "inpaint": 1.0}
 
 
-def paint(pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest) -> Image.Image:
-    """The picture `request` asks for, at its exact size."""
+def paint(
+    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest
+) -> tuple[Image.Image, dict[str, Any]]:
+    """The picture `request` asks for, at its exact size, and what was used to make it."""
+    if request.op == "upscale":
+        return _upscale(pipes, settings, request)
+    role = _role(request)
     if request.op == "txt2img":
-        return _call(pipes, "txt2img", settings, request, _size(request.width, request.height))
-    if request.op == "controlnet":
-        return _controlnet(pipes, settings, request)
-    source = _input(request.image, request.op, "input image").convert("RGB")
-    if request.op == "img2img":
-        return _img2img(pipes, settings, request, source)
-    if request.op == "inpaint":
-        mask = _input(request.mask, request.op, "mask").convert("L").resize(source.size)
-        return _inpaint(pipes, settings, request, source, mask, request.strength)
-    if request.op == "outpaint":
-        return _outpaint(pipes, settings, request, source)
-    raise ProviderError(f"{request.op} is not an op of this provider", provider=PROVIDER)
+        image = _call(pipes, role, settings, request, _size(request.width, request.height))
+    elif request.op == "controlnet":
+        image = _controlnet(pipes, settings, request)
+    else:
+        source = _input(request.image, request.op, "input image").convert("RGB")
+        if request.op == "img2img":
+            image = _img2img(pipes, settings, request, source)
+        elif request.op == "inpaint":
+            mask = _input(request.mask, request.op, "mask").convert("L").resize(source.size)
+            image = _inpaint(pipes, settings, request, source, mask, request.strength)
+        else:
+            image = _outpaint(pipes, settings, request, source)
+    used = used_parameters(settings, request)
+    return image, {**used, "scheduler": pipes.scheduler(role)}
 
 
 def used_parameters(settings: DiffusersSettings, request: ImageRequest) -> dict[str, Any]:
-    """What the call used, for the step's metadata."""
+    """The generation parameters of a diffusion call."""
     info: dict[str, Any] = {
         "seed": request.seed,
         "steps": settings.steps or DEFAULT_STEPS,
@@ -56,6 +63,28 @@ def used_parameters(settings: DiffusersSettings, request: ImageRequest) -> dict[
     if request.op in DEFAULT_STRENGTH:
         info["strength"] = _strength(request)
     return info
+
+
+def _role(request: ImageRequest) -> str:
+    """Which of the preset's pipelines runs the op."""
+    if request.op == "controlnet":
+        return "controlnet:" + str(dict(request.params.get("controlnet") or {}).get("type", ""))
+    return {"outpaint": "inpaint"}.get(request.op, request.op)
+
+
+def _upscale(
+    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest
+) -> tuple[Image.Image, dict[str, Any]]:
+    """`scale` times larger: the x4 upscaler's result brought to the exact size, or Lanczos."""
+    source = _input(request.image, request.op, "input image").convert("RGB")
+    scale = int(request.params.get("scale", 2))
+    target = (source.width * scale, source.height * scale)
+    if not settings.upscale_model:
+        return source.resize(target, Image.Resampling.LANCZOS), {"upscaler": "lanczos"}
+    image = _call(pipes, "upscale", settings, request, target, image=source)
+    used = used_parameters(settings, request)
+    meta = {"upscaler": settings.upscale_model, **used, "scheduler": pipes.scheduler("upscale")}
+    return image, meta
 
 
 def _img2img(
@@ -143,7 +172,7 @@ def _call(
     used = used_parameters(settings, request)
     negative = request.negative_prompt or settings.negative_prompt or None
     generator = torch.Generator("cpu").manual_seed(request.seed)
-    if role != "img2img":  # image-to-image takes its size from the image
+    if role not in ("img2img", "upscale"):  # these take their size from the image
         inputs.update(width=size[0], height=size[1])
     try:
         output = pipe(

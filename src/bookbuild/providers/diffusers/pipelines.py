@@ -25,7 +25,7 @@ from bookbuild.providers.diffusers.options import DiffusersSettings
 
 log = logging.getLogger("bookbuild.providers.diffusers")
 
-Role = str  # "txt2img", "img2img", "inpaint" or "controlnet:<type>"
+Role = str  # "txt2img", "img2img", "inpaint", "upscale" or "controlnet:<type>"
 
 
 class Pipelines:
@@ -66,9 +66,16 @@ class Pipelines:
 
     # -- loading --------------------------------------------------------------------------
 
+    def scheduler(self, role: Role) -> str:
+        """The scheduler class of a pipeline that was used."""
+        with self._guard:
+            return type(self._loaded[role].scheduler).__name__
+
     def _make(self, role: Role) -> Any:
         if role == "txt2img":
             return self._base()
+        if role == "upscale":
+            return self._upscaler()
         base = self._loaded.get("txt2img") or self._loaded.setdefault("txt2img", self._base())
         from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 
@@ -84,12 +91,15 @@ class Pipelines:
                 f"{self.ref.where} cannot do {role}: {exc}", provider=PROVIDER
             ) from exc
 
-    def _base(self) -> Any:
-        from diffusers import AutoPipelineForText2Image
-
+    def _place(self) -> None:
         quiet_loading()
         self.device = pick_device(self.settings.device)
         self.dtype = pick_dtype(self.settings.dtype, self.device)
+
+    def _base(self) -> Any:
+        from diffusers import AutoPipelineForText2Image
+
+        self._place()
         kwargs = load_kwargs(self.ref, self.env)
         if not self.settings.safety_checker:
             kwargs["safety_checker"] = None
@@ -105,6 +115,19 @@ class Pipelines:
         self._use_scheduler(pipe)
         self._load_loras(pipe)
         return pipe
+
+    def _upscaler(self) -> Any:
+        from diffusers import StableDiffusionUpscalePipeline
+
+        self._place()
+        ref = resolve_model(str(self.settings.upscale_model), self.root)
+        try:
+            pipe = StableDiffusionUpscalePipeline.from_pretrained(
+                ref.where, dtype=self.dtype, **load_kwargs(ref, self.env)
+            )
+        except (OSError, ValueError) as exc:
+            raise load_failed(ref, exc) from exc
+        return _quiet(pipe.to(self.device))
 
     def _use_scheduler(self, pipe: Any) -> None:
         name = self.settings.scheduler

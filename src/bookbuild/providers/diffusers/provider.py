@@ -26,7 +26,7 @@ from bookbuild.providers.diffusers.loading import (
 )
 from bookbuild.providers.diffusers.options import DiffusersSettings
 
-OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "controlnet"})
+OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale", "controlnet"})
 _RUN_LOCK = threading.Lock()  # one diffusion at a time in this process (one device, big memory)
 
 
@@ -67,6 +67,9 @@ class DiffusersProvider(Provider):
         check_loadable(model, self.env, "model_index.json")
         for written in (self.settings.controlnet or {}).values():
             check_loadable(resolve_model(written, self.root), self.env, "config.json")
+        if self.settings.upscale_model:
+            upscaler = resolve_model(self.settings.upscale_model, self.root)
+            check_loadable(upscaler, self.env, "model_index.json")
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         return 0.0
@@ -74,17 +77,16 @@ class DiffusersProvider(Provider):
     def run_image(self, request: ImageRequest) -> ImageResult:
         if request.op not in OPS:
             raise ConfigError(f"{PROVIDER}: cannot do the image op {request.op!r}")
-        from bookbuild.providers.diffusers.painting import paint, used_parameters
+        from bookbuild.providers.diffusers.painting import paint
 
         pipes = self._pipelines()
         try:
             with _RUN_LOCK:
-                image = paint(pipes, self.settings, request)
+                image, used = paint(pipes, self.settings, request)
         except ProviderError as err:
             err.step_id = err.step_id or request.step_id
             raise
-        metadata = {**self._identity(pipes), **used_parameters(self.settings, request)}
-        return ImageResult(encode_png(image), metadata)
+        return ImageResult(encode_png(image), {**self._identity(pipes), **used})
 
     def close(self) -> None:
         with self._guard:
@@ -102,16 +104,14 @@ class DiffusersProvider(Provider):
 
     def _identity(self, pipes: Any) -> dict[str, Any]:
         """Which model, where and with which library versions the picture was made."""
-        base = pipes.get("txt2img")
         info: dict[str, Any] = {
             "provider": PROVIDER,
             "model": self.settings.model,
-            "device": pipes.device,
-            "dtype": str(pipes.dtype).removeprefix("torch."),
-            "scheduler": type(base.scheduler).__name__,
             "torch": version("torch"),
             "diffusers": version("diffusers"),
         }
+        if pipes.device:  # a model was loaded (Lanczos upscaling loads none)
+            info.update(device=pipes.device, dtype=str(pipes.dtype).removeprefix("torch."))
         if self.settings.revision:
             info["revision"] = self.settings.revision
         loras = self.settings.loras()
