@@ -139,3 +139,42 @@ def test_plan_shows_the_calls_as_free_and_loads_nothing(
     report = plan_report(Project.open(book, env={})).to_json()
     assert report["calls"] == {"diffusers": len(IMAGE_STEPS)}
     assert report["estimated_cost_usd"]["diffusers"] == 0
+
+
+def test_controlnet_follows_its_reference_picture(
+    tiny_model: Path, tiny_controlnet: Path, tmp_path: Path
+) -> None:
+    def book_with_reference(name: str, colour: tuple[int, int, int]) -> Path:
+        folder = tmp_path / name
+        (folder / "art").mkdir(parents=True)
+        Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), colour).save(folder / "art" / "edges.png")
+        (folder / "book.yaml").write_text(
+            f"""\
+title: The Fox
+language: en
+models:
+  painter: {{provider: diffusers, model: "{tiny_model}", width: {IMAGE_SIZE},
+            height: {IMAGE_SIZE}, steps: 2, controlnet: {{canny: "{tiny_controlnet}"}}}}
+defaults: {{image: painter}}
+chapters:
+  - id: one
+    title: One
+    text: "A fox."
+    illustrations:
+      - id: fox
+        prompt: "a red fox"
+        seed: 9
+        controlnet: {{type: canny, image: art/edges.png, strength: 1.0}}
+""",
+            encoding="utf-8",
+        )
+        return folder
+
+    dark = book_with_reference("dark", (0, 0, 0))
+    light = book_with_reference("light", (255, 255, 255))
+    assert build(dark) == ["one/fox/image"]
+    build(light)
+    image = decode_image(stored_png(dark, "one/fox/image"))
+    assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
+    assert stored_png(dark, "one/fox/image") != stored_png(light, "one/fox/image")
+    assert build(dark) == []

@@ -121,18 +121,27 @@ def test_cached_hub_model_builds_offline_without_any_network_call(
 
 PROBE = """
 import sys
-from bookbuild.providers.base import provider_classes
-classes = provider_classes()
-assert "diffusers" in classes, sorted(classes)
-classes["diffusers"].preset_problems
-heavy = ("torch", "diffusers", "transformers", "huggingface_hub")
-heavy = sorted(m for m in heavy if m in sys.modules)
-print(",".join(heavy) or "none")
+from pathlib import Path
+from bookbuild.inspect_plan import plan_report
+from bookbuild.project import Project
+report = plan_report(Project.open(Path(sys.argv[1]), env={})).to_json()
+assert report["calls"] == {"diffusers": 1}, report["calls"]
+heavy = ("torch", "diffusers", "transformers", "huggingface_hub", "peft")
+print(",".join(sorted(m for m in heavy if m in sys.modules)) or "none")
 """
 
 
-def test_registry_load_imports_nothing_heavy() -> None:
+def test_loading_validating_and_planning_a_book_imports_nothing_heavy(tmp_path: Path) -> None:
+    book = book_with(tmp_path / "book", str(tmp_path / "model"))
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, str(book)], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "none"
+
+
+def test_relative_model_paths_are_refused_at_the_preset_line(tmp_path: Path) -> None:
+    book = book_with(tmp_path / "book", "./models/sd15")
+    result = CliRunner().invoke(main, ["validate", str(book)])
+    assert result.exit_code == 2
+    assert "book.yaml:4:" in result.output
+    assert "`model: ./models/sd15` is a relative path" in result.output

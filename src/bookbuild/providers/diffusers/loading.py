@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.spec import resolve_in_book
 
 PROVIDER = "diffusers"
 TRUE = ("1", "true", "yes", "on")
@@ -32,17 +31,25 @@ class ModelRef:
 
 
 def looks_local(written: str) -> bool:
-    """A path, not a Hub id: starts with ./ ../ / or ~, or ends like a weights file."""
+    """A path, not a Hub id: starts with / ~ or ., or ends like a weights file."""
     return written.startswith((".", "/", "~")) or written.endswith(".safetensors")
 
 
-def resolve_model(written: str, root: Path, revision: str | None = None) -> ModelRef:
-    """`written` as a folder (relative ones must stay inside the book folder) or a Hub id."""
-    if not looks_local(written):
-        return ModelRef(written, None, revision)
-    if written.startswith(("/", "~")):
+def path_problem(written: str, field: str) -> str | None:
+    """Why `written` cannot be used as a model path, or None (a Hub id, or an absolute path)."""
+    if looks_local(written) and not written.startswith(("/", "~")):
+        return (
+            f"`{field}: {written}` is a relative path: write the model folder's absolute path "
+            "(or ~/...), or a Hub id such as runwayml/stable-diffusion-v1-5"
+        )
+    return None
+
+
+def resolve_model(written: str, revision: str | None = None) -> ModelRef:
+    """`written` as a folder on this machine (absolute or ~/...) or a Hub repo id."""
+    if looks_local(written):
         return ModelRef(written, Path(written).expanduser(), None)
-    return ModelRef(written, resolve_in_book(root, written), None)
+    return ModelRef(written, None, revision)
 
 
 def offline(env: Mapping[str, str]) -> bool:

@@ -1,11 +1,13 @@
-"""The `diffusers` preset fields: what to load (a Hub id or a local folder), where to run it
-(device, dtype), and the generation defaults. Imports nothing heavy."""
+"""The fields of a `diffusers` preset: what to load (a Hub id or a folder on this machine),
+where to run it (device, dtype), and the generation defaults. Imports nothing heavy."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from bookbuild.spec.presets import ImagePreset, Lora
 
 Device = Literal["auto", "cuda", "mps", "cpu"]
 DType = Literal["auto", "float32", "float16", "bfloat16"]
@@ -30,27 +32,15 @@ DEFAULT_STEPS = 30
 DEFAULT_GUIDANCE = 7.5
 
 
-class DiffusersLora(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+LOCAL = "a folder on this machine: an absolute path or ~/..."
+
+
+class DiffusersOptions(ImagePreset):
+    """A preset run in this process by Hugging Face Diffusers (extra `bookbuild[diffusers]`)."""
 
     model: str = Field(
-        description="LoRA weights: a Hub repo id, a folder or a .safetensors file (relative "
-        "paths are inside the book folder)."
-    )
-    strength: float = Field(default=0.7, ge=0.0, le=2.0, description="LoRA scale.")
-    weight_name: str | None = Field(
-        default=None, description="File name inside the repo or folder, when it has several."
-    )
-
-
-class DiffusersSettings(BaseModel):
-    """The fields of a `provider: diffusers` preset that say how pictures are made."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = Field(
-        description="A Hugging Face Hub model id (from the local cache, or downloaded once) or a "
-        "diffusers model folder (`./models/my-sd15`; relative paths are inside the book folder)."
+        description="A Hugging Face Hub model id (from the local cache, or downloaded once) or "
+        f"{LOCAL} holding a diffusers pipeline (model_index.json)."
     )
     revision: str | None = Field(
         default=None, description="Hub revision (a commit hash pins the exact weights)."
@@ -61,9 +51,6 @@ class DiffusersSettings(BaseModel):
     dtype: DType = Field(
         default="auto", description="auto (float16 on cuda, float32 elsewhere) or a torch dtype."
     )
-    negative_prompt: str | None = Field(default=None, description="Default negative prompt.")
-    width: int | None = Field(default=None, ge=8, le=2048, multiple_of=8, description="px.")
-    height: int | None = Field(default=None, ge=8, le=2048, multiple_of=8, description="px.")
     steps: int | None = Field(
         default=None, ge=1, le=150, description=f"Inference steps (default {DEFAULT_STEPS})."
     )
@@ -73,8 +60,10 @@ class DiffusersSettings(BaseModel):
     scheduler: SchedulerName | None = Field(
         default=None, description="A diffusers scheduler class (default: the model's own)."
     )
-    lora: DiffusersLora | list[DiffusersLora] | None = Field(
-        default=None, description="LoRA weights applied through `load_lora_weights`."
+    lora: Lora | list[Lora] | None = Field(
+        default=None,
+        description=f"LoRA weights applied through `load_lora_weights`: `model` is a Hub repo id "
+        f"or {LOCAL} (a folder holding pytorch_lora_weights.safetensors, or a .safetensors file).",
     )
     upscale_model: str | None = Field(
         default=None,
@@ -90,7 +79,7 @@ class DiffusersSettings(BaseModel):
         default=False, description="Load the model's own NSFW checker, if it has one."
     )
 
-    def loras(self) -> list[DiffusersLora]:
+    def loras(self) -> list[Lora]:
         if self.lora is None:
             return []
         return self.lora if isinstance(self.lora, list) else [self.lora]

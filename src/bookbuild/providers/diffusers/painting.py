@@ -18,7 +18,7 @@ from bookbuild.providers.diffusers.loading import PROVIDER
 from bookbuild.providers.diffusers.options import (
     DEFAULT_GUIDANCE,
     DEFAULT_STEPS,
-    DiffusersSettings,
+    DiffusersOptions,
 )
 from bookbuild.providers.diffusers.pipelines import Pipelines
 
@@ -30,7 +30,7 @@ DEFAULT_STRENGTH = {"img2img": 0.5, "inpaint": 1.0}
 
 
 def paint(
-    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest
+    pipes: Pipelines, settings: DiffusersOptions, request: ImageRequest
 ) -> tuple[Image.Image, dict[str, Any]]:
     """The picture `request` asks for, at its exact size, and what was used to make it."""
     if request.op == "upscale":
@@ -53,7 +53,7 @@ def paint(
     return image, {**used, "scheduler": pipes.scheduler(role)}
 
 
-def used_parameters(settings: DiffusersSettings, request: ImageRequest) -> dict[str, Any]:
+def used_parameters(settings: DiffusersOptions, request: ImageRequest) -> dict[str, Any]:
     """The generation parameters of a diffusion call."""
     info: dict[str, Any] = {
         "seed": request.seed,
@@ -73,7 +73,7 @@ def _role(request: ImageRequest) -> str:
 
 
 def _upscale(
-    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest
+    pipes: Pipelines, settings: DiffusersOptions, request: ImageRequest
 ) -> tuple[Image.Image, dict[str, Any]]:
     """`scale` times larger: the x4 upscaler's result brought to the exact size, or Lanczos."""
     source = _input(request.image, request.op, "input image").convert("RGB")
@@ -88,7 +88,7 @@ def _upscale(
 
 
 def _img2img(
-    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest, source: Image.Image
+    pipes: Pipelines, settings: DiffusersOptions, request: ImageRequest, source: Image.Image
 ) -> Image.Image:
     size = _size(*source.size)
     image = source.resize(size, Image.Resampling.LANCZOS)
@@ -99,7 +99,7 @@ def _img2img(
 
 def _inpaint(
     pipes: Pipelines,
-    settings: DiffusersSettings,
+    settings: DiffusersOptions,
     request: ImageRequest,
     source: Image.Image,
     mask: Image.Image,
@@ -120,7 +120,7 @@ def _inpaint(
 
 
 def _outpaint(
-    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest, source: Image.Image
+    pipes: Pipelines, settings: DiffusersOptions, request: ImageRequest, source: Image.Image
 ) -> Image.Image:
     plan: Outpaint = prepare(
         source, request.params, (request.width, request.height), limit=MAX_OUTPAINT_SIDE
@@ -135,9 +135,7 @@ def _outpaint(
     return result
 
 
-def _controlnet(
-    pipes: Pipelines, settings: DiffusersSettings, request: ImageRequest
-) -> Image.Image:
+def _controlnet(pipes: Pipelines, settings: DiffusersOptions, request: ImageRequest) -> Image.Image:
     control = dict(request.params.get("controlnet") or {})
     kind = str(control.get("type", ""))
     if kind not in (settings.controlnet or {}):
@@ -161,7 +159,7 @@ def _controlnet(
 def _call(
     pipes: Pipelines,
     role: str,
-    settings: DiffusersSettings,
+    settings: DiffusersOptions,
     request: ImageRequest,
     size: tuple[int, int],
     **inputs: Any,

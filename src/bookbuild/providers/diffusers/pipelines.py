@@ -9,7 +9,6 @@ import gc
 import logging
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ProviderError
@@ -21,7 +20,7 @@ from bookbuild.providers.diffusers.loading import (
     pick_dtype,
     resolve_model,
 )
-from bookbuild.providers.diffusers.options import DiffusersSettings
+from bookbuild.providers.diffusers.options import DiffusersOptions
 
 log = logging.getLogger("bookbuild.providers.diffusers")
 
@@ -31,14 +30,12 @@ Role = str  # "txt2img", "img2img", "inpaint", "upscale" or "controlnet:<type>"
 class Pipelines:
     def __init__(
         self,
-        settings: DiffusersSettings,
+        settings: DiffusersOptions,
         env: Mapping[str, str],
-        root: Path,
     ) -> None:
         self.settings = settings
         self.env = env
-        self.root = root
-        self.ref = resolve_model(settings.model, root, settings.revision)
+        self.ref = resolve_model(settings.model, settings.revision)
         self.device = ""
         self.dtype: Any = None
         self._loaded: dict[Role, Any] = {}
@@ -120,7 +117,7 @@ class Pipelines:
         from diffusers import StableDiffusionUpscalePipeline
 
         self._place()
-        ref = resolve_model(str(self.settings.upscale_model), self.root)
+        ref = resolve_model(str(self.settings.upscale_model))
         try:
             pipe = StableDiffusionUpscalePipeline.from_pretrained(
                 ref.where, dtype=self.dtype, **load_kwargs(ref, self.env)
@@ -143,11 +140,9 @@ class Pipelines:
             return
         names: list[str] = []
         for number, lora in enumerate(loras, start=1):
-            ref = resolve_model(lora.model, self.root)
+            ref = resolve_model(lora.model)
             name = f"lora{number}"
             extra: dict[str, Any] = {"adapter_name": name}
-            if lora.weight_name:
-                extra["weight_name"] = lora.weight_name
             if ref.folder is None:
                 extra.update(
                     {k: v for k, v in load_kwargs(ref, self.env).items() if k != "use_safetensors"}
@@ -163,7 +158,7 @@ class Pipelines:
         from diffusers import AutoPipelineForText2Image, ControlNetModel
 
         written = (self.settings.controlnet or {})[kind]
-        ref = resolve_model(written, self.root)
+        ref = resolve_model(written)
         try:
             model = ControlNetModel.from_pretrained(
                 ref.where, dtype=self.dtype, **load_kwargs(ref, self.env)

@@ -10,9 +10,8 @@ loading this module costs no torch import.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from bookbuild.errors import ConfigError, ProviderError
@@ -21,55 +20,53 @@ from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryN
 from bookbuild.providers.diffusers.loading import (
     PROVIDER,
     check_loadable,
-    looks_local,
+    path_problem,
     resolve_model,
 )
-from bookbuild.providers.diffusers.options import DiffusersSettings
+from bookbuild.providers.diffusers.options import DiffusersOptions
 
 OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale", "controlnet"})
 _RUN_LOCK = threading.Lock()  # one diffusion at a time in this process (one device, big memory)
 
 
-class DiffusersProvider(Provider):
+class DiffusersProvider(Provider[DiffusersOptions]):
     name: ClassVar[str] = PROVIDER
-    image_ops: ClassVar[frozenset[str]] = OPS
+    ops: ClassVar[frozenset[str]] = OPS
+    Options = DiffusersOptions
+    local: ClassVar[bool] = True
 
     def __init__(
         self,
-        preset: Any,
+        preset: DiffusersOptions,
         env: Mapping[str, str],
         on_retry: RetryNotice | None = None,
-        root: Path | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.settings = settings_of(preset)
-        self.root = root or Path.cwd()
         self._pipes: Any = None
         self._guard = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"DiffusersProvider(model={self.settings.model!r})"
+        return f"DiffusersProvider(model={self.preset.model!r})"
 
     @classmethod
-    def preset_problems(cls, preset: Any) -> list[str]:
-        problems: list[str] = []
-        settings = settings_of(preset)
-        if settings.revision and looks_local(settings.model):
-            problems.append("`revision` is for Hub models, not a local folder")
+    def preset_problems(cls, preset: DiffusersOptions) -> list[str]:
+        problems = [
+            p for field, written in _model_paths(preset) if (p := path_problem(written, field))
+        ]
+        if preset.revision and preset.model.startswith(("/", "~", ".")):
+            problems.append("`revision` is for Hub models, not a folder")
         return problems
 
     def check_ready(self) -> None:
-        """The model, its LoRAs and ControlNets are on disk (or may be downloaded). No network."""
-        problems = self.preset_problems(self.preset)
-        if problems:
-            raise ConfigError(f"{PROVIDER}: " + "; ".join(problems))
-        model = resolve_model(self.settings.model, self.root, self.settings.revision)
-        check_loadable(model, self.env, "model_index.json")
-        for written in (self.settings.controlnet or {}).values():
-            check_loadable(resolve_model(written, self.root), self.env, "config.json")
-        if self.settings.upscale_model:
-            upscaler = resolve_model(self.settings.upscale_model, self.root)
-            check_loadable(upscaler, self.env, "model_index.json")
+        """The model, upscaler and ControlNets are on disk, or may be downloaded (no network:
+        with HF_HUB_OFFLINE set, Hub models must be in the local cache)."""
+        super().check_ready()
+        options = self.preset
+        check_loadable(resolve_model(options.model, options.revision), self.env, "model_index.json")
+        if options.upscale_model:
+            check_loadable(resolve_model(options.upscale_model), self.env, "model_index.json")
+        for written in (options.controlnet or {}).values():
+            check_loadable(resolve_model(written), self.env, "config.json")
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         return 0.0
@@ -82,13 +79,14 @@ class DiffusersProvider(Provider):
         pipes = self._pipelines()
         try:
             with _RUN_LOCK:
-                image, used = paint(pipes, self.settings, request)
+                image, used = paint(pipes, self.preset, request)
         except ProviderError as err:
             err.step_id = err.step_id or request.step_id
             raise
         return ImageResult(encode_png(image), {**self._identity(pipes), **used})
 
     def close(self) -> None:
+        """Free the pipelines (and the GPU memory they hold)."""
         with self._guard:
             pipes, self._pipes = self._pipes, None
         if pipes is not None:
@@ -99,31 +97,33 @@ class DiffusersProvider(Provider):
 
         with self._guard:
             if self._pipes is None:
-                self._pipes = Pipelines(self.settings, self.env, self.root)
+                self._pipes = Pipelines(self.preset, self.env)
             return self._pipes
 
     def _identity(self, pipes: Any) -> dict[str, Any]:
         """Which model, where and with which library versions the picture was made."""
         info: dict[str, Any] = {
             "provider": PROVIDER,
-            "model": self.settings.model,
+            "model": self.preset.model,
             "torch": version("torch"),
             "diffusers": version("diffusers"),
         }
         if pipes.device:  # a model was loaded (Lanczos upscaling loads none)
             info.update(device=pipes.device, dtype=str(pipes.dtype).removeprefix("torch."))
-        if self.settings.revision:
-            info["revision"] = self.settings.revision
-        loras = self.settings.loras()
+        if self.preset.revision:
+            info["revision"] = self.preset.revision
+        loras = self.preset.loras()
         if loras:
             info["lora"] = [{"model": lo.model, "strength": lo.strength} for lo in loras]
         return info
 
 
-def settings_of(preset: Any) -> DiffusersSettings:
-    """The diffusers fields of a preset (its other fields are the engine's)."""
-    if isinstance(preset, DiffusersSettings):
-        return preset
-    given = preset.model_dump(exclude_unset=True)
-    fields = DiffusersSettings.model_fields
-    return DiffusersSettings(**{k: v for k, v in given.items() if k in fields})
+def _model_paths(preset: DiffusersOptions) -> Iterator[tuple[str, str]]:
+    """Every model the preset names, with the field that names it."""
+    yield "model", preset.model
+    if preset.upscale_model:
+        yield "upscale_model", preset.upscale_model
+    for kind, written in (preset.controlnet or {}).items():
+        yield f"controlnet.{kind}", written
+    for lora in preset.loras():
+        yield "lora.model", lora.model
