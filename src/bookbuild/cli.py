@@ -150,7 +150,8 @@ def _print_plan(data: dict[str, Any]) -> None:
     console.print(table)
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
-        console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
+        price = "free (local)" if provider in data["local_providers"] else f"estimated ${cost:.4f}"
+        console.print(f"{provider}: {calls} call(s), {price}")
     for preset, calls in sorted(data["unknown_price_calls"].items()):
         console.print(f"preset {preset}: {calls} call(s) of unknown price (set `price:` on it)")
     console.print(

@@ -11,6 +11,7 @@ from bookbuild.errors import ConfigError, StoreError
 from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
+from bookbuild.providers.registry import provider_class
 from bookbuild.status import StepStatus, step_statuses
 
 
@@ -19,6 +20,7 @@ class PlanReport:
     graph: Graph
     statuses: dict[str, StepStatus]
     forecast: Forecast
+    local: tuple[str, ...] = ()  # providers that run on this machine: free
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +43,7 @@ class PlanReport:
             "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
             "unknown_price_calls": self.forecast.unpriced,
+            "local_providers": list(self.local),
         }
 
 
@@ -48,7 +51,9 @@ def plan_report(project: Project) -> PlanReport:
     graph = plan_book(project.spec, draft=project.draft)
     statuses = step_statuses(graph, project.load_lock(), project.store)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
-    return PlanReport(graph, statuses, forecast(graph, statuses, pool))
+    names = {preset.provider for preset in graph.presets.values()}
+    local = tuple(sorted(n for n in names if provider_class(n).local))
+    return PlanReport(graph, statuses, forecast(graph, statuses, pool), local)
 
 
 def explain_step(project: Project, step_id: str) -> dict[str, Any]:

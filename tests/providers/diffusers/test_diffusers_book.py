@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
 from bookbuild.build import MakeOptions, make
+from bookbuild.cli import main
 from bookbuild.inspect_plan import plan_report
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
@@ -139,6 +141,10 @@ def test_plan_shows_the_calls_as_free_and_loads_nothing(
     report = plan_report(Project.open(book, env={})).to_json()
     assert report["calls"] == {"diffusers": len(IMAGE_STEPS)}
     assert report["estimated_cost_usd"]["diffusers"] == 0
+    assert report["local_providers"] == ["diffusers"]
+    result = CliRunner().invoke(main, ["plan", str(book)])
+    assert result.exit_code == 0, result.output
+    assert f"diffusers: {len(IMAGE_STEPS)} call(s), free (local)" in result.output
 
 
 def test_controlnet_follows_its_reference_picture(
