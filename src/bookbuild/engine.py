@@ -1,9 +1,10 @@
 """The engine: the only place where the lock, the store and the providers meet.
 
-It resolves every selected step in dependency order: from the lock or the store when its key is
-known there (free), otherwise by running it (bounded parallelism, per-preset limits). Each result
-is stored and pinned as soon as it is done, so a crash loses at most the steps in flight. A failed
-step is an event, not an exception: its dependants are skipped, the others go on.
+It resolves every selected step in dependency order: from the lock or the store when the one
+up-to-date decision (`status.decide`, with every object verified) says so, otherwise by running
+it (bounded parallelism, per-preset limits). Each result is stored and pinned as soon as it is
+done, so a crash loses at most the steps in flight. A failed step is an event, not an
+exception: its dependants are skipped, the others go on.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bookbuild.errors import BookbuildError, LockedError, UserError
+from bookbuild.errors import BookbuildError, CorruptObjectError, LockedError, UserError
 from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
 from bookbuild.runner import StepOutput, StepRunner
-from bookbuild.status import StepStatus
-from bookbuild.steps import Step, step_key, step_manifest
-from bookbuild.store import ActionRecord, CorruptObjectError, Store
+from bookbuild.status import StepStatus, decide
+from bookbuild.steps import Step, step_manifest
+from bookbuild.store import ActionRecord, Store
 
 
 @dataclass
@@ -31,16 +32,6 @@ class RunResult:
     cached: list[str] = field(default_factory=list)  # steps resolved from the lock or store
     failures: dict[str, str] = field(default_factory=dict)  # step id -> message
     skipped: list[str] = field(default_factory=list)
-
-
-class BuildFailed(BookbuildError):
-    """Some steps failed; the others were kept (stored and pinned)."""
-
-    def __init__(self, failures: dict[str, str], skipped: list[str]) -> None:
-        self.failures = failures
-        lines = [f"  {sid}: {msg}" for sid, msg in sorted(failures.items())]
-        tail = f"\n{len(skipped)} dependent step(s) skipped" if skipped else ""
-        super().__init__(f"{len(failures)} step(s) failed:\n" + "\n".join(lines) + tail)
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:
@@ -138,8 +129,10 @@ class Engine:
         result: RunResult,
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        key = step_key(step, result.digests)
-        digest = self._cached(step, key)
+        status = decide(step, result.digests, self.lock.lock, self.store, self._usable)
+        key, digest = str(status.key), status.digest
+        if status.state == "stored":  # a result made before, not pinned yet: pin it, free
+            self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))
         if digest is not None:
             result.digests[step.id] = digest
             result.cached.append(step.id)
@@ -159,17 +152,6 @@ class Engine:
         future = pool.submit(self.runner.run, step, inputs, self.store.journal(key))
         running[future] = (step, key)
         return False
-
-    def _cached(self, step: Step, key: str) -> str | None:
-        """The verified output digest for `key` from the lock or the store, else None."""
-        pinned = self.lock.lock.entries.get(step.id)
-        if pinned is not None and pinned.key == key and self._usable(pinned.digest):
-            return pinned.digest
-        record = self.store.lookup(key)
-        if record is None or not self._usable(record.digest):
-            return None
-        self.lock.pin(step.id, LockEntry(key, record.digest, record.media_type))
-        return record.digest
 
     def _usable(self, digest: str) -> bool:
         try:

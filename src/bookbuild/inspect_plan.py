@@ -6,12 +6,11 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from bookbuild.build import Forecast, forecast
 from bookbuild.errors import ConfigError, StoreError
+from bookbuild.forecast import Forecast, forecast
 from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
-from bookbuild.providers.registry import provider_class
 from bookbuild.status import StepStatus, step_statuses
 
 
@@ -20,7 +19,6 @@ class PlanReport:
     graph: Graph
     statuses: dict[str, StepStatus]
     forecast: Forecast
-    local: tuple[str, ...] = ()  # providers that run on this machine: free
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,7 +41,7 @@ class PlanReport:
             "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
             "unknown_price_calls": self.forecast.unpriced,
-            "local_providers": list(self.local),
+            "local_providers": sorted(self.forecast.local),
         }
 
 
@@ -51,9 +49,10 @@ def plan_report(project: Project) -> PlanReport:
     graph = plan_book(project.spec, draft=project.draft)
     statuses = step_statuses(graph, project.load_lock(), project.store)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
-    names = {preset.provider for preset in graph.presets.values()}
-    local = tuple(sorted(n for n in names if provider_class(n).local))
-    return PlanReport(graph, statuses, forecast(graph, statuses, pool), local)
+    try:
+        return PlanReport(graph, statuses, forecast(statuses, pool))
+    finally:
+        pool.close()
 
 
 def explain_step(project: Project, step_id: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.inspect_plan import plan_report
+from bookbuild.make import MakeOptions, make
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.providers.diffusers import pipelines
@@ -144,7 +144,7 @@ def test_plan_shows_the_calls_as_free_and_loads_nothing(
     assert report["local_providers"] == ["diffusers"]
     result = CliRunner().invoke(main, ["plan", str(book)])
     assert result.exit_code == 0, result.output
-    assert f"diffusers: {len(IMAGE_STEPS)} call(s), free (local)" in result.output
+    assert f"diffusers: {len(IMAGE_STEPS)} call(s), free (runs locally)" in result.output
 
 
 def test_controlnet_follows_its_reference_picture(

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.errors import ConfigError
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 
 SPEC = """\
