@@ -145,3 +145,20 @@ def test_relative_model_paths_are_refused_at_the_preset_line(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "book.yaml:4:" in result.output
     assert "`model: ./models/sd15` is a relative path" in result.output
+
+
+def test_missing_extra_names_the_libraries_and_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bookbuild.providers.diffusers import loading
+
+    real = loading.find_spec
+    monkeypatch.setattr(
+        loading, "find_spec", lambda name: None if name in ("torch", "peft") else real(name)
+    )
+    book = book_with(tmp_path / "book", str(tmp_path / "model"))
+    with pytest.raises(ConfigError) as raised:
+        build(book, {})
+    assert "torch not installed" in str(raised.value)
+    assert "pip install 'bookbuild[diffusers]'" in str(raised.value)
+    assert not (book / "book.lock").exists()

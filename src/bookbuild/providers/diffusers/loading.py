@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,22 @@ def resolve_model(written: str, revision: str | None = None) -> ModelRef:
     if looks_local(written):
         return ModelRef(written, Path(written).expanduser(), None)
     return ModelRef(written, None, revision)
+
+
+def missing_libraries(*, lora: bool) -> list[str]:
+    """The libraries of the `bookbuild[diffusers]` extra that are not installed (found without
+    importing them)."""
+    needed = ["torch", "diffusers", "transformers", *(["peft"] if lora else [])]
+    return [name for name in needed if find_spec(name) is None]
+
+
+def check_installed(*, lora: bool) -> None:
+    missing = missing_libraries(lora=lora)
+    if missing:
+        raise ConfigError(
+            f"{PROVIDER}: {', '.join(missing)} not installed: install the extra with "
+            "pip install 'bookbuild[diffusers]'"
+        )
 
 
 def offline(env: Mapping[str, str]) -> bool:

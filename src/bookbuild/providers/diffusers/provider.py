@@ -19,6 +19,7 @@ from bookbuild.media.images import encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 from bookbuild.providers.diffusers.loading import (
     PROVIDER,
+    check_installed,
     check_loadable,
     path_problem,
     resolve_model,
@@ -62,6 +63,7 @@ class DiffusersProvider(Provider[DiffusersOptions]):
         with HF_HUB_OFFLINE set, Hub models must be in the local cache)."""
         super().check_ready()
         options = self.preset
+        check_installed(lora=bool(options.loras()))
         check_loadable(resolve_model(options.model, options.revision), self.env, "model_index.json")
         if options.upscale_model:
             check_loadable(resolve_model(options.upscale_model), self.env, "model_index.json")
