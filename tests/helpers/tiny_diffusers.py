@@ -50,8 +50,9 @@ def write_tokenizer(folder: Path) -> None:
     tokenizer.save_pretrained(str(folder))
 
 
-def tiny_components() -> dict[str, Any]:
-    """The UNet, VAE, text encoder and scheduler of a tiny SD 1.x pipeline (seeded weights)."""
+def tiny_components(unet_in_channels: int = 4) -> dict[str, Any]:
+    """The UNet, VAE, text encoder and scheduler of a tiny SD 1.x pipeline (seeded weights);
+    a UNet with 9 input channels makes an inpainting model (latents + mask + masked picture)."""
     import torch
     from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
@@ -61,7 +62,7 @@ def tiny_components() -> dict[str, Any]:
         block_out_channels=(4, 8),
         layers_per_block=1,
         sample_size=IMAGE_SIZE // 2,
-        in_channels=4,
+        in_channels=unet_in_channels,
         out_channels=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
@@ -102,16 +103,17 @@ def tiny_components() -> dict[str, Any]:
     return {"unet": unet, "vae": vae, "text_encoder": text_encoder, "scheduler": scheduler}
 
 
-def save_tiny_pipeline(folder: Path) -> Path:
-    """Build the tiny pipeline and save it (diffusers' folder layout) in `folder`."""
-    from diffusers import StableDiffusionPipeline
+def save_tiny_pipeline(folder: Path, *, inpainting: bool = False) -> Path:
+    """Build the tiny pipeline (or the tiny inpainting one) and save it in `folder`."""
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline
     from transformers import CLIPTokenizer
 
     with tempfile.TemporaryDirectory() as scratch:
         write_tokenizer(Path(scratch))
         tokenizer = CLIPTokenizer.from_pretrained(scratch)
-    pipe = StableDiffusionPipeline(
-        **tiny_components(),
+    kind = StableDiffusionInpaintPipeline if inpainting else StableDiffusionPipeline
+    pipe = kind(
+        **tiny_components(9 if inpainting else 4),
         tokenizer=tokenizer,
         safety_checker=None,
         feature_extractor=None,

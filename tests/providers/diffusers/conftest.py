@@ -32,3 +32,8 @@ def tiny_upscaler(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_controlnet(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_controlnet(tiny_model, tmp_path_factory.mktemp("tiny-controlnet") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_inpainter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_pipeline(tmp_path_factory.mktemp("tiny-inpaint") / "model", inpainting=True)

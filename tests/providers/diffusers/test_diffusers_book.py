@@ -184,3 +184,21 @@ chapters:
     assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
     assert stored_png(dark, "one/fox/image") != stored_png(light, "one/fox/image")
     assert build(dark) == []
+
+
+def test_inpaint_model_paints_inpaint_and_outpaint_with_the_9_channel_unet(
+    tiny_model: Path, tiny_inpainter: Path, tiny_upscaler: Path, tmp_path: Path
+) -> None:
+    plain = write_book(tmp_path / "plain", tiny_model, tiny_upscaler)
+    dedicated = write_book(
+        tmp_path / "dedicated", tiny_model, tiny_upscaler, f', inpaint_model: "{tiny_inpainter}"'
+    )
+    build(plain)
+    assert build(dedicated) == IMAGE_STEPS
+    assert stored_png(plain, "one/fox/image") == stored_png(dedicated, "one/fox/image")
+    for edit in ("one/fox/edit-1", "one/fox/edit-2"):  # inpaint, outpaint
+        assert stored_png(plain, edit) != stored_png(dedicated, edit)
+    fox = decode_image(stored_png(dedicated, "one/fox/image")).convert("RGB")
+    inpainted = decode_image(stored_png(dedicated, "one/fox/edit-1")).convert("RGB")
+    kept = (IMAGE_SIZE // 2, 0, IMAGE_SIZE, IMAGE_SIZE)
+    assert inpainted.crop(kept).tobytes() == fox.crop(kept).tobytes()

@@ -65,6 +65,12 @@ class DiffusersOptions(ImagePreset):
         description=f"LoRA weights applied through `load_lora_weights`: `model` is a Hub repo id "
         f"or {LOCAL} (a folder holding pytorch_lora_weights.safetensors, or a .safetensors file).",
     )
+    inpaint_model: str | None = Field(
+        default=None,
+        description="A dedicated inpainting checkpoint (9-channel UNet, e.g. "
+        "runwayml/stable-diffusion-inpainting, or a folder) for inpaint and outpaint; "
+        "default: `model` itself.",
+    )
     upscale_model: str | None = Field(
         default=None,
         description="An x4 upscaler for `upscale` (e.g. stabilityai/stable-diffusion-x4-upscaler, "

@@ -49,8 +49,10 @@ def paint(
             image = _inpaint(pipes, settings, request, source, mask, request.strength)
         else:
             image = _outpaint(pipes, settings, request, source)
-    used = used_parameters(settings, request)
-    return image, {**used, "scheduler": pipes.scheduler(role)}
+    used = {**used_parameters(settings, request), "scheduler": pipes.scheduler(role)}
+    if role == "inpaint" and settings.inpaint_model:
+        used["inpaint_model"] = settings.inpaint_model
+    return image, used
 
 
 def used_parameters(settings: DiffusersOptions, request: ImageRequest) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from bookbuild.errors import ProviderError
 from bookbuild.providers.diffusers.loading import (
     PROVIDER,
+    ModelRef,
     load_failed,
     load_kwargs,
     pick_device,
@@ -69,13 +70,24 @@ class Pipelines:
             return type(self._loaded[role].scheduler).__name__
 
     def _make(self, role: Role) -> Any:
-        if role == "txt2img":
-            return self._base()
-        if role == "upscale":
-            return self._upscaler()
-        base = self._loaded.get("txt2img") or self._loaded.setdefault("txt2img", self._base())
-        from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+        from diffusers import (
+            AutoPipelineForImage2Image,
+            AutoPipelineForInpainting,
+            AutoPipelineForText2Image,
+            StableDiffusionUpscalePipeline,
+        )
 
+        if role == "txt2img":
+            return self._load(AutoPipelineForText2Image, self.ref)
+        if role == "upscale":
+            upscaler = resolve_model(str(self.settings.upscale_model))
+            return self._load(StableDiffusionUpscalePipeline, upscaler, styled=False)
+        if role == "inpaint" and self.settings.inpaint_model:
+            inpainter = resolve_model(self.settings.inpaint_model)
+            return self._load(AutoPipelineForInpainting, inpainter)
+        base = self._loaded.get("txt2img") or self._loaded.setdefault(
+            "txt2img", self._make("txt2img")
+        )
         try:
             if role == "img2img":
                 return _quiet(AutoPipelineForImage2Image.from_pipe(base))
@@ -93,38 +105,23 @@ class Pipelines:
         self.device = pick_device(self.settings.device)
         self.dtype = pick_dtype(self.settings.dtype, self.device)
 
-    def _base(self) -> Any:
-        from diffusers import AutoPipelineForText2Image
-
+    def _load(self, kind: Any, ref: ModelRef, *, styled: bool = True) -> Any:
+        """A pipeline of class `kind` from `ref`; `styled` ones get the preset's scheduler and
+        LoRAs (and no safety checker unless asked for)."""
         self._place()
-        kwargs = load_kwargs(self.ref, self.env)
-        if not self.settings.safety_checker:
-            kwargs["safety_checker"] = None
-            kwargs["requires_safety_checker"] = False
-        log.debug("loading %s on %s (%s)", self.ref.where, self.device, self.dtype)
+        kwargs = load_kwargs(ref, self.env)
+        if styled and not self.settings.safety_checker:
+            kwargs.update(safety_checker=None, requires_safety_checker=False)
+        log.debug("loading %s on %s (%s)", ref.where, self.device, self.dtype)
         try:
-            pipe = AutoPipelineForText2Image.from_pretrained(
-                self.ref.where, dtype=self.dtype, **kwargs
-            )
-        except (OSError, ValueError) as exc:
-            raise load_failed(self.ref, exc) from exc
-        pipe = _quiet(pipe.to(self.device))
-        self._use_scheduler(pipe)
-        self._load_loras(pipe)
-        return pipe
-
-    def _upscaler(self) -> Any:
-        from diffusers import StableDiffusionUpscalePipeline
-
-        self._place()
-        ref = resolve_model(str(self.settings.upscale_model))
-        try:
-            pipe = StableDiffusionUpscalePipeline.from_pretrained(
-                ref.where, dtype=self.dtype, **load_kwargs(ref, self.env)
-            )
+            pipe = kind.from_pretrained(ref.where, dtype=self.dtype, **kwargs)
         except (OSError, ValueError) as exc:
             raise load_failed(ref, exc) from exc
-        return _quiet(pipe.to(self.device))
+        pipe = _quiet(pipe.to(self.device))
+        if styled:
+            self._use_scheduler(pipe)
+            self._load_loras(pipe)
+        return pipe
 
     def _use_scheduler(self, pipe: Any) -> None:
         name = self.settings.scheduler

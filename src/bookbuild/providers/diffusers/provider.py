@@ -65,8 +65,9 @@ class DiffusersProvider(Provider[DiffusersOptions]):
         options = self.preset
         check_installed(lora=bool(options.loras()))
         check_loadable(resolve_model(options.model, options.revision), self.env, "model_index.json")
-        if options.upscale_model:
-            check_loadable(resolve_model(options.upscale_model), self.env, "model_index.json")
+        for pipeline in (options.inpaint_model, options.upscale_model):
+            if pipeline:
+                check_loadable(resolve_model(pipeline), self.env, "model_index.json")
         for written in (options.controlnet or {}).values():
             check_loadable(resolve_model(written), self.env, "config.json")
 
@@ -123,6 +124,8 @@ class DiffusersProvider(Provider[DiffusersOptions]):
 def _model_paths(preset: DiffusersOptions) -> Iterator[tuple[str, str]]:
     """Every model the preset names, with the field that names it."""
     yield "model", preset.model
+    if preset.inpaint_model:
+        yield "inpaint_model", preset.inpaint_model
     if preset.upscale_model:
         yield "upscale_model", preset.upscale_model
     for kind, written in (preset.controlnet or {}).items():
