@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -80,11 +81,33 @@ def stored_png(book: Path, step: str) -> bytes:
     return (book / ".bookbuild" / "store" / "objects" / "sha256" / digest[:2] / digest).read_bytes()
 
 
+def spy_on_pipelines(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
+    """The models each build loads, and how many pipelines were still held after close()."""
+    loads: list[str] = []
+    left: list[int] = []
+    load, close = pipelines.Pipelines._load, pipelines.Pipelines.close
+
+    def counting_load(self: pipelines.Pipelines, kind: Any, ref: Any, **kw: Any) -> Any:
+        loads.append(ref.where)
+        return load(self, kind, ref, **kw)
+
+    def recording_close(self: pipelines.Pipelines) -> None:
+        close(self)
+        left.append(len(self._loaded))
+
+    monkeypatch.setattr(pipelines.Pipelines, "_load", counting_load)
+    monkeypatch.setattr(pipelines.Pipelines, "close", recording_close)
+    return loads, left
+
+
 def test_every_op_runs_in_a_whole_book_and_a_rebuild_loads_no_model(
     tiny_model: Path, tiny_upscaler: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = write_book(tmp_path / "book", tiny_model, tiny_upscaler)
+    loads, left_loaded = spy_on_pipelines(monkeypatch)
     assert build(book) == IMAGE_STEPS
+    assert loads == [str(tiny_model), str(tiny_upscaler)]  # each model once, for six steps
+    assert left_loaded == [0]  # freed when the build ended
     fox = decode_image(stored_png(book, "one/fox/image"))
     assert fox.size == (IMAGE_SIZE, IMAGE_SIZE)
     inpainted = decode_image(stored_png(book, "one/fox/edit-1")).convert("RGB")
@@ -99,11 +122,10 @@ def test_every_op_runs_in_a_whole_book_and_a_rebuild_loads_no_model(
     assert upscaled.size == (grown.width * 2, grown.height * 2)
     assert "The Fox" in (book / "build" / "index.html").read_text(encoding="utf-8")
 
-    def no_load(self: pipelines.Pipelines) -> None:
+    def no_load(self: pipelines.Pipelines, *args: Any, **kwargs: Any) -> None:
         raise AssertionError("a rebuild with nothing changed must not load the model")
 
-    monkeypatch.setattr(pipelines.Pipelines, "_base", no_load)
-    monkeypatch.setattr(pipelines.Pipelines, "_upscaler", no_load)
+    monkeypatch.setattr(pipelines.Pipelines, "_load", no_load)
     assert build(book) == []
 
 
