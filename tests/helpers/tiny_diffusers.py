@@ -50,12 +50,28 @@ def write_tokenizer(folder: Path) -> None:
     tokenizer.save_pretrained(str(folder))
 
 
+def tiny_text_encoder(layers: int) -> Any:
+    """A CLIP text encoder of width 32 over the tokenizer's 514 tokens (random weights)."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    config = CLIPTextConfig(
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=1,
+        hidden_size=32,
+        intermediate_size=64,
+        num_attention_heads=4,
+        num_hidden_layers=layers,
+        vocab_size=600,
+    )
+    return CLIPTextModel(config)
+
+
 def tiny_components(unet_in_channels: int = 4) -> dict[str, Any]:
     """The UNet, VAE, text encoder and scheduler of a tiny SD 1.x pipeline (seeded weights);
     a UNet with 9 input channels makes an inpainting model (latents + mask + masked picture)."""
     import torch
     from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -79,19 +95,7 @@ def tiny_components(unet_in_channels: int = 4) -> dict[str, Any]:
         norm_num_groups=2,
         sample_size=IMAGE_SIZE,
     )
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            pad_token_id=1,
-            hidden_size=32,
-            intermediate_size=64,
-            layer_norm_eps=1e-05,
-            num_attention_heads=4,
-            num_hidden_layers=3,
-            vocab_size=600,
-        )
-    )
+    text_encoder = tiny_text_encoder(layers=3)
     scheduler = DDIMScheduler(
         beta_start=0.00085,
         beta_end=0.012,
@@ -175,7 +179,7 @@ def save_tiny_upscaler(folder: Path) -> Path:
         StableDiffusionUpscalePipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from transformers import CLIPTokenizer
 
     torch.manual_seed(3)
     unet = UNet2DConditionModel(
@@ -203,18 +207,7 @@ def save_tiny_upscaler(folder: Path) -> Path:
         norm_num_groups=4,
         scaling_factor=0.08333,
     )
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            pad_token_id=1,
-            hidden_size=32,
-            intermediate_size=64,
-            num_attention_heads=4,
-            num_hidden_layers=2,
-            vocab_size=600,
-        )
-    )
+    text_encoder = tiny_text_encoder(layers=2)
     with tempfile.TemporaryDirectory() as scratch:
         write_tokenizer(Path(scratch))
         tokenizer = CLIPTokenizer.from_pretrained(scratch)
