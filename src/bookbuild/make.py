@@ -95,6 +95,7 @@ class Build:
         self.check_budget()
         needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
         self.pool.check_ready(needed)
+        self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
 
     def check_budget(self) -> None:
         selected = {s: self.statuses[s] for s in self.selected}

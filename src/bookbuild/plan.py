@@ -107,6 +107,9 @@ class _Planner:
 
     def _step(self, step_id: str, op: str, preset: tuple[str, Preset], **kw: Any) -> str:
         name, model = preset
+        own = tuple((role, self._file(path)) for role, path in model.book_files().items())
+        if own:
+            kw["files"] = (*kw.get("files", ()), *own)
         step = Step(
             id=step_id,
             op=op,

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from bookbuild.errors import ConfigError
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
@@ -87,6 +90,8 @@ class ImageRequest:
     mask: bytes | None = None
     control_image: bytes | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Other files of the book the step reads (e.g. a ComfyUI `workflow`), by role."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 
@@ -94,6 +99,16 @@ class ImageRequest:
 class ImageResult:
     png: bytes
     metadata: dict[str, Any] = field(default_factory=dict)
+    canonical: bool = False
+    """True when `png` is bookbuild's own encoding (`encode_png`): kept as it is, instead of
+    being decoded and encoded again. Bytes from a service are not, and are re-encoded."""
+
+    @classmethod
+    def of_image(cls, image: Image.Image, metadata: dict[str, Any]) -> ImageResult:
+        """The result for a picture the provider holds decoded: encoded once, here."""
+        from bookbuild.media.images import encode_png
+
+        return cls(encode_png(image), metadata, canonical=True)
 
 
 RetryNotice = Callable[[str, int, float], None]
@@ -131,10 +146,30 @@ class Provider(Generic[OptionsT]):
         return cls.ops & IMAGE_OPS
 
     @classmethod
+    def ops_for(cls, preset: OptionsT) -> frozenset[str]:
+        """The ops one preset can do (`validate` asks this): `ops`, unless an option of the
+        preset decides (a server extension it says is installed)."""
+        return cls.ops
+
+    @classmethod
     def preset_problems(cls, preset: OptionsT) -> list[str]:
         """What is wrong with a preset for this provider, found from the spec alone (no
         environment, no network): `bookbuild validate` reports these at the preset's line.
         Subclasses extend it (call super)."""
+        return []
+
+    @classmethod
+    def preset_op_problem(cls, preset: OptionsT, op: str) -> str | None:
+        """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
+        take no picture cannot do img2img); None when it can."""
+        return None
+
+    @classmethod
+    def book_file_problems(
+        cls, preset: OptionsT, role: str, data: bytes
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """What is wrong with a file the preset reads (`Preset.book_files`), from its bytes:
+        (where in the preset, e.g. `("inputs", "seed")`, message) pairs."""
         return []
 
     def check_ready(self) -> None:
@@ -144,6 +179,12 @@ class Provider(Generic[OptionsT]):
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
         if self.key_env is not None:
             self.api_key()
+
+    def prepare(self) -> None:
+        """Called once before a build runs this preset's steps (never when it runs none); may
+        reach the service, e.g. to fail at once, with one error, when a local server is not
+        running. Raises ProviderError."""
+        return None
 
     def key_var(self) -> str:
         """The environment variable holding this preset's key."""
