@@ -102,8 +102,7 @@ class _Checker:
 
     def check_style(self) -> None:
         """Theme, page size, margins and bleed: what the renderer will accept."""
-        from bookbuild.render.pages import parse_length, parse_margins, parse_page
-        from bookbuild.render.theme import resolve_theme
+        from bookbuild.style import parse_length, parse_margins, parse_page, resolve_theme
 
         style = self.book.style
         checks: list[tuple[str, Callable[[str], object], str | None]] = [
