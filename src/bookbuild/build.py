@@ -170,7 +170,7 @@ def _nothing_to_read(
         return False
     if options.only:
         return True
-    epoch = _source_date_epoch(writer)
+    epoch = _source_date_epoch(project, writer)
     digests = known_digests(statuses)
     fingerprint = render_fingerprint(project.spec, graph, digests, epoch, project.theme_dirs)
     return outputs_up_to_date(project.build_dir, options.formats, fingerprint)
@@ -185,7 +185,7 @@ def _render(
     on_event: EventSink,
     summary: MakeSummary,
 ) -> None:
-    epoch = _source_date_epoch(writer)
+    epoch = _source_date_epoch(project, writer)
     fingerprint = render_fingerprint(project.spec, graph, digests, epoch, project.theme_dirs)
     build_dir = project.build_dir
     if outputs_up_to_date(build_dir, options.formats, fingerprint):
@@ -212,12 +212,16 @@ def _render(
     summary.rendered = True
 
 
-def _source_date_epoch(writer: LockWriter) -> int:
-    """SOURCE_DATE_EPOCH if set, else the date fixed in the lock (set on the first build)."""
+def _source_date_epoch(project: Project, writer: LockWriter) -> int:
+    """SOURCE_DATE_EPOCH if set, else the date fixed in the lock (set on the first build, and
+    kept in the store too: a deleted lock gets the same date back, so the same bytes)."""
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env.isdigit():
         return int(env)
     lock: Lock = writer.lock
+    name = project.lock_path.name
     if lock.source_date_epoch is None:
-        writer.set_source_date_epoch(int(time.time()))
-    return int(writer.lock.source_date_epoch or 0)
+        writer.set_source_date_epoch(project.store.build_date(name) or int(time.time()))
+    epoch = int(writer.lock.source_date_epoch or 0)
+    project.store.keep_build_date(name, epoch)
+    return epoch

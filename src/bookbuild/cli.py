@@ -222,5 +222,28 @@ def schema(ctx: click.Context) -> None:
     _run(ctx, lambda: click.echo(json.dumps(book_json_schema(), indent=2, ensure_ascii=False)))
 
 
+@main.group()
+def lock() -> None:
+    """Work with book.lock (git's merge driver)."""
+
+
+@lock.command("merge")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@click.pass_context
+def lock_merge(ctx: click.Context, base: Path, ours: Path, theirs: Path) -> None:
+    """Merge book.lock step by step; git runs it as `bookbuild lock merge %O %A %B`."""
+    from bookbuild.lock_merge import merge_lock_files
+
+    def action() -> int:
+        merged = merge_lock_files(base, ours, theirs)
+        for line in merged.notes + merged.conflicts:
+            click.echo(f"book.lock: {line}", err=True)
+        return 1 if merged.conflicts else 0
+
+    _run(ctx, action)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

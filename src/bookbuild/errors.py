@@ -6,6 +6,8 @@
     │   └── ConfigError          environment/options: missing API key, unknown preset, bad option
     ├── ProviderError            a model service failed a step (step id, provider, transient?)
     ├── StoreError               the content-addressed store or the lock cannot be used
+    │   └── LockConflictError    exit 2: book.lock has merge conflict markers, or pins a result
+    │                            that disagrees with the store's own record (names book.lock:LINE)
     ├── LockedError              --locked and some steps are not pinned and stored
     └── RenderError              HTML/PDF/EPUB rendering failed
         └── FontCoverageError    characters of the text that no font of the theme covers
@@ -89,6 +91,13 @@ class ProviderError(BookbuildError):
 
 class StoreError(BookbuildError):
     """The store or the lock file is unusable (corrupt, unwritable)."""
+
+
+class LockConflictError(StoreError):
+    """book.lock cannot be trusted as it is: git conflict markers, or a pinned digest that
+    differs from the store's record for that step's key (a hand edit, a line-by-line merge)."""
+
+    exit_code = 2
 
 
 class LockedError(BookbuildError):

@@ -5,6 +5,7 @@ Layout under `<book>/.bookbuild/store/` (created on the first write):
     objects/sha256/ab/<hex>      the bytes whose SHA-256 is `ab<...>` (read-only files)
     actions/ab/<key>.json        step key -> result digest, media type, manifest, metadata
     jobs/<key>.json              a queued provider job (e.g. its fetch URL), until it finishes
+    dates.json                   each lock's build date, so a deleted lock keeps its date
     quarantine/<hex>.<ns>        objects that failed verification, kept for inspection
 
 Every write is a temp file in the same folder, fsync, rename: a build killed mid-write leaves at
@@ -272,6 +273,11 @@ class Store:
         found = _record_from_json(_read_json(self._action_file(key)), key)
         return found.digest if found else None
 
+    def action_media(self, key: str) -> tuple[str, str] | None:
+        """(digest, media type) an action records (even if the object is gone), else None."""
+        found = _record_from_json(_read_json(self._action_file(key)), key)
+        return (found.digest, found.media_type) if found else None
+
     def remove_object(self, digest: str) -> int:
         """Delete an object; return the bytes freed (0 if it was absent)."""
         target = self.path(digest)
@@ -284,6 +290,24 @@ class Store:
 
     def remove_action(self, key: str) -> None:
         Path(self._action_file(key)).unlink(missing_ok=True)
+
+    # -- the book's build date -------------------------------------------------------------
+
+    def build_date(self, lock_name: str) -> int | None:
+        """The build date (SOURCE_DATE_EPOCH) last fixed in the lock `lock_name`, kept here too
+        so that deleting the lock does not change the outputs' bytes."""
+        dates = _read_json(self.root / "dates.json")
+        value = dates.get(lock_name) if isinstance(dates, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def keep_build_date(self, lock_name: str, epoch: int) -> None:
+        """Remember the build date of `lock_name` (no write if it is already the one kept)."""
+        if self.build_date(lock_name) == epoch:
+            return
+        dates = _read_json(self.root / "dates.json")
+        kept = dict(dates) if isinstance(dates, dict) else {}
+        kept[lock_name] = epoch
+        atomic_write_bytes(self.root / "dates.json", _dump_json(kept))
 
     # -- job journals --------------------------------------------------------------------
 
