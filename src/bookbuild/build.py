@@ -20,6 +20,7 @@ from bookbuild.outputs import (
     render_outputs,
 )
 from bookbuild.plan import Graph, plan_book
+from bookbuild.preflight import check_store_ready
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.runner import StepRunner
@@ -100,6 +101,7 @@ def _make(project: Project, options: MakeOptions, on_event: EventSink) -> MakeSu
     summary = MakeSummary()
     _check_budget(graph, {s: statuses[s] for s in selected}, pool, options, summary)
     pool.check_ready({statuses[s].step.preset for s in selected if statuses[s].needs_call})
+    check_store_ready(project.store, *_calls_by_kind(statuses, selected))
     writer = LockWriter(project.lock_path, lock)
     digests = _resolve(project, graph, statuses, selected, writer, pool, options, on_event, summary)
     if options.only:
@@ -107,6 +109,12 @@ def _make(project: Project, options: MakeOptions, on_event: EventSink) -> MakeSu
     writer.prune(graph.steps)
     _render(project, graph, digests, writer, options, on_event, summary)
     return summary
+
+
+def _calls_by_kind(statuses: dict[str, StepStatus], selected: list[str]) -> tuple[int, int]:
+    """(image calls, chat calls) `make` would make for the selected steps."""
+    calls = [statuses[s].step.kind for s in selected if statuses[s].needs_call]
+    return calls.count("image"), calls.count("chat")
 
 
 def _check_budget(
