@@ -1,6 +1,7 @@
 """Failures of the sdapi provider, counted on FakeSDAPI: what is retried (429, 5xx, dropped
-connections) and how often, what fails at once (400-403, error envelopes even on HTTP 200),
-and results that are never returned (blanked or NSFW images, expired links)."""
+connections) and how often, what a paid submit never re-sends (a 500, a drop or a timeout
+after it was sent: the job may be running), what fails at once (400-403, error envelopes even
+on HTTP 200), and results that are never returned (blanked or NSFW images, expired links)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import requests
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import client
+from bookbuild.providers.sdapi import downloads
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_server import (
     FakeClock,
@@ -59,7 +60,7 @@ def test_429_waits_retry_after_then_succeeds(fake_sdapi: FakeSDAPI) -> None:
     provider.run_image(txt2img())
     assert fake_sdapi.count("submit") == 2
     assert clock.sleeps == [30]
-    assert retries.notices == [("/api/v6/images/text2img: HTTP 429", 1, 30)]
+    assert retries.notices == [("/api/v6/images/text2img: HTTP 429 (not queued)", 1, 30)]
 
 
 def test_retry_after_header_is_read_and_waits_are_capped(fake_sdapi: FakeSDAPI) -> None:
@@ -70,8 +71,8 @@ def test_retry_after_header_is_read_and_waits_are_capped(fake_sdapi: FakeSDAPI) 
     assert clock.sleeps == [7, 60]
 
 
-@pytest.mark.parametrize("failure", [server_error(500), server_error(503), dropped()])
-def test_server_errors_and_dropped_connections_are_retried(
+@pytest.mark.parametrize("failure", [server_error(503), rate_limited(retry_after=2)])
+def test_a_submit_the_service_did_not_queue_is_sent_again(
     fake_sdapi: FakeSDAPI, failure: Any
 ) -> None:
     fake_sdapi.script("txt2img", failure)
@@ -82,16 +83,57 @@ def test_server_errors_and_dropped_connections_are_retried(
     assert len(retries.notices) == 1
 
 
-def test_retries_stop_after_four_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
-    fake_sdapi.script("txt2img", *[server_error(502)] * 4)
+@pytest.mark.parametrize("failure", [server_error(500), server_error(502), dropped()])
+def test_a_submit_that_may_have_been_queued_is_never_sent_again(
+    fake_sdapi: FakeSDAPI, failure: Any
+) -> None:
+    fake_sdapi.script("txt2img", failure)
+    provider, clock, retries = make(fake_sdapi, model="m")
+    with pytest.raises(ProviderError, match="may have been queued and charged") as caught:
+        provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 1
+    assert clock.sleeps == [] and retries.notices == []
+    assert "was not sent again" in str(caught.value)
+
+
+def test_a_submit_that_cannot_connect_is_sent_again() -> None:
+    with FakeSDAPI() as fake:
+        provider, clock, _ = make(fake, model="m")
+    # the fake is stopped: its port refuses connections, so nothing was ever sent
+    with pytest.raises(ProviderError, match="cannot connect") as caught:
+        provider.run_image(txt2img())
+    assert caught.value.transient and len(clock.sleeps) == 5  # 6 attempts, none reached it
+
+
+@pytest.mark.parametrize("failure", [server_error(500), dropped()])
+def test_fetches_are_retried_on_server_errors_and_drops(
+    fake_sdapi: FakeSDAPI, failure: Any
+) -> None:
+    fake_sdapi.script("txt2img", processing(fetches=1, eta=1))
+    fake_sdapi.script("fetch", failure)
+    provider, _, _ = make(fake_sdapi, model="m")
+    provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("fetch") == 2
+
+
+def test_transient_errors_inside_http_200_are_retried(fake_sdapi: FakeSDAPI) -> None:
+    busy = error_200("Something went wrong, please try again later")
+    fake_sdapi.script("txt2img", busy, error_200("Server busy, queue full"))
+    provider, clock, _ = make(fake_sdapi, model="m")
+    provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 3 and clock.sleeps == [2, 4]
+
+
+def test_retries_stop_after_six_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("txt2img", *[server_error(503)] * 6)
     provider, clock, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError) as caught:
         provider.run_image(txt2img())
-    assert fake_sdapi.count("submit") == 4
-    assert clock.sleeps == [2, 4, 8]
+    assert fake_sdapi.count("submit") == 6
+    assert clock.sleeps == [2, 4, 8, 16, 32]
     err = caught.value
-    assert err.transient and err.status == 502 and err.step_id == "race/challenge/image"
-    assert "Internal server error (gave up after 4 attempts)" in str(err)
+    assert err.transient and err.status == 503 and err.step_id == "race/challenge/image"
+    assert "Internal server error (gave up after 6 attempts)" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -151,14 +193,23 @@ def test_output_links_are_downloaded_at_once_before_they_expire(fake_sdapi: Fake
     assert requests.get(url, timeout=5).status_code == 404  # expired after the first GET
 
 
-def test_an_expired_link_fails_without_resubmitting(fake_sdapi: FakeSDAPI) -> None:
+def test_a_link_that_404s_briefly_after_success_is_retried(fake_sdapi: FakeSDAPI) -> None:
     fake_sdapi.script("file", error("Not Found", 404), error("Not Found", 404))
+    provider, clock, _ = make(fake_sdapi, model="m")
+    assert provider.run_image(txt2img()).png.startswith(b"\x89PNG")
+    assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("file") == 3
+    assert clock.sleeps == [2, 4]
+
+
+def test_an_expired_link_fails_without_resubmitting(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("file", *[error("Not Found", 404)] * 8)
     provider, _, _ = make(fake_sdapi, model="m")
-    with pytest.raises(ProviderError, match="link may have expired") as caught:
+    expired = "the links expired; the next make submits the job again"
+    with pytest.raises(ProviderError, match=expired) as caught:
         provider.run_image(txt2img())
-    assert not caught.value.transient
+    assert not caught.value.transient  # forgotten: the next make submits it again
     assert fake_sdapi.count("submit") == 1
-    assert fake_sdapi.count("file") == 2  # `output`, then the `proxy_links` mirror
+    assert fake_sdapi.count("file") == 8  # `output`, then the `proxy_links` mirror, 4 each
 
 
 def test_a_failed_download_is_retried(fake_sdapi: FakeSDAPI) -> None:
@@ -188,7 +239,7 @@ def test_a_blanked_queued_image_is_refused_too(fake_sdapi: FakeSDAPI) -> None:
 def test_an_oversized_download_is_refused(
     fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client, "MAX_DOWNLOAD_BYTES", 100)
+    monkeypatch.setattr(downloads, "MAX_DOWNLOAD_BYTES", 100)
     provider, _, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError, match="larger than"):
         provider.run_image(txt2img())

@@ -194,7 +194,7 @@ def test_img2img_uploads_the_init_image_and_sends_strength(fake_sdapi: FakeSDAPI
 def test_uploads_are_cached_by_content_within_a_provider(fake_sdapi: FakeSDAPI) -> None:
     provider = make(fake_sdapi, model="m")
     provider.run_image(request_for("img2img"))
-    second = provider.run_image(request_for("img2img", prompt="a fox"))
+    second = provider.run_image(request_for("img2img", prompt="a fox", step_id="ch/other/image"))
     assert fake_sdapi.count("upload") == 1
     assert second.metadata["uploads"] == 0
     assert fake_sdapi.submits[0].body["init_image"] == fake_sdapi.submits[1].body["init_image"]

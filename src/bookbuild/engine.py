@@ -196,6 +196,7 @@ class Engine:
         except (BookbuildError, TypeError, OSError) as exc:
             self._fail(step, f"could not store the result: {exc}", result)
             return
+        self.store.journal(key).forget()  # the paid job's record lives until its result is stored
         result.digests[step.id] = digest
         if step.is_call:
             result.called.append(step.id)

@@ -4,7 +4,8 @@ Layout under `<book>/.bookbuild/store/` (created on the first write):
 
     objects/sha256/ab/<hex>      the bytes whose SHA-256 is `ab<...>` (read-only files)
     actions/ab/<key>.json        step key -> result digest, media type, manifest, metadata
-    jobs/<key>.json              a queued provider job (e.g. its fetch URL), until it finishes
+    jobs/<key>.json              a paid provider job (its fetch URL, its answer, the object of
+                                 its downloaded result) until the step's result is stored
     dates.json                   each lock's build date, so a deleted lock keeps its date
     quarantine/<hex>.<ns>        objects that failed verification, kept for inspection
 
@@ -125,10 +126,12 @@ def _read_json(path: str | Path) -> Any:
 
 
 class _FileJournal:
-    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal)."""
+    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal); a kept
+    result is a store object named in the file, so it survives anything the file survives."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, store: Store) -> None:
         self.path = path
+        self._store = store
 
     def pending(self) -> dict[str, Any] | None:
         job = _read_json(self.path)
@@ -136,10 +139,28 @@ class _FileJournal:
 
     def remember(self, job: dict[str, Any]) -> None:
         check_json(job, "job")
-        atomic_write_bytes(self.path, _dump_json(job))
+        kept = (self.pending() or {}).get(_KEPT)
+        record = {**job, _KEPT: kept} if kept and _KEPT not in job else job
+        atomic_write_bytes(self.path, _dump_json(record))
+
+    def keep(self, data: bytes) -> None:
+        digest = self._store.put(data)
+        self.remember({**(self.pending() or {}), _KEPT: digest})
+
+    def kept(self) -> bytes | None:
+        digest = (self.pending() or {}).get(_KEPT)
+        if not isinstance(digest, str):
+            return None
+        try:
+            return self._store.get(digest)
+        except (KeyError, StoreError):
+            return None
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+_KEPT = "kept_result"
 
 
 class Store:
@@ -313,7 +334,7 @@ class Store:
 
     def journal(self, key: str) -> JobJournal:
         """The journal of a queued job for step `key` (jobs/<key>.json)."""
-        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json")
+        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json", self)
 
 
 def _sorted_names(folder: Path) -> list[str]:

@@ -104,6 +104,7 @@ class DictJournal:
         self.job: dict[str, Any] | None = None
         self.remembered: list[dict[str, Any]] = []
         self.forgotten = 0
+        self.kept_data: bytes | None = None
 
     def pending(self) -> dict[str, Any] | None:
         return dict(self.job) if self.job is not None else None
@@ -112,8 +113,15 @@ class DictJournal:
         self.job = json.loads(json.dumps(job))  # what a file-backed journal would keep
         self.remembered.append(self.job)
 
+    def keep(self, data: bytes) -> None:
+        self.kept_data = data
+
+    def kept(self) -> bytes | None:
+        return self.kept_data if self.job is not None else None
+
     def forget(self) -> None:
         self.job = None
+        self.kept_data = None
         self.forgotten += 1
 
 

@@ -43,12 +43,19 @@ IMAGE_FIELDS = frozenset(
 
 
 class JobJournal(Protocol):
-    """Lets a provider remember a queued job (e.g. its fetch URL) under the step's key, so a
-    build killed while waiting resumes polling the same job instead of paying again."""
+    """Lets a provider remember a paid job under the step's key until the engine has stored its
+    result: a queued job (e.g. its fetch URL) so a build killed while waiting resumes polling
+    it, a finished job's answer so its result is downloaded again rather than paid again, and
+    the downloaded result itself (`keep`) so nothing paid is lost between download and store.
+    The engine calls `forget` once the step's result is in the store and the lock."""
 
     def pending(self) -> dict[str, Any] | None: ...
 
     def remember(self, job: dict[str, Any]) -> None: ...
+
+    def keep(self, data: bytes) -> None: ...
+
+    def kept(self) -> bytes | None: ...
 
     def forget(self) -> None: ...
 
@@ -60,6 +67,12 @@ class NullJournal:
         return None
 
     def remember(self, job: dict[str, Any]) -> None:
+        return None
+
+    def keep(self, data: bytes) -> None:
+        return None
+
+    def kept(self) -> bytes | None:
         return None
 
     def forget(self) -> None:
