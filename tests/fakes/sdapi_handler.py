@@ -35,15 +35,16 @@ class Handler(QuietHandler):
     def serve(self) -> None:
         path, headers, body = self.read_json()
         route = "file" if self.command == "GET" else _route_of(path)
-        status, payload, extra = self.server.fake.handle(
-            Recorded(self.command, path, route, headers, body)
-        )
+        recorded = Recorded(self.command, path, route, headers, body)
+        status, payload, extra = self.server.fake.handle(recorded)
         if payload is None:
             self.close_connection = True
             return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         content_type = extra.pop("content-type", "application/json")
         self.reply(status, data, content_type, extra)
+        self.wfile.flush()
+        self.server.fake.replied(recorded, status)
 
 
 def _route_of(path: str) -> str:

@@ -28,7 +28,7 @@ import random
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -113,6 +113,7 @@ class FakeSDAPI(ServedFake):
         self._state = _State()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
+        self._after_reply: Callable[[Recorded, int], None] | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -132,6 +133,15 @@ class FakeSDAPI(ServedFake):
     def preset(self, **fields: Any) -> ModelPreset:
         """An `sdapi` preset on this fake (base_url set); `fields` as in book.yaml."""
         return ModelPreset(provider="sdapi", base_url=self.base_url, **fields)
+
+    def after_reply(self, callback: Callable[[Recorded, int], None] | None) -> None:
+        """Call `callback(request, status)` once each answer has been written (e.g. to kill
+        the client the moment a result file has been sent)."""
+        self._after_reply = callback
+
+    def replied(self, request: Recorded, status: int) -> None:
+        if self._after_reply is not None:
+            self._after_reply(request, status)
 
     def script(self, route: str, *scenarios: Scenario) -> None:
         """Queue answers for the next requests of `route`, in order; then success again."""
