@@ -29,6 +29,10 @@ class Scenario:
     base64: bool = False  # the output is a `.base64` text file
     fmt: str = "PNG"  # output file format: PNG, JPEG, WEBP (or GIF, which clients refuse)
     output_as_string: bool = False  # legacy shape: `output` is a bare URL string
+    stall: float = 0.0  # seconds to wait before answering, after the job was taken
+    trickle: float = 0.0  # a file: send it one byte every `trickle` seconds
+    echo_key: bool = False  # echo the key in the URLs of the answer (`?key=...`)
+    redirect: str = ""  # a file: answer 302 to this location instead
 
 
 def success(**options: Any) -> Scenario:
@@ -68,6 +72,21 @@ def server_error(status: int = 500) -> Scenario:
 
 def dropped() -> Scenario:
     return Scenario(kind="drop")
+
+
+def stalled(seconds: float) -> Scenario:
+    """Take the job (it runs and is charged), but answer only after `seconds`."""
+    return Scenario(stall=seconds)
+
+
+def trickled(seconds_per_byte: float) -> Scenario:
+    """Serve a file one byte at a time."""
+    return Scenario(trickle=seconds_per_byte)
+
+
+def redirected(location: str) -> Scenario:
+    """Answer a file GET with a 302 to `location`."""
+    return Scenario(redirect=location)
 
 
 def success_answer(job_id: str, url: str, meta: dict[str, Any], sc: Scenario) -> dict[str, Any]:

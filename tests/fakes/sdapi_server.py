@@ -27,6 +27,7 @@ import itertools
 import random
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,9 +53,12 @@ from .sdapi_scenarios import (
     failure_answer,
     processing,
     rate_limited,
+    redirected,
     server_error,
+    stalled,
     success,
     success_answer,
+    trickled,
 )
 
 __all__ = [
@@ -70,8 +74,11 @@ __all__ = [
     "fake_sdapi",
     "processing",
     "rate_limited",
+    "redirected",
     "server_error",
+    "stalled",
     "success",
+    "trickled",
 ]
 
 KEY = "sdapi-test-key-0123456789"
@@ -236,11 +243,25 @@ class FakeSDAPI(ServedFake):
         as_b64 = scenario.base64 or yes(body.get("base64"))
         url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
         answer = success_answer(job_id, url, meta, scenario)
-        if scenario.kind != "processing":
-            return 200, answer, {}
-        with self._lock:
-            self._state.jobs[job_id] = _Job(job_id, scenario, answer, [url])
-        return 200, self._processing_answer(request, job_id, url, meta, scenario), {}
+        if scenario.kind == "processing":
+            with self._lock:
+                self._state.jobs[job_id] = _Job(job_id, scenario, answer, [url])
+            answer = self._processing_answer(request, job_id, url, meta, scenario)
+        if scenario.stall:
+            time.sleep(scenario.stall)  # the job is taken (and charged) all the same
+        return 200, (self._echo_key(answer) if scenario.echo_key else answer), {}
+
+    def _echo_key(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Some services echo the key back in the links they answer with."""
+
+        def echo(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith(self.base_url):
+                return f"{value}?key={self.key}"
+            if isinstance(value, list):
+                return [echo(item) for item in value]
+            return value
+
+        return {name: echo(value) for name, value in answer.items()}
 
     def _processing_answer(
         self, request: Recorded, job_id: str, url: str, meta: dict[str, Any], sc: Scenario
@@ -299,12 +320,17 @@ class FakeSDAPI(ServedFake):
         scenario = self._next(request)
         if scenario.kind != "success":
             return failure_answer(scenario)
+        if scenario.redirect:
+            return 302, b"", {"Location": scenario.redirect, "content-type": "text/plain"}
         with self._lock:
             entry = self._state.files.get(_file_name(request.path))
             if entry is None or not entry.ready or (entry.expire and entry.gets >= 1):
                 return 404, b"Not Found", {"content-type": "text/plain"}
             entry.gets += 1
-            return 200, entry.data, {"content-type": entry.content_type}
+            headers = {"content-type": entry.content_type}
+            if scenario.trickle:
+                headers["x-fake-trickle"] = str(scenario.trickle)
+            return 200, entry.data, headers
 
     def _input(self, url: Any, body: dict[str, Any]) -> Image.Image:
         text = str(url)

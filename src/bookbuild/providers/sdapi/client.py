@@ -18,7 +18,6 @@ service echoes that is written to disk (the job journal) is redacted first (`con
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -64,14 +63,12 @@ class SDAPIHttp:
         timeout: float | None,
         sleep: Callable[[float], None],
         notify: Callable[[str, int, float], None],
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = key
         self._timeout = timeout or DEFAULT_TIMEOUT
         self._sleep = sleep
         self._notify = notify
-        self._clock = clock
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "bookbuild"
 
@@ -104,13 +101,7 @@ class SDAPIHttp:
                 "the service gave an output link that is not http(s)", provider="sdapi"
             )
         return self._with_retries(
-            lambda: download(
-                self.session,
-                url,
-                timeout=self._timeout,
-                retry_missing=retry_missing,
-                clock=self._clock,
-            ),
+            lambda: download(self.session, url, timeout=self._timeout, retry_missing=retry_missing),
             "download",
             MAX_ATTEMPTS,
         )

@@ -64,12 +64,12 @@ def download(
     *,
     timeout: float,
     retry_missing: bool,
-    deadline: float = DOWNLOAD_DEADLINE,
+    deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> bytes | Failure:
     """The bytes at `url` (following safe redirects), or why not (retryable when a retry may
     help: 5xx, 408, 429, a cut or slow transfer, a 404 of a link that may appear shortly)."""
-    ends = clock() + deadline
+    ends = clock() + (DOWNLOAD_DEADLINE if deadline is None else deadline)
     for _ in range(MAX_REDIRECTS + 1):
         try:
             with session.get(url, stream=True, timeout=timeout, allow_redirects=False) as answer:

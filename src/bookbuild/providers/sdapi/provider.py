@@ -316,7 +316,6 @@ class SDAPIProvider(Provider):
                     timeout=self.preset.timeout,
                     sleep=lambda seconds: self.sleep(seconds),
                     notify=self._notify_retry,
-                    clock=lambda: self.clock(),
                 )
             return self._http
 
