@@ -12,7 +12,7 @@ import requests
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import downloads
+from bookbuild.providers.sdapi import client
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_server import (
     FakeClock,
@@ -239,7 +239,7 @@ def test_a_blanked_queued_image_is_refused_too(fake_sdapi: FakeSDAPI) -> None:
 def test_an_oversized_download_is_refused(
     fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(downloads, "MAX_DOWNLOAD_BYTES", 100)
+    monkeypatch.setattr(client, "MAX_DOWNLOAD_BYTES", 100)
     provider, _, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError, match="larger than"):
         provider.run_image(txt2img())

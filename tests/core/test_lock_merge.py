@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import LockConflictError
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.lock import Lock, LockEntry
 from bookbuild.lock_merge import merge_locks
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.scaffold import GITATTRIBUTES, GITIGNORE
 

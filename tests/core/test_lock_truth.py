@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import LockConflictError
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import StoreError
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.engine import BuildFailed
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 from tests.fakes.sdapi_handler import Recorded

@@ -11,9 +11,10 @@ import pytest
 
 from bookbuild.errors import ProviderError
 from bookbuild.hashing import key_of
+from bookbuild.providers import downloads
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import client, downloads
-from bookbuild.providers.sdapi.downloads import redirect_problem
+from bookbuild.providers.downloads import redirect_problem
+from bookbuild.providers.sdapi import client
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from bookbuild.store import Store
 from tests.fakes.sdapi_server import (

@@ -1,5 +1,6 @@
-"""HTTP for the Stable Diffusion API (ModelsLab): JSON POSTs with the key in the body, retries
-with capped exponential backoff, the response envelope, and size-capped downloads.
+"""HTTP for the Stable Diffusion API (ModelsLab): JSON POSTs with the key in the body and the
+response envelope (`status`: success / processing / error, even on HTTP 200), on top of the
+shared client (`bookbuild.providers.http`: retries, Retry-After, messages, capped downloads).
 
 Retries differ by what a request costs. Fetches and uploads are free and idempotent: they are
 retried on timeouts, dropped connections, 408/429/5xx and on an error envelope whose message
@@ -8,52 +9,56 @@ key, so it is re-sent only when the service certainly did not take it: the conne
 be made, a 429 or 503 (not queued), or an error envelope that says so. After a read timeout, a
 dropped connection or another 5xx the job may be running: the step fails and says so.
 
-Secret hygiene: the key is added to a copy of the body at the moment of sending and appears
-nowhere else. Error messages are built from the service's message (redacted) and never from a
-request, a body or an exception of `requests` (whose objects can reach the request body), and
-they are raised outside `except` blocks so no exception chain carries one either. Anything the
-service echoes that is written to disk (the job journal) is redacted first (`conceal`).
+Anything the service echoes that is written to disk (the job journal) is redacted first
+(`conceal`), and put back in memory when read (`reveal`), so a resumed job still works.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import requests
-
 from bookbuild.errors import ProviderError
-from bookbuild.providers.sdapi.downloads import download
-from bookbuild.providers.sdapi.failures import (
+from bookbuild.providers.http import (
     MESSAGE_LIMIT,
+    NOT_SENT,
     Failure,
-    connect_phase,
-    is_transient_message,
-    retry_after,
+    HttpClient,
+    Notify,
+    RetryPolicy,
     server_message,
+    with_retries,
 )
 from bookbuild.providers.sdapi.paths import absolute_url
-
-__all__ = ["SDAPIHttp", "server_message"]
-
-log = logging.getLogger("bookbuild.providers.sdapi.provider")
 
 MAX_ATTEMPTS = 4
 SUBMIT_ATTEMPTS = 6
 MAX_WAIT = 60.0
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
 SUBMIT_TIMEOUT = 180.0
 NOT_QUEUED_STATUSES = (429, 503)
 KEY_MARK = "***"
 
-T = TypeVar("T")
+TRANSIENT_MESSAGE = re.compile(
+    r"try again|server (is )?busy|queue (is )?full|too many requests|rate limit|"
+    r"temporarily|overloaded|not queued|high (demand|load)",
+    re.IGNORECASE,
+)
+"""An error envelope whose message matches this is the service saying it did not take the
+request for now: retried like a 5xx, and for a submit it means the job was not queued."""
+
 Status = Literal["success", "processing"]
 
 
-class SDAPIHttp:
-    """One `requests.Session` talking to one service with one key."""
+def is_transient_message(message: str) -> bool:
+    return bool(TRANSIENT_MESSAGE.search(message))
+
+
+class SDAPIHttp(HttpClient):
+    """The shared client, with the key sent in each POST body and URLs kept on the service."""
 
     def __init__(
         self,
@@ -62,21 +67,22 @@ class SDAPIHttp:
         *,
         timeout: float | None,
         sleep: Callable[[float], None],
-        notify: Callable[[str, int, float], None],
+        notify: Notify,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(
+            base_url.rstrip("/"),
+            "sdapi",
+            policy=_policy(MAX_ATTEMPTS, sleep),
+            timeout=timeout or DEFAULT_TIMEOUT,
+            secrets=(key,),
+            notify=notify,
+            max_download=MAX_DOWNLOAD_BYTES,
+        )
         self._key = key
-        self._timeout = timeout or DEFAULT_TIMEOUT
-        self._sleep = sleep
-        self._notify = notify
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "bookbuild"
+        self._submit_policy = _policy(SUBMIT_ATTEMPTS, sleep)
 
     def __repr__(self) -> str:
         return f"SDAPIHttp({self.base_url!r})"
-
-    def close(self) -> None:
-        self.session.close()
 
     def url(self, url_or_path: str) -> str:
         return absolute_url(self.base_url, url_or_path)
@@ -85,25 +91,17 @@ class SDAPIHttp:
         """POST `body` plus the key as JSON (a fetch or an upload: free, so retried on any
         transient failure); the decoded JSON object of a 2xx answer."""
         url = self.url(url_or_path)
-        path = urlsplit(url).path
-        return self._with_retries(lambda: self._post_once(url, body, False), path, MAX_ATTEMPTS)
+        return self.retrying(lambda: self._post_once(url, body, False), urlsplit(url).path)
 
     def submit(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST a paid job; re-sent only when the service certainly did not take it."""
         url = self.url(path)
-        return self._with_retries(lambda: self._post_once(url, body, True), path, SUBMIT_ATTEMPTS)
-
-    def download(self, url: str, *, retry_missing: bool = False) -> bytes:
-        """GET an output file (no key; see `downloads`). `retry_missing` retries 404s too, for
-        links that appear only shortly after the job is done."""
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ProviderError(
-                "the service gave an output link that is not http(s)", provider="sdapi"
-            )
-        return self._with_retries(
-            lambda: download(self.session, url, timeout=self._timeout, retry_missing=retry_missing),
-            "download",
-            MAX_ATTEMPTS,
+        return with_retries(
+            lambda: self._post_once(url, body, True),
+            provider=self.provider,
+            what=urlsplit(url).path,
+            policy=self._submit_policy,
+            notify=self.notify,
         )
 
     def check(self, payload: Mapping[str, Any]) -> Status:
@@ -121,12 +119,6 @@ class SDAPIHttp:
             self.redact(message)[:MESSAGE_LIMIT], provider="sdapi", transient=transient
         )
 
-    def redact(self, text: str) -> str:
-        """`text` with the key, should the service ever echo it, replaced by ***."""
-        if self._key and self._key in text:
-            text = text.replace(self._key, KEY_MARK)
-        return text
-
     def conceal(self, value: Any) -> Any:
         """`value` (JSON) with every echo of the key redacted, for writing to disk."""
         if isinstance(value, str):
@@ -138,8 +130,8 @@ class SDAPIHttp:
         return value
 
     def reveal(self, value: Any) -> Any:
-        """`value` read back from disk, with the key put back where `conceal` redacted it (a
-        URL the service echoed the key in must still work when a job is resumed)."""
+        """`value` read back from disk, with the key put back in the URLs `conceal` redacted
+        (a URL the service echoed the key in must still work when a job is resumed)."""
         if isinstance(value, str):
             is_url = value.startswith(("http://", "https://"))
             return value.replace(KEY_MARK, self._key) if self._key and is_url else value
@@ -149,78 +141,55 @@ class SDAPIHttp:
             return {name: self.reveal(item) for name, item in value.items()}
         return value
 
-    def _with_retries(self, attempt: Callable[[], T | Failure], what: str, attempts: int) -> T:
-        for n in range(1, attempts + 1):
-            outcome = attempt()
-            if not isinstance(outcome, Failure):
-                return outcome
-            if not outcome.retryable or n == attempts:
-                log.debug("%s failed: %s", what, outcome.reason)
-                raise outcome.error(n)
-            wait = min(outcome.retry_after if outcome.retry_after is not None else 2.0**n, MAX_WAIT)
-            log.debug("%s: %s; retry %d in %.1f s", what, outcome.reason, n, wait)
-            self._notify(f"{what}: {outcome.reason}", n, wait)
-            self._sleep(wait)
-        raise AssertionError("unreachable")
-
     def _post_once(self, url: str, body: Mapping[str, Any], paid: bool) -> dict[str, Any] | Failure:
-        host = urlsplit(url).netloc
-        timeout = max(self._timeout, SUBMIT_TIMEOUT) if paid else self._timeout
-        try:
-            response = self.session.post(
-                url, json={**body, "key": self._key}, timeout=timeout, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            return _transport_failure(exc, host, timeout, paid)
-        with response:
-            log.debug("POST %s -> HTTP %d", urlsplit(url).path, response.status_code)
-            outcome = self._read_json(response)
-        if paid and isinstance(outcome, Failure) and outcome.retryable:
-            return _unless_not_queued(outcome)
-        return outcome
+        timeout = max(self.timeout, SUBMIT_TIMEOUT) if paid else None
+        raw = self.json_once("POST", url, timeout, json={**body, "key": self._key})
+        answer: dict[str, Any] | Failure
+        if isinstance(raw, dict):
+            answer = self._busy(raw)
+        elif isinstance(raw, Failure):
+            answer = raw
+        else:
+            answer = Failure("not JSON", "the service's answer is not a JSON object")
+        if paid and isinstance(answer, Failure) and answer.retryable:
+            return _unless_not_queued(answer)
+        return answer
 
-    def _read_json(self, response: requests.Response) -> dict[str, Any] | Failure:
-        code = response.status_code
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = None
-        if 300 <= code < 400:
-            where = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
-            message = f"the service redirected to {where}; set `base_url` to the service's address"
-            return Failure(f"HTTP {code}", message, code)
-        found = server_message(data) if isinstance(data, dict) else None
-        envelope = str(data.get("status", "")).lower() if isinstance(data, dict) else ""
-        if code >= 400 or (envelope == "error" and found and is_transient_message(found)):
-            message = self.redact(found or f"the service answered HTTP {code}")[:MESSAGE_LIMIT]
-            retryable = code in (408, 429) or code >= 500 or code < 400
-            not_queued = code in NOT_QUEUED_STATUSES or bool(found and is_transient_message(found))
-            reason = f"HTTP {code}" + (" (not queued)" if not_queued else "")
-            return Failure(reason, message, code, retryable, retry_after(data, response))
-        if not isinstance(data, dict):
-            return Failure("not JSON", "the service's answer is not a JSON object", code)
-        return data
+    def _busy(self, answer: dict[str, Any]) -> dict[str, Any] | Failure:
+        """An error envelope saying "try again later" (even in HTTP 200) as a retryable
+        Failure: the service did not take the request."""
+        found = server_message(answer)
+        if str(answer.get("status", "")).lower() != "error" or not is_transient_message(found):
+            return answer
+        message = self.redact(found)[:MESSAGE_LIMIT]
+        return Failure("busy (not queued)", message, None, True)
 
 
-def _transport_failure(
-    exc: requests.RequestException, host: str, timeout: float, paid: bool
-) -> Failure:
-    """A failure with no answer: retryable for a fetch; for a submit only before sending."""
-    if paid and connect_phase(exc):
-        return Failure("cannot connect (not sent)", f"cannot connect to {host}", None, True)
-    if isinstance(exc, requests.Timeout):
-        failure = Failure("timeout", f"no answer from {host} within {timeout:g} s", None, True)
-    elif isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        failure = Failure("connection dropped", f"the connection to {host} failed", None, True)
-    else:
-        return Failure("request failed", f"cannot call {host} ({type(exc).__name__})")
-    return _unless_not_queued(failure) if paid else failure
+def _policy(attempts: int, sleep: Callable[[float], None]) -> RetryPolicy:
+    return RetryPolicy(
+        max_retries=attempts - 1,
+        base_delay=2.0,
+        max_delay=MAX_WAIT,
+        max_retry_after=float("inf"),
+        max_wait=MAX_WAIT,
+        jitter=0.0,
+        sleep=sleep,
+    )
 
 
 def _unless_not_queued(failure: Failure) -> Failure:
-    """A submit's failure: re-sent only when the service said it did not queue the job."""
-    if failure.reason.endswith("(not queued)") or failure.reason.startswith("cannot connect"):
+    """A submit's failure: re-sent only when the service certainly did not queue the job."""
+    if failure.reason in (NOT_SENT, "busy (not queued)"):
         return failure
+    said_so = failure.status is not None and is_transient_message(failure.message)
+    if failure.status in NOT_QUEUED_STATUSES or said_so:
+        return Failure(
+            f"{failure.reason} (not queued)",
+            failure.message,
+            failure.status,
+            True,
+            failure.retry_after,
+        )
     return Failure(
         failure.reason,
         f"{failure.message}. The job may have been queued and charged all the same, so it was "

@@ -19,7 +19,7 @@ from bookbuild.providers.sdapi.images import data_url, mask_png, read_input, sni
 from bookbuild.providers.sdapi.jobs import output_urls
 from bookbuild.providers.sdapi.paths import LEGACY_UPLOAD, Family, upload_endpoint
 
-log = logging.getLogger("bookbuild.providers.sdapi.provider")
+log = logging.getLogger("bookbuild.providers.sdapi")
 
 
 class Uploads:

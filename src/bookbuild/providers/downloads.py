@@ -1,4 +1,5 @@
-"""Downloading a result file from the Stable Diffusion API (output links, `future_links`).
+"""Downloading a result file a service links to (output links, `future_links`), for every
+provider through `HttpClient.download`.
 
 Links are public and expire, so a result is fetched at once with no key. Three guards:
 - an overall deadline, not only a per-read timeout: a server trickling a byte every few
@@ -18,9 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from bookbuild.providers.sdapi.failures import Failure
+from bookbuild.providers.http import Failure
 
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 DOWNLOAD_DEADLINE = 180.0
 MAX_REDIRECTS = 5
 
@@ -58,12 +58,13 @@ def redirect_problem(origin: str, target: str, resolver: Resolver = resolve) -> 
     return None
 
 
-def download(
+def download_once(
     session: requests.Session,
     url: str,
     *,
     timeout: float,
-    retry_missing: bool,
+    limit: int,
+    missing: bool,
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> bytes | Failure:
@@ -80,7 +81,7 @@ def download(
                         return Failure("redirect refused", problem)
                     url = target
                     continue
-                return _body(answer, retry_missing, ends, clock)
+                return _body(answer, missing, limit, ends, clock)
         except requests.Timeout:
             return Failure("timeout", "the image download timed out", None, True)
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
@@ -91,22 +92,22 @@ def download(
 
 
 def _body(
-    answer: requests.Response, retry_missing: bool, ends: float, clock: Callable[[], float]
+    answer: requests.Response, missing: bool, limit: int, ends: float, clock: Callable[[], float]
 ) -> bytes | Failure:
     code = answer.status_code
     if code >= 400:
-        retryable = code in (408, 429) or code >= 500 or (code == 404 and retry_missing)
+        retryable = code in (408, 429) or code >= 500 or (code == 404 and missing)
         message = f"could not download the image (HTTP {code}); the link may have expired"
         return Failure(f"HTTP {code}", message, code, retryable)
-    too_big = Failure("too large", f"the image is larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+    too_big = Failure("too large", f"the image is larger than {limit >> 20} MB")
     declared = answer.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         return too_big
     chunks: list[bytes] = []
     size = 0
-    while chunk := answer.raw.read1(1 << 16):
+    while chunk := answer.raw.read1(1 << 16, decode_content=True):
         size += len(chunk)
-        if size > MAX_DOWNLOAD_BYTES:
+        if size > limit:
             return too_big
         if clock() > ends:
             return Failure("too slow", "the image download was too slow", None, True)
