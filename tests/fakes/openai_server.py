@@ -11,6 +11,7 @@ Unscripted requests get a sensible reply made from the request (`default_reply`)
 prompts when structured output or JSON is asked for, a short summary when the system prompt
 asks to summarise, else chapter paragraphs in the language the system prompt names. Like the
 real API, the fake also refuses `max_tokens` for newer models (o1/o3/o4/gpt-4.1/gpt-5...),
+`temperature`/`top_p` other than 1 for reasoning models (400 unsupported_value),
 refuses `response_format` when built with `structured_outputs=False`, and answers 401 to a
 wrong key when built with `api_key=...`. Every request is recorded (headers and JSON body).
 """
@@ -32,6 +33,7 @@ import pytest
 from .loopback import QuietHandler, ServedFake
 
 NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
+REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 CHAT_PATH = "/v1/chat/completions"
 KEY_DOCS = "You can find your API key at https://platform.openai.com/account/api-keys."
 QUOTA_MESSAGE = (
@@ -121,6 +123,15 @@ def invalid_api_key() -> Scripted:
     return Scripted(status=401, body=body)
 
 
+def unsupported_value(param: str, value: Any) -> Scripted:
+    """What reasoning models (o-series, gpt-5) answer to a sampling setting other than 1."""
+    message = (
+        f"Unsupported value: '{param}' does not support {value} with this model. "
+        "Only the default (1) value is supported."
+    )
+    return error(400, message, param=param, code="unsupported_value")
+
+
 def unsupported_max_tokens() -> Scripted:
     message = (
         "Unsupported parameter: 'max_tokens' is not supported with this model. "
@@ -201,6 +212,10 @@ class FakeOpenAI(ServedFake):
             return invalid_api_key()
         if "max_tokens" in body and str(body.get("model", "")).startswith(NEWER_MODELS):
             return unsupported_max_tokens()
+        model = str(body.get("model", ""))
+        for name in ("temperature", "top_p"):
+            if model.startswith(REASONING_MODELS) and body.get(name, 1) != 1:
+                return unsupported_value(name, body[name])
         if "response_format" in body and not self.structured_outputs:
             return response_format_unsupported()
         return Scripted()

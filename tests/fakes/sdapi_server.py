@@ -239,9 +239,10 @@ class FakeSDAPI(ServedFake):
                 {},
             )
         meta = self._meta(request, body)
-        image = draw(request.route, meta, inputs, body, black=scenario.black)
+        only_mask = yes(body.get("only_mask"), request.path)
+        image = draw(request.route, meta, inputs, body, black=scenario.black, only_mask=only_mask)
         job_id = str(next(self._ids))
-        as_b64 = scenario.base64 or yes(body.get("base64"))
+        as_b64 = scenario.base64 or yes(body.get("base64"), request.path)
         url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
         answer = success_answer(job_id, url, meta, scenario)
         if scenario.kind == "processing":
@@ -346,9 +347,10 @@ class FakeSDAPI(ServedFake):
     def _meta(self, request: Recorded, body: dict[str, Any]) -> dict[str, Any]:
         seed = body.get("seed")
         prompt = str(body.get("prompt") or ("high quality" if request.route == "outpaint" else ""))
-        if yes(body.get("enhance_prompt")):
+        if yes(body.get("enhance_prompt"), request.path, default=True):
             prompt += ENHANCE_SUFFIX
-        steps = as_int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
+        named = "steps" if request.route == "inpaint" else "num_inference_steps"  # as documented
+        steps = as_int(body.get(named), 30 if request.route == "inpaint" else 20)
         if self.max_steps is not None:
             steps = min(steps, self.max_steps)
         resolved = as_int(seed, -1)
@@ -365,7 +367,9 @@ class FakeSDAPI(ServedFake):
             "scheduler": body.get("scheduler") or "UniPCMultistepScheduler",
             "model_id": body.get("model_id") or ROUTES[request.path][2],
             "n_samples": as_int(body.get("samples"), 1),
-            "safety_checker": "yes" if yes(body.get("safety_checker")) else "no",
+            "safety_checker": "yes"
+            if yes(body.get("safety_checker"), request.path, True)
+            else "no",
         }
         for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
             if body.get(extra):

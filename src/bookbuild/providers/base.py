@@ -150,6 +150,13 @@ class Provider(Generic[OptionsT]):
         Subclasses extend it (call super)."""
         return []
 
+    @classmethod
+    def op_problems(cls, preset: OptionsT, op: str) -> list[str]:
+        """What stops this preset from doing `op` although the provider has it (e.g. a
+        ControlNet without the model it needs); `bookbuild validate` reports these where the op
+        is used. Subclasses extend it."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)

@@ -123,6 +123,8 @@ class _Checker:
             return
         able = cls.does_chat() if need == "chat" else need in cls.ops
         if able:
+            for problem in cls.op_problems(preset, need):
+                self.add(loc, f"preset `{name}`{via}: {problem}")
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
         fit = [n for n in sorted(self.presets) if self.can(n, need)]

@@ -116,7 +116,17 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             problems.append("`lora` needs a community model: set `model` (api v4 or v6)")
         if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
             problems.append("`base_url` must start with https:// (or http:// for a local server)")
+        problems += size_problems(preset)
         return problems
+
+    @classmethod
+    def op_problems(cls, preset: SDAPIOptions, op: str) -> list[str]:
+        if op == "controlnet" and resolve_family(preset) not in COMMUNITY:
+            return [
+                "ControlNet needs a community model: set `model` (e.g. `model: sd-1.5`, api v4 "
+                "or v6); a preset without one (realtime) sends no usable `model_id`"
+            ]
+        return []
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
@@ -337,6 +347,23 @@ def _forget_on_failure(journal: JobJournal) -> Iterator[None]:
         if not err.transient:
             journal.forget()
         raise
+
+
+MAX_SIDE = 1024
+
+
+def size_problems(preset: SDAPIOptions) -> list[str]:
+    """The service refuses sides over 1024 px or not multiples of 8 for generation."""
+    problems = []
+    for name in ("width", "height"):
+        value = getattr(preset, name, None)
+        if value is not None and (value > MAX_SIDE or value % 8):
+            fit = min(MAX_SIDE, max(8, round(value / 8) * 8))
+            problems.append(
+                f"`{name}: {value}`: the service draws at most {MAX_SIDE} px, in multiples of 8; "
+                f"use {fit} (and `upscale` for a bigger picture)"
+            )
+    return problems
 
 
 def _as_int(value: Any, default: int | None) -> int | None:

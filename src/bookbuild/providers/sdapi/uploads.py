@@ -4,7 +4,9 @@ on v6), once per content per provider instance."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import logging
 import threading
 from typing import Any
@@ -69,7 +71,7 @@ class Uploads:
             return cached, False
         path = upload_endpoint(family)
         if path == LEGACY_UPLOAD:
-            body: dict[str, Any] = {"image": data_url(png), "crop": "false"}
+            body: dict[str, Any] = {"image": legacy_data_url(png), "crop": "false"}
         else:
             body = {"init_image": data_url(png)}
         answer = http.post(path, body)
@@ -78,6 +80,28 @@ class Uploads:
             self._urls[digest] = url
         log.debug("uploaded an input image (%d bytes)", len(png))
         return url, True
+
+
+LEGACY_UPLOAD_LIMIT = 5 * 1024 * 1024
+"""`base64_crop` refuses images over 5 MB ("Image size must be less than 5MB")."""
+
+
+def legacy_data_url(png: bytes) -> str:
+    """A data URL `base64_crop` accepts: the PNG as it is when under 5 MB, else re-encoded as
+    JPEG (quality 95, then 85) at the same size, so the picture keeps its pixel grid."""
+    if len(png) <= LEGACY_UPLOAD_LIMIT:
+        return data_url(png)
+    picture = read_input(png, "input image").convert("RGB")
+    for quality in (95, 85):
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=quality)
+        if buffer.tell() <= LEGACY_UPLOAD_LIMIT:
+            return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    raise ProviderError(
+        f"an input image of {picture.width}x{picture.height} is over the legacy upload limit "
+        "(5 MB) even as JPEG; use `api: v6` or a smaller picture",
+        provider="sdapi",
+    )
 
 
 def _uploaded_url(http: SDAPIHttp, answer: dict[str, Any]) -> str:

@@ -1,0 +1,86 @@
+"""Issue 8, item 10: sdapi requests match the documented shapes (checked against ModelsLab's
+docs and official SDKs): inpaint `steps`, ControlNet's model, sizes, legacy upload size."""
+
+from __future__ import annotations
+
+import random
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from bookbuild.providers.base import ImageRequest
+from bookbuild.providers.sdapi.provider import SDAPIProvider
+from tests.fakes.sdapi_drawing import mask_png, png
+from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, fake_sdapi
+from tests.spec_helpers import issues_of, write_book
+
+__all__ = ["fake_sdapi"]
+
+
+def provider(fake: FakeSDAPI, **fields: Any) -> SDAPIProvider:
+    made = SDAPIProvider(fake.preset(**fields), {"SDAPI_KEY": fake.key})
+    clock = FakeClock()
+    made.sleep, made.clock = clock.sleep, clock
+    return made
+
+
+def test_inpaint_sends_steps_as_the_docs_name_it(fake_sdapi: FakeSDAPI) -> None:
+    request = ImageRequest(
+        step_id="a/b/edit-1",
+        op="inpaint",
+        prompt="a sun",
+        image=png(),
+        mask=mask_png((128, 96), (0, 0, 63, 95)),
+    )
+    result = provider(fake_sdapi, api="v4", model="m", steps=12).run_image(request)
+    body = fake_sdapi.submits[0].body
+    assert body["steps"] == 12 and body["num_inference_steps"] == 12
+    assert result.metadata["steps"] == 12  # the service used what was asked
+
+
+def test_legacy_uploads_over_5_mb_are_re_encoded_to_fit(fake_sdapi: FakeSDAPI) -> None:
+    noise = random.Random(1).randbytes(1400 * 1400 * 3)
+    buffer = BytesIO()
+    Image.frombytes("RGB", (1400, 1400), noise).save(buffer, "PNG")
+    assert buffer.tell() > 5 * 1024 * 1024
+    request = ImageRequest(step_id="a/b/edit-1", op="upscale", image=buffer.getvalue())
+    result = provider(fake_sdapi, api="v3").run_image(request)
+    (upload,) = fake_sdapi.of("upload")
+    assert upload.body["image"].startswith("data:image/jpeg;base64,")
+    assert result.png.startswith(b"\x89PNG")
+
+
+BOOK = """\
+title: T
+language: en
+models:
+  painter: {{provider: sdapi{fields}}}
+defaults: {{image: painter}}
+chapters:
+  - id: one
+    title: One
+    file: one.md
+    illustrations:
+      - id: a
+        prompt: "a hill"
+{extra}"""
+
+
+def test_controlnet_on_a_preset_without_a_community_model_is_a_validate_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "one.md").write_text("One.\n", encoding="utf-8")
+    (tmp_path / "ref.png").write_bytes(png())
+    extra = "        controlnet: {image: ref.png, type: canny}\n"
+    spec = write_book(tmp_path, BOOK.format(fields="", extra=extra))
+    (issue,) = issues_of(spec)
+    assert "ControlNet needs a community model" in issue.message and issue.line == 11
+
+
+def test_sides_over_1024_are_a_validate_error(tmp_path: Path) -> None:
+    (tmp_path / "one.md").write_text("One.\n", encoding="utf-8")
+    spec = write_book(tmp_path, BOOK.format(fields=", width: 1536, height: 768", extra=""))
+    (issue,) = issues_of(spec)
+    assert issue.line == 4 and "`width: 1536`" in issue.message and "use 1024" in issue.message
