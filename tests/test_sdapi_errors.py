@@ -71,15 +71,17 @@ def test_retry_after_header_is_read_and_waits_are_capped(fake_sdapi: FakeSDAPI) 
     assert clock.sleeps == [7, 60]
 
 
-@pytest.mark.parametrize("failure", [server_error(503), rate_limited(retry_after=2)])
+@pytest.mark.parametrize(
+    ("failure", "wait"), [(server_error(503), 1.0), (rate_limited(retry_after=2), 2.0)]
+)
 def test_a_submit_the_service_did_not_queue_is_sent_again(
-    fake_sdapi: FakeSDAPI, failure: Any
+    fake_sdapi: FakeSDAPI, failure: Any, wait: float
 ) -> None:
     fake_sdapi.script("txt2img", failure)
     provider, clock, retries = make(fake_sdapi, model="m")
     provider.run_image(txt2img())
     assert fake_sdapi.count("submit") == 2
-    assert clock.sleeps == [2]
+    assert clock.sleeps == [wait]
     assert len(retries.notices) == 1
 
 
@@ -102,7 +104,8 @@ def test_a_submit_that_cannot_connect_is_sent_again() -> None:
     # the fake is stopped: its port refuses connections, so nothing was ever sent
     with pytest.raises(ProviderError, match="cannot connect") as caught:
         provider.run_image(txt2img())
-    assert caught.value.transient and len(clock.sleeps) == 5  # 6 attempts, none reached it
+    attempts = client.SUBMIT_ATTEMPTS
+    assert caught.value.transient and len(clock.sleeps) == attempts - 1  # none reached it
 
 
 @pytest.mark.parametrize("failure", [server_error(500), dropped()])
@@ -121,19 +124,19 @@ def test_transient_errors_inside_http_200_are_retried(fake_sdapi: FakeSDAPI) -> 
     fake_sdapi.script("txt2img", busy, error_200("Server busy, queue full"))
     provider, clock, _ = make(fake_sdapi, model="m")
     provider.run_image(txt2img())
-    assert fake_sdapi.count("submit") == 3 and clock.sleeps == [2, 4]
+    assert fake_sdapi.count("submit") == 3 and clock.sleeps == [1, 2]
 
 
-def test_retries_stop_after_six_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
-    fake_sdapi.script("txt2img", *[server_error(503)] * 6)
+def test_retries_stop_after_eight_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("txt2img", *[server_error(503)] * 8)
     provider, clock, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError) as caught:
         provider.run_image(txt2img())
-    assert fake_sdapi.count("submit") == 6
-    assert clock.sleeps == [2, 4, 8, 16, 32]
+    assert fake_sdapi.count("submit") == 8
+    assert clock.sleeps == [1, 2, 4, 8, 16, 32, 60]  # capped backoff
     err = caught.value
     assert err.transient and err.status == 503 and err.step_id == "race/challenge/image"
-    assert "Internal server error (gave up after 6 attempts)" in str(err)
+    assert "Internal server error (gave up after 8 attempts)" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -198,25 +201,25 @@ def test_a_link_that_404s_briefly_after_success_is_retried(fake_sdapi: FakeSDAPI
     provider, clock, _ = make(fake_sdapi, model="m")
     assert provider.run_image(txt2img()).png.startswith(b"\x89PNG")
     assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("file") == 3
-    assert clock.sleeps == [2, 4]
+    assert clock.sleeps == [1, 2]
 
 
 def test_an_expired_link_fails_without_resubmitting(fake_sdapi: FakeSDAPI) -> None:
-    fake_sdapi.script("file", *[error("Not Found", 404)] * 8)
+    fake_sdapi.script("file", *[error("Not Found", 404)] * 16)
     provider, _, _ = make(fake_sdapi, model="m")
     expired = "the links expired; the next make submits the job again"
     with pytest.raises(ProviderError, match=expired) as caught:
         provider.run_image(txt2img())
     assert not caught.value.transient  # forgotten: the next make submits it again
     assert fake_sdapi.count("submit") == 1
-    assert fake_sdapi.count("file") == 8  # `output`, then the `proxy_links` mirror, 4 each
+    assert fake_sdapi.count("file") == 16  # `output`, then the `proxy_links` mirror, 8 each
 
 
 def test_a_failed_download_is_retried(fake_sdapi: FakeSDAPI) -> None:
     fake_sdapi.script("file", server_error(503))
     provider, clock, _ = make(fake_sdapi, model="m")
     provider.run_image(txt2img())
-    assert fake_sdapi.count("file") == 2 and clock.sleeps == [2]
+    assert fake_sdapi.count("file") == 2 and clock.sleeps == [1]
 
 
 @pytest.mark.parametrize("answer", [success(black=True), success(nsfw=True)], ids=["black", "nsfw"])

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from .flaky import Dice
 from .loopback import QuietHandler, ServedFake
 
 NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
@@ -184,6 +185,8 @@ class FakeOpenAI(ServedFake):
         self.requests: list[Recorded] = []
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
+        self._dice: Dice | None = None
+        self._fault_rates = (0.0, 0.0)
 
     @property
     def base_url(self) -> str:
@@ -199,6 +202,22 @@ class FakeOpenAI(ServedFake):
         with self._lock:
             self._queue.extend(answers)
 
+    def flaky(self, seed: int, rate_limited: float = 0.25, unavailable: float = 0.15) -> None:
+        """Answer unscripted requests with seeded faults: 429 rate limits (with
+        `retry-after-ms`) and 503 "overloaded" at these rates."""
+        self._dice = Dice(seed)
+        self._fault_rates = (rate_limited, unavailable)
+
+    def _flaky(self, request: Recorded) -> Scripted | None:
+        assert self._dice is not None
+        roll = self._dice.roll(request.method, request.path, request.body)
+        limited, unavailable = self._fault_rates
+        if roll < limited:
+            return rate_limited(retry_after_ms=30)
+        if roll < limited + unavailable:
+            return error(503, "The server is overloaded or not ready yet.", type="server_error")
+        return None
+
     def answer(self, request: Recorded) -> Scripted:
         """What to answer `request`: the next scripted answer, else what the real API would."""
         with self._lock:
@@ -206,6 +225,10 @@ class FakeOpenAI(ServedFake):
             if self._queue:
                 return self._queue.popleft()
         body = request.body if isinstance(request.body, dict) else {}
+        if self._dice is not None:
+            fault = self._flaky(request)
+            if fault is not None:
+                return fault
         if request.path != CHAT_PATH:
             return error(404, f"Invalid URL (POST {request.path})")
         if self.api_key is not None and request.bearer != self.api_key:

@@ -40,6 +40,7 @@ from PIL import Image
 from bookbuild.providers.registry import make_preset
 from bookbuild.spec.presets import Preset
 
+from .flaky import Dice
 from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
 from .sdapi_handler import OPS, Handler, Recorded
@@ -83,6 +84,13 @@ __all__ = [
 ]
 
 KEY = "sdapi-test-key-0123456789"
+FLAKY_RATES = {
+    "rate_limited": 0.15,
+    "server_error": 0.10,
+    "error_200": 0.05,
+    "dropped": 0.05,
+    "queued": 0.3,  # of the submits that go through: answered `processing`, then fetched
+}
 ENHANCE_SUFFIX = ", DSLR photography, sharp focus, Unreal Engine 5"
 
 
@@ -110,6 +118,7 @@ class _State:
     files: dict[str, _File] = field(default_factory=dict)
     jobs: dict[str, _Job] = field(default_factory=dict)
     queues: dict[str, deque[Scenario]] = field(default_factory=dict)
+    paid: list[Recorded] = field(default_factory=list)  # submits that created a job
 
 
 class FakeSDAPI(ServedFake):
@@ -122,6 +131,8 @@ class FakeSDAPI(ServedFake):
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self._after_reply: Callable[[Recorded, int], None] | None = None
+        self._dice: Dice | None = None
+        self._rates: dict[str, float] = {}
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -169,6 +180,12 @@ class FakeSDAPI(ServedFake):
         return [r for r in self.requests if _matches(r, route)]
 
     @property
+    def paid(self) -> list[Recorded]:
+        """The submits the service took: each one is a job it charges for."""
+        with self._lock:
+            return list(self._state.paid)
+
+    @property
     def submits(self) -> list[Recorded]:
         return self.of("submit")
 
@@ -214,13 +231,44 @@ class FakeSDAPI(ServedFake):
             return 200, {"queue_num": 0, "queue_time": 0, "status": "ok"}, {}
         return 404, {"status": "error", "message": f"Not found: {request.path}"}, {}
 
+    def flaky(self, seed: int, **rates: float) -> None:
+        """Answer unscripted requests with seeded faults at these rates (see FLAKY_RATES):
+        429 and a "try again later" error inside HTTP 200 on any POST; 500s and dropped
+        connections only where the real service cannot have taken a paid job (uploads,
+        fetches, file downloads: a 500 or a drop after a submit leaves the job unknown, and a
+        client must not send it again); result links that serve once, then expire."""
+        self._dice = Dice(seed)
+        self._rates = {**FLAKY_RATES, **rates}
+
     def _next(self, request: Recorded) -> Scenario:
         with self._lock:
             for route in (request.path, request.route, "submit" if request.is_submit else ""):
                 queue = self._state.queues.get(route)
                 if queue:
                     return queue.popleft()
+        if self._dice is not None:
+            return self._flaky(request)
         return Scenario()
+
+    def _flaky(self, request: Recorded) -> Scenario:
+        assert self._dice is not None
+        roll = self._dice.roll(request.method, request.path, request.body)
+        rates = self._rates
+        faults: list[tuple[float, Scenario]] = [
+            (rates["rate_limited"], rate_limited(retry_after=0.05)),
+            (rates["error_200"], error_200("Something went wrong, please try again later")),
+        ]
+        if request.method == "GET":
+            faults = faults[:1]
+        if not request.is_submit:
+            faults += [(rates["server_error"], server_error(500)), (rates["dropped"], dropped())]
+        for rate, fault in faults:
+            if roll < rate:
+                return fault
+            roll -= rate
+        if request.is_submit and roll < rates["queued"]:
+            return processing(fetches=2, eta=0.05, expire=True)
+        return Scenario(expire=True)
 
     def _submit(
         self, request: Recorded, body: dict[str, Any], scenario: Scenario
@@ -242,6 +290,8 @@ class FakeSDAPI(ServedFake):
         only_mask = yes(body.get("only_mask"), request.path)
         image = draw(request.route, meta, inputs, body, black=scenario.black, only_mask=only_mask)
         job_id = str(next(self._ids))
+        with self._lock:
+            self._state.paid.append(request)
         as_b64 = scenario.base64 or yes(body.get("base64"), request.path)
         url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
         answer = success_answer(job_id, url, meta, scenario)

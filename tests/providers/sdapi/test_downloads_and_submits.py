@@ -56,7 +56,8 @@ def test_a_trickling_download_hits_the_overall_deadline(
     fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(downloads, "DOWNLOAD_DEADLINE", 0.5)
-    fake_sdapi.script("file", *[trickled(0.2)] * 8)  # every byte arrives well within the timeout
+    attempts = 2 * client.MAX_ATTEMPTS  # `output`, then `proxy_links`
+    fake_sdapi.script("file", *[trickled(0.2)] * attempts)  # each byte well within the timeout
     with pytest.raises(ProviderError, match="download was too slow") as caught:
         provider(fake_sdapi).run_image(txt2img())
     assert caught.value.transient and fake_sdapi.count("submit") == 1

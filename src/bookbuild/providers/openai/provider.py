@@ -3,8 +3,8 @@ api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named b
 `base_url` or `OPENAI_BASE_URL`.
 
 Retries: one layer, this one. The SDK runs with `max_retries=0`; `_send` retries transient
-failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to
-`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (more than
+failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to MAX_RETRIES
+times (a timeout only once: each one has already waited the whole `timeout`), waiting what `retry-after-ms` / `retry-after` asks (more than
 two minutes: give up) or an exponential backoff, and tells `on_retry` before each wait. The
 SDK's loop is off because it retries a 429 `insufficient_quota` (no credit: never succeeds);
 here that fails at once. Two fallbacks resend a request, changed, at most once each: with the
@@ -39,6 +39,9 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT = 120.0
 NEWER_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
 """Model families that take `max_completion_tokens` and reject `max_tokens` on api.openai.com."""
+MAX_RETRIES = 8
+"""A busy service (429, 503) is asked again up to this many times, with backoff capped at 8 s:
+a book is a batch job, and failing a step costs a second `make`."""
 REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 """Reasoning models: they refuse `temperature`/`top_p` other than 1 (400 unsupported_value) and
 often think for minutes, so they get REASONING_TIMEOUT and at most one retry after a timeout."""
@@ -109,7 +112,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.retry = RetryPolicy()
+        self.retry = RetryPolicy(max_retries=MAX_RETRIES)
         self._lock = threading.Lock()
         self._sdk: openai.OpenAI | None = None
         self._limit_name: str | None = None  # learned from a server that refused the other one
@@ -236,7 +239,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                 continue
             retries += 1
             timeouts += failure.timed_out
-            retry = failure.transient and not (self.reasoning and timeouts > 1)
+            retry = failure.transient and timeouts <= 1
             wait = self.retry.wait(retries, failure.retry_after) if retry else None
             if wait is None:
                 raise self._error(failure, step_id, attempts=retries) from None

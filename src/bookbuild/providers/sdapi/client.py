@@ -33,8 +33,8 @@ from bookbuild.providers.http import (
 )
 from bookbuild.providers.sdapi.paths import absolute_url
 
-MAX_ATTEMPTS = 4
-SUBMIT_ATTEMPTS = 6
+MAX_ATTEMPTS = 8  # a fetch, upload or download: free, so asked again while the service is busy
+SUBMIT_ATTEMPTS = 8  # a submit the service refused (429, 503, busy): it was not queued
 MAX_WAIT = 60.0
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
@@ -168,7 +168,7 @@ class SDAPIHttp(HttpClient):
 def _policy(attempts: int, sleep: Callable[[float], None]) -> RetryPolicy:
     return RetryPolicy(
         max_retries=attempts - 1,
-        base_delay=2.0,
+        base_delay=1.0,
         max_delay=MAX_WAIT,
         max_retry_after=float("inf"),
         max_wait=MAX_WAIT,
