@@ -5,8 +5,8 @@ api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named b
 Retries: one layer, this one. The SDK runs with `max_retries=0`; `_send` retries transient
 failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to MAX_RETRIES
 times (a timeout only once: each one has already waited the whole `timeout`), waiting what
-`retry-after-ms` / `retry-after` asks (more than
-two minutes: give up) or an exponential backoff, and tells `on_retry` before each wait. The
+`retry-after-ms` / `retry-after` asks (more than two minutes: give up) or an exponential
+backoff, and tells `on_retry` before each wait. The
 SDK's loop is off because it retries a 429 `insufficient_quota` (no credit: never succeeds);
 here that fails at once. Two fallbacks resend a request, changed, at most once each: with the
 other name of the output limit (`max_tokens` / `max_completion_tokens`) when the server refuses
