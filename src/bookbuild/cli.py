@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,14 +111,37 @@ def make(
         use_rich = console.is_terminal if progress is None else progress
         reporter = (RichReporter if use_rich else PlainReporter)(console, verbose)
         with reporter:
-            summary = make_book(project, options, reporter)
+            summary = make_book(project, options, reporter, stop)
         calls = len(summary.called)
         click.echo(f"{calls} model call(s), {summary.cached} step(s) from cache")
         for fmt, out in summary.outputs.items():
             state = "written" if summary.rendered else "up to date"
             click.echo(f"{fmt}: {out} ({state}, {out.stat().st_size / 1024:.0f} KiB)")
 
-    _run(ctx, action)
+    with _stop_on_ctrl_c() as stop:
+        _run(ctx, action)
+
+
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl-C sets the event (the build starts no new step and finishes what is in
+    flight); the second quits at once with exit 130. Never a KeyboardInterrupt traceback."""
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            sys.stderr.write("\nCtrl-C: finishing the steps in flight; Ctrl-C again quits now\n")
+            return
+        sys.stderr.write("\nCtrl-C again: quitting now (queued jobs stay recorded)\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @main.command()

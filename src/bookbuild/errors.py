@@ -9,6 +9,7 @@
     │   └── LockConflictError    exit 2: book.lock has merge conflict markers, or pins a result
     │                            that disagrees with the store's own record (names book.lock:LINE)
     ├── LockedError              --locked and some steps are not pinned and stored
+    ├── Interrupted              exit 130: Ctrl-C stopped the build (finished work kept)
     └── RenderError              HTML/PDF/EPUB rendering failed
         └── FontCoverageError    characters of the text that no font of the theme covers
 
@@ -98,6 +99,13 @@ class LockConflictError(StoreError):
     differs from the store's record for that step's key (a hand edit, a line-by-line merge)."""
 
     exit_code = 2
+
+
+class Interrupted(BookbuildError):
+    """Ctrl-C stopped the build: no new step was started, finished steps were kept, queued
+    jobs stay recorded for the next `make`."""
+
+    exit_code = 130
 
 
 class LockedError(BookbuildError):

@@ -110,6 +110,7 @@ class _Job:
     answer: dict[str, Any]
     urls: list[str]
     fetches: int = 0
+    finished: bool = False  # set by `finish_jobs`
 
 
 @dataclass
@@ -178,6 +179,12 @@ class FakeSDAPI(ServedFake):
 
     def of(self, route: str) -> list[Recorded]:
         return [r for r in self.requests if _matches(r, route)]
+
+    def finish_jobs(self) -> None:
+        """Every queued job is done at its next fetch."""
+        with self._lock:
+            for job in self._state.jobs.values():
+                job.finished = True
 
     @property
     def paid(self) -> list[Recorded]:
@@ -341,7 +348,7 @@ class FakeSDAPI(ServedFake):
             if job is None:
                 return 404, {"status": "error", "message": f"Request id {job_id} not found"}, {}
             job.fetches += 1
-            done = job.fetches >= job.scenario.fetches
+            done = job.finished or job.fetches >= job.scenario.fetches
             if done:
                 for url in job.urls:
                     self._state.files[_file_name(url)].ready = True

@@ -9,11 +9,12 @@ key and address come from). It is constructed with one preset and the environmen
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, Interrupted
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
 
@@ -134,6 +135,18 @@ class Provider(Generic[OptionsT]):
         self.preset = preset
         self.env = env
         self.on_retry = on_retry
+        self.stop = threading.Event()  # set (by the pool's owner) when Ctrl-C stops the build
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` (a retry's backoff, a poll); Interrupted at once if the build is
+        stopping, so Ctrl-C never waits for a backoff or a job's deadline."""
+        if self.stop.wait(seconds):
+            raise Interrupted("stopped by Ctrl-C while waiting; `bookbuild make` goes on from here")
+
+    def check_stop(self) -> None:
+        """Interrupted if the build is stopping: called before anything is paid for."""
+        if self.stop.is_set():
+            raise Interrupted("stopped by Ctrl-C before this step was sent")
 
     @classmethod
     def does_chat(cls) -> bool:

@@ -113,7 +113,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.retry = RetryPolicy(max_retries=MAX_RETRIES)
+        self.retry = RetryPolicy(max_retries=MAX_RETRIES, sleep=lambda s: self.pause(s))
         self._lock = threading.Lock()
         self._sdk: openai.OpenAI | None = None
         self._limit_name: str | None = None  # learned from a server that refused the other one
@@ -179,6 +179,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
     def complete(self, request: ChatRequest) -> ChatResult:
         self.check_ready()
+        self.check_stop()
         params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)

@@ -85,7 +85,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = self.pause
         self.clock: Callable[[], float] = time.monotonic
         self._uploads = Uploads()
         self._submitted: set[str] = set()  # step ids submitted in this build
@@ -225,6 +225,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             inputs, uploads = self._uploads.inputs(http, family, request)
         body = build_body(request.op, family, path, self.preset, request, inputs)
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
+        self.check_stop()
         self._claim_submit(request.step_id)
         answer = http.submit(path, body)
         status = http.check(answer)
