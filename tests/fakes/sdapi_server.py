@@ -134,6 +134,8 @@ class FakeSDAPI(ServedFake):
         self._after_reply: Callable[[Recorded, int], None] | None = None
         self._dice: Dice | None = None
         self._rates: dict[str, float] = {}
+        self._timing: tuple[float, float] | None = None
+        self._ready: dict[str, float] = {}  # timed jobs: id -> when they are done
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -180,6 +182,13 @@ class FakeSDAPI(ServedFake):
     def of(self, route: str) -> list[Recorded]:
         return [r for r in self.requests if _matches(r, route)]
 
+    def timed(self, latency: float, service_time: float) -> None:
+        """Behave like a real queue in time: every answer takes `latency` seconds, and every
+        submit is a job that is ready `service_time` seconds after it arrived (answered
+        `processing` with that `eta`; a fetch before then says `processing` with the `eta`
+        left)."""
+        self._timing = (latency, service_time)
+
     def finish_jobs(self) -> None:
         """Every queued job is done at its next fetch."""
         with self._lock:
@@ -218,6 +227,46 @@ class FakeSDAPI(ServedFake):
         """(HTTP status, JSON payload or bytes, headers); payload None = drop the connection."""
         with self._lock:
             self._state.requests.append(request)
+        if self._timing is not None:
+            return self._handle_timed(request, *self._timing)
+        return self._handle(request)
+
+    def _handle_timed(
+        self, request: Recorded, latency: float, service_time: float
+    ) -> tuple[int, Any, dict[str, str]]:
+        arrived = time.monotonic()
+        if request.is_submit:
+            self.script(request.path, processing(fetches=10**9, eta=service_time))
+        answer = self._handle(request)
+        job_id = str(answer[1].get("id", "")) if isinstance(answer[1], dict) else ""
+        if request.is_submit and job_id:
+            with self._lock:
+                self._ready[job_id] = arrived + service_time
+        time.sleep(max(0.0, arrived + latency - time.monotonic()))
+        if request.route == "fetch":
+            return self._timed_fetch(request, answer)
+        return answer
+
+    def _timed_fetch(
+        self, request: Recorded, answer: tuple[int, Any, dict[str, str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A fetch, answered as of now (the end of its latency)."""
+        body = request.body if isinstance(request.body, dict) else {}
+        job_id = fetch_route(request.path) or str(body.get("request_id") or "")
+        with self._lock:
+            ready, job = self._ready.get(job_id), self._state.jobs.get(job_id)
+        if ready is None or job is None:
+            return answer
+        left = ready - time.monotonic()
+        if left > 0:
+            pending = {"status": "processing", "eta": round(left, 3), "id": job_id, "output": ""}
+            return 200, pending, {}
+        with self._lock:
+            for url in job.urls:
+                self._state.files[_file_name(url)].ready = True
+        return 200, {k: v for k, v in job.answer.items() if k != "meta"}, {}
+
+    def _handle(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
         if request.method == "GET":
             return self._serve_file(request)
         body = request.body if isinstance(request.body, dict) else {}

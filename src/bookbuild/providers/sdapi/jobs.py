@@ -187,7 +187,7 @@ def _first_delay(eta: float | None) -> float:
     """The service's `eta` (when it gives one), else a short first wait."""
     if eta is None:
         return POLL_INTERVAL
-    return min(max(eta, POLL_MIN), POLL_FIRST_CAP)
+    return min(max(eta, POLL_MIN), POLL_FIRST_CAP)  # never sooner than POLL_MIN
 
 
 def _next_delay(answer: Mapping[str, Any]) -> float:

@@ -227,6 +227,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
         self.check_stop()
         self._claim_submit(request.step_id)
+        sent = self.clock()
         answer = http.submit(path, body)
         status = http.check(answer)
         job = Job.from_answer(answer, family, path)
@@ -237,7 +238,9 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         request.journal.remember(http.conceal(job.to_journal()))
         if status == "processing":
             log.debug("job %s queued, eta %s s", job.id, answer.get("eta"))
-            answer = self._poller(http).wait(job, eta_of(answer))
+            eta = eta_of(answer)  # counted from when the service got the job, not answered
+            left = None if eta is None else max(0.0, eta - (self.clock() - sent))
+            answer = self._poller(http).wait(job, left)
             request.journal.remember(http.conceal(job.done(answer).to_journal()))
         return job, answer, uploads
 
