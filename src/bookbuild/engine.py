@@ -20,14 +20,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bookbuild.errors import BookbuildError, Interrupted, LockedError, UserError
+from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
 from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
 from bookbuild.runner import StepOutput, StepRunner
 from bookbuild.status import StepStatus, decide
 from bookbuild.steps import Step, step_manifest
-from bookbuild.store import ActionRecord, CorruptObjectError, Store
+from bookbuild.store import ActionRecord, Store
 
 STOP_CHECK = 0.2
 """Seconds between looks at the stop event while steps are running."""
@@ -42,16 +42,6 @@ class RunResult:
     skipped: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)  # in flight when Ctrl-C stopped them
     not_started: int = 0  # steps Ctrl-C kept from starting
-
-
-class BuildFailed(BookbuildError):
-    """Some steps failed; the others were kept (stored and pinned)."""
-
-    def __init__(self, failures: dict[str, str], skipped: list[str]) -> None:
-        self.failures = failures
-        lines = [f"  {sid}: {msg}" for sid, msg in sorted(failures.items())]
-        tail = f"\n{len(skipped)} dependent step(s) skipped" if skipped else ""
-        super().__init__(f"{len(failures)} step(s) failed:\n" + "\n".join(lines) + tail)
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:

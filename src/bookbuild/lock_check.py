@@ -9,9 +9,9 @@ UTF-8 text, an image step a PNG.
 
 from __future__ import annotations
 
-from bookbuild.errors import LockConflictError
+from bookbuild.errors import CorruptObjectError, LockConflictError
 from bookbuild.lock import Lock, LockEntry
-from bookbuild.store import CorruptObjectError, Store
+from bookbuild.store import Store
 
 __all__ = ["check_lock"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild import prompts
-from bookbuild.errors import ProviderError, StoreError
+from bookbuild.errors import ImageDecodeError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
@@ -84,26 +84,7 @@ class StepRunner:
         p = step.params
         text = inputs["text"].decode("utf-8") if "text" in inputs else str(p.get("source", ""))
         if step.op == "write":
-            previous = tuple(
-                (title, inputs[f"summary-{n}"].decode("utf-8"))
-                for n, title in enumerate(p["previous_titles"], start=1)
-            )
-            ctx = prompts.ChapterContext(
-                p["book_title"],
-                p["language"],
-                p["premise"],
-                p["chapter_title"],
-                p["brief"],
-                previous,
-            )
-            return ChatRequest(
-                step.id,
-                "write",
-                prompts.write_messages(ctx),
-                p["language"],
-                brief=p["brief"],
-                journal=journal,
-            )
+            return _write_request(step, inputs, journal)
         if step.op == "summarize":
             messages = prompts.summarize_messages(p["language"], p["chapter_title"], text)
             return ChatRequest(
@@ -128,7 +109,14 @@ class StepRunner:
         provider = self.providers.get(step.preset, step.id)
         with self.providers.limit(step.preset):
             result = provider.run_image(request)
-        image = decode_image(result.png, what=f"{step.id} result")
+        try:
+            image = decode_image(result.png, what=f"{step.id} result")
+        except ImageDecodeError as exc:  # the service's fault, not the author's: exit 1
+            raise ProviderError(
+                f"the provider returned an unusable picture ({exc})",
+                provider=step.provider,
+                step_id=step.id,
+            ) from None
         metadata = {**result.metadata, "width": image.width, "height": image.height}
         if request.prompt and "prompt" not in metadata:
             metadata["prompt"] = request.prompt
@@ -178,6 +166,20 @@ class StepRunner:
         raw = params["mask"]
         spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
         return mask_png(render_mask(spec, size, self.spec.root))
+
+
+def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> ChatRequest:
+    """A chapter from its brief, the premise, and the summaries of the chapters before it."""
+    p = step.params
+    previous = tuple(
+        (title, inputs[f"summary-{n}"].decode("utf-8"))
+        for n, title in enumerate(p["previous_titles"], start=1)
+    )
+    ctx = prompts.ChapterContext(
+        p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"], previous
+    )
+    messages = prompts.write_messages(ctx)
+    return ChatRequest(step.id, "write", messages, p["language"], brief=p["brief"], journal=journal)
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.engine import BuildFailed
+from bookbuild.errors import BuildFailed
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store

@@ -14,7 +14,7 @@ from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, fake_sdapi
-from tests.spec_helpers import issues_of, write_book
+from tests.helpers.spec_books import issues_of, write_book
 
 __all__ = ["fake_sdapi"]
 

@@ -12,7 +12,7 @@ from bookbuild.providers.openai import OpenAIChatProvider
 from bookbuild.providers.openai.options import OpenAIOptions
 from bookbuild.providers.openai.provider import REASONING_TIMEOUT
 from tests.fakes.openai_server import FakeOpenAI
-from tests.spec_helpers import issues_of, write_book
+from tests.helpers.spec_books import issues_of, write_book
 
 REQUEST = ChatRequest("one/text", "write", [{"role": "user", "content": "Write."}], "en")
 
