@@ -84,3 +84,24 @@ def test_sides_over_1024_are_a_validate_error(tmp_path: Path) -> None:
     spec = write_book(tmp_path, BOOK.format(fields=", width: 1536, height: 768", extra=""))
     (issue,) = issues_of(spec)
     assert issue.line == 4 and "`width: 1536`" in issue.message and "use 1024" in issue.message
+
+
+def test_an_inpaint_of_a_picture_over_1024_px_is_sent_scaled_and_comes_back_exact(
+    fake_sdapi: FakeSDAPI,
+) -> None:
+    base = png((1536, 1020), (30, 120, 200))
+    box = (0, 0, 767, 1019)  # repaint the left half
+    request = ImageRequest(
+        step_id="a/b/edit-2",
+        op="inpaint",
+        prompt="a sun",
+        image=base,
+        mask=mask_png((1536, 1020), box),
+    )
+    result = provider(fake_sdapi, api="v4", model="m").run_image(request)
+    body = fake_sdapi.submits[0].body
+    assert (body["width"], body["height"]) == (1024, 680)  # within 1024, multiples of 8
+    out = Image.open(BytesIO(result.png)).convert("RGB")
+    assert out.size == (1536, 1020) and result.metadata["sent_size"] == [1024, 680]
+    assert out.getpixel((1200, 500)) == (30, 120, 200)  # outside the mask: the original, exact
+    assert out.getpixel((300, 500)) != (30, 120, 200)  # inside: repainted

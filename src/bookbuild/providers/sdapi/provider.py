@@ -55,6 +55,7 @@ from bookbuild.providers.sdapi.paths import (
     endpoint,
     resolve_family,
 )
+from bookbuild.providers.sdapi.sizing import fit_for_service, restore_size
 from bookbuild.providers.sdapi.uploads import Uploads
 
 log = logging.getLogger("bookbuild.providers.sdapi")
@@ -153,13 +154,17 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     def _run(self, request: ImageRequest) -> ImageResult:
         http = self._client()
         outpaint = self._outpaint(request) if request.op == "outpaint" else None
+        sized = fit_for_service(request)  # sides over 1024 or not multiples of 8: scaled
         with _forget_on_failure(request.journal):
-            job, answer, uploads = self._finished_job(http, request, outpaint)
-            image = self._collect(http, answer, job, request)
+            job, answer, uploads = self._finished_job(http, sized.request, outpaint)
+            image = self._collect(http, answer, job, sized.request)
         # The journal is forgotten by the engine once the result is stored, not here.
         if outpaint is not None:
             image = restore(image, outpaint)
+        image = restore_size(image, sized)
         metadata = self._metadata(request, job, answer, image, uploads)
+        if sized.sent is not None:
+            metadata["sent_size"] = list(sized.sent)
         if outpaint is not None:
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
             if outpaint.scaled:
