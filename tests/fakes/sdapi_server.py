@@ -15,7 +15,8 @@ image from provided URL"; "512" and "yes"/"no" are coerced; `meta` echoes the re
 capped at `max_steps`). It draws real pictures (`sdapi_drawing`): a solid colour from the
 prompt, inpainting that repaints only where the mask is white, and so on.
 
-Scenarios are queued per route with `script(route, ...)`: a route is an exact path, an op
+Realtime submits with `instant_response: true` are answered `processing` at once (an id to
+poll), as documented. Scenarios are queued per route with `script(route, ...)`: a route is an exact path, an op
 name (txt2img, img2img, inpaint, controlnet, outpaint, upscale, remove_background), "fetch",
 "upload", "file" (GETs of output files) or "submit" (any op). Unscripted requests succeed.
 """
@@ -23,6 +24,7 @@ name (txt2img, img2img, inpaint, controlnet, outpaint, upscale, remove_backgroun
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import random
 import re
@@ -278,6 +280,9 @@ class FakeSDAPI(ServedFake):
         if scenario.kind != "success" and request.route not in OPS:
             return failure_answer(scenario)
         if request.route in OPS:
+            instant = request.path.startswith("/api/v6/realtime/") and body.get("instant_response")
+            if instant is True and scenario.kind == "success":  # queued at once, with an id
+                scenario = dataclasses.replace(scenario, kind="processing", fetches=1, eta=0.5)
             return self._submit(request, body, scenario)
         if request.route == "fetch":
             return self._fetch(request, body)

@@ -13,7 +13,7 @@ from PIL import Image
 from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png
-from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, fake_sdapi
+from tests.fakes.sdapi_server import DictJournal, FakeClock, FakeSDAPI, fake_sdapi
 from tests.helpers.spec_books import issues_of, write_book
 
 __all__ = ["fake_sdapi"]
@@ -105,3 +105,16 @@ def test_an_inpaint_of_a_picture_over_1024_px_is_sent_scaled_and_comes_back_exac
     assert out.size == (1536, 1020) and result.metadata["sent_size"] == [1024, 680]
     assert out.getpixel((1200, 500)) == (30, 120, 200)  # outside the mask: the original, exact
     assert out.getpixel((300, 500)) != (30, 120, 200)  # inside: repainted
+
+
+def test_realtime_asks_for_an_instant_answer_and_journals_the_job_at_once(
+    fake_sdapi: FakeSDAPI,
+) -> None:
+    journal = DictJournal()
+    request = ImageRequest(step_id="a/b/image", op="txt2img", prompt="a hill", journal=journal)
+    provider(fake_sdapi).run_image(request)  # no model: the realtime endpoint
+    (submit,) = fake_sdapi.submits
+    assert submit.path == "/api/v6/realtime/text2img" and submit.body["instant_response"] is True
+    queued = journal.remembered[0]
+    assert queued["id"] and queued["answer"] == {}  # recorded before any wait
+    assert fake_sdapi.count("fetch") == 1
