@@ -66,7 +66,7 @@ CONTENT: dict[str, dict[str, str]] = {
 }
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
-GITIGNORE = "build/\n.bookbuild/draft.lock\n.bookbuild/make.lock\n"
+GITIGNORE = "build/\n.bookbuild/draft.lock\n.bookbuild/make.lock\n.bookbuild/stamp\n"
 # book.lock merges step by step through `bookbuild lock merge` once the driver is configured:
 #   git config merge.bookbuild-lock.driver "bookbuild lock merge %O %A %B"
 GITATTRIBUTES = "book.lock merge=bookbuild-lock\n"

@@ -46,8 +46,11 @@ that reads and verifies the object."""
 def step_statuses(graph: Graph, lock: Lock, store: Store) -> dict[str, StepStatus]:
     """The status of every step, in dependency order; pure reads of lock and store."""
     statuses: dict[str, StepStatus] = {}
+    digests: dict[str, str] = {}  # kept as it grows: rebuilt per step, a plan was quadratic
     for step in graph.steps.values():
-        statuses[step.id] = _status(step, statuses, lock, store)
+        status = statuses[step.id] = _status(step, statuses, digests, lock, store)
+        if status.digest is not None:
+            digests[step.id] = status.digest
     return statuses
 
 
@@ -55,8 +58,9 @@ def known_digests(statuses: dict[str, StepStatus]) -> dict[str, str]:
     return {sid: s.digest for sid, s in statuses.items() if s.digest is not None}
 
 
-def _status(step: Step, done: dict[str, StepStatus], lock: Lock, store: Store) -> StepStatus:
-    digests = known_digests(done)
+def _status(
+    step: Step, done: dict[str, StepStatus], digests: dict[str, str], lock: Lock, store: Store
+) -> StepStatus:
     pending = [dep for _, dep in step.deps if dep not in digests]
     if pending:
         state: State = "stale" if step.id in lock.entries else "waiting"

@@ -16,8 +16,9 @@ capped at `max_steps`). It draws real pictures (`sdapi_drawing`): a solid colour
 prompt, inpainting that repaints only where the mask is white, and so on.
 
 Realtime submits with `instant_response: true` are answered `processing` at once (an id to
-poll), as documented. Scenarios are queued per route with `script(route, ...)`: a route is an exact path, an op
-name (txt2img, img2img, inpaint, controlnet, outpaint, upscale, remove_background), "fetch",
+poll), as documented. Scenarios are queued per route with `script(route, ...)`: a route is an
+exact path, an op name (txt2img, img2img, inpaint, controlnet, outpaint, upscale,
+remove_background), "fetch",
 "upload", "file" (GETs of output files) or "submit" (any op). Unscripted requests succeed.
 """
 

@@ -121,7 +121,7 @@ class _Checker:
         cls = self.providers.get(preset.provider) if preset else None
         if preset is None or cls is None:
             return
-        able = cls.does_chat() if need == "chat" else need in cls.ops
+        able = cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
         if able:
             for problem in cls.op_problems(preset, need):
                 self.add(loc, f"preset `{name}`{via}: {problem}")
@@ -135,10 +135,11 @@ class _Checker:
         )
 
     def can(self, name: str, need: str) -> bool:
-        cls = self.providers.get(self.presets[name].provider)
+        preset = self.presets[name]
+        cls = self.providers.get(preset.provider)
         if cls is None:
             return False
-        return cls.does_chat() if need == "chat" else need in cls.ops
+        return cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
 
     # chapters
 

@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.media.images import encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.providers.base import (
     ImageRequest,
@@ -169,7 +168,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
             if outpaint.scaled:
                 metadata["sent_size"] = list(outpaint.sent)
-        return ImageResult(encode_png(image), metadata)
+        return ImageResult.of_image(image, metadata)
 
     def _finished_job(
         self, http: SDAPIHttp, request: ImageRequest, outpaint: Outpaint | None

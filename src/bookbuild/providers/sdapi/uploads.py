@@ -29,6 +29,7 @@ class Uploads:
 
     def __init__(self) -> None:
         self._urls: dict[str, str] = {}
+        self._same_content: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def inputs(self, http: SDAPIHttp, family: Family, request: ImageRequest) -> tuple[Inputs, int]:
@@ -63,23 +64,30 @@ class Uploads:
         return Inputs(init, mask, None, outpaint.sent), fresh_init + fresh_mask
 
     def upload(self, http: SDAPIHttp, family: Family, png: bytes) -> tuple[str, bool]:
-        """The hosted URL of `png` and whether it was uploaded now (else known already)."""
+        """The hosted URL of `png` and whether it was uploaded now (else known already); also
+        when two steps send the same picture or mask at the same time: the second waits."""
         digest = hashlib.sha256(png).hexdigest()
         with self._guard:
-            cached = self._urls.get(digest)
-        if cached is not None:
-            return cached, False
-        path = upload_endpoint(family)
-        if path == LEGACY_UPLOAD:
-            body: dict[str, Any] = {"image": legacy_data_url(png), "crop": "false"}
-        else:
-            body = {"init_image": data_url(png)}
-        answer = http.post(path, body)
-        url = _uploaded_url(http, answer)
-        with self._guard:
-            self._urls[digest] = url
+            same_content = self._same_content.setdefault(digest, threading.Lock())
+        with same_content:
+            with self._guard:
+                cached = self._urls.get(digest)
+            if cached is not None:
+                return cached, False
+            url = _post_upload(http, family, png)
+            with self._guard:
+                self._urls[digest] = url
         log.debug("uploaded an input image (%d bytes)", len(png))
         return url, True
+
+
+def _post_upload(http: SDAPIHttp, family: Family, png: bytes) -> str:
+    path = upload_endpoint(family)
+    if path == LEGACY_UPLOAD:
+        body: dict[str, Any] = {"image": legacy_data_url(png), "crop": "false"}
+    else:
+        body = {"init_image": data_url(png)}
+    return _uploaded_url(http, http.post(path, body))
 
 
 LEGACY_UPLOAD_LIMIT = 5 * 1024 * 1024
