@@ -13,7 +13,8 @@ from bookbuild.render.assets import asset_name
 from bookbuild.render.context import interleave, make_figure, scenes
 from bookbuild.render.images import prepare_for_print
 from bookbuild.render.markdown import keep_words
-from bookbuild.render.pages import page_layout, parse_margins, parse_page
+from bookbuild.render.pages import page_layout
+from bookbuild.style import parse_margins, parse_page
 from tests.helpers.render_views import illustration, png
 
 MM = 72 / 25.4
@@ -88,7 +89,7 @@ def test_keep_words_joins_korean_words_only() -> None:
 
 
 def test_only_real_themes_are_offered() -> None:
-    from bookbuild.render.theme import resolve_theme, theme_names
+    from bookbuild.style import resolve_theme, theme_names
 
     assert theme_names() == ["default", "novel", "picture-book"]
     for name in ("base", "epub", "../novel", "picture-book/../novel", "partials", ""):

@@ -12,7 +12,6 @@ that leads outside its book folder through a symlink is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,52 +19,9 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Stri
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bookbuild.style import BASE, TEMPLATES, resolve_theme
+
 from ..errors import ConfigError
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-BASE = "base"
-THEME_MARKER = "book.css.j2"  # every built-in theme has its own stylesheet (epub/ is not a theme)
-ALIASES = {"default": "novel"}
-
-
-@dataclass(frozen=True)
-class ThemeSettings:
-    """What the Python side needs to know about a built-in theme."""
-
-    default_page: str = "A5"
-    full_page_images: bool = False  # images may fill the page (size print images to the page)
-    margin_scale: float = 1.0  # default margins relative to the proportional ones
-
-
-SETTINGS: dict[str, ThemeSettings] = {
-    "picture-book": ThemeSettings(default_page="8x8in", full_page_images=True, margin_scale=0.8),
-}
-
-
-def theme_names() -> list[str]:
-    """Built-in themes (folders of templates/ holding a THEME_MARKER, except base), plus aliases."""
-    found = {p.name for p in TEMPLATES.iterdir() if _is_theme(p)}
-    return sorted(found | set(ALIASES))
-
-
-def _is_theme(folder: Path) -> bool:
-    return folder.name != BASE and (folder / THEME_MARKER).is_file()
-
-
-def resolve_theme(name: str) -> str:
-    """The built-in folder a theme name refers to; ConfigError for unknown names."""
-    folder = ALIASES.get(name, name)
-    plain = folder and not folder.startswith(".") and "/" not in folder and "\\" not in folder
-    if not (plain and _is_theme(TEMPLATES / folder)):
-        raise ConfigError(
-            f"style.theme: unknown theme {name!r}; built-in themes: {', '.join(theme_names())} "
-            "(a book's theme/ folder overrides templates of the chosen theme)"
-        )
-    return folder
-
-
-def theme_settings(name: str) -> ThemeSettings:
-    return SETTINGS.get(resolve_theme(name), ThemeSettings())
 
 
 def css_string(value: object) -> str:

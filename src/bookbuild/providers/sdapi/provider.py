@@ -121,13 +121,17 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         return problems
 
     @classmethod
-    def op_problems(cls, preset: SDAPIOptions, op: str) -> list[str]:
-        if op == "controlnet" and resolve_family(preset) not in COMMUNITY:
-            return [
+    def preset_op_problem(cls, preset: SDAPIOptions, op: str) -> str | None:
+        try:
+            family = resolve_family(preset)
+        except ConfigError:
+            return None  # reported by preset_problems
+        if op == "controlnet" and family not in COMMUNITY:
+            return (
                 "ControlNet needs a community model: set `model` (e.g. `model: sd-1.5`, api v4 "
                 "or v6); a preset without one (realtime) sends no usable `model_id`"
-            ]
-        return []
+            )
+        return None
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
