@@ -81,6 +81,7 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
+@click.option("--strict", is_flag=True, help="Print preflight warnings are errors.")
 @click.pass_context
 def make(
     ctx: click.Context,
@@ -93,6 +94,7 @@ def make(
     budget: float | None,
     progress: bool | None,
     verbose: bool,
+    strict: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
     from bookbuild.make import MakeOptions
@@ -103,7 +105,7 @@ def make(
     from bookbuild.stamping import StampRecorder
 
     def action() -> None:
-        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget)
+        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, strict=strict)
         stamp = StampRecorder(
             path, draft=draft, locked=locked, formats=options.formats, budget=budget
         )
