@@ -111,7 +111,7 @@ def make(
     def action() -> None:
         options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, strict=strict)
         stamp = StampRecorder(
-            path, draft=draft, locked=locked, formats=options.formats, budget=budget
+            path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
         )
         project = Project.open(path, draft=draft)
         console = _console()
