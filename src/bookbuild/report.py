@@ -20,6 +20,8 @@ _PLAIN_LABELS = {
     "step_done": "done",
     "step_failed": "FAILED",
     "step_skipped": "skipped",
+    "step_stopped": "stopped",
+    "build_stopping": "stopping:",
     "step_retried": "retry",
     "object_corrupt": "corrupt",
     "render_started": "render",
@@ -81,6 +83,8 @@ class RichReporter(PlainReporter):
             self.progress.advance(self.task)
         if event.kind in (
             "build_waiting",
+            "build_stopping",
+            "step_stopped",
             "step_failed",
             "step_retried",
             "object_corrupt",

@@ -205,7 +205,7 @@ def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[A
     """The Images API call with the retries of the module docstring."""
     import openai
 
-    from bookbuild.providers.openai.provider import status_failure
+    from bookbuild.providers.openai.failures import status_failure
 
     client = provider._client()
     attempt = 0

@@ -3,9 +3,10 @@ api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named b
 `base_url` or `OPENAI_BASE_URL`.
 
 Retries: one layer, this one. The SDK runs with `max_retries=0`; `_send` retries transient
-failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to
-`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (more than
-two minutes: give up) or an exponential backoff, and tells `on_retry` before each wait. The
+failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to MAX_RETRIES
+times (a timeout only once: each one has already waited the whole `timeout`), waiting what
+`retry-after-ms` / `retry-after` asks (more than two minutes: give up) or an exponential
+backoff, and tells `on_retry` before each wait. The
 SDK's loop is off because it retries a 429 `insufficient_quota` (no credit: never succeeds);
 here that fails at once. Two fallbacks resend a request, changed, at most once each: with the
 other name of the output limit (`max_tokens` / `max_completion_tokens`) when the server refuses
@@ -18,7 +19,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -33,8 +33,9 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
-from bookbuild.providers.http import RetryPolicy, retry_after, server_message
+from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.openai import image_models, images
+from bookbuild.providers.openai.failures import Failure, status_failure
 from bookbuild.providers.openai.options import OpenAIOptions
 from bookbuild.providers.openai.replies import reply_problem
 
@@ -47,51 +48,16 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT = 120.0
 NEWER_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
 """Model families that take `max_completion_tokens` and reject `max_tokens` on api.openai.com."""
+MAX_RETRIES = 8
+"""A busy service (429, 503) is asked again up to this many times, with backoff capped at 8 s:
+a book is a batch job, and failing a step costs a second `make`."""
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+"""Reasoning models: they refuse `temperature`/`top_p` other than 1 (400 unsupported_value) and
+often think for minutes, so they get REASONING_TIMEOUT and at most one retry after a timeout."""
+REASONING_TIMEOUT = 600.0
+SAMPLING_FIELDS = ("temperature", "top_p")
 LIMIT_NAMES = ("max_tokens", "max_completion_tokens")
-RETRIED_STATUSES = frozenset({408, 409, 429})
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
-_UNSUPPORTED_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra inputs")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One failed attempt, in the terms the retry and fallback decisions need."""
-
-    message: str
-    status: int | None = None
-    code: str | None = None
-    param: str | None = None
-    retry_after: float | None = None
-    should_retry: bool | None = None  # the server's `x-should-retry` header, when sent
-
-    @property
-    def transient(self) -> bool:
-        if self.code == "insufficient_quota":
-            return False
-        if self.should_retry is not None:
-            return self.should_retry
-        return self.status is None or self.status in RETRIED_STATUSES or self.status >= 500
-
-    @property
-    def reason(self) -> str:
-        """A short label for `on_retry`: the error code, else the status or 'connection'."""
-        return self.code or (f"HTTP {self.status}" if self.status else "connection")
-
-    def rejects(self, param: str) -> bool:
-        """Whether this is the server saying it does not support request field `param`."""
-        text = self.message.lower()
-        named = self.param == param or param in text
-        unsupported = self.code == "unsupported_parameter" or any(
-            word in text for word in _UNSUPPORTED_WORDS
-        )
-        return self.status == 400 and named and unsupported
-
-    def rejects_structured_output(self) -> bool:
-        text = self.message.lower()
-        named = (self.param or "").startswith("response_format") or any(
-            word in text for word in ("response_format", "json_schema", "structured output")
-        )
-        return self.status == 400 and named
 
 
 class OpenAIChatProvider(Provider[OpenAIOptions]):
@@ -111,7 +77,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.retry = RetryPolicy()
+        self.retry = RetryPolicy(max_retries=MAX_RETRIES, sleep=lambda s: self.pause(s))
         self._lock = threading.Lock()
         self._sdk: openai.OpenAI | None = None
         self._limit_name: str | None = None  # learned from a server that refused the other one
@@ -136,6 +102,14 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         if image_models.is_image_model(preset.model):
             return problems + images.preset_problems(preset)
         problems += images.chat_preset_problems(preset)
+        if is_reasoning_model(preset.model) and _official_url(preset.base_url):
+            for name in SAMPLING_FIELDS:
+                value = getattr(preset, name)
+                if value is not None and value != 1:
+                    problems.append(
+                        f"`{name}: {value:g}`: the reasoning model `{preset.model}` accepts only "
+                        f"the default (1) and OpenAI refuses the request; remove `{name}`"
+                    )
         unknown = sorted(set(preset.price or {}) - pricing.PRICE_KEYS)
         if unknown:
             problems.append(
@@ -170,7 +144,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                     base_url=self.base_url(),
                     organization=self.env.get("OPENAI_ORG_ID") or None,
                     project=self.env.get("OPENAI_PROJECT_ID") or None,
-                    timeout=self.preset.timeout or DEFAULT_TIMEOUT,
+                    timeout=self.timeout(),
                     max_retries=0,  # the one retry layer is `_send`
                 )
             return self._sdk
@@ -182,6 +156,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                 f"openai: `{self.preset.model}` draws pictures; use a chat model (e.g. "
                 "gpt-4o-mini) in the preset that writes"
             )
+        self.check_stop()
         params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)
@@ -193,6 +168,8 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         system = [{"role": "system", "content": preset.system}] if preset.system else []
         params: dict[str, Any] = {"model": preset.model, "messages": [*system, *request.messages]}
         options = {"temperature": preset.temperature, "top_p": preset.top_p, "seed": request.seed}
+        if self.reasoning:  # they refuse sampling settings: the default is all they take
+            options = {"seed": request.seed}
         params.update({name: value for name, value in options.items() if value is not None})
         if preset.max_tokens is not None:
             params[self._limit_param()] = preset.max_tokens
@@ -202,6 +179,17 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                 "json_schema": _named_schema(request.json_schema),
             }
         return params
+
+    @property
+    def reasoning(self) -> bool:
+        """A reasoning model on the official API (see REASONING_PREFIXES)."""
+        return self.official and is_reasoning_model(self.preset.model)
+
+    def timeout(self) -> float:
+        """The preset's `timeout`, else one that fits the model's latency."""
+        if self.preset.timeout:
+            return float(self.preset.timeout)
+        return REASONING_TIMEOUT if self.reasoning else DEFAULT_TIMEOUT
 
     def _limit_param(self) -> str:
         """`max_completion_tokens` for newer models on api.openai.com, else `max_tokens` (the
@@ -217,7 +205,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
         client = self._client()
         fallbacks: set[str] = set()
-        retries = 0
+        retries = timeouts = 0
         while True:
             try:
                 raw = client.chat.completions.with_raw_response.create(**params)
@@ -229,7 +217,9 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             if self._fall_back(params, failure, fallbacks):
                 continue
             retries += 1
-            wait = self.retry.wait(retries, failure.retry_after) if failure.transient else None
+            timeouts += failure.timed_out
+            retry = failure.transient and timeouts <= 1
+            wait = self.retry.wait(retries, failure.retry_after) if retry else None
             if wait is None:
                 raise self._error(failure, step_id, attempts=retries) from None
             if self.on_retry is not None:
@@ -245,6 +235,11 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             self._limit_name = other
             done.add("limit")
             return True
+        refused = failure.param if failure.code == "unsupported_value" else None
+        if failure.status == 400 and refused in SAMPLING_FIELDS and refused in params:
+            del params[refused]  # a reasoning model behind a proxy: it takes only the default
+            done.add(refused)
+            return True
         if "response_format" in params and failure.rejects_structured_output():
             del params["response_format"]
             self._structured = False
@@ -256,8 +251,8 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
         where = _without_credentials(self.base_url())
         if isinstance(exc, openai.APITimeoutError):
-            timeout = self.preset.timeout or DEFAULT_TIMEOUT
-            return Failure(f"no answer from {where} within {timeout:g} s (the preset's `timeout`)")
+            message = f"no answer from {where} within {self.timeout():g} s (the preset's `timeout`)"
+            return Failure(message, timed_out=True)
         cause = f": {exc.__cause__}" if exc.__cause__ and str(exc.__cause__) else ""
         return Failure(f"could not talk to {where}{cause}")
 
@@ -346,18 +341,14 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         return known or not self.official
 
 
-def status_failure(exc: openai.APIStatusError) -> Failure:
-    """The Failure an HTTP error answer describes, with the server's own message."""
-    headers = exc.response.headers
-    flag = (headers.get("x-should-retry") or "").lower()
-    return Failure(
-        message=server_message(exc.body) or f"the server answered HTTP {exc.status_code}",
-        status=exc.status_code,
-        code=exc.code,
-        param=exc.param,
-        retry_after=retry_after(headers),
-        should_retry={"true": True, "false": False}.get(flag),
-    )
+def is_reasoning_model(model: str | None) -> bool:
+    """o-series and gpt-5 reasoning models (not `gpt-5-chat…`, a plain chat model)."""
+    name = (model or "").lower()
+    return name.startswith(REASONING_PREFIXES) and not name.startswith("gpt-5-chat")
+
+
+def _official_url(base_url: str | None) -> bool:
+    return base_url is None or urlsplit(str(base_url)).hostname == "api.openai.com"
 
 
 def _named_schema(schema: dict[str, Any]) -> dict[str, Any]:
