@@ -195,6 +195,30 @@ def validate(ctx: click.Context, path: Path) -> None:
 
 @main.command()
 @PATH_ARG
+@draft_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the studio in a browser.")
+@click.pass_context
+def serve(
+    ctx: click.Context, path: Path, draft: bool, host: str, port: int, open_browser: bool
+) -> None:
+    """The studio: live preview, illustration board and region editor, in the browser."""
+    from bookbuild.studio import serve as serve_studio
+
+    def ready(url: str) -> None:
+        click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
+
+    _run(
+        ctx,
+        lambda: serve_studio(
+            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+        ),
+    )
+
+
+@main.command()
+@PATH_ARG
 @click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
 @click.pass_context
 def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
