@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bookbuild.errors import UserError
-from bookbuild.masks import MaskError, mask_png, render_mask, to_mask
+from bookbuild.media.masks import MaskError, mask_png, render_mask, to_mask
 from bookbuild.spec.models import MaskShape
 
 SIZES = [(64, 64), (512, 512), (768, 512), (300, 1000)]

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from bookbuild.errors import ProviderError, UserError
-from bookbuild.images import ImageDecodeError, decode_image, encode_png, image_size
-from bookbuild.masks import mask_png, render_mask
+from bookbuild.media.images import ImageDecodeError, decode_image, encode_png, image_size
+from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest
-from bookbuild.providers.offline import OfflineProvider
+from bookbuild.providers.offline.provider import OfflineProvider
 from bookbuild.spec.models import MaskShape, ModelPreset
 
 PROMPT = "a rabbit and a tortoise at the start of a race, soft watercolor"

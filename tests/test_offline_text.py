@@ -8,9 +8,9 @@ import re
 import pytest
 
 from bookbuild.providers.base import ChatRequest, ChatTask, provider_class
-from bookbuild.providers.offline import OfflineProvider
-from bookbuild.providers.offline_text import length_target, split_sentences
-from bookbuild.providers.offline_words import has_batchim, korean_nouns, particle
+from bookbuild.providers.offline.provider import OfflineProvider
+from bookbuild.providers.offline.text import length_target, split_sentences
+from bookbuild.providers.offline.words import has_batchim, korean_nouns, particle
 from bookbuild.spec.models import ModelPreset
 
 HANGUL = re.compile(r"[가-힣]")

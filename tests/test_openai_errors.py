@@ -14,8 +14,8 @@ import pytest
 from bookbuild import prompts
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ChatRequest
-from bookbuild.providers.openai_chat import OpenAIChatProvider, RetryPolicy
-from bookbuild.providers.openai_replies import retry_after
+from bookbuild.providers.openai.provider import OpenAIChatProvider, RetryPolicy
+from bookbuild.providers.openai.replies import retry_after
 from bookbuild.spec.models import ModelPreset
 from tests.fakes.openai_server import (
     FakeOpenAI,

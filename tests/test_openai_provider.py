@@ -12,7 +12,7 @@ import pytest
 from bookbuild import prompts
 from bookbuild.errors import ConfigError
 from bookbuild.providers.base import ChatRequest, provider_class
-from bookbuild.providers.openai_chat import OpenAIChatProvider, RetryPolicy
+from bookbuild.providers.openai.provider import OpenAIChatProvider, RetryPolicy
 from bookbuild.providers.pricing import CHAT_PRICES, PRICES_AS_OF
 from bookbuild.spec.models import ModelPreset
 from tests.fakes.openai_server import FakeOpenAI, reply, unsupported_max_tokens
@@ -240,7 +240,7 @@ def test_scripted_reply_is_returned_trimmed(fake: FakeOpenAI) -> None:
 def test_importing_and_planning_do_not_import_the_sdk() -> None:
     code = (
         "import sys\n"
-        "from bookbuild.providers.openai_chat import OpenAIChatProvider\n"
+        "from bookbuild.providers.openai.provider import OpenAIChatProvider\n"
         "from bookbuild.spec.models import ModelPreset\n"
         "preset = ModelPreset(provider='openai', model='gpt-4o')\n"
         "p = OpenAIChatProvider(preset, {'OPENAI_API_KEY': 'k'})\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 from PIL import Image
 
 from bookbuild.build import MakeOptions, make
-from bookbuild.images import decode_image
 from bookbuild.lock import Lock
+from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.store import Store
 

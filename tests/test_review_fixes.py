@@ -14,8 +14,8 @@ from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
 from bookbuild.errors import StoreError
 from bookbuild.events import Event
-from bookbuild.images import encode_png, image_size
 from bookbuild.lock import Lock
+from bookbuild.media.images import encode_png, image_size
 from bookbuild.plan import plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.providers import sdapi_http
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import SDAPIProvider
+from bookbuild.providers.sdapi import client
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_server import (
     FakeClock,
     FakeSDAPI,
@@ -188,7 +188,7 @@ def test_a_blanked_queued_image_is_refused_too(fake_sdapi: FakeSDAPI) -> None:
 def test_an_oversized_download_is_refused(
     fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sdapi_http, "MAX_DOWNLOAD_BYTES", 100)
+    monkeypatch.setattr(client, "MAX_DOWNLOAD_BYTES", 100)
     provider, _, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError, match="larger than"):
         provider.run_image(txt2img())

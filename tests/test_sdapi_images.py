@@ -12,8 +12,13 @@ from PIL import Image
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import SDAPIProvider
-from bookbuild.providers.sdapi_images import decode_output, is_blank, mask_png, sniff_format
+from bookbuild.providers.sdapi.images import (
+    decode_output,
+    is_blank,
+    mask_png,
+    sniff_format,
+)
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_server import FakeSDAPI, success
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import SDAPIProvider
-from bookbuild.providers.sdapi_paths import absolute_url
+from bookbuild.providers.sdapi.paths import absolute_url
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import png
 from tests.fakes.sdapi_server import (
     DictJournal,

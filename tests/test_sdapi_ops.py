@@ -11,7 +11,7 @@ import requests
 from PIL import Image, ImageChops
 
 from bookbuild.providers.base import ImageRequest, ImageResult, provider_class
-from bookbuild.providers.sdapi import SDAPIProvider
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png, prompt_colour
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, Recorded, fake_sdapi, success
 

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from bookbuild.errors import ProviderError
+from bookbuild.media.outpaint import DEFAULT_OVERLAP, Margins, fit, pad
 from bookbuild.providers.base import ImageRequest, ImageResult
-from bookbuild.providers.sdapi import SDAPIProvider
-from bookbuild.providers.sdapi_outpaint import DEFAULT_OVERLAP, Margins, fit, pad
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import png, prompt_colour
 from tests.fakes.sdapi_server import DictJournal, FakeClock, FakeSDAPI, fake_sdapi, processing
 

@@ -12,7 +12,7 @@ import pytest
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi import SDAPIProvider
+from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png
 from tests.fakes.sdapi_server import (
     DictJournal,

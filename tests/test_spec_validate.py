@@ -162,7 +162,7 @@ def _importable(module: str) -> bool:
 
 
 @pytest.mark.skipif(
-    not _importable("bookbuild.providers.openai_chat"), reason="openai provider not built yet"
+    not _importable("bookbuild.providers.openai.provider"), reason="openai provider not built yet"
 )
 def test_chat_only_provider_cannot_draw(tmp_path: Path) -> None:
     head = PRESETS.replace("image: painter", "image: writer")
@@ -176,7 +176,8 @@ def test_chat_only_provider_cannot_draw(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    not _importable("bookbuild.providers.offline"), reason="offline provider not built yet"
+    not _importable("bookbuild.providers.offline.provider"),
+    reason="offline provider not built yet",
 )
 def test_offline_provider_does_everything(tmp_path: Path) -> None:
     head = "models:\n  any: {provider: offline}\ndefaults: {text: any, image: any}\n"

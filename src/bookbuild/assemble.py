@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild.images import image_size
 from bookbuild.lock import Lock
+from bookbuild.media.images import image_size
 from bookbuild.plan import Graph, IllustrationPlan
 from bookbuild.render.view import (
     BookView,

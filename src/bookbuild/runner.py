@@ -14,8 +14,8 @@ from typing import Any
 from bookbuild import prompts
 from bookbuild.errors import ProviderError, StoreError
 from bookbuild.hashing import digest_of
-from bookbuild.images import decode_image, encode_png
-from bookbuild.masks import mask_png, render_mask, scale_mask, to_mask
+from bookbuild.media.images import decode_image, encode_png
+from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
 from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book

@@ -9,7 +9,8 @@ Families (the preset's `api`):
               (`api: v6`, or no `api`, with no `model` or `model: realtime`)
 
     outpaint goes to the family's inpaint endpoint: the picture padded to the grown canvas and a
-    mask of the new area (`sdapi_outpaint`). The service's /api/v6/image_editing/outpaint only
+    mask of the new area (`bookbuild.media.outpaint`).
+    The service's /api/v6/image_editing/outpaint only
     takes a target size and places the original itself, so it cannot add pixels on one side.
 
 Ops the legacy families never had a current-style endpoint for go to one endpoint for all:
@@ -96,7 +97,7 @@ def endpoint(family: Family, op: str) -> str:
     """The path one op is sent to."""
     if op in ("txt2img", "img2img", "inpaint"):
         return _GENERATION[family][op]
-    if op == "outpaint":  # through inpainting, see `sdapi_outpaint`
+    if op == "outpaint":  # through inpainting, see `bookbuild.media.outpaint`
         return _GENERATION[family]["inpaint"]
     legacy = family in ("v3", "v4")
     fixed = {

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import requests
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.sdapi_paths import absolute_url
+from bookbuild.providers.sdapi.paths import absolute_url
 
-log = logging.getLogger("bookbuild.providers.sdapi")
+log = logging.getLogger("bookbuild.providers.sdapi.provider")
 
 MAX_ATTEMPTS = 4
 MAX_WAIT = 60.0

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from bookbuild.providers.offline_fonts import draw_label
-from bookbuild.providers.offline_seed import seeded_random
+from bookbuild.providers.offline.fonts import draw_label
+from bookbuild.providers.offline.seed import seeded_random
 
 RGB = tuple[int, int, int]
 

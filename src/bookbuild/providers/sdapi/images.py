@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from bookbuild.errors import ProviderError
-from bookbuild.images import ImageDecodeError, decode_image, encode_png
+from bookbuild.media.images import ImageDecodeError, decode_image, encode_png
 
 BLANK_MAX_VALUE = 8
 """An image whose brightest channel value is at most this is "all black"."""

@@ -1,8 +1,8 @@
 """The built-in `offline` provider: free, instant, deterministic drafts, no network.
 
 `bookbuild make --draft` routes every model call here. Text comes from small phrase tables
-(offline_text), pictures are painted with Pillow (offline_paint), and edits are really done
-(offline_image): masks applied, canvases grown, images resampled, backgrounds cut out.
+(text), pictures are painted with Pillow (paint), and edits are really done
+(image): masks applied, canvases grown, images resampled, backgrounds cut out.
 Everything is derived from the request, so the same request always gives the same bytes.
 """
 
@@ -14,8 +14,7 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ProviderError
-from bookbuild.images import check_pixels, decode_image, encode_png
-from bookbuild.providers import offline_image as ops
+from bookbuild.media.images import check_pixels, decode_image, encode_png
 from bookbuild.providers.base import (
     IMAGE_OPS,
     ChatRequest,
@@ -24,8 +23,9 @@ from bookbuild.providers.base import (
     ImageResult,
     Provider,
 )
-from bookbuild.providers.offline_paint import paint_placeholder
-from bookbuild.providers.offline_text import (
+from bookbuild.providers.offline import image as ops
+from bookbuild.providers.offline.paint import paint_placeholder
+from bookbuild.providers.offline.text import (
     describe_json,
     estimate_tokens,
     summarize_text,

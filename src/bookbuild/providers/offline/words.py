@@ -7,7 +7,7 @@ import itertools
 import re
 import unicodedata
 
-from bookbuild.providers.offline_phrases import (
+from bookbuild.providers.offline.phrases import (
     EN_DETERMINERS,
     EN_STOPWORDS,
     KO_GLOSSARY,

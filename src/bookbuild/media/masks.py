@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from bookbuild.errors import UserError
-from bookbuild.images import encode_png, read_image
+from bookbuild.media.images import encode_png, read_image
 from bookbuild.spec.models import MaskShape
 from bookbuild.spec.paths import resolve_in_book
 

@@ -10,10 +10,10 @@ import random
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
-from bookbuild.images import check_pixels, flatten
-from bookbuild.masks import scale_mask, to_mask
-from bookbuild.providers.offline_fonts import draw_label
-from bookbuild.providers.offline_paint import (
+from bookbuild.media.images import check_pixels, flatten
+from bookbuild.media.masks import scale_mask, to_mask
+from bookbuild.providers.offline.fonts import draw_label
+from bookbuild.providers.offline.paint import (
     PAINT_SALT,
     RGB,
     apply_grain,
@@ -21,7 +21,7 @@ from bookbuild.providers.offline_paint import (
     paper_grain,
     pick_palette,
 )
-from bookbuild.providers.offline_seed import seeded_random
+from bookbuild.providers.offline.seed import seeded_random
 
 COLOR_WORDS: dict[str, RGB] = {
     "red": (206, 52, 48),

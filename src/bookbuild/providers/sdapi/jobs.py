@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.sdapi_http import SDAPIHttp
-from bookbuild.providers.sdapi_paths import fallback_fetch, fetch_wants_request_id
+from bookbuild.providers.sdapi.client import SDAPIHttp
+from bookbuild.providers.sdapi.paths import fallback_fetch, fetch_wants_request_id
 
-log = logging.getLogger("bookbuild.providers.sdapi")
+log = logging.getLogger("bookbuild.providers.sdapi.provider")
 
 DEFAULT_DEADLINE = 600.0
 POLL_FIRST_MIN = 1.0

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.providers import pricing
 from bookbuild.providers.base import ChatRequest, ChatResult, Provider, RetryNotice
-from bookbuild.providers.openai_replies import reply_problem, retry_after, server_message
+from bookbuild.providers.openai.replies import reply_problem, retry_after, server_message
 from bookbuild.spec.models import ModelPreset
 
 if TYPE_CHECKING:

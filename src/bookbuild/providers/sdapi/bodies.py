@@ -12,7 +12,7 @@ from typing import Any
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
-from bookbuild.providers.sdapi_paths import COMMUNITY, Family, uses_booleans
+from bookbuild.providers.sdapi.paths import COMMUNITY, Family, uses_booleans
 from bookbuild.spec.models import Lora, ModelPreset
 
 
@@ -35,7 +35,7 @@ def build_body(
         "img2img": _generation,
         "inpaint": _generation,
         "controlnet": _controlnet,
-        "outpaint": _generation,  # an inpaint of the padded canvas (sdapi_outpaint)
+        "outpaint": _generation,  # an inpaint of the padded canvas (media.outpaint)
         "upscale": _upscale,
         "remove_background": _remove_background,
     }

@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bookbuild.providers import offline_phrases as ph
-from bookbuild.providers.offline_seed import seeded_random
-from bookbuild.providers.offline_words import (
+from bookbuild.providers.offline import phrases as ph
+from bookbuild.providers.offline.seed import seeded_random
+from bookbuild.providers.offline.words import (
     ascii_text,
     english_nouns,
     english_subjects,

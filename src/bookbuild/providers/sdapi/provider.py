@@ -4,9 +4,9 @@ One op is: upload the input images (the service only takes URLs), submit the op'
 (the key inside it, never in a header), wait for a queued job through its `fetch_result` URL,
 download the result at once (links expire), check it, and return it as PNG bytes with the
 parameters the service reports having used. Which endpoint each op and API family uses is in
-`sdapi_paths`; the bodies are in `sdapi_bodies`; HTTP, retries and downloads in `sdapi_http`;
-queued jobs and the journal in `sdapi_jobs`. Outpaint is an inpaint of the picture padded to the
-grown canvas with a mask of the new area, exact on every family (`sdapi_outpaint`).
+`paths`; the bodies are in `bodies`; HTTP, retries and downloads in `client`;
+queued jobs and the journal in `jobs`. Outpaint is an inpaint of the picture padded to the
+grown canvas with a mask of the new area, exact on every family (`bookbuild.media.outpaint`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.images import encode_png
+from bookbuild.media.images import encode_png
+from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.providers.base import (
     IMAGE_OPS,
     ImageRequest,
@@ -31,9 +32,9 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
-from bookbuild.providers.sdapi_bodies import Inputs, build_body
-from bookbuild.providers.sdapi_http import SDAPIHttp
-from bookbuild.providers.sdapi_images import (
+from bookbuild.providers.sdapi.bodies import Inputs, build_body
+from bookbuild.providers.sdapi.client import SDAPIHttp
+from bookbuild.providers.sdapi.images import (
     SAFETY_ADVICE,
     data_url,
     decode_output,
@@ -42,7 +43,7 @@ from bookbuild.providers.sdapi_images import (
     read_input,
     sniff_format,
 )
-from bookbuild.providers.sdapi_jobs import (
+from bookbuild.providers.sdapi.jobs import (
     DEFAULT_DEADLINE,
     Job,
     Poller,
@@ -50,8 +51,7 @@ from bookbuild.providers.sdapi_jobs import (
     output_urls,
     pick_meta,
 )
-from bookbuild.providers.sdapi_outpaint import Outpaint, prepare, restore
-from bookbuild.providers.sdapi_paths import (
+from bookbuild.providers.sdapi.paths import (
     COMMUNITY,
     DEFAULT_BASE_URL,
     LEGACY_UPLOAD,
@@ -62,7 +62,7 @@ from bookbuild.providers.sdapi_paths import (
 )
 from bookbuild.spec.models import ModelPreset
 
-log = logging.getLogger("bookbuild.providers.sdapi")
+log = logging.getLogger("bookbuild.providers.sdapi.provider")
 
 DEFAULT_KEY_ENV = "SDAPI_KEY"
 BASE_URL_ENV = "SDAPI_BASE_URL"
@@ -169,7 +169,7 @@ class SDAPIProvider(Provider):
         return ImageResult(encode_png(image), metadata)
 
     def _outpaint(self, request: ImageRequest) -> Outpaint:
-        """The padded picture and mask of an outpaint (see `sdapi_outpaint`)."""
+        """The padded picture and mask of an outpaint (see `bookbuild.media.outpaint`)."""
         if request.image is None:
             raise ProviderError("outpaint needs an input image", provider="sdapi")
         picture = read_input(request.image, "input image")

@@ -1,0 +1,1 @@
+"""Pictures, masks and outpaint geometry shared by providers and the runner."""

@@ -1,0 +1,5 @@
+"""The OpenAI provider (and any OpenAI-compatible server)."""
+
+from bookbuild.providers.openai.provider import OpenAIChatProvider
+
+__all__ = ["OpenAIChatProvider"]
