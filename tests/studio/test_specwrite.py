@@ -107,7 +107,10 @@ def test_every_comment_survives_an_edit() -> None:
 
 
 def test_a_flow_style_illustration_falls_back_to_the_full_round_trip() -> None:
-    text = "title: T\nchapters:\n  - id: a  # first\n    title: A\n    text: hi\n    illustrations: [{prompt: p}]\n"
+    text = (
+        "title: T\nchapters:\n  - id: a  # first\n    title: A\n    text: hi\n"
+        "    illustrations: [{prompt: p}]\n"
+    )
     new = add_edit(text, IllustrationRef(0, 0), RECT)
     assert yaml.safe_load(new)["chapters"][0]["illustrations"][0]["edits"] == [RECT]
     assert "# first" in new

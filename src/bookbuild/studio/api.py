@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bookbuild.errors import BookbuildError
-from bookbuild.images import image_size
+from bookbuild.media.images import image_size
 from bookbuild.plan import Graph, IllustrationPlan, plan_book
 from bookbuild.project import Project
 from bookbuild.status import StepStatus, step_statuses

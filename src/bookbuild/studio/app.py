@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bookbuild.errors import BookbuildError, StoreError
-from bookbuild.images import decode_image
+from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.store import check_digest
 from bookbuild.studio import api

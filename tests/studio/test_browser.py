@@ -1,0 +1,115 @@
+"""The studio in a real headless Chromium, on a --draft copy of the Lighthouse Fox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from PIL import ImageChops
+from playwright.sync_api import Page, expect
+
+from bookbuild.media.images import decode_image
+from bookbuild.project import Project
+from bookbuild.studio.board import board
+from tests.studio.conftest import RunningStudio
+
+WAIT_MS = 120_000
+
+
+def wait_built(page: Page, generation: int = 1) -> None:
+    """Wait until the studio reports a finished build of at least `generation`."""
+    page.wait_for_function(
+        "g => window.studio && window.studio.state === 'ok' && window.studio.generation >= g",
+        arg=generation,
+        timeout=WAIT_MS,
+    )
+
+
+def tower_pictures(root: Path) -> list[str | None]:
+    views = board(Project.open(root, draft=True), with_takes=False)
+    tower = next(v for v in views if v.key == "keeper/tower")
+    return [link.digest for link in tower.links]
+
+
+def drag(page: Page, selector: str, start: tuple[float, float], end: tuple[float, float]) -> Any:
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    x0, y0 = box["x"] + start[0] * box["width"], box["y"] + start[1] * box["height"]
+    x1, y1 = box["x"] + end[0] * box["width"], box["y"] + end[1] * box["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    return box
+
+
+def test_drag_a_rectangle_and_apply_writes_the_inpaint_and_repaints_only_inside(
+    running: RunningStudio, browser: Any, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    wait_built(page)  # the board reloads itself after the build
+    expect(page.locator("#ill-keeper-tower a.edit-here")).to_have_count(2, timeout=WAIT_MS)
+    before_text = running.spec.read_text(encoding="utf-8")
+    before_pictures = tower_pictures(running.root)
+    page.locator("#ill-keeper-tower a.edit-here").last.click()
+    expect(page.locator("#draw")).to_be_visible()
+    page.wait_for_function("document.getElementById('draw').width > 0")
+    drag(page, "#draw", (0.20, 0.30), (0.45, 0.70))
+    page.fill("#prompt", "a lantern glowing in the window")
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.screenshot(path=str(tmp_path / "editor.png"))
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+
+    after_text = running.spec.read_text(encoding="utf-8")
+    comments = [line for line in before_text.splitlines() if line.lstrip().startswith("#")]
+    assert [line for line in after_text.splitlines() if line.lstrip().startswith("#")] == comments
+    edits = yaml.safe_load(after_text)["chapters"][0]["illustrations"][0]["edits"]
+    assert edits[0] == {"outpaint": {"left": 128, "right": 128}}
+    inpaint = edits[1]["inpaint"]
+    assert inpaint["prompt"] == "a lantern glowing in the window"
+    x0, y0, x1, y1 = inpaint["mask"]["rect"]
+    for got, want in zip((x0, y0, x1, y1), (0.20, 0.30, 0.45, 0.70), strict=True):
+        assert abs(got - want) <= 0.01
+
+    pictures = tower_pictures(running.root)
+    assert pictures[:2] == before_pictures[:2]
+    store = Project.open(running.root, draft=True).store
+    old = decode_image(store.get(before_pictures[-1])).convert("RGB")
+    new = decode_image(store.get(pictures[-1])).convert("RGB")
+    changed = ImageChops.difference(old, new).getbbox()
+    assert changed is not None
+    w, h = old.size
+    left, top, right, bottom = changed
+    assert left >= x0 * w - 1 and top >= y0 * h - 1
+    assert right <= x1 * w + 1 and bottom <= y1 * h + 1
+
+
+def test_saving_a_chapter_reloads_the_preview(running: RunningStudio, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(running.url + "/")
+    wait_built(page)
+    frame = page.frame_locator("#preview")
+    expect(frame.locator("body")).to_contain_text("The Keeper", timeout=WAIT_MS)
+    chapter = running.root / "chapters" / "keeper.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\nA gull watched from the rail.\n", "utf-8"
+    )
+    expect(frame.locator("body")).to_contain_text("A gull watched from the rail.", timeout=WAIT_MS)
+
+
+def test_a_spec_error_is_shown_in_the_page_with_its_line(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = browser.new_page()
+    page.goto(running.url + "/")
+    wait_built(page)
+    text = running.spec.read_text(encoding="utf-8")
+    running.spec.write_text(text.replace("    illustrations:", "    ilustrations:", 1), "utf-8")
+    error = page.locator("#build-error")
+    expect(error).to_contain_text("book.yaml:", timeout=WAIT_MS)
+    expect(error).to_contain_text("illustrations")
+    expect(page.frame_locator("#preview").locator("body")).to_contain_text("The Keeper")
