@@ -203,4 +203,3 @@ async def _json_body(request: Request) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
-

@@ -17,8 +17,8 @@ from bookbuild.build import Forecast
 from bookbuild.errors import SpecError, UserError
 from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.hashing import digest_of
-from bookbuild.media.images import decode_image, encode_png
 from bookbuild.inspect_plan import plan_report
+from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project
 from bookbuild.spec import load_spec, resolve_in_book
 
