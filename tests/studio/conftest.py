@@ -29,11 +29,27 @@ class RunningStudio:
         return self.root / "book.yaml"
 
 
-def start_studio(root: Path, *, draft: bool = True) -> tuple[RunningStudio, uvicorn.Server]:
+class StudioServer(uvicorn.Server):
+    """uvicorn in a thread; `stop()` ends it and waits (open event streams are cut)."""
+
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.should_exit = True
+        self.thread.join(timeout=60)
+
+
+def start_studio(root: Path, *, draft: bool = True) -> tuple[RunningStudio, StudioServer]:
     studio = Studio(root=root, draft=draft)
-    config = uvicorn.Config(create_app(studio), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    config = uvicorn.Config(
+        create_app(studio),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = StudioServer(config)
+    server.thread = thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
@@ -56,7 +72,7 @@ def running(book: Path) -> Iterator[RunningStudio]:
     try:
         yield running
     finally:
-        server.should_exit = True
+        server.stop()
 
 
 @pytest.fixture(scope="session")

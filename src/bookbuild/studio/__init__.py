@@ -35,7 +35,9 @@ def serve(
 
     root = Project.open(path, draft=draft).root  # a book that cannot load is exit 2 here
     studio = Studio(root=root, draft=draft, host=host)
-    config = uvicorn.Config(create_app(studio), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(studio), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}/"

@@ -92,7 +92,7 @@ def create_app(studio: Studio) -> Starlette:
         finally:
             stop.set()
             await watcher
-            await asyncio.to_thread(studio.build.stop)
+            studio.build.stop()
 
     async def preview(request: Request) -> Response:
         return page("preview.html.j2", request)

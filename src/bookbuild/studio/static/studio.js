@@ -102,9 +102,6 @@ function boardButtons() {
     slider.addEventListener("input", () => {
       after.style.clipPath = `inset(0 ${100 - Number(slider.value)}% 0 0)`;
     });
-    const toggle = box.parentElement.querySelector(".show-mask");
-    const mask = box.querySelector(".mask");
-    if (toggle && mask) toggle.addEventListener("change", () => { mask.hidden = !toggle.checked; });
   });
   studio.onBuilt(() => window.location.reload());
 }
