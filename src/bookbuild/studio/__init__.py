@@ -53,5 +53,7 @@ def serve(
     threading.Thread(target=announce, daemon=True).start()
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
+        return
     except OSError as exc:  # pragma: no cover - uvicorn reports bind errors itself
         raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
