@@ -15,7 +15,15 @@ from bookbuild import prompts
 from bookbuild.errors import ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
+from bookbuild.media.masks import (
+    MaskError,
+    aspect_warning,
+    coverage_problem,
+    mask_png,
+    render_mask,
+    scale_mask,
+    to_mask,
+)
 from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
@@ -172,10 +180,18 @@ class StepRunner:
     def _mask(self, step: Step, params: dict[str, Any], size: tuple[int, int]) -> bytes:
         if "mask" in dict(step.files):  # the bytes hashed into the key, not whatever is there now
             painted = decode_image(self._file_bytes(step, "mask"), what=f"{step.id} mask")
-            return mask_png(scale_mask(to_mask(painted), size))
-        raw = params["mask"]
-        spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
-        return mask_png(render_mask(spec, size, self.spec.root))
+            stretched = aspect_warning(painted.size, size)
+            if stretched:
+                self.providers.warn(step.id, stretched)
+            mask = scale_mask(to_mask(painted), size)
+        else:
+            raw = params["mask"]
+            spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
+            mask = render_mask(spec, size, self.spec.root)
+        problem = coverage_problem(mask)
+        if problem:  # before any call: a mask that cannot mean what it says
+            raise MaskError(f"{step.id}: {problem}")
+        return mask_png(mask)
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

@@ -68,6 +68,10 @@ class ProviderPool:
         if problems:
             raise ConfigError("\n".join(problems))
 
+    def warn(self, step_id: str, message: str) -> None:
+        """Tell the reporter something the user should know about a step (it still runs)."""
+        self._on_event(Event("step_warning", step_id, message))
+
     def _retry_notice(self) -> RetryNotice:
         def notice(reason: str, attempt: int, wait: float) -> None:
             message = f"{reason}; retry {attempt} in {wait:.1f}s"
