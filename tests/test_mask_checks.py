@@ -46,7 +46,7 @@ def test_an_all_black_painted_mask_is_an_error_at_its_line(tmp_path: Path) -> No
 
 def test_an_all_white_mask_is_explained_as_a_new_picture(tmp_path: Path) -> None:
     mask = save(tmp_path, Image.new("L", (64, 64), 255))
-    with pytest.raises(SpecError, match="all white.*new picture.*img2img"):
+    with pytest.raises(SpecError, match=r"all white.*new picture.*img2img"):
         load_spec(write_book(tmp_path, mask))
     with pytest.raises(SpecError, match="all white"):
         load_spec(write_book(tmp_path, "{rect: [0, 0, 1, 1]}"))
