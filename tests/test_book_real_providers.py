@@ -208,13 +208,13 @@ def test_queued_image_job_is_polled_to_completion(
 
 def test_concurrency_is_capped_per_provider() -> None:
     from bookbuild.providers.pool import ProviderPool
-    from bookbuild.spec.models import ModelPreset
+    from bookbuild.providers.registry import make_preset
 
     presets = {
-        "painter": ModelPreset(provider="sdapi", concurrency=2),
-        "storybook": ModelPreset(provider="sdapi"),  # same account: shares painter's limit
-        "writer": ModelPreset(provider="openai", concurrency=32),
-        "draft": ModelPreset(provider="offline"),
+        "painter": make_preset(provider="sdapi", concurrency=2),
+        "storybook": make_preset(provider="sdapi"),  # same account: shares painter's limit
+        "writer": make_preset(provider="openai", concurrency=32),
+        "draft": make_preset(provider="offline"),
     }
     pool = ProviderPool(presets, {}, jobs=4, on_event=lambda event: None)
     assert pool.limit("painter") is pool.limit("storybook")

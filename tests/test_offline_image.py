@@ -16,13 +16,14 @@ from bookbuild.media.images import ImageDecodeError, decode_image, encode_png, i
 from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest
 from bookbuild.providers.offline.provider import OfflineProvider
-from bookbuild.spec.models import MaskShape, ModelPreset
+from bookbuild.providers.registry import make_preset
+from bookbuild.spec.models import MaskShape
 
 PROMPT = "a rabbit and a tortoise at the start of a race, soft watercolor"
 
 
 def _run(op: ImageOp, **fields: Any) -> tuple[Image.Image, bytes, dict[str, Any]]:
-    provider = OfflineProvider(ModelPreset(provider="offline"), {})
+    provider = OfflineProvider(make_preset(provider="offline"), {})
     result = provider.run_image(ImageRequest(step_id="ch/ill/image", op=op, **fields))
     return decode_image(result.png), result.png, result.metadata
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from bookbuild.providers.base import ChatRequest, ChatTask, provider_class
+from bookbuild.providers.base import ChatRequest, ChatTask
 from bookbuild.providers.offline.provider import OfflineProvider
 from bookbuild.providers.offline.text import length_target, split_sentences
 from bookbuild.providers.offline.words import has_batchim, korean_nouns, particle
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.registry import make_preset, provider_class
 
 HANGUL = re.compile(r"[가-힣]")
 KO_BRIEF = "토끼가 거북이를 놀리고 경주를 제안한다. 600자 안팎."
@@ -19,7 +19,7 @@ EN_BRIEF = "The rabbit mocks the tortoise and proposes a race."
 
 
 def _provider() -> OfflineProvider:
-    return OfflineProvider(ModelPreset(provider="offline"), {})
+    return OfflineProvider(make_preset(provider="offline"), {})
 
 
 def _ask(
@@ -48,8 +48,8 @@ def _paragraphs(text: str) -> list[str]:
 
 def test_offline_is_registered_as_an_entry_point() -> None:
     assert provider_class("offline") is OfflineProvider
-    assert OfflineProvider.chat
-    assert {"txt2img", "inpaint", "outpaint", "upscale"} <= OfflineProvider.image_ops
+    assert OfflineProvider.does_chat()
+    assert {"txt2img", "inpaint", "outpaint", "upscale"} <= OfflineProvider.image_ops()
 
 
 def test_korean_write_is_korean_prose_with_the_brief_words() -> None:

@@ -14,9 +14,9 @@ import pytest
 from bookbuild import prompts
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ChatRequest
-from bookbuild.providers.openai.provider import OpenAIChatProvider, RetryPolicy
-from bookbuild.providers.openai.replies import retry_after
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.http import RetryPolicy, retry_after
+from bookbuild.providers.openai.provider import OpenAIChatProvider
+from bookbuild.providers.registry import make_preset
 from tests.fakes.openai_server import (
     FakeOpenAI,
     content_filter,
@@ -52,7 +52,7 @@ class Retries:
 def make(fake: FakeOpenAI, retries: Retries | None = None, **preset: Any) -> OpenAIChatProvider:
     fields: dict[str, Any] = {"provider": "openai", "model": "gpt-4o-mini", "timeout": 5, **preset}
     env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.base_url}
-    provider = OpenAIChatProvider(ModelPreset(**fields), env, on_retry=retries)
+    provider = OpenAIChatProvider(make_preset(**fields), env, on_retry=retries)
     provider.retry = RetryPolicy(base_delay=0.01, max_delay=0.05)
     return provider
 

@@ -11,10 +11,11 @@ import pytest
 
 from bookbuild import prompts
 from bookbuild.errors import ConfigError
-from bookbuild.providers.base import ChatRequest, provider_class
-from bookbuild.providers.openai.provider import OpenAIChatProvider, RetryPolicy
+from bookbuild.providers.base import ChatRequest
+from bookbuild.providers.http import RetryPolicy
+from bookbuild.providers.openai.provider import OpenAIChatProvider
 from bookbuild.providers.pricing import CHAT_PRICES, PRICES_AS_OF
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.registry import make_preset, provider_class
 from tests.fakes.openai_server import FakeOpenAI, reply, unsupported_max_tokens
 
 KEY = "sk-test-SENTINEL-4c1d9e"
@@ -31,7 +32,7 @@ def make(
 ) -> OpenAIChatProvider:
     fields: dict[str, Any] = {"provider": "openai", "model": "gpt-4o-mini", "timeout": 5, **preset}
     base = {"OPENAI_API_KEY": KEY, **({"OPENAI_BASE_URL": fake.base_url} if fake else {})}
-    provider = OpenAIChatProvider(ModelPreset(**fields), env if env is not None else base)
+    provider = OpenAIChatProvider(make_preset(**fields), env if env is not None else base)
     provider.retry = RetryPolicy(base_delay=0.01, max_delay=0.05)
     return provider
 
@@ -56,7 +57,7 @@ def describe_request(seed: int | None = 42) -> ChatRequest:
 def test_registered_under_its_entry_point() -> None:
     cls = provider_class("openai")
     assert cls is OpenAIChatProvider
-    assert (cls.name, cls.chat, cls.image_ops, cls.key_env) == (
+    assert (cls.name, cls.does_chat(), cls.image_ops(), cls.key_env) == (
         "openai",
         True,
         frozenset(),
@@ -241,8 +242,8 @@ def test_importing_and_planning_do_not_import_the_sdk() -> None:
     code = (
         "import sys\n"
         "from bookbuild.providers.openai.provider import OpenAIChatProvider\n"
-        "from bookbuild.spec.models import ModelPreset\n"
-        "preset = ModelPreset(provider='openai', model='gpt-4o')\n"
+        "from bookbuild.providers.registry import make_preset\n"
+        "preset = make_preset(provider='openai', model='gpt-4o')\n"
         "p = OpenAIChatProvider(preset, {'OPENAI_API_KEY': 'k'})\n"
         "p.check_ready(); p.estimate_cost('chat', 'write')\n"
         "assert 'openai' not in sys.modules, 'openai imported'\n"

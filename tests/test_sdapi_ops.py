@@ -10,7 +10,8 @@ import pytest
 import requests
 from PIL import Image, ImageChops
 
-from bookbuild.providers.base import ImageRequest, ImageResult, provider_class
+from bookbuild.providers.base import ImageRequest, ImageResult
+from bookbuild.providers.registry import provider_class
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png, prompt_colour
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, Recorded, fake_sdapi, success

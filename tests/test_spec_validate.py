@@ -214,7 +214,7 @@ def txt2img_only_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         "from bookbuild.providers.base import Provider\n\n\n"
         "class BasicPainter(Provider):\n"
         "    name = 'basicpaint'\n"
-        "    image_ops = frozenset({'txt2img'})\n"
+        "    ops = frozenset({'txt2img'})\n"
     )
     monkeypatch.syspath_prepend(str(site))
     return "basicpaint"

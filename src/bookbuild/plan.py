@@ -13,16 +13,16 @@ from typing import Any
 
 from bookbuild.errors import ConfigError
 from bookbuild.hashing import digest_of
+from bookbuild.providers.registry import make_preset
 from bookbuild.spec import LoadedSpec, resolve_in_book
-from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape, ModelPreset
+from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape
+from bookbuild.spec.presets import Preset
 from bookbuild.steps import FileInput, Step
 
 DRAFT_PROVIDER = "offline"
 DEFAULT_SIZE = 768
 MAX_PREVIOUS_SUMMARIES = 30
 MAX_SEED_PLUS_ONE = 4_294_967_295  # the spec allows seeds 0..4294967294
-# Preset fields that never change a result: where and how a service is reached, and costs.
-NON_KEY_PRESET_FIELDS = {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Graph:
     steps: dict[str, Step] = field(default_factory=dict)
     chapters: list[ChapterPlan] = field(default_factory=list)
     cover: IllustrationPlan | None = None
-    presets: dict[str, ModelPreset] = field(default_factory=dict)  # as used (after --draft)
+    presets: dict[str, Preset] = field(default_factory=dict)  # as used (after --draft)
 
     def add(self, step: Step) -> str:
         self.steps[step.id] = step
@@ -92,27 +92,24 @@ class _Planner:
         return self.graph
 
     # -- presets ---------------------------------------------------------------------------
-    def _preset(self, name: str | None, role: str, where: str) -> tuple[str, ModelPreset]:
+    def _preset(self, name: str | None, role: str, where: str) -> tuple[str, Preset]:
         if not name or name not in self.book.models:
             raise ConfigError(f"{where}: no {role} preset (set `defaults.{role}` or `model:`)")
         preset = self.book.models[name]
         if self.draft:
-            preset = ModelPreset(provider=DRAFT_PROVIDER, model="offline-draft")
+            preset = make_preset(provider=DRAFT_PROVIDER, model="offline-draft")
         self.graph.presets[name] = preset
         return name, preset
 
     @staticmethod
-    def _model_fields(preset: ModelPreset) -> dict[str, Any]:
-        return preset.model_dump(mode="json", exclude=NON_KEY_PRESET_FIELDS, exclude_none=True)
+    def _model_fields(preset: Preset) -> dict[str, Any]:
+        return preset.key_fields()
 
-    def _step(
-        self, step_id: str, op: str, kind: str, preset: tuple[str, ModelPreset], **kw: Any
-    ) -> str:
+    def _step(self, step_id: str, op: str, preset: tuple[str, Preset], **kw: Any) -> str:
         name, model = preset
         step = Step(
             id=step_id,
             op=op,
-            kind=kind,  # type: ignore[arg-type]
             preset=name,
             provider=model.provider,
             model=self._model_fields(model),
@@ -130,7 +127,7 @@ class _Planner:
                 files = (("file", self._file(chapter.file)),)
             else:
                 params = {"text": chapter.text}
-            return self.graph.add(Step(step_id, "source", "source", params=params, files=files))
+            return self.graph.add(Step(step_id, "source", params=params, files=files))
         preset = self._preset(chapter.model or self.book.defaults.text, "text", step_id)
         previous = summaries[-MAX_PREVIOUS_SUMMARIES:]
         params = {
@@ -142,16 +139,14 @@ class _Planner:
             "previous_titles": [title for title, _ in previous],
         }
         deps = tuple((f"summary-{n}", sid) for n, (_, sid) in enumerate(previous, start=1))
-        return self._step(step_id, "write", "chat", preset, params=params, deps=deps)
+        return self._step(step_id, "write", preset, params=params, deps=deps)
 
     def _summary_step(self, chapter: Chapter, text_step: str) -> str:
         name = chapter.model or self.book.defaults.text
         preset = self._preset(name, "text", f"{chapter.id}/summary")
         params = {"language": self.book.language, "chapter_title": chapter.title}
         deps = (("text", text_step),)
-        return self._step(
-            f"{chapter.id}/summary", "summarize", "chat", preset, params=params, deps=deps
-        )
+        return self._step(f"{chapter.id}/summary", "summarize", preset, params=params, deps=deps)
 
     # -- illustrations ---------------------------------------------------------------------
     def _illustration(
@@ -164,7 +159,7 @@ class _Planner:
             prompt_step = self._describe_step(base, ill, text_step, title)
         if ill.file is not None:
             image_step = self.graph.add(
-                Step(f"{base}/image", "import", "source", files=(("image", self._file(ill.file)),))
+                Step(f"{base}/image", "import", files=(("image", self._file(ill.file)),))
             )
             if not ill.edits:
                 return IllustrationPlan(chapter_id, ill, ill_id, None, image_step, ())
@@ -194,18 +189,18 @@ class _Planner:
         if text_step is None:  # the cover: described from the book's premise and title
             params["source"] = self.book.premise or self.book.title
         deps = (("text", text_step),) if text_step else ()
-        return self._step(f"{base}/prompt", "describe", "chat", preset, params=params, deps=deps)
+        return self._step(f"{base}/prompt", "describe", preset, params=params, deps=deps)
 
     def _image_step(
-        self, base: str, ill: Illustration, preset: tuple[str, ModelPreset], prompt_step: str | None
+        self, base: str, ill: Illustration, preset: tuple[str, Preset], prompt_step: str | None
     ) -> str:
         model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
         params: dict[str, Any] = {
-            "width": ill.width or model.width or DEFAULT_SIZE,
-            "height": ill.height or model.height or DEFAULT_SIZE,
+            "width": ill.width or getattr(model, "width", None) or DEFAULT_SIZE,
+            "height": ill.height or getattr(model, "height", None) or DEFAULT_SIZE,
             "seed": self._take_seed(ill, base),
             "take": ill.take,
-            "negative_prompt": ill.negative_prompt or model.negative_prompt or "",
+            "negative_prompt": ill.negative_prompt or getattr(model, "negative_prompt", None) or "",
         }
         if ill.prompt is not None:
             params["prompt"] = ill.prompt
@@ -222,16 +217,14 @@ class _Planner:
                 "strength": ill.controlnet.strength,
             }
             files = (("control_image", self._file(ill.controlnet.image)),)
-        return self._step(
-            f"{base}/image", op, "image", preset, params=params, deps=deps, files=files
-        )
+        return self._step(f"{base}/image", op, preset, params=params, deps=deps, files=files)
 
     def _edit_step(
         self,
         step_id: str,
         edit: Edit,
         ill: Illustration,
-        image_preset: tuple[str, ModelPreset],
+        image_preset: tuple[str, Preset],
         previous: str,
     ) -> str:
         op, spec = edit.op, edit.params
@@ -248,7 +241,7 @@ class _Planner:
         model_name = getattr(spec, "model", None)
         preset = self._preset(model_name, "image", step_id) if model_name else image_preset
         return self._step(
-            step_id, op, "image", preset, params=params, deps=(("image", previous),), files=files
+            step_id, op, preset, params=params, deps=(("image", previous),), files=files
         )
 
     # -- helpers ---------------------------------------------------------------------------

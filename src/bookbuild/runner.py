@@ -24,6 +24,7 @@ from bookbuild.media.masks import (
     scale_mask,
     to_mask,
 )
+from bookbuild.ops import op_named
 from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
@@ -148,10 +149,11 @@ class StepRunner:
         prompt, negative = _prompt_of(p, inputs)
         image = self._input_image(step, inputs, "image")
         control = self._input_image(step, inputs, "control_image")
+        op = op_named(step.op)
         width, height = int(p.pop("width", 0)), int(p.pop("height", 0))
-        if image is not None and step.op != "img2img":
+        if image is not None and op.size_from_input:
             width, height = decode_image(image).size
-        mask = self._mask(step, p, (width, height)) if step.op == "inpaint" else None
+        mask = self._mask(step, p, (width, height)) if "mask" in op.inputs else None
         extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
         return ImageRequest(
             step_id=step.id,

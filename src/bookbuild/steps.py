@@ -3,41 +3,19 @@
 A step is one unit of work (a model call, or `source` for hand-written text). Its key is the
 SHA-256 of the canonical JSON of its manifest: everything that can change its result (op and its
 version, provider, key-relevant preset fields, parameters, and the digests of its inputs) and
-nothing that cannot (no secrets, URLs, timestamps or concurrency settings).
+nothing that cannot (no secrets, URLs, timestamps or concurrency settings). Ops, their versions
+and media types are in `bookbuild.ops`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from bookbuild.hashing import key_of
+from bookbuild.ops import StepKind, op_named
 from bookbuild.prompts import PROMPT_VERSION
-
-StepKind = Literal["source", "chat", "image"]
-
-# Bump an op's version when the meaning of its inputs or its output format changes.
-OP_VERSIONS: dict[str, int] = {
-    "source": 1,
-    "import": 1,
-    "write": 1,
-    "summarize": 1,
-    "describe": 1,
-    "txt2img": 1,
-    "img2img": 1,
-    "controlnet": 1,
-    "inpaint": 1,
-    "outpaint": 1,
-    "upscale": 1,
-    "remove_background": 1,
-}
-
-MEDIA_TYPES: dict[StepKind, str] = {
-    "source": "text/markdown",
-    "chat": "text/markdown",
-    "image": "image/png",
-}
 
 
 @dataclass(frozen=True)
@@ -51,8 +29,7 @@ class FileInput:
 @dataclass(frozen=True)
 class Step:
     id: str
-    op: str
-    kind: StepKind
+    op: str  # a name in the op table (`bookbuild.ops`)
     preset: str = ""  # preset name ("" for source steps)
     provider: str = ""  # provider name after --draft routing ("" for source steps)
     model: Mapping[str, Any] = field(default_factory=dict)  # key-relevant preset fields
@@ -61,12 +38,12 @@ class Step:
     files: tuple[tuple[str, FileInput], ...] = ()  # (role, file input), ordered
 
     @property
+    def kind(self) -> StepKind:
+        return op_named(self.op).kind
+
+    @property
     def media_type(self) -> str:
-        if self.op == "describe":
-            return "application/json"
-        if self.op == "import":
-            return "image/png"
-        return MEDIA_TYPES[self.kind]
+        return op_named(self.op).media_type
 
     @property
     def is_call(self) -> bool:
@@ -79,7 +56,7 @@ def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
     their output digests; every dependency must be present."""
     return {
         "op": step.op,
-        "op_version": OP_VERSIONS[step.op],
+        "op_version": op_named(step.op).version,
         **({"prompt_version": PROMPT_VERSION} if step.kind == "chat" else {}),
         "provider": step.provider,
         "model": dict(step.model),

@@ -36,7 +36,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.registry import make_preset
+from bookbuild.spec.presets import Preset
 
 from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
@@ -129,9 +130,9 @@ class FakeSDAPI(ServedFake):
         """An environment for the `sdapi` provider pointing at this fake."""
         return {"SDAPI_KEY": self.key, "SDAPI_BASE_URL": self.base_url}
 
-    def preset(self, **fields: Any) -> ModelPreset:
+    def preset(self, **fields: Any) -> Preset:
         """An `sdapi` preset on this fake (base_url set); `fields` as in book.yaml."""
-        return ModelPreset(provider="sdapi", base_url=self.base_url, **fields)
+        return make_preset(provider="sdapi", base_url=self.base_url, **fields)
 
     def script(self, route: str, *scenarios: Scenario) -> None:
         """Queue answers for the next requests of `route`, in order; then success again."""

@@ -1,45 +1,27 @@
-"""What a provider is: one small class per back end, found through the `bookbuild.providers`
-entry-point group (the built-ins register the same way as plugins).
+"""What a provider is: one small class per back end (see `registry` for how they are found).
 
-A provider class is constructed with its preset and the environment; it declares what it can do
-with class attributes, and implements `complete` (chat) and/or `run_image` (image ops).
+A provider class declares what it can do with class attributes: `ops` (exactly the op names of
+`bookbuild.ops` it implements), `Options` (the pydantic model of its presets' fields, validated
+at book.yaml:LINE:COL and exported by `bookbuild schema`), `key_env` / `base_url_env` (where its
+key and address come from). It is constructed with one preset and the environment, implements
+`complete` (chat ops) and/or `run_image` (image ops), and is closed at the end of a build.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from bookbuild.errors import ConfigError
-from bookbuild.spec.models import ModelPreset
+from bookbuild.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.spec.presets import Preset
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
     "txt2img", "img2img", "inpaint", "outpaint", "upscale", "remove_background", "controlnet"
 ]
-IMAGE_OPS: frozenset[str] = frozenset(
-    {"txt2img", "img2img", "inpaint", "outpaint", "upscale", "remove_background", "controlnet"}
-)
-
-
-CHAT_FIELDS = frozenset({"temperature", "top_p", "max_tokens", "system"})
-IMAGE_FIELDS = frozenset(
-    {
-        "negative_prompt",
-        "width",
-        "height",
-        "steps",
-        "guidance",
-        "scheduler",
-        "lora",
-        "embeddings",
-        "enhance_prompt",
-        "safety_checker",
-        "upscale_model",
-    }
-)
+OptionsT = TypeVar("OptionsT", bound=Preset)
 
 
 class JobJournal(Protocol):
@@ -118,18 +100,21 @@ RetryNotice = Callable[[str, int, float], None]
 """Called by a provider before it retries: (reason, attempt number, seconds to wait)."""
 
 
-class Provider:
-    """Base class of every provider. Subclasses set the class attributes and implement the
-    methods for what they support."""
+class Provider(Generic[OptionsT]):
+    """Base of every provider. Subclasses set the class attributes and implement the methods
+    for what they support."""
 
     name: ClassVar[str] = ""
-    chat: ClassVar[bool] = False
-    image_ops: ClassVar[frozenset[str]] = frozenset()
-    key_env: ClassVar[str | None] = None
+    ops: ClassVar[frozenset[str]] = frozenset()
+    Options: ClassVar[type[Preset]] = Preset  # the default: the fields its ops need
+    key_env: ClassVar[str | None] = None  # environment variable of the API key, if it needs one
+    base_url_env: ClassVar[str | None] = None  # environment variable overriding the address
+    default_base_url: ClassVar[str] = ""
+    local: ClassVar[bool] = False  # runs on the author's machine: no money is spent
 
     def __init__(
         self,
-        preset: ModelPreset,
+        preset: OptionsT,
         env: Mapping[str, str],
         on_retry: RetryNotice | None = None,
     ) -> None:
@@ -138,26 +123,47 @@ class Provider:
         self.on_retry = on_retry
 
     @classmethod
-    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+    def does_chat(cls) -> bool:
+        return bool(cls.ops & CHAT_OPS)
+
+    @classmethod
+    def image_ops(cls) -> frozenset[str]:
+        return cls.ops & IMAGE_OPS
+
+    @classmethod
+    def preset_problems(cls, preset: OptionsT) -> list[str]:
         """What is wrong with a preset for this provider, found from the spec alone (no
         environment, no network): `bookbuild validate` reports these at the preset's line.
         Subclasses extend it (call super)."""
-        given = preset.model_fields_set
-        unused = sorted(given & CHAT_FIELDS) if not cls.chat else []
-        unused += sorted(given & IMAGE_FIELDS) if not cls.image_ops else []
-        if not unused:
-            return []
-        kind = "image" if cls.image_ops else "chat"
-        return [
-            f"{', '.join(f'`{f}`' for f in unused)} has no effect on the {kind} provider "
-            f"`{cls.name}`; remove it (or use a preset of another provider)"
-        ]
+        return []
 
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)
         if problems:
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
+        if self.key_env is not None:
+            self.api_key()
+
+    def key_var(self) -> str:
+        """The environment variable holding this preset's key."""
+        return self.preset.api_key_env or self.key_env or ""
+
+    def api_key(self) -> str:
+        """The key from the environment; ConfigError naming the variable when it is unset."""
+        var = self.key_var()
+        key = self.env.get(var, "").strip()
+        if not key:
+            raise ConfigError(
+                f"{self.name}: no API key: set {var} or name another variable with `api_key_env`"
+            )
+        return key
+
+    def base_url(self) -> str:
+        """The service's address: the preset's `base_url`, else the environment, else the
+        provider's default."""
+        from_env = self.env.get(self.base_url_env, "") if self.base_url_env else ""
+        return (self.preset.base_url or from_env.strip() or self.default_base_url).rstrip("/")
 
     def complete(self, request: ChatRequest) -> ChatResult:
         raise NotImplementedError(f"{self.name} does not do chat")
@@ -173,20 +179,6 @@ class Provider:
         """False when `estimate_cost` cannot know the price (a model missing from a table)."""
         return True
 
-
-def provider_classes() -> dict[str, type[Provider]]:
-    """Every registered provider class, by name (entry-point group `bookbuild.providers`)."""
-    found: dict[str, type[Provider]] = {}
-    for ep in entry_points(group="bookbuild.providers"):
-        cls = ep.load()
-        if isinstance(cls, type) and issubclass(cls, Provider):
-            found[ep.name] = cls
-    return found
-
-
-def provider_class(name: str) -> type[Provider]:
-    classes = provider_classes()
-    if name not in classes:
-        known = ", ".join(sorted(classes)) or "none"
-        raise ConfigError(f"unknown provider {name!r} (known: {known})")
-    return classes[name]
+    def close(self) -> None:
+        """Release connections, pipelines and files; called once at the end of a build."""
+        return None

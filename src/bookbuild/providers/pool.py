@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 from bookbuild.errors import ConfigError
 from bookbuild.events import Event, EventSink
-from bookbuild.providers.base import Provider, RetryNotice, provider_class
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.base import Provider, RetryNotice
+from bookbuild.providers.registry import provider_class
+from bookbuild.spec.presets import Preset
 
 
 class ProviderPool:
     def __init__(
         self,
-        presets: Mapping[str, ModelPreset],
+        presets: Mapping[str, Preset],
         env: Mapping[str, str],
         jobs: int,
         on_event: EventSink,
@@ -24,12 +26,12 @@ class ProviderPool:
         self._env = env
         self._jobs = jobs
         self._on_event = on_event
-        self._providers: dict[str, Provider] = {}
+        self._providers: dict[str, Provider[Any]] = {}
         self._limits: dict[str, threading.Semaphore] = {}
         self._guard = threading.Lock()
         self._current = threading.local()  # the step each worker thread is running
 
-    def get(self, preset_name: str, step_id: str = "") -> Provider:
+    def get(self, preset_name: str, step_id: str = "") -> Provider[Any]:
         self._current.step_id = step_id
         with self._guard:
             if preset_name not in self._providers:
@@ -71,6 +73,17 @@ class ProviderPool:
     def warn(self, step_id: str, message: str) -> None:
         """Tell the reporter something the user should know about a step (it still runs)."""
         self._on_event(Event("step_warning", step_id, message))
+
+    def close(self) -> None:
+        """Close every provider made in this build (connections, pipelines); errors in one do
+        not keep the others open."""
+        with self._guard:
+            providers, self._providers = list(self._providers.values()), {}
+        for provider in providers:
+            try:
+                provider.close()
+            except Exception:  # closing is best effort: the build's results are already kept
+                continue
 
     def _retry_notice(self) -> RetryNotice:
         def notice(reason: str, attempt: int, wait: float) -> None:

@@ -86,12 +86,13 @@ def _member(cands: list[Any], tag: str) -> Any:
     return Any
 
 
-def _walk(loc: tuple[str | int, ...], data: Any) -> tuple[_Walk, Any]:
+def _walk(loc: tuple[str | int, ...], data: Any, models_at: Mapping[Loc, Any]) -> tuple[_Walk, Any]:
     walk = _Walk(model=Book)
     annotation: Any = Book
     value = data
     for element in loc:
         annotation, value = _step(annotation, value, element, walk)
+        annotation = models_at.get(walk.path, annotation)
     models = [c for c in _candidates(annotation) if _is_model(c)]
     if models:
         walk.model = models[0]
@@ -141,8 +142,12 @@ class IssueBuilder:
         data: Any,
         positions: Mapping[Loc, Position],
         key_positions: Mapping[Loc, Position],
+        models_at: Mapping[Loc, Any] | None = None,
     ) -> None:
+        """`models_at` names the model validating a part of the spec where it is not the one
+        `Book` declares (a preset: its provider's options model)."""
         self.file = file
+        self.models_at = dict(models_at or {})
         self.data = data
         self.positions = positions
         self.key_positions = key_positions
@@ -150,9 +155,10 @@ class IssueBuilder:
         self._union_points: dict[Loc, set[str]] = {}
         self._union_kept: set[Loc] = set()
 
-    def add_all(self, error: ValidationError) -> list[SpecIssue]:
+    def add_all(self, error: ValidationError, at: Loc = ()) -> list[SpecIssue]:
+        """The issues of `error`, raised while validating the part of the spec at `at`."""
         for details in error.errors():
-            self._add(details)
+            self._add({**details, "loc": (*at, *details["loc"])})
         for path, tags in self._union_points.items():
             if path not in self._union_kept:
                 self._union_mismatch(path, tags)
@@ -162,7 +168,7 @@ class IssueBuilder:
         kind = details["type"]
         loc = tuple(details["loc"])
         named_last = kind in ("extra_forbidden", "missing") and loc
-        walk, value = _walk(loc[:-1] if named_last else loc, self.data)
+        walk, value = _walk(loc[:-1] if named_last else loc, self.data, self.models_at)
         if not self._matches_data(walk):
             return
         if kind == "extra_forbidden":

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bookbuild.errors import ConfigError, SpecError, SpecIssue
 from bookbuild.spec.issues import IssueBuilder
 from bookbuild.spec.models import Book, Edit
 from bookbuild.spec.positions import Loc, Position, parse_yaml
+from bookbuild.spec.preset_loading import load_presets
 from bookbuild.spec.salvage import salvage_book
 from bookbuild.spec.validate import validate_book
 
@@ -46,11 +47,7 @@ class LoadedSpec:
 
     def position(self, *loc: str | int) -> Position:
         """(line, col) of the value at `loc`, or of its nearest parent that has one; 1-based."""
-        for end in range(len(loc), -1, -1):
-            found = self.positions.get(loc[:end])
-            if found is not None:
-                return found
-        return (1, 1)
+        return _position(self.positions, loc)
 
     def where(self, *loc: str | int) -> str:
         """`book.yaml:LINE:COL` of the value at `loc` (or its nearest known parent)."""
@@ -76,6 +73,19 @@ def load_spec(path: Path) -> LoadedSpec:
     data = _top_mapping(parsed.data, display)
     issues = list(parsed.issues)
     normalised = _normalise_edits(data)
+
+    def issue_at(loc: Loc, message: str) -> SpecIssue:
+        line, col = _position(parsed.positions, loc)
+        return SpecIssue(display, line, col, message)
+
+    def errors_at(exc: ValidationError, at: Loc, model: type[BaseModel]) -> list[SpecIssue]:
+        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions, {at: model})
+        return builder.add_all(exc, at)
+
+    presets, preset_issues = load_presets(data.get("models"), issue_at, errors_at)
+    issues += preset_issues
+    if "models" in normalised:
+        normalised = {**normalised, "models": presets}
     try:
         book = Book.model_validate(normalised)
     except ValidationError as exc:
@@ -95,6 +105,14 @@ def load_spec(path: Path) -> LoadedSpec:
     if issues:
         raise SpecError(_unique(issues))
     return spec
+
+
+def _position(positions: dict[Loc, Position], loc: Loc) -> Position:
+    for end in range(len(loc), -1, -1):
+        found = positions.get(loc[:end])
+        if found is not None:
+            return found
+    return (1, 1)
 
 
 def _locate(path: Path) -> Path:

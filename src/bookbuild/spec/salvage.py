@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bookbuild.spec.models import Book, Chapter, Defaults, Illustration, ModelPreset, Style
+from bookbuild.spec.models import Book, Chapter, Defaults, Illustration, Style
+from bookbuild.spec.preset_loading import stand_in_preset
+from bookbuild.spec.presets import Preset
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,7 +26,7 @@ def salvage_book(data: dict[str, Any]) -> Book:
         title=str(data.get("title") or ""),
         language=str(data.get("language") or "en"),
         models={
-            str(name): _valid(ModelPreset, raw) or ModelPreset(provider="offline")
+            str(name): raw if isinstance(raw, Preset) else stand_in_preset()
             for name, raw in (models.items() if isinstance(models, dict) else [])
         },
         defaults=_valid(Defaults, data.get("defaults", {})) or Defaults(),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from types import NoneType
-from typing import Any, get_args
+from typing import Annotated, Any, Union, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from bookbuild.spec.models import Book, Edit
 
@@ -38,7 +38,24 @@ def book_json_schema() -> dict[str, Any]:
     generated = Book.model_json_schema()
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, **generated, "title": SCHEMA_TITLE}
     _allow_edit_shorthands(schema["$defs"])
+    _presets_by_provider(schema)
     return schema
+
+
+def _presets_by_provider(schema: dict[str, Any]) -> None:
+    """`models:` as a union of every registered provider's options model, discriminated by
+    `provider`, so an editor completes exactly the fields of the preset's provider."""
+    from bookbuild.providers.registry import provider_classes, tagged_options_model
+
+    members = [tagged_options_model(name, cls) for name, cls in provider_classes().items() if cls]
+    if not members:
+        return
+    union: Any = Annotated[Union[tuple(members)], Field(discriminator="provider")]  # noqa: UP007
+    presets = TypeAdapter(dict[str, union]).json_schema(ref_template="#/$defs/{model}")
+    schema["$defs"].update(presets.pop("$defs", {}))
+    schema["$defs"].pop("Preset", None)
+    models = schema["properties"]["models"]
+    models["additionalProperties"] = presets["additionalProperties"]
 
 
 def _allow_edit_shorthands(defs: dict[str, Any]) -> None:

@@ -4,14 +4,15 @@ and every path names a usable file inside the book folder."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bookbuild.errors import ConfigError, SpecIssue, UserError
-from bookbuild.spec.models import Chapter, Edit, Illustration, MaskShape, ModelPreset
+from bookbuild.spec.models import Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.paths import IMAGE_SUFFIXES, is_image_file, is_text_file, resolve_in_book
 from bookbuild.spec.positions import Loc
+from bookbuild.spec.presets import Preset
 
 if TYPE_CHECKING:
     from bookbuild.providers.base import Provider
@@ -29,25 +30,18 @@ def validate_book(spec: LoadedSpec) -> list[SpecIssue]:
     return list(dict.fromkeys(checker.issues))
 
 
-def _registry() -> dict[str, type[Provider] | None]:
-    """Registered provider classes by name; None for one that cannot be loaded (op checks are
-    skipped for it: its own error comes when it is used)."""
-    from importlib.metadata import entry_points
+def _providers_of(presets: Mapping[str, Preset]) -> dict[str, type[Provider[Any]] | None]:
+    """The provider classes the presets name, by name; None for one that is unknown or cannot
+    be loaded (its error is reported where the preset is loaded)."""
+    from bookbuild.providers.registry import provider_class
 
-    from bookbuild.providers.base import Provider, provider_classes
-
-    try:
-        return dict(provider_classes())
-    except Exception:  # a plugin failed to import: load the others one by one
-        found: dict[str, type[Provider] | None] = {}
-        for ep in entry_points(group="bookbuild.providers"):
-            try:
-                cls = ep.load()
-            except Exception:
-                cls = None
-            ok = isinstance(cls, type) and issubclass(cls, Provider)
-            found[ep.name] = cls if ok else None
-        return found
+    found: dict[str, type[Provider[Any]] | None] = {}
+    for name in sorted({p.provider for p in presets.values()}):
+        try:
+            found[name] = provider_class(name)
+        except ConfigError:
+            found[name] = None
+    return found
 
 
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
@@ -65,7 +59,7 @@ class _Checker:
         self.spec = spec
         self.book = spec.book
         self.presets = spec.book.models
-        self.providers = _registry()
+        self.providers = _providers_of(self.presets)
         self.issues: list[SpecIssue] = []
 
     def add(self, loc: Loc, message: str, *, at_key: bool = False) -> None:
@@ -87,20 +81,11 @@ class _Checker:
     # presets and providers
 
     def check_providers(self) -> None:
+        """The provider's own static checks of each preset (e.g. openai needs `model`)."""
         for name, preset in self.presets.items():
-            if preset.provider not in self.providers:
-                hint = _suggest(preset.provider, self.providers, "providers")
-                self.add(
-                    ("models", name, "provider"), f"unknown provider `{preset.provider}`{hint}"
-                )
-            else:
-                self.check_preset(name, preset)
-
-    def check_preset(self, name: str, preset: ModelPreset) -> None:
-        """The provider's own static checks (e.g. openai needs `model`)."""
-        cls = self.providers.get(preset.provider)
-        for problem in cls.preset_problems(preset) if cls else ():
-            self.add(("models", name), f"preset `{name}`: {problem}")
+            cls = self.providers.get(preset.provider)
+            for problem in cls.preset_problems(preset) if cls else ():
+                self.add(("models", name), f"preset `{name}`: {problem}")
 
     def check_style(self) -> None:
         """Theme, page size, margins and bleed: what the renderer will accept."""
@@ -137,7 +122,7 @@ class _Checker:
         cls = self.providers.get(preset.provider) if preset else None
         if preset is None or cls is None:
             return
-        able = cls.chat if need == "chat" else need in cls.image_ops
+        able = cls.does_chat() if need == "chat" else need in cls.ops
         if able:
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
@@ -152,7 +137,7 @@ class _Checker:
         cls = self.providers.get(self.presets[name].provider)
         if cls is None:
             return False
-        return cls.chat if need == "chat" else need in cls.image_ops
+        return cls.does_chat() if need == "chat" else need in cls.ops
 
     # chapters
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter
 
-from bookbuild.spec.models import InpaintEdit, MaskShape, OutpaintEdit
+from bookbuild.spec.edits import InpaintEdit, OutpaintEdit
+from bookbuild.spec.models import MaskShape
 from bookbuild.studio.changes import StudioInputError, decode_painted_mask, save_mask_png
 
 DIGITS = 4

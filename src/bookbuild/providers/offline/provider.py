@@ -15,8 +15,8 @@ from PIL import Image
 
 from bookbuild.errors import ProviderError
 from bookbuild.media.images import check_pixels, decode_image, encode_png
+from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.providers.base import (
-    IMAGE_OPS,
     ChatRequest,
     ChatResult,
     ImageRequest,
@@ -31,17 +31,23 @@ from bookbuild.providers.offline.text import (
     summarize_text,
     write_text,
 )
+from bookbuild.spec.presets import ChatAndImagePreset
 
 MODEL = "offline-draft"
 DEFAULT_STRENGTH = {"img2img": 0.5, "inpaint": 1.0}
 
 
-class OfflineProvider(Provider):
+class OfflineOptions(ChatAndImagePreset):
+    """An offline preset: every chat and image field is accepted (and none costs anything)."""
+
+
+class OfflineProvider(Provider[OfflineOptions]):
     """Deterministic local stand-in for every chat and image model."""
 
     name: ClassVar[str] = "offline"
-    chat: ClassVar[bool] = True
-    image_ops: ClassVar[frozenset[str]] = IMAGE_OPS
+    ops: ClassVar[frozenset[str]] = CHAT_OPS | IMAGE_OPS
+    Options = OfflineOptions
+    local: ClassVar[bool] = True
 
     def complete(self, request: ChatRequest) -> ChatResult:
         seed = request.seed or 0

@@ -15,20 +15,20 @@ for JSON anyway). A ProviderError leaving this module has had its retries: do no
 
 from __future__ import annotations
 
-import random
 import re
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.ops import CHAT_OPS
 from bookbuild.providers import pricing
 from bookbuild.providers.base import ChatRequest, ChatResult, Provider, RetryNotice
-from bookbuild.providers.openai.replies import reply_problem, retry_after, server_message
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.http import RetryPolicy, retry_after, server_message
+from bookbuild.providers.openai.options import OpenAIOptions
+from bookbuild.providers.openai.replies import reply_problem
 
 if TYPE_CHECKING:
     import openai
@@ -43,26 +43,6 @@ LIMIT_NAMES = ("max_tokens", "max_completion_tokens")
 RETRIED_STATUSES = frozenset({408, 409, 429})
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 _UNSUPPORTED_WORDS = ("unsupported", "not supported", "unrecognized", "unknown", "extra inputs")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How many times and how long to wait before retrying a transient failure."""
-
-    max_retries: int = 3
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 120.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def wait(self, retry: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry number `retry` (from 1), or None to give up."""
-        if retry > self.max_retries or (retry_after or 0.0) > self.max_retry_after:
-            return None
-        if retry_after is not None and retry_after > 0:
-            return retry_after
-        backoff = min(self.base_delay * 2.0 ** (retry - 1), self.max_delay)
-        return backoff * (1 - 0.25 * random.random())
 
 
 @dataclass(frozen=True)
@@ -106,17 +86,19 @@ class Failure:
         return self.status == 400 and named
 
 
-class OpenAIChatProvider(Provider):
+class OpenAIChatProvider(Provider[OpenAIOptions]):
     """Chat through the OpenAI SDK; see the module docstring for the retry design."""
 
     name = "openai"
-    chat = True
-    image_ops: ClassVar[frozenset[str]] = frozenset()
+    ops: ClassVar[frozenset[str]] = CHAT_OPS
+    Options = OpenAIOptions
     key_env = DEFAULT_KEY_ENV
+    base_url_env = "OPENAI_BASE_URL"
+    default_base_url = OFFICIAL_BASE_URL
 
     def __init__(
         self,
-        preset: ModelPreset,
+        preset: OpenAIOptions,
         env: Mapping[str, str],
         on_retry: RetryNotice | None = None,
     ) -> None:
@@ -128,20 +110,11 @@ class OpenAIChatProvider(Provider):
         self._structured = True  # False once the server refused `response_format`
 
     @property
-    def key_var(self) -> str:
-        return self.preset.api_key_env or DEFAULT_KEY_ENV
-
-    @property
-    def base_url(self) -> str:
-        url = self.preset.base_url or self.env.get("OPENAI_BASE_URL") or OFFICIAL_BASE_URL
-        return url.rstrip("/")
-
-    @property
     def official(self) -> bool:  # api.openai.com, not an OpenAI-compatible server
-        return urlsplit(self.base_url).hostname == "api.openai.com"
+        return urlsplit(self.base_url()).hostname == "api.openai.com"
 
     @classmethod
-    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+    def preset_problems(cls, preset: OpenAIOptions) -> list[str]:
         problems = super().preset_problems(preset)
         if not preset.model:
             problems.append(
@@ -156,18 +129,18 @@ class OpenAIChatProvider(Provider):
         return problems
 
     def check_ready(self) -> None:
-        self._api_key()
+        self.api_key()
         problems = self.preset_problems(self.preset)
         if problems:
             raise ConfigError("; ".join(problems))
 
-    def _api_key(self) -> str:
-        key = self.env.get(self.key_var, "").strip()
+    def api_key(self) -> str:
+        key = self.env.get(self.key_var(), "").strip()
         if key:
             return key
         hint = "" if self.official else " (a local server that needs no key accepts any value)"
         raise ConfigError(
-            f"no API key for the openai provider: set {self.key_var} or name another "
+            f"no API key for the openai provider: set {self.key_var()} or name another "
             f"variable with `api_key_env`{hint}"
         )
 
@@ -177,8 +150,8 @@ class OpenAIChatProvider(Provider):
                 import openai  # here, not at the top: importing it costs ~0.5 s
 
                 self._sdk = openai.OpenAI(
-                    api_key=self._api_key(),
-                    base_url=self.base_url,
+                    api_key=self.api_key(),
+                    base_url=self.base_url(),
                     organization=self.env.get("OPENAI_ORG_ID") or None,
                     project=self.env.get("OPENAI_PROJECT_ID") or None,
                     timeout=self.preset.timeout or DEFAULT_TIMEOUT,
@@ -260,7 +233,7 @@ class OpenAIChatProvider(Provider):
     def _connection_failure(self, exc: openai.APIConnectionError) -> Failure:
         import openai
 
-        where = _without_credentials(self.base_url)
+        where = _without_credentials(self.base_url())
         if isinstance(exc, openai.APITimeoutError):
             timeout = self.preset.timeout or DEFAULT_TIMEOUT
             return Failure(f"no answer from {where} within {timeout:g} s (the preset's `timeout`)")
@@ -279,7 +252,7 @@ class OpenAIChatProvider(Provider):
 
     def _advice(self, failure: Failure, attempts: int) -> str:
         if failure.status == 401:
-            return f" — check the key in {self.key_var} (or name another with `api_key_env`)"
+            return f" — check the key in {self.key_var()} (or name another with `api_key_env`)"
         if failure.code == "insufficient_quota":
             return " — not retried: the account has no credit left"
         if failure.status == 404:
@@ -291,7 +264,7 @@ class OpenAIChatProvider(Provider):
         return ""
 
     def _redact(self, text: str) -> str:
-        key = self.env.get(self.key_var, "").strip()
+        key = self.env.get(self.key_var(), "").strip()
         return text.replace(key, "[redacted]") if len(key) >= 4 else text
 
     def _reply_text(self, response: ChatCompletion, step_id: str) -> str:

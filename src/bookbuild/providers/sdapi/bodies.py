@@ -12,8 +12,9 @@ from typing import Any
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
+from bookbuild.providers.sdapi.options import SDAPIOptions
 from bookbuild.providers.sdapi.paths import COMMUNITY, Family, uses_booleans
-from bookbuild.spec.models import Lora, ModelPreset
+from bookbuild.spec.presets import Lora
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Inputs:
 
 
 def build_body(
-    op: str, family: Family, path: str, preset: ModelPreset, request: ImageRequest, inputs: Inputs
+    op: str, family: Family, path: str, preset: SDAPIOptions, request: ImageRequest, inputs: Inputs
 ) -> dict[str, Any]:
     """The JSON body (without `key`) of one op."""
     builders = {
@@ -48,7 +49,7 @@ class _Context:
     op: str
     family: Family
     path: str
-    preset: ModelPreset
+    preset: SDAPIOptions
     request: ImageRequest
     inputs: Inputs
 

@@ -18,7 +18,7 @@ from bookbuild.errors import ProviderError
 from bookbuild.providers.sdapi.client import SDAPIHttp
 from bookbuild.providers.sdapi.paths import fallback_fetch, fetch_wants_request_id
 
-log = logging.getLogger("bookbuild.providers.sdapi.provider")
+log = logging.getLogger("bookbuild.providers.sdapi")
 
 DEFAULT_DEADLINE = 600.0
 POLL_FIRST_MIN = 1.0

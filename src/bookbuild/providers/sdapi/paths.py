@@ -31,7 +31,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bookbuild.errors import ConfigError
-from bookbuild.spec.models import ModelPreset
+from bookbuild.providers.sdapi.options import SDAPIOptions
 
 Family = Literal["v3", "v4", "v6", "realtime"]
 COMMUNITY: frozenset[str] = frozenset({"v4", "v6"})
@@ -81,7 +81,7 @@ _FETCH_FALLBACKS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def resolve_family(preset: ModelPreset) -> Family:
+def resolve_family(preset: SDAPIOptions) -> Family:
     """The API family a preset talks to (see the module docstring)."""
     api = (preset.api or "v6").strip().lower()
     if api == "v3":

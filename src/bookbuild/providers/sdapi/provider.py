@@ -24,8 +24,8 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
+from bookbuild.ops import IMAGE_OPS
 from bookbuild.providers.base import (
-    IMAGE_OPS,
     ImageRequest,
     ImageResult,
     JobJournal,
@@ -51,6 +51,7 @@ from bookbuild.providers.sdapi.jobs import (
     output_urls,
     pick_meta,
 )
+from bookbuild.providers.sdapi.options import SDAPIOptions
 from bookbuild.providers.sdapi.paths import (
     COMMUNITY,
     DEFAULT_BASE_URL,
@@ -60,9 +61,8 @@ from bookbuild.providers.sdapi.paths import (
     resolve_family,
     upload_endpoint,
 )
-from bookbuild.spec.models import ModelPreset
 
-log = logging.getLogger("bookbuild.providers.sdapi.provider")
+log = logging.getLogger("bookbuild.providers.sdapi")
 
 DEFAULT_KEY_ENV = "SDAPI_KEY"
 BASE_URL_ENV = "SDAPI_BASE_URL"
@@ -71,17 +71,20 @@ DEFAULT_PRICE_PER_IMAGE = 0.0047
 GENERATIVE_OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "controlnet"})
 
 
-class SDAPIProvider(Provider):
+class SDAPIProvider(Provider[SDAPIOptions]):
     """Image ops on the Stable Diffusion API. `sleep` and `clock` are attributes so tests (and
     callers) can replace every wait."""
 
     name: ClassVar[str] = "sdapi"
-    image_ops: ClassVar[frozenset[str]] = IMAGE_OPS
+    ops: ClassVar[frozenset[str]] = IMAGE_OPS
+    Options = SDAPIOptions
     key_env: ClassVar[str | None] = DEFAULT_KEY_ENV
+    base_url_env: ClassVar[str | None] = BASE_URL_ENV
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
     def __init__(
         self,
-        preset: ModelPreset,
+        preset: SDAPIOptions,
         env: Mapping[str, str],
         on_retry: RetryNotice | None = None,
     ) -> None:
@@ -96,21 +99,14 @@ class SDAPIProvider(Provider):
         return f"SDAPIProvider(model={self.preset.model!r}, api={self.preset.api!r})"
 
     def check_ready(self) -> None:
-        var = self.preset.api_key_env or DEFAULT_KEY_ENV
-        if not self.env.get(var, "").strip():
-            raise ConfigError(
-                f"sdapi: no API key: set {var} or name another variable with `api_key_env`"
-            )
-        problems = self.preset_problems(self.preset)
-        if problems:
-            raise ConfigError("sdapi: " + "; ".join(problems))
-        if not self._base_url().startswith(("https://", "http://")):
+        super().check_ready()
+        if not self.base_url().startswith(("https://", "http://")):
             raise ConfigError(
                 f"sdapi: the base URL (`base_url` or {BASE_URL_ENV}) must start with https://"
             )
 
     @classmethod
-    def preset_problems(cls, preset: ModelPreset) -> list[str]:
+    def preset_problems(cls, preset: SDAPIOptions) -> list[str]:
         try:
             family = resolve_family(preset)
         except ConfigError as exc:
@@ -131,7 +127,7 @@ class SDAPIProvider(Provider):
 
     def run_image(self, request: ImageRequest) -> ImageResult:
         self.check_ready()
-        if request.op not in self.image_ops:
+        if request.op not in self.ops:
             raise ConfigError(f"sdapi: unknown image op {request.op!r}")
         try:
             return self._run(request)
@@ -316,8 +312,8 @@ class SDAPIProvider(Provider):
         with self._guard:
             if self._http is None:
                 self._http = SDAPIHttp(
-                    self._base_url(),
-                    self.env[self.preset.api_key_env or DEFAULT_KEY_ENV].strip(),
+                    self.base_url(),
+                    self.api_key(),
                     timeout=self.preset.timeout,
                     sleep=lambda seconds: self.sleep(seconds),
                     notify=self._notify_retry,
@@ -335,10 +331,6 @@ class SDAPIProvider(Provider):
     def _notify_retry(self, reason: str, attempt: int, wait: float) -> None:
         if self.on_retry is not None:
             self.on_retry(reason, attempt, wait)
-
-    def _base_url(self) -> str:
-        base = self.preset.base_url or self.env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        return str(base).strip().rstrip("/")
 
 
 @contextmanager
