@@ -194,6 +194,35 @@ def validate(ctx: click.Context, path: Path) -> None:
 
 
 @main.command()
+@click.argument("step")
+@PATH_ARG
+@draft_option
+@click.pass_context
+def show(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
+    """Write a step's picture (or text) to build/steps/ and print its path."""
+    from bookbuild.show import show_step
+
+    _run(ctx, lambda: click.echo(show_step(Project.open(path, draft=draft), step)))
+
+
+@main.command()
+@PATH_ARG
+@draft_option
+@click.pass_context
+def proofs(ctx: click.Context, path: Path, draft: bool) -> None:
+    """Contact sheet (HTML and PDF) of every illustration's chain and takes."""
+    from bookbuild.proofs import write_proofs
+
+    def action() -> None:
+        written = write_proofs(Project.open(path, draft=draft))
+        click.echo(f"{written.illustrations} illustration(s)")
+        click.echo(f"html: {written.html}")
+        click.echo(f"pdf: {written.pdf}")
+
+    _run(ctx, action)
+
+
+@main.command()
 @PATH_ARG
 @draft_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
