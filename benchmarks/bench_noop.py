@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bookbuild.build import MakeOptions, make
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_books" / "hare-and-tortoise"

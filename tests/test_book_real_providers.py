@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
 from bookbuild.errors import ConfigError
 from bookbuild.events import Event
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.fakes.openai_server import FakeOpenAI, invalid_api_key
 from tests.fakes.sdapi_server import FakeSDAPI, processing

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.events import Event
 from bookbuild.lock import Lock
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 from tests.conftest import copy_sample

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.store import Store
 

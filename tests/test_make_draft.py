@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 

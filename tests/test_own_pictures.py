@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.lock import Lock
+from bookbuild.make import MakeOptions, make
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.store import Store

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.build import MakeOptions, make
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 from tests.test_render_epub import _epubcheck_command

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.cli import main
 from bookbuild.engine import BuildFailed
 from bookbuild.errors import StoreError
 from bookbuild.events import Event
 from bookbuild.lock import Lock
+from bookbuild.make import MakeOptions, make
 from bookbuild.media.images import encode_png, image_size
 from bookbuild.plan import plan_book
 from bookbuild.project import Project

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.buildlock import exclusive_build
 from bookbuild.cli import main
 from bookbuild.errors import ConfigError, UserError
 from bookbuild.events import Event
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 
 
@@ -46,9 +46,9 @@ def test_a_second_build_waits_for_the_first_and_calls_nothing(english_book: Path
             results.append(len(make_unlocked().called))
 
     def make_unlocked() -> object:
-        from bookbuild.build import _make
+        from bookbuild.make import Build
 
-        return _make(Project.open(english_book, draft=True), options, lambda e: None)
+        return Build(Project.open(english_book, draft=True), options, lambda e: None).run()
 
     thread = threading.Thread(target=first)
     thread.start()

@@ -95,8 +95,8 @@ def make(
     verbose: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
-    from bookbuild.build import MakeOptions
-    from bookbuild.build import make as make_book
+    from bookbuild.make import MakeOptions
+    from bookbuild.make import make as make_book
     from bookbuild.outputs import parse_formats
     from bookbuild.report import PlainReporter, RichReporter
 
@@ -150,7 +150,10 @@ def _print_plan(data: dict[str, Any]) -> None:
     console.print(table)
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
-        console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
+        if provider in data["local_providers"]:
+            console.print(f"{provider}: {calls} call(s), free (runs locally)")
+        else:
+            console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
     for preset, calls in sorted(data["unknown_price_calls"].items()):
         console.print(f"preset {preset}: {calls} call(s) of unknown price (set `price:` on it)")
     console.print(

@@ -1,9 +1,10 @@
 """The engine: the only place where the lock, the store and the providers meet.
 
-It resolves every selected step in dependency order: from the lock or the store when its key is
-known there (free), otherwise by running it (bounded parallelism, per-preset limits). Each result
-is stored and pinned as soon as it is done, so a crash loses at most the steps in flight. A failed
-step is an event, not an exception: its dependants are skipped, the others go on.
+It resolves every selected step in dependency order: from the lock or the store when the one
+up-to-date decision (`status.decide`, with every object verified) says so, otherwise by running
+it (bounded parallelism, per-preset limits). Each result is stored and pinned as soon as it is
+done, so a crash loses at most the steps in flight. A failed step is an event, not an
+exception: its dependants are skipped, the others go on.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
 from bookbuild.runner import StepOutput, StepRunner
-from bookbuild.status import StepStatus
-from bookbuild.steps import Step, step_key, step_manifest
+from bookbuild.status import StepStatus, decide
+from bookbuild.steps import Step, step_manifest
 from bookbuild.store import ActionRecord, CorruptObjectError, Store
 
 
@@ -138,8 +139,10 @@ class Engine:
         result: RunResult,
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        key = step_key(step, result.digests)
-        digest = self._cached(step, key)
+        status = decide(step, result.digests, self.lock.lock, self.store, self._usable)
+        key, digest = str(status.key), status.digest
+        if status.state == "stored":  # a result made before, not pinned yet: pin it, free
+            self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))
         if digest is not None:
             result.digests[step.id] = digest
             result.cached.append(step.id)
@@ -159,17 +162,6 @@ class Engine:
         future = pool.submit(self.runner.run, step, inputs, self.store.journal(key))
         running[future] = (step, key)
         return False
-
-    def _cached(self, step: Step, key: str) -> str | None:
-        """The verified output digest for `key` from the lock or the store, else None."""
-        pinned = self.lock.lock.entries.get(step.id)
-        if pinned is not None and pinned.key == key and self._usable(pinned.digest):
-            return pinned.digest
-        record = self.store.lookup(key)
-        if record is None or not self._usable(record.digest):
-            return None
-        self.lock.pin(step.id, LockEntry(key, record.digest, record.media_type))
-        return record.digest
 
     def _usable(self, digest: str) -> bool:
         try:

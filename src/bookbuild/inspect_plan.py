@@ -6,8 +6,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from bookbuild.build import Forecast, forecast
 from bookbuild.errors import ConfigError, StoreError
+from bookbuild.forecast import Forecast, forecast
 from bookbuild.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
@@ -41,6 +41,7 @@ class PlanReport:
             "estimated_cost_usd": {k: round(v, 6) for k, v in self.forecast.cost.items()},
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
             "unknown_price_calls": self.forecast.unpriced,
+            "local_providers": sorted(self.forecast.local),
         }
 
 
@@ -48,7 +49,10 @@ def plan_report(project: Project) -> PlanReport:
     graph = plan_book(project.spec, draft=project.draft)
     statuses = step_statuses(graph, project.load_lock(), project.store)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
-    return PlanReport(graph, statuses, forecast(graph, statuses, pool))
+    try:
+        return PlanReport(graph, statuses, forecast(statuses, pool))
+    finally:
+        pool.close()
 
 
 def explain_step(project: Project, step_id: str) -> dict[str, Any]:

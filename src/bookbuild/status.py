@@ -1,4 +1,5 @@
-"""Is a step up to date? Answers with a state and the reasons (like `ninja -d explain`).
+"""Is a step up to date? The one decision, made here for `plan`, `explain` and the engine alike;
+it answers with a state and the reasons (like `ninja -d explain`).
 
 States:
   pinned   the lock pins this key and its object is in the store: nothing to do
@@ -10,6 +11,7 @@ States:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,6 +38,11 @@ class StepStatus:
         return self.state not in FREE_STATES and self.step.is_call
 
 
+Usable = Callable[[str], bool]
+"""Whether an object digest can be used: `store.has` for a forecast; the engine passes a check
+that reads and verifies the object."""
+
+
 def step_statuses(graph: Graph, lock: Lock, store: Store) -> dict[str, StepStatus]:
     """The status of every step, in dependency order; pure reads of lock and store."""
     statuses: dict[str, StepStatus] = {}
@@ -51,17 +58,26 @@ def known_digests(statuses: dict[str, StepStatus]) -> dict[str, str]:
 def _status(step: Step, done: dict[str, StepStatus], lock: Lock, store: Store) -> StepStatus:
     digests = known_digests(done)
     pending = [dep for _, dep in step.deps if dep not in digests]
-    pinned = lock.entries.get(step.id)
     if pending:
-        state: State = "stale" if pinned else "waiting"
+        state: State = "stale" if step.id in lock.entries else "waiting"
         reasons = tuple(f"upstream {dep} is {done[dep].state}" for dep in pending)
         return StepStatus(step, state, reasons=reasons)
+    return decide(step, digests, lock, store, store.has)
+
+
+def decide(
+    step: Step, digests: Mapping[str, str], lock: Lock, store: Store, usable: Usable
+) -> StepStatus:
+    """The status of `step` whose upstream digests are all known: pinned (the lock's object is
+    usable), stored (the store has a usable result for the key), else new or stale with the
+    reasons."""
     manifest = step_manifest(step, digests)
     key = step_key(step, digests)
-    if pinned and pinned.key == key and store.has(pinned.digest):
+    pinned = lock.entries.get(step.id)
+    if pinned and pinned.key == key and usable(pinned.digest):
         return StepStatus(step, "pinned", key, pinned.digest, manifest)
     record = store.lookup(key)
-    if record is not None:
+    if record is not None and usable(record.digest):
         return StepStatus(step, "stored", key, record.digest, manifest)
     if pinned is None:
         return StepStatus(step, "new", key, None, manifest, ("not pinned in the lock yet",))

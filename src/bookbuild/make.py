@@ -1,0 +1,208 @@
+"""`make`, told as a short story of phases: plan, check, run, render.
+
+`Build` holds what the phases share (the project, the options, the graph, the statuses, the lock
+writer, the providers); each phase is one method, and `Build.run` reads as the story.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bookbuild.assemble import assemble_book
+from bookbuild.buildlock import exclusive_build
+from bookbuild.engine import BuildFailed, Engine, check_locked, select_steps
+from bookbuild.errors import UserError
+from bookbuild.events import Event, EventSink, ignore_events
+from bookbuild.forecast import forecast
+from bookbuild.lock import Lock, LockWriter
+from bookbuild.outputs import (
+    outputs_up_to_date,
+    recorded_outputs,
+    render_fingerprint,
+    render_outputs,
+)
+from bookbuild.plan import plan_book
+from bookbuild.project import Project
+from bookbuild.providers.pool import ProviderPool
+from bookbuild.runner import StepRunner
+from bookbuild.status import known_digests, step_statuses
+
+
+@dataclass(frozen=True)
+class MakeOptions:
+    formats: tuple[str, ...] = ("html", "pdf")
+    jobs: int = 4
+    locked: bool = False
+    only: str | None = None
+    budget: float | None = None
+
+
+@dataclass
+class MakeSummary:
+    called: list[str] = field(default_factory=list)
+    cached: int = 0
+    outputs: dict[str, Path] = field(default_factory=dict)
+    rendered: bool = False
+    forecast_cost: float = 0.0
+
+
+def make(
+    project: Project, options: MakeOptions, on_event: EventSink = ignore_events
+) -> MakeSummary:
+    """Build the book; one build at a time per book (a second one waits, then reuses)."""
+
+    def waiting(owner: str) -> None:
+        on_event(Event("build_waiting", message=f"another build of this book is running ({owner})"))
+
+    with exclusive_build(project.root / ".bookbuild", waiting):
+        return Build(project, options, on_event).run()
+
+
+class Build:
+    """One `make` of one book."""
+
+    def __init__(self, project: Project, options: MakeOptions, on_event: EventSink) -> None:
+        self.project = project
+        self.options = options
+        self.on_event = on_event
+        self.summary = MakeSummary()
+        self.graph = plan_book(project.spec, draft=project.draft)
+        self.lock = project.load_lock()
+        self.statuses = step_statuses(self.graph, self.lock, project.store)
+        self.selected = select_steps(self.graph, options.only)
+        self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event)
+        self.writer = LockWriter(project.lock_path, self.lock)
+
+    def run(self) -> MakeSummary:
+        try:
+            self.check()
+            digests = self.resolve()
+            if not self.options.only:
+                self.writer.prune(self.graph.steps)
+                self.render(digests)
+        finally:
+            self.pool.close()
+        return self.summary
+
+    # -- phases ----------------------------------------------------------------------------
+    def check(self) -> None:
+        """Before any call: --locked, the budget, and every provider that will be called."""
+        if self.options.locked:
+            check_locked(self.statuses, self.selected)
+        self.check_budget()
+        needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
+        self.pool.check_ready(needed)
+
+    def check_budget(self) -> None:
+        selected = {s: self.statuses[s] for s in self.selected}
+        expected = forecast(selected, self.pool)
+        self.summary.forecast_cost = expected.total_cost
+        budget = self.options.budget
+        if budget is not None and expected.unpriced:
+            presets = ", ".join(f"`{name}` ({n} call(s))" for name, n in expected.unpriced.items())
+            raise UserError(
+                f"--budget cannot be checked: the price of preset {presets} is unknown; "
+                "give the preset a `price:` (e.g. {input_per_mtok: 0.15, output_per_mtok: 0.6})"
+            )
+        if budget is not None and self.summary.forecast_cost > budget:
+            raise UserError(
+                f"the forecast cost ${self.summary.forecast_cost:.4f} exceeds --budget "
+                f"${budget:.4f}; see `bookbuild plan` for the calls, or raise the budget"
+            )
+
+    def resolve(self) -> dict[str, str]:
+        """Output digests of the selected steps; runs the engine only when something is
+        missing or an object will be read."""
+        if self.nothing_to_read():
+            self.summary.cached = len(self.selected)
+            return {s: d for s in self.selected if (d := self.statuses[s].digest) is not None}
+        runner = StepRunner(self.project.spec, self.pool)
+        options = self.options
+        engine = Engine(
+            self.graph,
+            self.project.store,
+            self.writer,
+            runner,
+            self.on_event,
+            options.jobs,
+            options.locked,
+        )
+        result = engine.run(self.selected)
+        self.summary.called = result.called
+        self.summary.cached = len(result.cached)
+        if result.failures:
+            raise BuildFailed(result.failures, result.skipped)
+        return result.digests
+
+    def nothing_to_read(self) -> bool:
+        """Every selected step is pinned and no object will be read (--only, or the outputs are
+        up to date), so the engine, which verifies each object before use, can be skipped.
+        Reads only: a lock without a build date has never rendered these outputs."""
+        if not all(self.statuses[s].state == "pinned" for s in self.selected):
+            return False
+        if self.options.only:
+            return True
+        epoch = _source_date_epoch_set(self.writer.lock)
+        if epoch is None:
+            return False
+        return outputs_up_to_date(
+            self.project.build_dir, self.options.formats, self._fingerprint(epoch)
+        )
+
+    def render(self, digests: dict[str, str]) -> None:
+        project = self.project
+        epoch = self._source_date_epoch()
+        fingerprint = self._fingerprint(epoch, digests)
+        formats = self.options.formats
+        if outputs_up_to_date(project.build_dir, formats, fingerprint):
+            self.summary.outputs = recorded_outputs(project.build_dir, formats)
+            self.on_event(Event("render_skipped", message="outputs are up to date"))
+            return
+        view = assemble_book(
+            project.spec, self.graph, digests, project.store, self.writer.lock, epoch
+        )
+        self.on_event(Event("render_started", message=", ".join(formats)))
+        self.summary.outputs = render_outputs(
+            view,
+            project.build_dir,
+            formats,
+            fingerprint,
+            project.theme_dirs,
+            project.slug,
+            self._rendered,
+            lambda message: self.on_event(Event("render_warning", message=message)),
+        )
+        self.summary.rendered = True
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _calls(self, step_id: str) -> bool:
+        return self.statuses[step_id].needs_call
+
+    def _fingerprint(self, epoch: int, digests: dict[str, str] | None = None) -> str:
+        known = digests if digests is not None else known_digests(self.statuses)
+        project = self.project
+        return render_fingerprint(project.spec, self.graph, known, epoch, project.theme_dirs)
+
+    def _rendered(self, fmt: str, path: Path) -> None:
+        size = path.stat().st_size
+        self.on_event(Event("render_done", fmt, f"{path} ({size / 1024:.0f} KiB)"))
+
+    def _source_date_epoch(self) -> int:
+        """SOURCE_DATE_EPOCH if set, else the date fixed in the lock (set on the first
+        build that renders)."""
+        epoch = _source_date_epoch_set(self.writer.lock)
+        if epoch is None:
+            self.writer.set_source_date_epoch(int(time.time()))
+            epoch = int(self.writer.lock.source_date_epoch or 0)
+        return epoch
+
+
+def _source_date_epoch_set(lock: Lock) -> int | None:
+    """SOURCE_DATE_EPOCH if set, else the date the lock fixes, else None."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    return lock.source_date_epoch
