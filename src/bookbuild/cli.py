@@ -79,6 +79,12 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--format", "formats", default="html,pdf", help="Outputs: html,pdf,epub.")
 @click.option("--only", default=None, help="Only steps matching this glob (and their inputs).")
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
+@click.option(
+    "--refresh",
+    multiple=True,
+    metavar="ID",
+    help="Redo a frozen illustration or chapter (id or glob; repeatable).",
+)
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.pass_context
@@ -91,6 +97,7 @@ def make(
     formats: str,
     only: str | None,
     budget: float | None,
+    refresh: tuple[str, ...],
     progress: bool | None,
     verbose: bool,
 ) -> None:
@@ -101,7 +108,7 @@ def make(
     from bookbuild.report import PlainReporter, RichReporter
 
     def action() -> None:
-        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget)
+        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, refresh)
         project = Project.open(path, draft=draft)
         console = _console()
         use_rich = console.is_terminal if progress is None else progress

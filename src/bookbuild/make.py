@@ -28,7 +28,7 @@ from bookbuild.plan import plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.runner import StepRunner
-from bookbuild.status import known_digests, step_statuses
+from bookbuild.status import KEPT_STATES, known_digests, step_statuses
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class MakeOptions:
     locked: bool = False
     only: str | None = None
     budget: float | None = None
+    refresh: tuple[str, ...] = ()  # ids or globs whose `freeze: true` is ignored this time
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Build:
         self.options = options
         self.on_event = on_event
         self.summary = MakeSummary()
-        self.graph = plan_book(project.spec, draft=project.draft)
+        self.graph = plan_book(project.spec, draft=project.draft, refresh=options.refresh)
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
@@ -141,7 +142,7 @@ class Build:
         """Every selected step is pinned and no object will be read (--only, or the outputs are
         up to date), so the engine, which verifies each object before use, can be skipped.
         Reads only: a lock without a build date has never rendered these outputs."""
-        if not all(self.statuses[s].state == "pinned" for s in self.selected):
+        if not all(self.statuses[s].state in KEPT_STATES for s in self.selected):
             return False
         if self.options.only:
             return True

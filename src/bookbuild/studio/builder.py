@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bookbuild.build import MakeOptions, make
 from bookbuild.errors import BookbuildError
 from bookbuild.events import Event
 from bookbuild.inspect_plan import plan_report
+from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 
 LOG_LINES = 200

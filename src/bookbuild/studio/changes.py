@@ -13,8 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from bookbuild.build import Forecast
 from bookbuild.errors import SpecError, UserError
+from bookbuild.forecast import Forecast
 from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.hashing import digest_of
 from bookbuild.inspect_plan import plan_report
