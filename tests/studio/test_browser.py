@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +116,51 @@ def test_a_spec_error_is_shown_in_the_page_with_its_line(
     expect(error).to_contain_text("book.yaml:", timeout=WAIT_MS)
     expect(error).to_contain_text("illustrations")
     expect(page.frame_locator("#preview").locator("body")).to_contain_text("The Keeper")
+
+
+def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Poll the studio's own state; the deadline only guards against a hang."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not predicate():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def recorded_steps(root: Path) -> dict[str, str]:
+    """Key -> step of every result in the store's action index (one per model call made)."""
+    store = Project.open(root, draft=True).store
+    records = {key: store.lookup(key) for key in store.action_keys()}
+    return {key: str(r.metadata["step"]) for key, r in records.items() if r is not None}
+
+
+def test_approve_then_a_typo_in_the_chapter_costs_no_image_call(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    approve = page.locator('#ill-storm-lamp button.approve[data-freeze="true"]')
+    expect(approve).to_be_visible(timeout=WAIT_MS)
+    wait_until(lambda: running.studio.build.snapshot()["state"] == "ok", "the first build")
+    approve.click()
+    expect(page.locator("#ill-storm-lamp .approved")).to_be_visible(timeout=WAIT_MS)
+    assert "freeze: true" in running.spec.read_text(encoding="utf-8")
+    lock = running.root / ".bookbuild" / "draft.lock"
+    text_key = json.loads(lock.read_text())["steps"]["storm/text"]["key"]
+    before = recorded_steps(running.root)
+
+    text = running.spec.read_text(encoding="utf-8")
+    running.spec.write_text(text.replace("About 250 words.", "About 250 words!"), "utf-8")
+    wait_until(
+        lambda: (
+            json.loads(lock.read_text())["steps"]["storm/text"]["key"] != text_key
+            and running.studio.build.snapshot()["state"] == "ok"
+        ),
+        "the rebuild after the typo",
+    )
+    after = recorded_steps(running.root)
+    made = sorted(step for key, step in after.items() if key not in before)
+    assert made == ["storm/text"]  # the chapter was rewritten; no picture was made
+    fresh = browser.new_page()  # the first page may be reloading itself after the build
+    fresh.goto(running.url + "/board")
+    lamp_prompt = fresh.locator('#ill-storm-lamp [data-step="storm/lamp/prompt"]')
+    expect(lamp_prompt).to_have_attribute("data-state", "frozen", timeout=WAIT_MS)

@@ -150,6 +150,16 @@ def set_take(change: _Change) -> dict[str, Any]:
     return change.finish(text, f"{change.key} take {take}")
 
 
+def approve(change: _Change) -> dict[str, Any]:
+    """Approve = `freeze: true`: keep these pictures when only the chapter's text changes."""
+    freeze = change.body.get("freeze", True)
+    if not isinstance(freeze, bool):
+        raise StudioInputError("`freeze` must be true or false")
+    text = specwrite.set_field(change.text, change.ref, "freeze", freeze)
+    verb = "approved (frozen)" if freeze else "unfrozen"
+    return change.finish(text, f"{change.key} {verb}")
+
+
 def _index(raw: Any, count: int) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < count:
         raise StudioInputError(f"edit index must be 0..{count - 1}")
@@ -190,6 +200,7 @@ def routes(studio: Studio) -> list[Route]:
         Route("/api/edit/remove", endpoint(remove_edit), methods=["POST"]),
         Route("/api/edit/move", endpoint(move_edit), methods=["POST"]),
         Route("/api/take", endpoint(set_take), methods=["POST"]),
+        Route("/api/approve", endpoint(approve), methods=["POST"]),
         Route("/api/build", build, methods=["POST"]),
     ]
 

@@ -58,6 +58,7 @@ class IllustrationView:
     written_prompt: str
     links: list[Link]
     takes: list[Take] = field(default_factory=list)
+    prompt_link: Link | None = None  # the `describe` step, when a chat model writes the prompt
 
     @property
     def final(self) -> Link:
@@ -98,6 +99,11 @@ def board(project: Project, *, with_takes: bool = True) -> list[IllustrationView
             illustration=plan.illustration,
             written_prompt=_written_prompt(project, plan, report.statuses),
             links=chain(plan, report.statuses),
+            prompt_link=(
+                _link(report.statuses[plan.prompt_step], "written prompt")
+                if plan.prompt_step
+                else None
+            ),
         )
         if with_takes:
             view = dataclasses.replace(view, takes=takes(project, ref, plan, pool))
