@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bookbuild.cli import main
-from bookbuild.engine import BuildFailed
-from bookbuild.errors import ConfigError
+from bookbuild.errors import BuildFailed, ConfigError
 from bookbuild.events import Event
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from bookbuild.errors import ProviderError, UserError
-from bookbuild.media.images import ImageDecodeError, decode_image, encode_png, image_size
+from bookbuild.errors import ImageDecodeError, ProviderError, UserError
+from bookbuild.media.images import decode_image, encode_png, image_size
 from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest
 from bookbuild.providers.offline.provider import OfflineProvider

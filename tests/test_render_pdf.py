@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bookbuild.errors import RenderError
-from bookbuild.render.fetch import BASE_URL, FetchRefused, fetch_bytes, local_path
+from bookbuild.errors import FetchRefused, RenderError
+from bookbuild.render.fetch import BASE_URL, fetch_bytes, local_path
 from bookbuild.render.pdf import BuildFetcher, pdf_stats, render_pdf
 from bookbuild.render.view import ChapterView
 from tests.test_render_samples import english_book, korean_book

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from bookbuild.cli import main
-from bookbuild.engine import BuildFailed
-from bookbuild.errors import StoreError
+from bookbuild.errors import BuildFailed, StoreError
 from bookbuild.events import Event
 from bookbuild.lock import Lock
 from bookbuild.make import MakeOptions, make

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bookbuild.errors import StoreError
+from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.store import ActionRecord, CorruptObjectError, Store
+from bookbuild.store import ActionRecord, Store
 
 PNG_LIKE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 

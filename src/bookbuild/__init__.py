@@ -1,3 +1,98 @@
-"""bookbuild: illustrated books from a YAML spec, built reproducibly."""
+"""bookbuild: illustrated books from a YAML spec, built reproducibly.
+
+The public API for scripts (imported on first use, so `import bookbuild` stays cheap):
+
+    import bookbuild
+    project = bookbuild.Project.open(Path("my-book"), draft=True)   # load and validate book.yaml
+    report = bookbuild.plan_report(project)                          # what make would do, and why
+    summary = bookbuild.make(project, bookbuild.MakeOptions(formats=("html", "pdf")))
+    print(summary.called, summary.outputs)
+
+Errors are the `BookbuildError` tree (`bookbuild.errors`): `UserError` (exit 2: fix the input)
+and the others (exit 1: the build failed).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from bookbuild.errors import (
+        BookbuildError,
+        BuildFailed,
+        ConfigError,
+        LockedError,
+        ProviderError,
+        RenderError,
+        SpecError,
+        SpecIssue,
+        StoreError,
+        UserError,
+    )
+    from bookbuild.inspect_plan import PlanReport, explain_step, plan_report
+    from bookbuild.make import MakeOptions, MakeSummary, make
+    from bookbuild.plan import Graph, plan_book
+    from bookbuild.project import Project
+    from bookbuild.spec import LoadedSpec, load_spec
+
+_HOMES = {
+    "Project": "project",
+    "load_spec": "spec",
+    "LoadedSpec": "spec",
+    "plan_book": "plan",
+    "Graph": "plan",
+    "plan_report": "inspect_plan",
+    "PlanReport": "inspect_plan",
+    "explain_step": "inspect_plan",
+    "make": "make",
+    "MakeOptions": "make",
+    "MakeSummary": "make",
+    **dict.fromkeys(
+        [
+            "BookbuildError",
+            "BuildFailed",
+            "ConfigError",
+            "LockedError",
+            "ProviderError",
+            "RenderError",
+            "SpecError",
+            "SpecIssue",
+            "StoreError",
+            "UserError",
+        ],
+        "errors",
+    ),
+}
+
+__all__ = [
+    "BookbuildError",
+    "BuildFailed",
+    "ConfigError",
+    "Graph",
+    "LoadedSpec",
+    "LockedError",
+    "MakeOptions",
+    "MakeSummary",
+    "PlanReport",
+    "Project",
+    "ProviderError",
+    "RenderError",
+    "SpecError",
+    "SpecIssue",
+    "StoreError",
+    "UserError",
+    "explain_step",
+    "load_spec",
+    "make",
+    "plan_book",
+    "plan_report",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f"bookbuild.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'bookbuild' has no attribute {name!r}")

@@ -15,14 +15,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bookbuild.errors import BookbuildError, LockedError, UserError
+from bookbuild.errors import BookbuildError, CorruptObjectError, LockedError, UserError
 from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
 from bookbuild.runner import StepOutput, StepRunner
 from bookbuild.status import KEPT_STATES, StepStatus, decide
 from bookbuild.steps import Step, step_manifest
-from bookbuild.store import ActionRecord, CorruptObjectError, Store
+from bookbuild.store import ActionRecord, Store
 
 
 @dataclass
@@ -32,16 +32,6 @@ class RunResult:
     cached: list[str] = field(default_factory=list)  # steps resolved from the lock or store
     failures: dict[str, str] = field(default_factory=dict)  # step id -> message
     skipped: list[str] = field(default_factory=list)
-
-
-class BuildFailed(BookbuildError):
-    """Some steps failed; the others were kept (stored and pinned)."""
-
-    def __init__(self, failures: dict[str, str], skipped: list[str]) -> None:
-        self.failures = failures
-        lines = [f"  {sid}: {msg}" for sid, msg in sorted(failures.items())]
-        tail = f"\n{len(skipped)} dependent step(s) skipped" if skipped else ""
-        super().__init__(f"{len(failures)} step(s) failed:\n" + "\n".join(lines) + tail)
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:

@@ -1,14 +1,20 @@
-"""The one error hierarchy of bookbuild.
+"""The one error hierarchy of bookbuild: every error it raises on purpose is defined here.
 
     BookbuildError               exit 1 unless a subclass says otherwise
     ├── UserError                exit 2: the user's input is wrong (fix the spec, an option, a file)
     │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
-    │   └── ConfigError          environment/options: missing API key, unknown preset, bad option
-    ├── ProviderError            a model service failed a step (step id, provider, transient?)
+    │   ├── ConfigError          environment/options: missing API key, unknown preset, bad option
+    │   ├── MaskError            a mask file that cannot be used
+    │   └── ImageDecodeError     a picture of the book (art/, masks/) that cannot be decoded
+    ├── ProviderError            a model service failed a step, or gave an unusable result
+    │                            (step id, provider, transient?); the server's own message
     ├── StoreError               the content-addressed store or the lock cannot be used
+    │   └── CorruptObjectError   a stored object does not match its digest (quarantined)
     ├── LockedError              --locked and some steps are not pinned and stored
+    ├── BuildFailed              some steps failed; the others were kept (stored and pinned)
     └── RenderError              HTML/PDF/EPUB rendering failed
-        └── FontCoverageError    characters of the text that no font of the theme covers
+        ├── FontCoverageError    characters of the text that no font of the theme covers
+        └── FetchRefused         a URL the book may not load (outside the build folder)
 
 The library raises these and never prints; `cli.py` maps them to exit codes in one place.
 """
@@ -16,6 +22,7 @@ The library raises these and never prints; `cli.py` maps them to exit codes in o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class BookbuildError(Exception):
@@ -109,3 +116,39 @@ class RenderError(BookbuildError):
 
 class FontCoverageError(RenderError):
     """Some characters of the book have no glyph in the theme's fonts."""
+
+
+class MaskError(UserError):
+    """A mask that cannot be used: a missing file, a path leaving the book folder."""
+
+
+class ImageDecodeError(UserError, ValueError):
+    """Bytes that are not a usable PNG, JPEG or WebP image, or one too large to decode."""
+
+
+class CorruptObjectError(StoreError):
+    """A stored object's bytes do not match its digest; it has been moved to quarantine."""
+
+    def __init__(self, digest: str, path: Path, quarantined: Path | None) -> None:
+        self.digest = digest
+        self.path = path
+        self.quarantined = quarantined
+        where = f"moved to {quarantined}" if quarantined else "already moved aside"
+        super().__init__(
+            f"store object {path} does not match its digest {digest} ({where}); "
+            "it will be recomputed, or restored by any `put` of the right bytes"
+        )
+
+
+class BuildFailed(BookbuildError):
+    """Some steps failed; the others were kept (stored and pinned)."""
+
+    def __init__(self, failures: dict[str, str], skipped: list[str]) -> None:
+        self.failures = failures
+        lines = [f"  {sid}: {msg}" for sid, msg in sorted(failures.items())]
+        tail = f"\n{len(skipped)} dependent step(s) skipped" if skipped else ""
+        super().__init__(f"{len(failures)} step(s) failed:\n" + "\n".join(lines) + tail)
+
+
+class FetchRefused(RenderError):
+    """A URL the book may not load."""

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bookbuild.assemble import assemble_book
 from bookbuild.buildlock import exclusive_build
-from bookbuild.engine import BuildFailed, Engine, check_locked, select_steps
-from bookbuild.errors import UserError
+from bookbuild.engine import Engine, check_locked, select_steps
+from bookbuild.errors import BuildFailed, UserError
 from bookbuild.events import Event, EventSink, ignore_events
 from bookbuild.forecast import forecast
 from bookbuild.lock import Lock, LockWriter

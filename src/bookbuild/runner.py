@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild import prompts
-from bookbuild.errors import ProviderError, StoreError
+from bookbuild.errors import ImageDecodeError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.masks import (
@@ -136,7 +136,14 @@ class StepRunner:
         provider = self.providers.get(step.preset, step.id)
         with self.providers.limit(step.preset):
             result = provider.run_image(request)
-        image = decode_image(result.png, what=f"{step.id} result")
+        try:
+            image = decode_image(result.png, what=f"{step.id} result")
+        except ImageDecodeError as exc:  # the service's fault, not the author's: exit 1
+            raise ProviderError(
+                f"the provider returned an unusable picture ({exc})",
+                provider=step.provider,
+                step_id=step.id,
+            ) from None
         metadata = {**result.metadata, "width": image.width, "height": image.height}
         if request.prompt and "prompt" not in metadata:
             metadata["prompt"] = request.prompt

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bookbuild.errors import StoreError
+from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.hashing import digest_of
 
@@ -43,20 +43,6 @@ __all__ = [
 _HEX_RE = re.compile(r"[0-9a-f]{64}")
 _DIGEST_PREFIX = "sha256:"
 _RECORD_VERSION = 1
-
-
-class CorruptObjectError(StoreError):
-    """A stored object's bytes do not match its digest; it has been moved to quarantine."""
-
-    def __init__(self, digest: str, path: Path, quarantined: Path | None) -> None:
-        self.digest = digest
-        self.path = path
-        self.quarantined = quarantined
-        where = f"moved to {quarantined}" if quarantined else "already moved aside"
-        super().__init__(
-            f"store object {path} does not match its digest {digest} ({where}); "
-            "it will be recomputed, or restored by any `put` of the right bytes"
-        )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ provider read it."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,31 @@ def test_media_type_and_kind_come_from_the_table() -> None:
     assert Step("c/ill/prompt", "describe").media_type == "application/json"
     assert Step("c/ill/image", "import").kind == "source"
     assert Step("c/ill/edit-1", "upscale").media_type == "image/png"
+
+
+def test_an_undecodable_picture_from_a_provider_is_a_provider_error(tmp_path: Path) -> None:
+    from bookbuild.errors import ProviderError, UserError
+    from bookbuild.providers.base import ImageRequest, ImageResult, JobJournal, NullJournal
+    from bookbuild.runner import StepRunner
+    from bookbuild.spec import load_spec
+
+    class Garbage:
+        def run_image(self, request: ImageRequest) -> ImageResult:
+            return ImageResult(b"<html>not a picture</html>")
+
+    class Pool:
+        def get(self, preset: str, step_id: str = "") -> Garbage:
+            return Garbage()
+
+        def limit(self, preset: str) -> contextlib.nullcontext[None]:
+            return contextlib.nullcontext()
+
+    (tmp_path / "book.yaml").write_text(
+        "title: T\nchapters:\n  - {id: a, title: A, text: x}\n", encoding="utf-8"
+    )
+    runner = StepRunner(load_spec(tmp_path), Pool())  # type: ignore[arg-type]
+    step = Step("a/p/image", "txt2img", preset="p", provider="junk", params={"prompt": "x"})
+    journal: JobJournal = NullJournal()
+    with pytest.raises(ProviderError, match="unusable picture") as caught:
+        runner.run(step, {}, journal)
+    assert not isinstance(caught.value, UserError) and caught.value.exit_code == 1

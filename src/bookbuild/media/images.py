@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from bookbuild.errors import UserError
+from bookbuild.errors import ImageDecodeError
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
 MAX_PIXELS = 8192 * 8192
@@ -24,10 +24,6 @@ MAX_PIXELS = 8192 * 8192
 PNG_COMPRESS_LEVEL = 6
 
 _OPEN_LOCK = threading.Lock()  # `warnings.catch_warnings` is process-wide; keep it short
-
-
-class ImageDecodeError(UserError, ValueError):
-    """Bytes that are not a usable PNG, JPEG or WebP image, or one too large to decode."""
 
 
 def decode_image(data: bytes, *, what: str = "image") -> Image.Image:

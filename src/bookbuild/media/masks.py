@@ -13,17 +13,13 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from bookbuild.errors import UserError
+from bookbuild.errors import MaskError
 from bookbuild.media.images import encode_png, read_image
 from bookbuild.spec.models import MaskShape
 from bookbuild.spec.paths import resolve_in_book
 
 SUPERSAMPLE_BUDGET = 16_000_000
 """Shapes are drawn supersampled (up to 4x4) for smooth edges, within this many pixels."""
-
-
-class MaskError(UserError):
-    """A mask that cannot be used: a missing file, a path leaving the book folder."""
 
 
 def render_mask(

@@ -13,13 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..errors import RenderError
+from ..errors import FetchRefused, RenderError
 
 BASE_URL = "https://build.bookbuild.invalid/"
-
-
-class FetchRefused(RenderError):
-    """A URL the book may not load."""
 
 
 def inside(path: Path, root: Path) -> Path:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
-from bookbuild.errors import ProviderError
-from bookbuild.media.images import ImageDecodeError, decode_image, encode_png
+from bookbuild.errors import ImageDecodeError, ProviderError
+from bookbuild.media.images import decode_image, encode_png
 
 BLANK_MAX_VALUE = 8
 """An image whose brightest channel value is at most this is "all black"."""
