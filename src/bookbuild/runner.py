@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild import prompts
-from bookbuild.errors import ImageDecodeError, ProviderError, StoreError
+from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.masks import (
-    MaskError,
     aspect_warning,
     coverage_problem,
     mask_png,
