@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bookbuild.errors import SpecWriteError
 from bookbuild.studio.specwrite import (
     IllustrationRef,
-    SpecWriteError,
     add_edit,
     move_edit,
     remove_edit,

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from bookbuild.errors import SpecError, UserError
+from bookbuild.errors import SpecError, StudioInputError
 from bookbuild.forecast import Forecast
 from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.hashing import digest_of
@@ -24,10 +24,6 @@ from bookbuild.spec import load_spec, resolve_in_book
 
 MASK_FOLDER = "masks"
 MAX_MASK_BYTES = 16 * 1024 * 1024
-
-
-class StudioInputError(UserError):
-    """A studio request that cannot be carried out as sent (bad shape, bad picture)."""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bookbuild.errors import UserError
+from bookbuild.errors import SpecWriteError
 
 Data = Any
-
-
-class SpecWriteError(UserError):
-    """book.yaml cannot be changed as asked (no such illustration or edit)."""
 
 
 @dataclass(frozen=True)
