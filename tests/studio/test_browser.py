@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import ImageChops
+from PIL import Image, ImageChops
 from playwright.sync_api import Page, expect
 
 from bookbuild.media.images import decode_image
@@ -164,3 +165,28 @@ def test_approve_then_a_typo_in_the_chapter_costs_no_image_call(
     fresh.goto(running.url + "/board")
     lamp_prompt = fresh.locator('#ill-storm-lamp [data-step="storm/lamp/prompt"]')
     expect(lamp_prompt).to_have_attribute("data-state", "frozen", timeout=WAIT_MS)
+
+
+def test_brush_strokes_are_saved_as_a_mask_png_under_masks(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    wait_until(lambda: running.studio.build.snapshot()["state"] == "ok", "the first build")
+    page.goto(running.url + "/edit/keeper/tower")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    page.check('input[name="tool"][value="brush"]')
+    drag(page, "#draw", (0.30, 0.50), (0.60, 0.50))
+    page.fill("#prompt", "a row of lit windows")
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    edit = yaml.safe_load(running.spec.read_text(encoding="utf-8"))["chapters"][0]["illustrations"][
+        0
+    ]["edits"][-1]["inpaint"]
+    assert edit["prompt"] == "a row of lit windows"
+    assert re.fullmatch(r"masks/keeper-tower-edit-2-[0-9a-f]{8}\.png", edit["mask"])
+    with Image.open(running.root / edit["mask"]) as mask:
+        assert mask.mode == "L"
+        assert mask.size == (1024, 512)  # the picture after its outpaint edit
+        assert mask.getpixel((460, 256)) == 255  # on the stroke
+        assert mask.getpixel((100, 100)) == 0  # far from it

@@ -21,6 +21,7 @@ from bookbuild.studio.changes import decode_painted_mask, save_mask_png
 
 DIGITS = 4
 SHAPES = ("rect", "ellipse", "polygon")
+FORECAST_REGION = {"rect": [0.25, 0.25, 0.75, 0.75]}
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,17 @@ class EditRequest:
 def spec_edit(
     request: EditRequest, root: Path, picture_size: tuple[int, int], stem: str, *, save: bool
 ) -> dict[str, Any]:
-    """The `- op: {...}` item to write. With `save` False a painted mask is not written (a
-    forecast needs only the shape of the change)."""
+    """The `- op: {...}` item to write. With `save` False a painted mask is not written: a
+    forecast needs only the kind of change, so a stand-in region is used."""
     if request.op == "outpaint":
         return {"outpaint": _outpaint(request)}
     if not request.prompt:
         raise StudioInputError("say what to paint in the region (the prompt is empty)")
     mask: Any
     if request.brush is not None:
-        mask = f"masks/{stem}.png"
-        if save:
-            painted = _painted(request, picture_size)
-            mask = save_mask_png(root, painted, stem)
+        painted = _painted(request, picture_size)  # refused here if it is blank
+        # for a forecast, a region of the same kind of change stands in for the file
+        mask = save_mask_png(root, painted, stem) if save else dict(FORECAST_REGION)
     elif request.shape is not None:
         mask = _shape_mask(request)
     else:
