@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bookbuild.errors import BookbuildError, StoreError
-from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.store import check_digest
 from bookbuild.studio import api
@@ -33,6 +32,7 @@ from bookbuild.studio.watch import watch_book
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEARTBEAT_SECONDS = 15.0
+IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
 @dataclass
@@ -65,69 +65,57 @@ class Studio:
         return self.builder
 
 
-def create_app(studio: Studio) -> Starlette:
-    templates = Environment(
-        loader=PackageLoader("bookbuild.studio", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-    )
+class _Pages:
+    """The studio's read-only pages and pictures."""
 
-    def page(name: str, request: Request, **context: Any) -> HTMLResponse:
-        html = templates.get_template(name).render(
-            token=studio.token, draft=studio.draft, request=request, **context
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self.templates = Environment(
+            loader=PackageLoader("bookbuild.studio", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+
+    def page(self, name: str, request: Request, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(name).render(
+            token=self.studio.token, draft=self.studio.draft, request=request, **context
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        studio.loop = asyncio.get_running_loop()
-        studio.builder = Builder(studio.root, studio.draft, studio.notify)
-        studio.builder.start()
-        studio.builder.request("studio started")
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(watch_book(studio.root, studio.build, stop))
-        if not studio.watch:
-            stop.set()
-        try:
-            yield
-        finally:
-            stop.set()
-            await watcher
-            studio.build.stop()
+    async def preview(self, request: Request) -> Response:
+        return self.page("preview.html.j2", request)
 
-    async def preview(request: Request) -> Response:
-        return page("preview.html.j2", request)
-
-    async def board_page(request: Request) -> Response:
+    async def board(self, request: Request) -> Response:
         try:
-            views = await asyncio.to_thread(board, studio.project())
+            views = await asyncio.to_thread(board, self.studio.project())
         except BookbuildError as exc:
-            return page("problem.html.j2", request, message=str(exc))
-        return page("board.html.j2", request, views=views)
+            return self.page("problem.html.j2", request, message=str(exc))
+        return self.page("board.html.j2", request, views=views)
 
-    async def editor_page(request: Request) -> Response:
+    async def editor(self, request: Request) -> Response:
         key = request.path_params["key"]
         try:
-            project = studio.project()
+            project = self.studio.project()
             graph, statuses = await asyncio.to_thread(api.plan_and_statuses, project)
-            _ref, plan = find_illustration(graph, key)
+            _, plan = find_illustration(graph, key)
+            at = api.insert_position(request.query_params.get("at"), len(plan.edit_steps))
         except BookbuildError as exc:
-            return page("problem.html.j2", request, message=str(exc))
+            return self.page("problem.html.j2", request, message=str(exc))
         except LookupError:
-            return page("problem.html.j2", request, message=f"no illustration {key}")
+            return self.page("problem.html.j2", request, message=f"no illustration {key}")
         links = chain(plan, statuses)
-        at = api.insert_position(request.query_params.get("at"), len(plan.edit_steps))
         picture = links[at].digest if at is not None else links[-1].digest
-        return page(
-            "editor.html.j2", request, key=key, plan=plan, links=links, at=at, picture=picture
-        )
+        context = {"key": key, "plan": plan, "links": links, "at": at, "picture": picture}
+        return self.page("editor.html.j2", request, **context)
 
-    async def events(request: Request) -> Response:
+    async def events(self, request: Request) -> Response:
+        """Server-sent build states: the current one at once, then every change."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        studio.listeners.add(queue)
+        self.studio.listeners.add(queue)
+        build = self.studio.build
 
         async def stream() -> AsyncIterator[str]:
             try:
-                yield f"data: {json.dumps(studio.build.snapshot())}\n\n"
+                yield f"data: {json.dumps(build.snapshot())}\n\n"
                 while True:
                     try:
                         state = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
@@ -136,62 +124,72 @@ def create_app(studio: Studio) -> Starlette:
                         continue
                     yield f"data: {json.dumps(state)}\n\n"
             finally:
-                studio.listeners.discard(queue)
+                self.studio.listeners.discard(queue)
 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-    async def status(request: Request) -> Response:
-        return JSONResponse(studio.build.snapshot())
+    async def status(self, request: Request) -> Response:
+        return JSONResponse(self.studio.build.snapshot())
 
-    async def stored_object(request: Request) -> Response:
+    async def stored_object(self, request: Request) -> Response:
+        """A verified store object: a picture, or text (a chapter, a written prompt)."""
         digest = request.path_params["digest"]
         try:
             check_digest(digest)
-            data = await asyncio.to_thread(studio.project().store.get, digest)
+            data = await asyncio.to_thread(self.studio.project().store.get, digest)
         except (KeyError, StoreError):
             return Response("no such object", status_code=404)
-        if data.startswith(PNG_SIGNATURE):
-            return Response(data, media_type="image/png", headers=_immutable())
-        return Response(data, media_type="text/plain; charset=utf-8", headers=_immutable())
+        kind = "image/png" if data.startswith(PNG_SIGNATURE) else "text/plain; charset=utf-8"
+        return Response(data, media_type=kind, headers=IMMUTABLE)
 
-    async def overlay(request: Request) -> Response:
+    async def overlay(self, request: Request) -> Response:
         step_id = request.path_params["step"]
         try:
-            png = await asyncio.to_thread(mask_overlay, studio.project(), step_id)
+            png = await asyncio.to_thread(mask_overlay, self.studio.project(), step_id)
         except (BookbuildError, LookupError) as exc:
             return Response(str(exc), status_code=404)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    async def thumbnail_check(request: Request) -> Response:
-        """The size of a stored picture (the editor draws at the picture's own pixels)."""
-        digest = request.path_params["digest"]
-        try:
-            check_digest(digest)
-            image = decode_image(studio.project().store.get(digest))
-        except (KeyError, BookbuildError):
-            return JSONResponse({"error": "no such picture"}, status_code=404)
-        return JSONResponse({"width": image.width, "height": image.height})
 
+def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        studio.loop = asyncio.get_running_loop()
+        studio.builder = Builder(studio.root, studio.draft, studio.notify)
+        studio.builder.start()
+        studio.builder.request("studio started")
+        stop = asyncio.Event()
+        if not studio.watch:
+            stop.set()
+        watcher = asyncio.create_task(watch_book(studio.root, studio.builder, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await watcher
+            studio.builder.stop()
+
+    return lifespan
+
+
+def create_app(studio: Studio) -> Starlette:
+    pages = _Pages(studio)
+    build_folder = StaticFiles(directory=studio.root / "build", html=True, check_dir=False)
     routes = [
-        Route("/", preview),
-        Route("/board", board_page),
-        Route("/edit/{key:path}", editor_page),
-        Route("/events", events),
-        Route("/api/status", status),
-        Route("/object/{digest}", stored_object),
-        Route("/size/{digest}", thumbnail_check),
-        Route("/overlay/{step:path}", overlay),
+        Route("/", pages.preview),
+        Route("/board", pages.board),
+        Route("/edit/{key:path}", pages.editor),
+        Route("/events", pages.events),
+        Route("/api/status", pages.status),
+        Route("/object/{digest}", pages.stored_object),
+        Route("/overlay/{step:path}", pages.overlay),
         *api.routes(studio),
-        Mount("/book", StaticFiles(directory=studio.root / "build", html=True, check_dir=False)),
+        Mount("/book", build_folder),
         Mount("/static", StaticFiles(packages=[("bookbuild.studio", "static")])),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(studio.host))]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-
-
-def _immutable() -> dict[str, str]:
-    return {"Cache-Control": "private, max-age=31536000, immutable"}
+    return Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(studio))
 
 
 __all__ = ["Studio", "create_app"]
