@@ -190,3 +190,59 @@ def test_brush_strokes_are_saved_as_a_mask_png_under_masks(
         assert mask.size == (1024, 512)  # the picture after its outpaint edit
         assert mask.getpixel((460, 256)) == 255  # on the stroke
         assert mask.getpixel((100, 100)) == 0  # far from it
+
+
+def open_editor(running: RunningStudio, browser: Any) -> Page:
+    page: Page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    wait_until(lambda: running.studio.build.snapshot()["state"] == "ok", "the first build")
+    page.goto(running.url + "/edit/keeper/tower")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    return page
+
+
+def last_edit(running: RunningStudio) -> dict[str, Any]:
+    spec = yaml.safe_load(running.spec.read_text(encoding="utf-8"))
+    return spec["chapters"][0]["illustrations"][0]["edits"][-1]  # type: ignore[no-any-return]
+
+
+def test_a_polygon_with_feather_and_invert_is_written_as_fractions(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = open_editor(running, browser)
+    page.check('input[name="tool"][value="polygon"]')
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    points = [(0.2, 0.2), (0.6, 0.25), (0.4, 0.7)]
+    for x, y in [*points, points[0]]:  # clicking the first point again closes it
+        page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    page.check("#invert")
+    page.locator("#feather").fill("0.02")
+    page.fill("#prompt", "a starry sky")
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    mask = last_edit(running)["inpaint"]["mask"]
+    assert mask["invert"] is True
+    assert mask["feather"] == 0.02
+    for got, want in zip(mask["polygon"], points, strict=True):
+        assert abs(got[0] - want[0]) <= 0.01 and abs(got[1] - want[1]) <= 0.01
+
+
+def test_dragging_the_right_edge_out_writes_an_outpaint(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = open_editor(running, browser)
+    page.check('input[name="op"][value="outpaint"]')
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    start = (box["x"] + box["width"] * 0.98, box["y"] + box["height"] * 0.5)
+    grow = box["width"] * 0.25  # a quarter of the picture's width, outwards
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + grow, start[1], steps=6)
+    page.mouse.up()
+    expect(page.locator("#margins")).to_contain_text("+256px right")
+    page.fill("#prompt", "more cliffs")
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    assert last_edit(running) == {"outpaint": {"right": 256, "prompt": "more cliffs"}}
