@@ -101,3 +101,27 @@ def test_an_empty_prompt_or_region_is_explained(running: RunningStudio) -> None:
     assert (status, "draw a region" in answer["error"]) == (400, True)
     status, answer = post("/api/edit", {"ill": "keeper/nope", "edit": no_region})
     assert (status, "no illustration" in answer["error"]) == (400, True)
+
+
+def test_the_board_lists_every_stored_take_with_its_seed(running: RunningStudio) -> None:
+    import time
+
+    from bookbuild.project import Project
+    from bookbuild.studio.board import board
+
+    wait_for_pictures(running)
+    post = client(running)
+    assert post("/api/take", {"ill": "keeper/tower"})[0] == 200
+
+    def takes() -> list[Any]:
+        views = board(Project.open(running.root, draft=True))
+        return next(v for v in views if v.key == "keeper/tower").takes
+
+    deadline = time.monotonic() + 120  # guards against a hang only
+    while not (len(takes()) == 2 and all(t.digest for t in takes())):
+        assert time.monotonic() < deadline, "the new take was never built"
+        time.sleep(0.1)
+    first, second = takes()
+    assert (first.number, first.seed, first.current) == (1, 3, False)
+    assert (second.number, second.seed, second.current) == (2, 4, True)
+    assert first.digest != second.digest

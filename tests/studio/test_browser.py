@@ -49,8 +49,15 @@ def drag(page: Page, selector: str, start: tuple[float, float], end: tuple[float
     return box
 
 
+def apply_and_wait(page: Page) -> None:
+    """Read the (free) forecast, press Apply, wait for the board showing the result."""
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+
+
 def test_drag_a_rectangle_and_apply_writes_the_inpaint_and_repaints_only_inside(
-    running: RunningStudio, browser: Any, tmp_path: Path
+    running: RunningStudio, browser: Any
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(running.url + "/board")
@@ -63,10 +70,7 @@ def test_drag_a_rectangle_and_apply_writes_the_inpaint_and_repaints_only_inside(
     page.wait_for_function("document.getElementById('draw').width > 0")
     drag(page, "#draw", (0.20, 0.30), (0.45, 0.70))
     page.fill("#prompt", "a lantern glowing in the window")
-    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
-    page.screenshot(path=str(tmp_path / "editor.png"))
-    page.click("#apply")
-    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    apply_and_wait(page)
 
     after_text = running.spec.read_text(encoding="utf-8")
     comments = [line for line in before_text.splitlines() if line.lstrip().startswith("#")]
@@ -177,9 +181,7 @@ def test_brush_strokes_are_saved_as_a_mask_png_under_masks(
     page.check('input[name="tool"][value="brush"]')
     drag(page, "#draw", (0.30, 0.50), (0.60, 0.50))
     page.fill("#prompt", "a row of lit windows")
-    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
-    page.click("#apply")
-    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    apply_and_wait(page)
     edit = yaml.safe_load(running.spec.read_text(encoding="utf-8"))["chapters"][0]["illustrations"][
         0
     ]["edits"][-1]["inpaint"]
@@ -218,9 +220,7 @@ def test_a_polygon_with_feather_and_invert_is_written_as_fractions(
     page.check("#invert")
     page.locator("#feather").fill("0.02")
     page.fill("#prompt", "a starry sky")
-    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
-    page.click("#apply")
-    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    apply_and_wait(page)
     mask = last_edit(running)["inpaint"]["mask"]
     assert mask["invert"] is True
     assert mask["feather"] == 0.02
@@ -243,6 +243,5 @@ def test_dragging_the_right_edge_out_writes_an_outpaint(
     page.mouse.up()
     expect(page.locator("#margins")).to_contain_text("+256px right")
     page.fill("#prompt", "more cliffs")
-    page.click("#apply")
-    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    apply_and_wait(page)
     assert last_edit(running) == {"outpaint": {"right": 256, "prompt": "more cliffs"}}

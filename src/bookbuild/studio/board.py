@@ -15,7 +15,7 @@ from bookbuild.inspect_plan import plan_report
 from bookbuild.plan import Graph, IllustrationPlan, plan_book
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
-from bookbuild.spec.models import Book, Illustration
+from bookbuild.spec.models import Illustration
 from bookbuild.status import StepStatus, step_statuses
 from bookbuild.studio.specwrite import IllustrationRef
 
@@ -213,9 +213,16 @@ def _take(
 
 
 def _with_take(project: Project, ref: IllustrationRef, number: int) -> Any:
-    data = project.spec.book.model_dump(mode="python", exclude_unset=True)
-    target = data["cover"] if ref.chapter is None else data["chapters"][ref.chapter]
-    if ref.chapter is not None:
-        target = target["illustrations"][ref.index]
-    target["take"] = number
-    return dataclasses.replace(project.spec, book=Book.model_validate(data))
+    """The spec with one illustration's `take` changed (copies, nothing re-validated)."""
+    book = project.spec.book
+    if ref.chapter is None:
+        assert book.cover is not None
+        book = book.model_copy(update={"cover": book.cover.model_copy(update={"take": number})})
+    else:
+        chapter = book.chapters[ref.chapter]
+        ills = list(chapter.illustrations)
+        ills[ref.index] = ills[ref.index].model_copy(update={"take": number})
+        chapters = list(book.chapters)
+        chapters[ref.chapter] = chapter.model_copy(update={"illustrations": ills})
+        book = book.model_copy(update={"chapters": chapters})
+    return dataclasses.replace(project.spec, book=book)

@@ -17,6 +17,7 @@ from bookbuild.events import Event
 from bookbuild.inspect_plan import plan_report
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.studio.changes import forecast_summary
 
 LOG_LINES = 200
 PRICE_SLACK = 1e-9
@@ -136,12 +137,7 @@ class Builder:
         if approved is not None and forecast.total_cost <= approved + PRICE_SLACK:
             # make's --budget cannot check calls of unknown price: the page approved them
             return None if forecast.unpriced else approved + PRICE_SLACK
-        summary = {
-            "calls": forecast.total_calls,
-            "cost_usd": round(forecast.total_cost, 6),
-            "unknown_price_calls": sum(forecast.unpriced.values()),
-            "paid": True,
-        }
+        summary = forecast_summary(forecast, paid=True)
         message = f"{forecast.total_calls} model call(s) to make, about ${forecast.total_cost:.4f}"
         self._set(state="approval", message=message, forecast=summary)
         return False

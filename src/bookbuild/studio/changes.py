@@ -35,12 +35,17 @@ class Candidate:
     paid: bool  # some call would cost money (or its price is unknown)
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "calls": self.forecast.total_calls,
-            "cost_usd": round(self.forecast.total_cost, 6),
-            "unknown_price_calls": sum(self.forecast.unpriced.values()),
-            "paid": self.paid,
-        }
+        return forecast_summary(self.forecast, self.paid)
+
+
+def forecast_summary(forecast: Forecast, paid: bool) -> dict[str, Any]:
+    """What the page shows before a change or a build: calls, cost, calls of unknown price."""
+    return {
+        "calls": forecast.total_calls,
+        "cost_usd": round(forecast.total_cost, 6),
+        "unknown_price_calls": sum(forecast.unpriced.values()),
+        "paid": paid,
+    }
 
 
 def check_candidate(project: Project, text: str) -> Candidate:
