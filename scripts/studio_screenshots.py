@@ -52,6 +52,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 980})
         page.goto(url + "/board")
         page.wait_for_function(BUILT, timeout=600_000)
+        page.evaluate("() => studio.post('/api/take', {ill: 'race/challenge'})")  # take 2
+        page.wait_for_function(BUILT.replace(">= 1", ">= 2"), timeout=600_000)
         page.goto(url + "/")  # a fresh load of the board, after the first build
         page.goto(url + "/board#ill-race-challenge", wait_until="load")
         page.screenshot(path=str(ROOT / "docs" / "studio-board.png"))
