@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,25 @@ def test_prompts_are_shown_escaped_on_the_board(running: RunningStudio) -> None:
     html = requests.get(running.url + "/board", timeout=60).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
+
+
+def test_the_studio_waits_for_a_make_holding_the_build_lock(book: Path) -> None:
+    """The studio's builds are the library's make: one build lock per book for both."""
+    from bookbuild.buildlock import exclusive_build
+    from tests.studio.conftest import start_studio
+
+    def log() -> str:
+        return " ".join(running.studio.build.snapshot()["log"])
+
+    with exclusive_build(book / ".bookbuild", lambda owner: None):  # as a CLI make would
+        running, server = start_studio(book)
+        while "build_waiting" not in log():
+            time.sleep(0.05)
+        assert running.studio.build.snapshot()["state"] == "building"
+        assert not (book / "build" / "index.html").exists()
+    try:
+        while running.studio.build.snapshot()["state"] != "ok":
+            time.sleep(0.05)
+        assert (book / "build" / "index.html").is_file()
+    finally:
+        server.stop()

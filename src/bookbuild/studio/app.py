@@ -82,7 +82,8 @@ class _Pages:
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     async def preview(self, request: Request) -> Response:
-        return self.page("preview.html.j2", request)
+        built = (self.studio.root / "build" / "index.html").is_file()
+        return self.page("preview.html.j2", request, built=built)
 
     async def board(self, request: Request) -> Response:
         try:

@@ -145,5 +145,6 @@ class Builder:
     def _event(self, event: Event) -> None:
         line = " ".join(part for part in (event.kind, event.step_id, event.message) if part)
         self._log(line)
-        if event.kind in ("step_started", "step_done", "step_failed", "render_started"):
+        shown = ("build_waiting", "step_started", "step_done", "step_failed", "render_started")
+        if event.kind in shown:
             self._set(message=line)

@@ -108,7 +108,12 @@ function boardButtons() {
 
 function previewReload() {
   const frame = document.getElementById("preview");
-  studio.onBuilt(() => frame.contentWindow.location.reload());
+  studio.onBuilt(() => {
+    const waiting = document.getElementById("first-build");
+    if (waiting) waiting.remove();
+    frame.hidden = false;
+    frame.contentWindow.location.replace("/book/index.html");
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
