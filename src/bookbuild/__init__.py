@@ -5,7 +5,7 @@ The public API for scripts (imported on first use, so `import bookbuild` stays c
     import bookbuild
     project = bookbuild.Project.open(Path("my-book"), draft=True)   # load and validate book.yaml
     report = bookbuild.plan_report(project)                          # what make would do, and why
-    summary = bookbuild.make(project, bookbuild.MakeOptions(formats=("html", "pdf")))
+    summary = bookbuild.make_book(project, bookbuild.MakeOptions(formats=("html", "pdf")))
     print(summary.called, summary.outputs)
 
 Errors are the `BookbuildError` tree (`bookbuild.errors`): `UserError` (exit 2: fix the input)
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
         UserError,
     )
     from bookbuild.inspect_plan import PlanReport, explain_step, plan_report
-    from bookbuild.make import MakeOptions, MakeSummary, make
+    from bookbuild.make import MakeOptions, MakeSummary
+    from bookbuild.make import make as make_book
     from bookbuild.plan import Graph, plan_book
     from bookbuild.project import Project
     from bookbuild.spec import LoadedSpec, load_spec
@@ -47,7 +48,7 @@ _HOMES = {
     "plan_report": "inspect_plan",
     "PlanReport": "inspect_plan",
     "explain_step": "inspect_plan",
-    "make": "make",
+    "make_book": "make",
     "MakeOptions": "make",
     "MakeSummary": "make",
     **dict.fromkeys(
@@ -86,7 +87,7 @@ __all__ = [
     "UserError",
     "explain_step",
     "load_spec",
-    "make",
+    "make_book",
     "plan_book",
     "plan_report",
 ]
@@ -94,5 +95,6 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _HOMES:
-        return getattr(import_module(f"bookbuild.{_HOMES[name]}"), name)
+        module = import_module(f"bookbuild.{_HOMES[name]}")
+        return getattr(module, "make" if name == "make_book" else name)
     raise AttributeError(f"module 'bookbuild' has no attribute {name!r}")

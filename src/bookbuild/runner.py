@@ -91,26 +91,7 @@ class StepRunner:
         p = step.params
         text = inputs["text"].decode("utf-8") if "text" in inputs else str(p.get("source", ""))
         if step.op == "write":
-            previous = tuple(
-                (title, inputs[f"summary-{n}"].decode("utf-8"))
-                for n, title in enumerate(p["previous_titles"], start=1)
-            )
-            ctx = prompts.ChapterContext(
-                p["book_title"],
-                p["language"],
-                p["premise"],
-                p["chapter_title"],
-                p["brief"],
-                previous,
-            )
-            return ChatRequest(
-                step.id,
-                "write",
-                prompts.write_messages(ctx),
-                p["language"],
-                brief=p["brief"],
-                journal=journal,
-            )
+            return _write_request(step, inputs, journal)
         if step.op == "summarize":
             messages = prompts.summarize_messages(p["language"], p["chapter_title"], text)
             return ChatRequest(
@@ -200,6 +181,20 @@ class StepRunner:
         if problem:  # before any call: a mask that cannot mean what it says
             raise MaskError(f"{step.id}: {problem}")
         return mask_png(mask)
+
+
+def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> ChatRequest:
+    """A chapter from its brief, the premise, and the summaries of the chapters before it."""
+    p = step.params
+    previous = tuple(
+        (title, inputs[f"summary-{n}"].decode("utf-8"))
+        for n, title in enumerate(p["previous_titles"], start=1)
+    )
+    ctx = prompts.ChapterContext(
+        p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"], previous
+    )
+    messages = prompts.write_messages(ctx)
+    return ChatRequest(step.id, "write", messages, p["language"], brief=p["brief"], journal=journal)
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

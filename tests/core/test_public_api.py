@@ -18,7 +18,7 @@ def test_a_script_plans_and_makes_a_draft_book(tmp_path: Path) -> None:
     project = bookbuild.Project.open(book, draft=True)
     report = bookbuild.plan_report(project)
     assert report.forecast.total_calls > 0
-    summary = bookbuild.make(project, bookbuild.MakeOptions(formats=("html",)))
+    summary = bookbuild.make_book(project, bookbuild.MakeOptions(formats=("html",)))
     assert len(summary.called) == report.forecast.total_calls
     assert summary.outputs["html"].is_file()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.spec import book_json_schema, load_spec
-from tests.spec_helpers import only_issue, write_book
+from tests.helpers.spec_books import only_issue, write_book
 
 PLUGIN = '''
 from typing import ClassVar

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from bookbuild.errors import ConfigError, SpecError, SpecIssue
 from bookbuild.spec.issues import IssueBuilder
 from bookbuild.spec.models import Book, Edit
-from bookbuild.spec.positions import Loc, Position, parse_yaml
+from bookbuild.spec.positions import Loc, ParsedYaml, Position, parse_yaml
 from bookbuild.spec.preset_loading import load_presets
 from bookbuild.spec.salvage import salvage_book
 from bookbuild.spec.validate import validate_book
@@ -73,25 +73,8 @@ def load_spec(path: Path) -> LoadedSpec:
     data = _top_mapping(parsed.data, display)
     issues = list(parsed.issues)
     normalised = _normalise_edits(data)
-
-    def issue_at(loc: Loc, message: str) -> SpecIssue:
-        line, col = _position(parsed.positions, loc)
-        return SpecIssue(display, line, col, message)
-
-    def errors_at(exc: ValidationError, at: Loc, model: type[BaseModel]) -> list[SpecIssue]:
-        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions, {at: model})
-        return builder.add_all(exc, at)
-
-    presets, preset_issues = load_presets(data.get("models"), issue_at, errors_at)
-    issues += preset_issues
-    if "models" in normalised:
-        normalised = {**normalised, "models": presets}
-    try:
-        book = Book.model_validate(normalised)
-    except ValidationError as exc:
-        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions)
-        issues += builder.add_all(exc)
-        book = salvage_book(normalised)  # the semantic checks still run on the valid parts
+    book, found = _validate_book(normalised, data, parsed, display)
+    issues += found
     spec = LoadedSpec(
         book=book,
         path=spec_path,
@@ -105,6 +88,30 @@ def load_spec(path: Path) -> LoadedSpec:
     if issues:
         raise SpecError(_unique(issues))
     return spec
+
+
+def _validate_book(
+    normalised: dict[str, Any], data: dict[str, Any], parsed: ParsedYaml, display: str
+) -> tuple[Book, list[SpecIssue]]:
+    """The Book, its presets validated by their providers' options models; every issue."""
+
+    def issue_at(loc: Loc, message: str) -> SpecIssue:
+        line, col = _position(parsed.positions, loc)
+        return SpecIssue(display, line, col, message)
+
+    def errors_at(exc: ValidationError, at: Loc, model: type[BaseModel]) -> list[SpecIssue]:
+        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions, {at: model})
+        return builder.add_all(exc, at)
+
+    presets, issues = load_presets(data.get("models"), issue_at, errors_at)
+    if "models" in normalised:
+        normalised = {**normalised, "models": presets}
+    try:
+        return Book.model_validate(normalised), issues
+    except ValidationError as exc:
+        builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions)
+        issues += builder.add_all(exc)
+        return salvage_book(normalised), issues  # the semantic checks still run on the rest
 
 
 def _position(positions: dict[Loc, Position], loc: Loc) -> Position:

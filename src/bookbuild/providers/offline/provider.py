@@ -15,7 +15,7 @@ from PIL import Image
 
 from bookbuild.errors import ProviderError
 from bookbuild.media.images import check_pixels, decode_image, encode_png
-from bookbuild.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.ops import CHAT_OPS
 from bookbuild.providers.base import (
     ChatRequest,
     ChatResult,
@@ -45,7 +45,7 @@ class OfflineProvider(Provider[OfflineOptions]):
     """Deterministic local stand-in for every chat and image model."""
 
     name: ClassVar[str] = "offline"
-    ops: ClassVar[frozenset[str]] = CHAT_OPS | IMAGE_OPS
+    ops: ClassVar[frozenset[str]] = frozenset()  # every chat op and each op of _HANDLERS, below
     Options = OfflineOptions
     local: ClassVar[bool] = True
 
@@ -160,3 +160,5 @@ _HANDLERS: dict[str, Callable[[OfflineProvider, ImageRequest], Image.Image]] = {
     "upscale": OfflineProvider._upscale,
     "remove_background": OfflineProvider._remove_background,
 }
+
+OfflineProvider.ops = CHAT_OPS | frozenset(_HANDLERS)

@@ -24,7 +24,6 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.ops import IMAGE_OPS
 from bookbuild.providers.base import (
     ImageRequest,
     ImageResult,
@@ -76,7 +75,9 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     callers) can replace every wait."""
 
     name: ClassVar[str] = "sdapi"
-    ops: ClassVar[frozenset[str]] = IMAGE_OPS
+    ops: ClassVar[frozenset[str]] = frozenset(
+        {"txt2img", "img2img", "controlnet", "inpaint", "outpaint", "upscale", "remove_background"}
+    )
     Options = SDAPIOptions
     key_env: ClassVar[str | None] = DEFAULT_KEY_ENV
     base_url_env: ClassVar[str | None] = BASE_URL_ENV

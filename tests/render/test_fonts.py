@@ -10,7 +10,7 @@ import pytest
 from bookbuild.errors import FontCoverageError
 from bookbuild.render.fonts import check_font_coverage, font_stack
 from bookbuild.render.view import ChapterView, StyleView
-from tests.test_render_samples import english_book, korean_book
+from tests.helpers.render_views import english_book, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("fc-list") is None, reason="needs fontconfig")
 

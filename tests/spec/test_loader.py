@@ -10,7 +10,7 @@ import pytest
 from bookbuild.errors import ConfigError, SpecError, SpecIssue, UserError
 from bookbuild.spec import LoadedSpec, load_spec
 from bookbuild.spec.positions import MAX_ALIASES, MAX_NODES
-from tests.spec_helpers import issues_of, only_issue, write_book, write_png
+from tests.helpers.spec_books import issues_of, only_issue, write_book, write_png
 
 MINIMAL = """\
 title: A Small Book

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bookbuild.spec import load_spec, resolve_in_book
-from tests.spec_helpers import issues_of, only_issue, write_png
-from tests.spec_helpers import write_book as shared_write_book
+from tests.helpers.spec_books import issues_of, only_issue, write_png
+from tests.helpers.spec_books import write_book as shared_write_book
 
 PRESETS = """\
 models:

@@ -15,7 +15,7 @@ import pytest
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
-from tests.test_render_epub import _epubcheck_command
+from tests.render.test_epub import _epubcheck_command
 
 FORMATS = ("html", "pdf", "epub")
 PAGE_POINTS = {"novel": (419.53, 595.28), "picture-book": (576.0, 576.0)}  # A5, 8x8in

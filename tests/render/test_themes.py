@@ -20,7 +20,7 @@ from bookbuild.render.pages import page_layout, parse_page
 from bookbuild.render.pdf import pdf_stats, render_pdf
 from bookbuild.render.theme import resolve_theme
 from bookbuild.render.view import BookView, IllustrationView
-from tests.test_render_samples import english_book, illustration, korean_book
+from tests.helpers.render_views import english_book, illustration, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
 THEMES = ("novel", "picture-book")

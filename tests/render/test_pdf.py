@@ -14,7 +14,7 @@ from bookbuild.errors import FetchRefused, RenderError
 from bookbuild.render.fetch import BASE_URL, fetch_bytes, local_path
 from bookbuild.render.pdf import BuildFetcher, pdf_stats, render_pdf
 from bookbuild.render.view import ChapterView
-from tests.test_render_samples import english_book, korean_book
+from tests.helpers.render_views import english_book, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 MM = 72 / 25.4

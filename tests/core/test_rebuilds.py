@@ -1,14 +1,19 @@
-"""Regression tests for bugs found in review: each test names the behaviour that was wrong."""
+"""Rebuilds: what re-renders, what is recomputed (corrupt objects, takes, changed files),
+and one build at a time."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from bookbuild.buildlock import exclusive_build
 from bookbuild.cli import main
 from bookbuild.errors import BuildFailed, StoreError
 from bookbuild.events import Event
@@ -57,24 +62,6 @@ def test_renamed_chapter_and_illustration_ids_rerender_outputs(tmp_path: Path) -
     html = (folder / "build" / "index.html").read_text(encoding="utf-8")
     assert 'data-chapter="warden"' in html
     assert 'data-chapter="keeper"' not in html
-
-
-def test_init_keeps_titles_and_authors_with_yaml_syntax_as_text(tmp_path: Path) -> None:
-    folder = tmp_path / "new"
-    args = ["init", str(folder), "--title", 'Tom: the #1 "fox"', "--author", "Kim, Lee"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    book = load_spec(folder).book
-    assert book.title == 'Tom: the #1 "fox"'
-    assert book.authors == ["Kim, Lee"]
-
-
-def test_init_into_an_unwritable_place_exits_2_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
-    result = CliRunner().invoke(main, ["init", str(tmp_path / "a-file" / "book")])
-    assert result.exit_code == 2, result.output
-    assert "cannot write" in result.output
-    assert "Traceback" not in result.output
 
 
 def test_corrupt_pinned_object_is_recomputed_when_outputs_are_rendered(tmp_path: Path) -> None:
@@ -140,17 +127,6 @@ def test_bumping_take_paints_a_new_picture(tmp_path: Path) -> None:
     assert Lock.load(lock_path).entries["keeper/tower/image"] == first
 
 
-def test_build_folder_that_is_a_file_fails_with_a_message_not_a_traceback(tmp_path: Path) -> None:
-    folder = copy_sample("lighthouse-fox", tmp_path)
-    (folder / "build").write_text("in the way", encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["make", str(folder), "--draft", "--plain", "--format", "html"]
-    )
-    assert result.exit_code == 1, result.output
-    assert "cannot write to" in result.output
-    assert not isinstance(result.exception, OSError)
-
-
 def test_mask_file_changed_after_planning_is_refused_not_stored_under_the_old_key(
     tmp_path: Path,
 ) -> None:
@@ -166,3 +142,55 @@ def test_mask_file_changed_after_planning_is_refused_not_stored_under_the_old_ke
     journal = project.store.journal("0" * 64)
     with pytest.raises(StoreError, match="changed during the build"):
         StepRunner(project.spec, pool).run(step, {"image": base}, journal)
+
+
+def test_outputs_and_lock_are_readable_by_others(english_book: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        make(Project.open(english_book, draft=True), MakeOptions(formats=("html",)))
+    finally:
+        os.umask(old)
+    for path in [
+        english_book / "build" / "index.html",
+        english_book / ".bookbuild" / "draft.lock",
+        *(english_book / "build" / "assets").iterdir(),
+    ]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_second_build_waits_for_the_first_and_calls_nothing(english_book: Path) -> None:
+    options = MakeOptions(formats=("html",))
+    events: list[Event] = []
+    results: list[int] = []
+    held = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with exclusive_build(english_book / ".bookbuild", lambda owner: None):
+            held.set()
+            release.wait(10)
+            results.append(len(make_unlocked().called))
+
+    def make_unlocked() -> object:
+        from bookbuild.make import Build
+
+        return Build(Project.open(english_book, draft=True), options, lambda e: None).run()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(10)
+    timer = threading.Timer(0.3, release.set)
+    timer.start()
+    second = make(Project.open(english_book, draft=True), options, events.append)
+    thread.join()
+    assert any(e.kind == "build_waiting" for e in events)
+    assert results == [7] and second.called == []
+
+
+def test_missing_glyph_fails_before_any_output_is_written(english_book: Path) -> None:
+    chapter = english_book / "chapters" / "keeper.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\U000e01f0\U0010fffd\n", "utf-8")
+    result = CliRunner().invoke(main, ["make", str(english_book), "--draft"])
+    assert result.exit_code == 1
+    assert "U+10FFFD" in result.output
+    assert not (english_book / "build" / "index.html").exists()

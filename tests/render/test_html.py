@@ -12,7 +12,7 @@ from bookbuild.render.assets import asset_name
 from bookbuild.render.html import render_html
 from bookbuild.render.markdown import render_markdown
 from bookbuild.render.view import ChapterView
-from tests.test_render_samples import english_book, korean_book
+from tests.helpers.render_views import english_book, korean_book
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -14,7 +14,7 @@ from bookbuild.render.context import interleave, make_figure, scenes
 from bookbuild.render.images import prepare_for_print
 from bookbuild.render.markdown import keep_words
 from bookbuild.render.pages import page_layout, parse_margins, parse_page
-from tests.test_render_samples import illustration, png
+from tests.helpers.render_views import illustration, png
 
 MM = 72 / 25.4
 

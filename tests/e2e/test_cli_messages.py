@@ -1,64 +1,51 @@
-"""Fixes from a newcomer's walkthrough: file modes, one build at a time, messages."""
+"""The command line: clear messages and exit codes for wrong input, `init`, `explain`,
+`validate` and `--budget`."""
 
 from __future__ import annotations
 
 import os
-import stat
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.buildlock import exclusive_build
 from bookbuild.cli import main
 from bookbuild.errors import ConfigError, UserError
-from bookbuild.events import Event
 from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.spec import load_spec
+from tests.conftest import copy_sample
+
+HTML = MakeOptions(formats=("html",))
 
 
-def test_outputs_and_lock_are_readable_by_others(english_book: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        make(Project.open(english_book, draft=True), MakeOptions(formats=("html",)))
-    finally:
-        os.umask(old)
-    for path in [
-        english_book / "build" / "index.html",
-        english_book / ".bookbuild" / "draft.lock",
-        *(english_book / "build" / "assets").iterdir(),
-    ]:
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+def test_init_keeps_titles_and_authors_with_yaml_syntax_as_text(tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    args = ["init", str(folder), "--title", 'Tom: the #1 "fox"', "--author", "Kim, Lee"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    book = load_spec(folder).book
+    assert book.title == 'Tom: the #1 "fox"'
+    assert book.authors == ["Kim, Lee"]
 
 
-def test_a_second_build_waits_for_the_first_and_calls_nothing(english_book: Path) -> None:
-    options = MakeOptions(formats=("html",))
-    events: list[Event] = []
-    results: list[int] = []
-    held = threading.Event()
-    release = threading.Event()
+def test_init_into_an_unwritable_place_exits_2_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "a-file" / "book")])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.output
+    assert "Traceback" not in result.output
 
-    def first() -> None:
-        with exclusive_build(english_book / ".bookbuild", lambda owner: None):
-            held.set()
-            release.wait(10)
-            results.append(len(make_unlocked().called))
 
-    def make_unlocked() -> object:
-        from bookbuild.make import Build
-
-        return Build(Project.open(english_book, draft=True), options, lambda e: None).run()
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    held.wait(10)
-    timer = threading.Timer(0.3, release.set)
-    timer.start()
-    second = make(Project.open(english_book, draft=True), options, events.append)
-    thread.join()
-    assert any(e.kind == "build_waiting" for e in events)
-    assert results == [7] and second.called == []
+def test_build_folder_that_is_a_file_fails_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    (folder / "build").write_text("in the way", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["make", str(folder), "--draft", "--plain", "--format", "html"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "cannot write to" in result.output
+    assert not isinstance(result.exception, OSError)
 
 
 def test_every_missing_key_is_named_at_once(english_book: Path) -> None:
@@ -76,15 +63,6 @@ def test_empty_options_are_input_errors(english_book: Path, args: list[str], mes
     result = CliRunner().invoke(main, ["make", str(english_book), "--draft", *args])
     assert result.exit_code == 2
     assert message in result.output
-
-
-def test_missing_glyph_fails_before_any_output_is_written(english_book: Path) -> None:
-    chapter = english_book / "chapters" / "keeper.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\U000e01f0\U0010fffd\n", "utf-8")
-    result = CliRunner().invoke(main, ["make", str(english_book), "--draft"])
-    assert result.exit_code == 1
-    assert "U+10FFFD" in result.output
-    assert not (english_book / "build" / "index.html").exists()
 
 
 def test_validate_reports_style_and_preset_problems_with_positions(english_book: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bookbuild.errors import BookbuildError
 from bookbuild.render.html import render_html
-from tests.test_render_samples import english_book
+from tests.helpers.render_views import english_book
 
 SECRET = "TOPSECRET-outside-the-book"
 KEY = "sk-SENTINEL-security-3e1f"
