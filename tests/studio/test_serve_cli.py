@@ -61,3 +61,22 @@ def test_serve_refuses_a_broken_book_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "book.yaml:2:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_exit_2_with_advice(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "bookbuild.cli", "serve", str(root), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "--port" in done.stderr

@@ -7,6 +7,7 @@ TrustedHostMiddleware are small and well kept; the pages are plain Jinja with a 
 
 from __future__ import annotations
 
+import socket
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -50,10 +51,25 @@ def serve(
             if open_browser:
                 webbrowser.open(url)
 
+    listening = _listen(host, port)
     threading.Thread(target=announce, daemon=True).start()
     try:
-        server.run()
+        server.run(sockets=[listening])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
         return
-    except OSError as exc:  # pragma: no cover - uvicorn reports bind errors itself
-        raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before serving, so a port in use is a clear exit 2, not a server log line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another studio running? choose another with --port"
+        ) from None
+    return listening
