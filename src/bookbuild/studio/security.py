@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import socket
 
 from starlette.requests import Request
 
@@ -31,11 +32,23 @@ def new_token() -> str:
 
 
 def allowed_hosts(host: str) -> list[str]:
-    """Host header values the studio answers to: loopback names, and --host if given."""
+    """Host header values the studio answers to: loopback names, and --host if given (for a
+    wildcard --host, this machine's names and addresses)."""
     names = {"127.0.0.1", "localhost", "[::1]"}
-    if host not in ("", "0.0.0.0", "::"):
+    if host in ("0.0.0.0", "::"):
+        names |= _this_machine()
+    elif host:
         names.add(host if ":" not in host else f"[{host}]")
     return sorted(names)
+
+
+def _this_machine() -> set[str]:
+    names = {socket.gethostname(), socket.getfqdn()}
+    try:
+        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    except OSError:
+        pass
+    return {f"[{n}]" if ":" in n else n for n in names if n}
 
 
 def write_refusal(request: Request, token: str) -> str | None:
