@@ -9,6 +9,7 @@ read the book either.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 import socket
@@ -44,10 +45,8 @@ def allowed_hosts(host: str) -> list[str]:
 
 def _this_machine() -> set[str]:
     names = {socket.gethostname(), socket.getfqdn()}
-    try:
+    with contextlib.suppress(OSError):
         names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
-    except OSError:
-        pass
     return {f"[{n}]" if ":" in n else n for n in names if n}
 
 
