@@ -46,7 +46,7 @@ def allowed_hosts(host: str) -> list[str]:
 def _this_machine() -> set[str]:
     names = {socket.gethostname(), socket.getfqdn()}
     with contextlib.suppress(OSError):
-        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+        names |= {str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)}
     return {f"[{n}]" if ":" in n else n for n in names if n}
 
 
