@@ -53,6 +53,7 @@ function down(event) {
     stroke([x, y], [x, y]);
     return;
   }
+  clearBrush(); // one region per edit: a new shape replaces the strokes
   ed.drag = { kind: "box", start: [x, y] };
   ed.shape = { [tool()]: [x, y, x, y] };
 }
@@ -99,6 +100,7 @@ function addPolygonPoint(x, y) {
   }
   ed.polygon.push([round4(x), round4(y)]);
   ed.shape = null;
+  clearBrush();
   render();
 }
 
@@ -122,11 +124,15 @@ function stroke(from, to) {
   ed.shape = null;
 }
 
+function clearBrush() {
+  ed.brushUsed = false;
+  ed.brush.getContext("2d").clearRect(0, 0, ed.brush.width, ed.brush.height);
+}
+
 function clear() {
   ed.shape = null;
   ed.polygon = [];
-  ed.brushUsed = false;
-  ed.brush.getContext("2d").clearRect(0, 0, ed.brush.width, ed.brush.height);
+  clearBrush();
   ed.margins = { left: 0, right: 0, up: 0, down: 0 };
   changed();
 }
