@@ -15,11 +15,13 @@ and the others (exit 1: the build failed).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the no-op `make` ms
 if TYPE_CHECKING:
+    from typing import Any
+
     from bookbuild.errors import (
         BookbuildError,
         BuildFailed,

@@ -106,20 +106,26 @@ def make(
     from bookbuild.make import make as make_book
     from bookbuild.outputs import parse_formats
     from bookbuild.report import PlainReporter, RichReporter
+    from bookbuild.stamp import summary_lines
+    from bookbuild.stamping import StampRecorder
 
     def action() -> None:
         options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, refresh)
+        stamp = StampRecorder(
+            path, draft=draft, locked=locked, formats=options.formats, budget=budget
+        )
         project = Project.open(path, draft=draft)
         console = _console()
         use_rich = console.is_terminal if progress is None else progress
         reporter = (RichReporter if use_rich else PlainReporter)(console, verbose)
         with reporter:
             summary = make_book(project, options, reporter)
-        calls = len(summary.called)
-        click.echo(f"{calls} model call(s), {summary.cached} step(s) from cache")
-        for fmt, out in summary.outputs.items():
-            state = "written" if summary.rendered else "up to date"
-            click.echo(f"{fmt}: {out} ({state}, {out.stat().st_size / 1024:.0f} KiB)")
+        outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
+        state = "written" if summary.rendered else "up to date"
+        for line in summary_lines(len(summary.called), summary.cached, outputs, state):
+            click.echo(line)
+        if only is None:
+            stamp.record(project, summary)
 
     _run(ctx, action)
 

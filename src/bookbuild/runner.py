@@ -14,7 +14,7 @@ from typing import Any
 from bookbuild import prompts
 from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
-from bookbuild.media.images import decode_image, encode_png
+from bookbuild.media.images import decode_image, encode_png, image_size
 from bookbuild.media.masks import (
     aspect_warning,
     coverage_problem,
@@ -24,7 +24,7 @@ from bookbuild.media.masks import (
     to_mask,
 )
 from bookbuild.ops import op_named
-from bookbuild.providers.base import ChatRequest, ImageRequest, JobJournal
+from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult, JobJournal
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import MaskShape
@@ -116,18 +116,11 @@ class StepRunner:
         provider = self.providers.get(step.preset, step.id)
         with self.providers.limit(step.preset):
             result = provider.run_image(request)
-        try:
-            image = decode_image(result.png, what=f"{step.id} result")
-        except ImageDecodeError as exc:  # the service's fault, not the author's: exit 1
-            raise ProviderError(
-                f"the provider returned an unusable picture ({exc})",
-                provider=step.provider,
-                step_id=step.id,
-            ) from None
-        metadata = {**result.metadata, "width": image.width, "height": image.height}
+        data, (width, height) = normalised_png(result, step)
+        metadata = {**result.metadata, "width": width, "height": height}
         if request.prompt and "prompt" not in metadata:
             metadata["prompt"] = request.prompt
-        return StepOutput(encode_png(image), metadata)
+        return StepOutput(data, metadata)
 
     def _image_request(
         self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal
@@ -139,7 +132,7 @@ class StepRunner:
         op = op_named(step.op)
         width, height = int(p.pop("width", 0)), int(p.pop("height", 0))
         if image is not None and op.size_from_input:
-            width, height = decode_image(image).size
+            width, height = image_size(image, what=f"{step.id} input image")
         mask = self._mask(step, p, (width, height)) if "mask" in op.inputs else None
         extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
         return ImageRequest(
@@ -198,6 +191,22 @@ def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal)
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}
+
+
+def normalised_png(result: ImageResult, step: Step) -> tuple[bytes, tuple[int, int]]:
+    """The result as bookbuild's PNG (no metadata, fixed level) and its size; a provider's own
+    `encode_png` output is kept as it is (encoding is most of a draft build's time)."""
+    try:
+        if result.canonical:
+            return result.png, image_size(result.png, what=f"{step.id} result")
+        image = decode_image(result.png, what=f"{step.id} result")
+    except ImageDecodeError as exc:  # the service's fault, not the author's: exit 1
+        raise ProviderError(
+            f"the provider returned an unusable picture ({exc})",
+            provider=step.provider,
+            step_id=step.id,
+        ) from None
+    return encode_png(image), image.size
 
 
 def _prompt_of(params: Mapping[str, Any], inputs: Mapping[str, bytes]) -> tuple[str, str]:

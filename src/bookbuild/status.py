@@ -50,8 +50,12 @@ that reads and verifies the object."""
 def step_statuses(graph: Graph, lock: Lock, store: Store) -> dict[str, StepStatus]:
     """The status of every step, in dependency order; pure reads of lock and store."""
     statuses: dict[str, StepStatus] = {}
+    digests: dict[str, str] = {}  # kept as it grows: rebuilt per step, a plan was quadratic
     for step in graph.steps.values():
-        statuses[step.id] = _status(step, statuses, lock, store, graph.frozen.get(step.id))
+        scope = graph.frozen.get(step.id)
+        status = statuses[step.id] = _status(step, statuses, digests, lock, store, scope)
+        if status.digest is not None:
+            digests[step.id] = status.digest
     return statuses
 
 
@@ -62,11 +66,11 @@ def known_digests(statuses: dict[str, StepStatus]) -> dict[str, str]:
 def _status(
     step: Step,
     done: dict[str, StepStatus],
+    digests: dict[str, str],
     lock: Lock,
     store: Store,
     scope: FreezeScope | None,
 ) -> StepStatus:
-    digests = known_digests(done)
     if scope is not None:
         frozen = frozen_status(step, digests, lock, store, store.has, scope)
         if frozen is not None:

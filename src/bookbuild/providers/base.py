@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from bookbuild.errors import ConfigError
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
@@ -94,6 +97,16 @@ class ImageRequest:
 class ImageResult:
     png: bytes
     metadata: dict[str, Any] = field(default_factory=dict)
+    canonical: bool = False
+    """True when `png` is bookbuild's own encoding (`encode_png`): kept as it is, instead of
+    being decoded and encoded again. Bytes from a service are not, and are re-encoded."""
+
+    @classmethod
+    def of_image(cls, image: Image.Image, metadata: dict[str, Any]) -> ImageResult:
+        """The result for a picture the provider holds decoded: encoded once, here."""
+        from bookbuild.media.images import encode_png
+
+        return cls(encode_png(image), metadata, canonical=True)
 
 
 RetryNotice = Callable[[str, int, float], None]
@@ -129,6 +142,12 @@ class Provider(Generic[OptionsT]):
     @classmethod
     def image_ops(cls) -> frozenset[str]:
         return cls.ops & IMAGE_OPS
+
+    @classmethod
+    def ops_for(cls, preset: OptionsT) -> frozenset[str]:
+        """The ops one preset can do (`validate` asks this): `ops`, unless an option of the
+        preset decides (a server extension it says is installed)."""
+        return cls.ops
 
     @classmethod
     def preset_problems(cls, preset: OptionsT) -> list[str]:

@@ -7,6 +7,8 @@ or SDK until a step runs); `bookbuild schema` loads them all.
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
 
@@ -22,6 +24,13 @@ AnyProvider = type[Provider[Any]]
 
 
 def _entry_points() -> dict[str, EntryPoint]:
+    return _entry_points_on(tuple(sys.path))
+
+
+@lru_cache(maxsize=8)
+def _entry_points_on(path: tuple[str, ...]) -> dict[str, EntryPoint]:
+    """Scanning every installed distribution takes tens of ms; a plan asks once per step, so
+    the answer is kept for as long as `sys.path` (where plugins are found) stays the same."""
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 

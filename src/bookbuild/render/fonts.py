@@ -200,6 +200,18 @@ def family_charset(family: str) -> frozenset[int]:
     return frozenset(_parse_charsets(listed))
 
 
+def family_files(families: Iterable[str]) -> tuple[str, ...]:
+    """The font files of every installed face of these families (one fc-list run)."""
+    wanted = set(families)
+    listed = _fc_list("%{family}\t%{file}\n", ":")
+    files = set()
+    for line in listed.splitlines():
+        names, _, path = line.partition("\t")
+        if path and wanted & {name.strip() for name in names.split(",")}:
+            files.add(path.strip())
+    return tuple(sorted(files))
+
+
 def _fc_escape(value: str) -> str:
     return "".join("\\" + c if c in "\\-:,=" else c for c in value)
 

@@ -122,7 +122,7 @@ class _Checker:
         cls = self.providers.get(preset.provider) if preset else None
         if preset is None or cls is None:
             return
-        able = cls.does_chat() if need == "chat" else need in cls.ops
+        able = cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
         if able:
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
@@ -134,10 +134,11 @@ class _Checker:
         )
 
     def can(self, name: str, need: str) -> bool:
-        cls = self.providers.get(self.presets[name].provider)
+        preset = self.presets[name]
+        cls = self.providers.get(preset.provider)
         if cls is None:
             return False
-        return cls.does_chat() if need == "chat" else need in cls.ops
+        return cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
 
     # chapters
 

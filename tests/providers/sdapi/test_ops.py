@@ -3,6 +3,9 @@ the path, the body, the key in the body (never a header), uploads, and the pixel
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from typing import Any
 
@@ -12,6 +15,7 @@ from PIL import Image, ImageChops
 
 from bookbuild.providers.base import ImageRequest, ImageResult
 from bookbuild.providers.registry import provider_class
+from bookbuild.providers.sdapi import provider as sdapi_provider
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png, prompt_colour
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, Recorded, fake_sdapi, success
@@ -199,6 +203,26 @@ def test_uploads_are_cached_by_content_within_a_provider(fake_sdapi: FakeSDAPI) 
     assert fake_sdapi.count("upload") == 1
     assert second.metadata["uploads"] == 0
     assert fake_sdapi.submits[0].body["init_image"] == fake_sdapi.submits[1].body["init_image"]
+
+
+def test_the_same_picture_sent_by_two_steps_at_once_is_uploaded_once(
+    fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = make(fake_sdapi, model="m")
+    both_uploading = threading.Barrier(2)
+    real_data_url = sdapi_provider.data_url
+
+    def data_url_when_both_arrive(picture: bytes) -> str:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_uploading.wait(timeout=2)  # reached by both steps only if each uploads
+        return real_data_url(picture)
+
+    monkeypatch.setattr(sdapi_provider, "data_url", data_url_when_both_arrive)
+    requests_ = [request_for("img2img"), request_for("img2img", prompt="a fox")]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(provider.run_image, requests_))
+    assert fake_sdapi.count("upload") == 1
+    assert sorted(r.metadata["uploads"] for r in results) == [0, 1]
 
 
 def test_legacy_uploads_go_through_base64_crop(fake_sdapi: FakeSDAPI) -> None:

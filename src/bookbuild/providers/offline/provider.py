@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ProviderError
-from bookbuild.media.images import check_pixels, decode_image, encode_png
+from bookbuild.media.images import check_pixels, decode_image
 from bookbuild.ops import CHAT_OPS
 from bookbuild.providers.base import (
     ChatRequest,
@@ -73,7 +73,7 @@ class OfflineProvider(Provider[OfflineOptions]):
             "width": image.width,
             "height": image.height,
         }
-        return ImageResult(encode_png(image), metadata)
+        return ImageResult.of_image(image, metadata)
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         return 0.0

@@ -40,7 +40,10 @@ def read_input(png: bytes, what: str) -> Image.Image:
 def mask_png(mask: bytes, size: tuple[int, int]) -> bytes:
     """The mask as an 8-bit greyscale PNG of `size`: white = repaint, which is both the spec's
     convention and the service's, so no inversion, only a resize if the sizes differ."""
-    image = read_input(mask, "mask").convert("L")
+    image = read_input(mask, "mask")
+    if image.mode == "L" and image.size == size:
+        return mask  # the engine's mask is already that: same bytes, same upload
+    image = image.convert("L")
     if image.size != size:
         image = image.resize(size, Image.Resampling.NEAREST)
     return encode_png(image)

@@ -93,6 +93,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
         self._uploads: dict[str, str] = {}
+        self._upload_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._http: SDAPIHttp | None = None
 
@@ -163,7 +164,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
             if outpaint.scaled:
                 metadata["sent_size"] = list(outpaint.sent)
-        return ImageResult(encode_png(image), metadata)
+        return ImageResult.of_image(image, metadata)
 
     def _outpaint(self, request: ImageRequest) -> Outpaint:
         """The padded picture and mask of an outpaint (see `bookbuild.media.outpaint`)."""
@@ -255,23 +256,30 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         return Inputs(init, mask, None, outpaint.sent), fresh_init + fresh_mask
 
     def _upload(self, http: SDAPIHttp, family: Family, png: bytes) -> tuple[str, bool]:
-        """The hosted URL of `png` (uploaded once per content per provider instance)."""
+        """The hosted URL of `png` (uploaded once per content per provider instance, also when
+        two steps send the same picture or mask at the same time: the second waits)."""
         digest = hashlib.sha256(png).hexdigest()
         with self._guard:
-            cached = self._uploads.get(digest)
-        if cached is not None:
-            return cached, False
+            same_content = self._upload_locks.setdefault(digest, threading.Lock())
+        with same_content:
+            with self._guard:
+                cached = self._uploads.get(digest)
+            if cached is not None:
+                return cached, False
+            url = self._post_upload(http, family, png)
+            with self._guard:
+                self._uploads[digest] = url
+        log.debug("uploaded an input image (%d bytes)", len(png))
+        return url, True
+
+    @staticmethod
+    def _post_upload(http: SDAPIHttp, family: Family, png: bytes) -> str:
         path = upload_endpoint(family)
         if path == LEGACY_UPLOAD:
             body: dict[str, Any] = {"image": data_url(png), "crop": "false"}
         else:
             body = {"init_image": data_url(png)}
-        answer = http.post(path, body)
-        url = _uploaded_url(http, answer)
-        with self._guard:
-            self._uploads[digest] = url
-        log.debug("uploaded an input image (%d bytes)", len(png))
-        return url, True
+        return _uploaded_url(http, http.post(path, body))
 
     # -- plumbing -------------------------------------------------------------------------
 

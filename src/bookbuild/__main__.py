@@ -1,0 +1,5 @@
+"""`python -m bookbuild ...`: the same as the `bookbuild` command."""
+
+from bookbuild.entry import main
+
+main()
