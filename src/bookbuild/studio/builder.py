@@ -31,7 +31,7 @@ class BuildState:
 
     state: str = "idle"
     message: str = ""
-    generation: int = 0  # bumped after every successful build
+    generation: int = 0  # bumped after a successful build that changed something
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     forecast: dict[str, Any] = field(default_factory=dict)
     calls: int = 0  # model calls made by the builds of this studio session
@@ -59,6 +59,7 @@ class Builder:
         self._pending: str | None = None
         self._approved: float | None = None
         self._stopping = False
+        self._built_text: str | None = None  # book.yaml as of the last successful build
         self._thread = threading.Thread(target=self._work, name="studio-builder", daemon=True)
 
     def start(self) -> None:
@@ -119,9 +120,11 @@ class Builder:
             self._log("".join(traceback.format_exception(exc)))
             self._set(state="error", message=f"internal error: {exc!r} (see the log)")
             return
+        changed = bool(summary.called) or summary.rendered or project.spec.text != self._built_text
+        self._built_text = project.spec.text
         with self._lock:
             self.status.calls += len(summary.called)
-            generation = self.status.generation + 1
+            generation = self.status.generation + int(changed)  # pages reload on a new one
         message = f"built: {len(summary.called)} model call(s), {summary.cached} from cache"
         self._set(state="ok", message=message, generation=generation)
 
