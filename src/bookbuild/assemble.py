@@ -39,6 +39,9 @@ def style_view(spec: LoadedSpec) -> StyleView:
         css=css,
         bleed=style.bleed,
         margin=style.margin,
+        print_target=style.print,
+        paper=style.paper,
+        text_over=style.text_over,
     )
 
 
@@ -49,7 +52,10 @@ def assemble_book(
     store: Store,
     lock: Lock,
     source_date_epoch: int,
+    *,
+    draft: bool = False,
 ) -> BookView:
+    """The book for the renderers; `draft` marks the outputs as drafts (--draft builds)."""
     reader = _Reader(store, lock, digests)
     chapters = tuple(
         ChapterView(
@@ -57,6 +63,7 @@ def assemble_book(
             title=plan.chapter.title,
             markdown=reader.text(plan.text_step),
             illustrations=tuple(reader.illustration(ill) for ill in plan.illustrations),
+            written_by=reader.model_of(plan.text_step),
         )
         for plan in graph.chapters
     )
@@ -71,7 +78,12 @@ def assemble_book(
         cover=reader.illustration(graph.cover) if graph.cover else None,
         source_date_epoch=source_date_epoch,
         identifier=book_identifier(spec),
+        blurb=book.blurb,
+        draft=draft,
     )
+
+
+_BY_HAND = ("", "source", "file")  # metadata providers of results no model made
 
 
 class _Reader:
@@ -91,6 +103,17 @@ class _Reader:
         record = self.store.lookup(entry.key) if entry else None
         return dict(record.metadata) if record else {}
 
+    def model_of(self, step_id: str | None) -> str:
+        """'provider model' of the model that made a step's result; '' for hand-made results
+        (hand-written text, your own picture)."""
+        if step_id is None:
+            return ""
+        meta = self.metadata(step_id)
+        provider = str(meta.get("provider", ""))
+        if provider in _BY_HAND:
+            return ""
+        return " ".join(part for part in (provider, str(meta.get("model", ""))) if part)
+
     def illustration(self, plan: IllustrationPlan) -> IllustrationView:
         final = plan.final_step
         png = self.data(final)
@@ -106,6 +129,7 @@ class _Reader:
             caption=ill.caption,
             alt=ill.alt or ill.caption or prompt or Path(ill.file or plan.id).stem,
             provenance=self._provenance(plan, prompt),
+            step=final,
         )
 
     def _provenance(self, plan: IllustrationPlan, prompt: str) -> Provenance:
@@ -118,6 +142,7 @@ class _Reader:
             seed=int(seed) if isinstance(seed, int) else None,
             prompt=prompt,
             edits=edits,
+            prompt_by=self.model_of(plan.prompt_step),
         )
 
 

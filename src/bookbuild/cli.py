@@ -87,6 +87,7 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 )
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
+@click.option("--strict", is_flag=True, help="Print preflight warnings are errors.")
 @click.pass_context
 def make(
     ctx: click.Context,
@@ -100,6 +101,7 @@ def make(
     refresh: tuple[str, ...],
     progress: bool | None,
     verbose: bool,
+    strict: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
     from bookbuild.make import MakeOptions
@@ -110,7 +112,9 @@ def make(
     from bookbuild.stamping import StampRecorder
 
     def action() -> None:
-        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, refresh)
+        options = MakeOptions(
+            parse_formats(formats), jobs, locked, only, budget, refresh, strict=strict
+        )
         stamp = StampRecorder(
             path, draft=draft, locked=locked, formats=options.formats, budget=budget
         )

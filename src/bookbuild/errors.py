@@ -16,7 +16,8 @@
     ├── BuildFailed              some steps failed; the others were kept (stored and pinned)
     └── RenderError              HTML/PDF/EPUB rendering failed
         ├── FontCoverageError    characters of the text that no font of the theme covers
-        └── FetchRefused         a URL the book may not load (outside the build folder)
+        ├── FetchRefused         a URL the book may not load (outside the build folder)
+        └── PreflightError       make --strict: the print preflight found problems
 
 The library raises these and never prints; `cli.py` maps them to exit codes in one place.
 """
@@ -162,3 +163,7 @@ class BuildFailed(BookbuildError):
 
 class FetchRefused(RenderError):
     """A URL the book may not load."""
+
+
+class PreflightError(RenderError):
+    """`make --strict` on a print target: the print preflight's warnings, as an error."""

@@ -39,6 +39,7 @@ class MakeOptions:
     only: str | None = None
     budget: float | None = None
     refresh: tuple[str, ...] = ()  # ids or globs whose `freeze: true` is ignored this time
+    strict: bool = False  # print preflight warnings fail the render
 
 
 @dataclass
@@ -96,6 +97,7 @@ class Build:
         self.check_budget()
         needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
         self.pool.check_ready(needed)
+        self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
 
     def check_budget(self) -> None:
         selected = {s: self.statuses[s] for s in self.selected}
@@ -163,7 +165,13 @@ class Build:
             self.on_event(Event("render_skipped", message="outputs are up to date"))
             return
         view = assemble_book(
-            project.spec, self.graph, digests, project.store, self.writer.lock, epoch
+            project.spec,
+            self.graph,
+            digests,
+            project.store,
+            self.writer.lock,
+            epoch,
+            draft=project.draft,
         )
         self.on_event(Event("render_started", message=", ".join(formats)))
         self.summary.outputs = render_outputs(
@@ -175,6 +183,7 @@ class Build:
             project.slug,
             self._rendered,
             lambda message: self.on_event(Event("render_warning", message=message)),
+            strict=self.options.strict,
         )
         self.summary.rendered = True
 
@@ -185,7 +194,15 @@ class Build:
     def _fingerprint(self, epoch: int, digests: dict[str, str] | None = None) -> str:
         known = digests if digests is not None else known_digests(self.statuses)
         project = self.project
-        return render_fingerprint(project.spec, self.graph, known, epoch, project.theme_dirs)
+        return render_fingerprint(
+            project.spec,
+            self.graph,
+            known,
+            epoch,
+            project.theme_dirs,
+            project.draft,
+            self.options.strict,
+        )
 
     def _rendered(self, fmt: str, path: Path) -> None:
         size = path.stat().st_size

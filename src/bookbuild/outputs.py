@@ -21,6 +21,7 @@ from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
 
 FORMATS = ("html", "pdf", "epub")
+DOWNLOADS = {"pdf": "PDF", "epub": "EPUB"}  # formats the HTML site links to
 STATE_FILE = ".bookbuild-render.json"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,14 +37,22 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 
 def render_fingerprint(
-    spec: LoadedSpec, graph: Graph, digests: Mapping[str, str], epoch: int, theme_dirs: list[Path]
+    spec: LoadedSpec,
+    graph: Graph,
+    digests: Mapping[str, str],
+    epoch: int,
+    theme_dirs: list[Path],
+    draft: bool = False,
+    strict: bool = False,
 ) -> str:
     book = spec.book
     manifest: dict[str, Any] = {
         "bookbuild": __version__,
         "book": book.model_dump(
-            mode="json", include={"title", "subtitle", "authors", "language", "style"}
+            mode="json", include={"title", "subtitle", "authors", "language", "style", "blurb"}
         ),
+        "draft": draft,
+        "strict": strict,
         "css": _file_digest(spec.root / book.style.css) if book.style.css else None,
         "epoch": epoch,
         "templates": _tree_digest([TEMPLATES, *theme_dirs]),
@@ -67,11 +76,21 @@ def _illustration_inputs(plan: IllustrationPlan, digests: Mapping[str, str]) -> 
     return [plan.id, digests[plan.final_step], ill.caption, ill.alt]
 
 
+def format_fingerprint(fmt: str, fingerprint: str, formats: Iterable[str]) -> str:
+    """The HTML site links to the PDF and EPUB built with it, so its fingerprint names them."""
+    if fmt != "html":
+        return fingerprint
+    linked = sorted(f for f in formats if f in DOWNLOADS)
+    return f"{fingerprint}+{','.join(linked)}" if linked else fingerprint
+
+
 def outputs_up_to_date(build_dir: Path, formats: Iterable[str], fingerprint: str) -> bool:
+    formats = tuple(formats)
     state = _read_state(build_dir)
     for fmt in formats:
         entry = state.get(fmt)
-        if not isinstance(entry, dict) or entry.get("fingerprint") != fingerprint:
+        expected = format_fingerprint(fmt, fingerprint, formats)
+        if not isinstance(entry, dict) or entry.get("fingerprint") != expected:
             return False
         path = build_dir / str(entry.get("file", ""))
         if not path.is_file() or _file_digest(path) != entry.get("digest"):
@@ -88,14 +107,17 @@ def render_outputs(
     slug: str,
     on_render: Callable[[str, Path], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    *,
+    strict: bool = False,
 ) -> dict[str, Path]:
-    """Render each format (HTML first: the PDF is made from the same page)."""
+    """Render each format (HTML first: the PDF is made from the same page); `strict` makes
+    the print preflight's warnings errors."""
     formats = tuple(formats)
     if "pdf" in formats:  # before any output is written: a missing glyph fails the whole render
         from bookbuild.render.fonts import check_font_coverage
 
         check_font_coverage(view)
-    renderers = _renderers(theme_dirs, slug, warn)
+    renderers = _renderers(theme_dirs, slug, warn, strict, formats)
     state = _read_state(build_dir)
     written: dict[str, Path] = {}
     for fmt in FORMATS:
@@ -104,7 +126,7 @@ def render_outputs(
         path = _render_one(renderers[fmt], fmt, view, build_dir)
         written[fmt] = path
         state[fmt] = {
-            "fingerprint": fingerprint,
+            "fingerprint": format_fingerprint(fmt, fingerprint, formats),
             "file": path.relative_to(build_dir).as_posix(),
             "digest": _file_digest(path),
         }
@@ -131,17 +153,23 @@ def _render_one(
 
 
 def _renderers(
-    theme_dirs: list[Path], slug: str, warn: Callable[[str], None] | None
+    theme_dirs: list[Path],
+    slug: str,
+    warn: Callable[[str], None] | None,
+    strict: bool = False,
+    formats: tuple[str, ...] = (),
 ) -> dict[str, Callable[[BookView, Path], Path]]:
+    downloads = [(DOWNLOADS[f], f"{slug}.{f}") for f in formats if f in DOWNLOADS]
+
     def html(view: BookView, out: Path) -> Path:
         from bookbuild.render.html import render_html
 
-        return render_html(view, out, theme_dirs)
+        return render_html(view, out, theme_dirs, downloads)
 
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
 
-        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn)
+        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn, strict=strict)
 
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub

@@ -16,6 +16,7 @@ from bookbuild.errors import ConfigError
 from bookbuild.freeze import FreezeScope, freeze_scopes
 from bookbuild.hashing import digest_of
 from bookbuild.providers.registry import make_preset
+from bookbuild.render.theme import default_picture_size
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.presets import Preset
@@ -77,6 +78,10 @@ class _Planner:
         self.draft = draft
         self.graph = Graph()
         self._file_digests: dict[str, str] = {}
+        style = self.book.style
+        self.default_size = default_picture_size(
+            style.theme, style.page, style.bleed, DEFAULT_SIZE, style.print is not None
+        )  # a picture book's pictures follow its page
 
     def plan(self) -> Graph:
         needs_summary = _chapters_needing_summary(self.book.chapters)
@@ -112,6 +117,9 @@ class _Planner:
 
     def _step(self, step_id: str, op: str, preset: tuple[str, Preset], **kw: Any) -> str:
         name, model = preset
+        own = tuple((role, self._file(path)) for role, path in model.book_files().items())
+        if own:
+            kw["files"] = (*kw.get("files", ()), *own)
         step = Step(
             id=step_id,
             op=op,
@@ -201,8 +209,8 @@ class _Planner:
     ) -> str:
         model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
         params: dict[str, Any] = {
-            "width": ill.width or getattr(model, "width", None) or DEFAULT_SIZE,
-            "height": ill.height or getattr(model, "height", None) or DEFAULT_SIZE,
+            "width": ill.width or getattr(model, "width", None) or self.default_size[0],
+            "height": ill.height or getattr(model, "height", None) or self.default_size[1],
             "seed": self._take_seed(ill, base),
             "take": ill.take,
             "negative_prompt": ill.negative_prompt or getattr(model, "negative_prompt", None) or "",

@@ -131,7 +131,7 @@ class StepRunner:
         control = self._input_image(step, inputs, "control_image")
         op = op_named(step.op)
         width, height = int(p.pop("width", 0)), int(p.pop("height", 0))
-        if image is not None and op.size_from_input:
+        if image is not None and (op.size_from_input or not (width and height)):
             width, height = image_size(image, what=f"{step.id} input image")
         mask = self._mask(step, p, (width, height)) if "mask" in op.inputs else None
         extra = {k: v for k, v in p.items() if k not in _REQUEST_FIELDS}
@@ -148,8 +148,14 @@ class StepRunner:
             mask=mask,
             control_image=control,
             params=extra,
+            files=self._other_files(step, op.inputs),
             journal=journal,
         )
+
+    def _other_files(self, step: Step, roles: tuple[str, ...]) -> dict[str, bytes]:
+        """The step's files that are not its op's input pictures (e.g. a ComfyUI workflow),
+        as they were hashed into its key."""
+        return {role: self._file_bytes(step, role) for role, _ in step.files if role not in roles}
 
     def _input_image(self, step: Step, inputs: Mapping[str, bytes], role: str) -> bytes | None:
         if role in inputs:

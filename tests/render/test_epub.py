@@ -276,7 +276,8 @@ def test_images_are_resized_typed_and_stored_once(tmp_path: Path) -> None:
 
 def test_colophon_lists_each_illustrations_provenance_once(tmp_path: Path) -> None:
     colophon = _members(render_epub(korean_view(), tmp_path))["OEBPS/colophon.xhtml"].decode()
-    assert colophon.count("아침 해가 뜬다") == 1
+    credits = colophon[colophon.index('<dl class="credits">') :]  # after the AI disclosure
+    assert credits.count("아침 해가 뜬다") == 1
     assert "제공자: sdapi; 모델: sdxl; 시드: 42" in colophon
     assert "편집: inpaint: 빨간 목도리; upscale: 2" in colophon
     assert "제공자: offline; 모델: draft; 시드: 7" in colophon

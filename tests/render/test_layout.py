@@ -13,7 +13,8 @@ from bookbuild.render.assets import asset_name
 from bookbuild.render.context import interleave, make_figure, scenes
 from bookbuild.render.images import prepare_for_print
 from bookbuild.render.markdown import keep_words
-from bookbuild.render.pages import page_layout, parse_margins, parse_page
+from bookbuild.render.pages import page_layout
+from bookbuild.style import parse_margins, parse_page
 from tests.helpers.render_views import illustration, png
 
 MM = 72 / 25.4

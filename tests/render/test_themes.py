@@ -16,10 +16,10 @@ from pypdf import PdfReader
 
 from bookbuild.render.context import make_figure, page_image_box
 from bookbuild.render.html import document_html, render_html
-from bookbuild.render.pages import page_layout, parse_page
+from bookbuild.render.pages import page_layout
 from bookbuild.render.pdf import pdf_stats, render_pdf
-from bookbuild.render.theme import resolve_theme
 from bookbuild.render.view import BookView, IllustrationView
+from bookbuild.style import parse_page, resolve_theme
 from tests.helpers.render_views import english_book, illustration, korean_book
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
@@ -86,11 +86,12 @@ def test_reading_order_and_toc_page_numbers(tmp_path: Path, theme: str, make: ob
 
 
 def test_novel_running_heads_and_chapter_pages(tmp_path: Path) -> None:
+    # front matter: half-title 1, blank 2, title 3, copyright 4, contents 5, blank 6
     pdf = render_pdf(korean_book(theme="novel", paragraphs=8), tmp_path)
-    first = page_text(pdf, 3)
+    first = page_text(pdf, 7)
     assert "경주의 시작" in first and first.lstrip().splitlines()[0].strip() != "토끼와 거북이"
-    assert page_text(pdf, 4).lstrip().startswith("토끼와 거북이")  # left page: book title
-    assert page_text(pdf, 5).lstrip().startswith("경주의 시작")  # right page: chapter title
+    assert page_text(pdf, 8).lstrip().startswith("토끼와 거북이")  # left page: book title
+    assert page_text(pdf, 9).lstrip().startswith("경주의 시작")  # right page: chapter title
 
 
 def test_default_theme_is_novel(tmp_path: Path) -> None:
@@ -112,12 +113,14 @@ def test_bleed_cover_and_colophon(tmp_path: Path) -> None:
     cover = illustration("cover", (240, 200, 90), None, "cover art", size=(600, 800))
     book = with_style(english_book(theme="picture-book", page="auto"), bleed="3mm")
     pdf = render_pdf(dataclasses.replace(book, cover=cover), tmp_path)
-    page = PdfReader(pdf).pages[0]
     bleed = 3 * 72 / 25.4
-    assert float(page.trimbox.width) == pytest.approx(576, abs=0.5)
-    assert float(page.mediabox.width) == pytest.approx(576 + 2 * bleed, abs=0.5)
-    assert page_text(pdf, 1).strip() == ""  # the cover is a picture
-    assert "/XObject" in page["/Resources"]
+    for page in PdfReader(pdf).pages[0], PdfReader(tmp_path / "book-cover.pdf").pages[0]:
+        assert float(page.trimbox.width) == pytest.approx(576, abs=0.5)
+        assert float(page.mediabox.width) == pytest.approx(576 + 2 * bleed, abs=0.5)
+    # the cover is its own PDF (the picture with the title over it), not interior page 1
+    assert page_text(pdf, 1).split() == book.title.split()  # the half-title
+    assert book.title in " ".join(page_text(tmp_path / "book-cover.pdf", 1).split())
+    assert "/XObject" in PdfReader(tmp_path / "book-cover.pdf").pages[0]["/Resources"]
     colophon = page_text(pdf, pdf_stats(pdf)["pages"])
     assert "offline" in colophon and "placeholder-1" in colophon and "42" in colophon
 

@@ -90,6 +90,8 @@ class ImageRequest:
     mask: bytes | None = None
     control_image: bytes | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Other files of the book the step reads (e.g. a ComfyUI `workflow`), by role."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 
@@ -156,6 +158,20 @@ class Provider(Generic[OptionsT]):
         Subclasses extend it (call super)."""
         return []
 
+    @classmethod
+    def preset_op_problem(cls, preset: OptionsT, op: str) -> str | None:
+        """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
+        take no picture cannot do img2img); None when it can."""
+        return None
+
+    @classmethod
+    def book_file_problems(
+        cls, preset: OptionsT, role: str, data: bytes
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """What is wrong with a file the preset reads (`Preset.book_files`), from its bytes:
+        (where in the preset, e.g. `("inputs", "seed")`, message) pairs."""
+        return []
+
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)
@@ -163,6 +179,12 @@ class Provider(Generic[OptionsT]):
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
         if self.key_env is not None:
             self.api_key()
+
+    def prepare(self) -> None:
+        """Called once before a build runs this preset's steps (never when it runs none); may
+        reach the service, e.g. to fail at once, with one error, when a local server is not
+        running. Raises ProviderError."""
+        return None
 
     def key_var(self) -> str:
         """The environment variable holding this preset's key."""

@@ -74,6 +74,12 @@ class ProviderPool:
         """Tell the reporter something the user should know about a step (it still runs)."""
         self._on_event(Event("step_warning", step_id, message))
 
+    def prepare(self, preset_names: set[str]) -> None:
+        """Let each needed provider get ready (e.g. reach its server) before any step runs, so
+        a server that is down is one error, not one per step."""
+        for name in sorted(preset_names):
+            self.get(name).prepare()
+
     def close(self) -> None:
         """Close every provider made in this build (connections, pipelines); errors in one do
         not keep the others open."""

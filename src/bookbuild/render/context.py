@@ -16,43 +16,16 @@ from functools import cached_property
 
 from markupsafe import Markup
 
+from bookbuild.style import fmt_pt
+
 from .images import edge_color
-from .markdown import render_blocks
-from .pages import Layout, fmt_pt
+from .markdown import is_notes, render_blocks
+from .pages import Layout
 from .view import BookView, ChapterView, IllustrationView, Provenance
 
 ImageSource = Callable[[IllustrationView], str]
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "contents": "Contents",
-        "colophon": "Colophon",
-        "illustrations": "Illustrations",
-        "chapter": "Chapter",
-        "cover": "Cover",
-        "by": "by",
-        "seed": "seed",
-        "edits": "edits",
-        "model": "model",
-        "provider": "provider",
-        "made_with": "Made with bookbuild",
-    },
-    "ko": {
-        "contents": "차례",
-        "colophon": "판권",
-        "illustrations": "삽화 정보",
-        "chapter": "장",
-        "cover": "표지",
-        "by": "지은이",
-        "seed": "시드",
-        "edits": "편집",
-        "model": "모델",
-        "provider": "제공자",
-        "made_with": "bookbuild로 만듦",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -122,6 +95,11 @@ class Chapter:
         return Markup("").join(self.blocks)
 
     @property
+    def page(self) -> str:
+        """The chapter's own page of the HTML site (its anchor is made of safe characters)."""
+        return f"{self.anchor}.html"
+
+    @property
     def scenes(self) -> tuple[Scene, ...]:
         return scenes(self.flow)
 
@@ -150,10 +128,6 @@ def html_id(prefix: str, value: str) -> str:
 
 def lang_tag(language: str) -> str:
     return language if _LANG.match(language) else "und"
-
-
-def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
 
 
 def build_date(epoch: int) -> str:
@@ -193,10 +167,19 @@ def interleave(blocks: list[Markup], figures: list[Figure]) -> tuple[FlowItem, .
 
 
 def make_chapter(
-    chapter: ChapterView, number: int, src: ImageSource, keep_all: bool = False
+    chapter: ChapterView,
+    number: int,
+    src: ImageSource,
+    keep_all: bool = False,
+    language: str = "en",
 ) -> Chapter:
-    blocks = render_blocks(chapter.markdown, keep_all)
+    """The page model of a chapter, shared by HTML, PDF and EPUB: its blocks with the figures
+    spread between them, and its footnotes after everything."""
+    blocks = render_blocks(chapter.markdown, keep_all, language, html_id("n", chapter.id))
+    notes = [block for block in blocks if is_notes(block)]
+    text = [block for block in blocks if not is_notes(block)]
     figures = [make_figure(ill, src, chapter.id, chapter.title) for ill in chapter.illustrations]
+    flow = interleave(text, figures) + tuple(FlowItem("text", html=note) for note in notes)
     return Chapter(
         id=chapter.id,
         anchor=html_id("ch", chapter.id),
@@ -204,12 +187,15 @@ def make_chapter(
         title=chapter.title,
         blocks=tuple(blocks),
         figures=tuple(figures),
-        flow=interleave(blocks, figures),
+        flow=flow,
     )
 
 
 def make_chapters(view: BookView, src: ImageSource, keep_all: bool = False) -> tuple[Chapter, ...]:
-    return tuple(make_chapter(ch, n, src, keep_all) for n, ch in enumerate(view.chapters, start=1))
+    return tuple(
+        make_chapter(ch, n, src, keep_all, view.language)
+        for n, ch in enumerate(view.chapters, start=1)
+    )
 
 
 def needs_keep_all(language: str, medium: str) -> bool:
@@ -313,6 +299,24 @@ def scene_image_box(
     width = min(height * figure.aspect, page.width)
     height = width / figure.aspect
     return ImageBox(width, height, gap - layout.top, (page.width - width) / 2, "fill")
+
+
+SPREAD_ASPECT = 1.8  # a picture this many times wider than the page's aspect spans two pages
+OVER_SHARE = 0.4  # text over a picture takes at most this share of the page's height
+
+
+def is_spread(layout: Layout, figure: Figure) -> bool:
+    """A panorama: drawn across two facing pages."""
+    return figure.aspect >= SPREAD_ASPECT * layout.page.width / layout.page.height
+
+
+def text_fits_over(
+    layout: Layout, blocks: Iterable[str], title: str = "", metrics: SceneMetrics = SCENE
+) -> bool:
+    """The scene's text fits a panel over the lower part of its picture."""
+    width = layout.page.width - (layout.outer + layout.inner) - 2 * metrics.padding_pt
+    height = scene_text_height(list(blocks), title, "", width, metrics)
+    return height <= OVER_SHARE * layout.page.height
 
 
 def scene_text_height(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,19 @@ from markupsafe import Markup
 
 from bookbuild.errors import RenderError
 from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.render.context import make_chapter
 from bookbuild.render.epub_content import EpubImage, epub_image, xml_text
+from bookbuild.render.epub_fixed import (
+    REFLOWABLE,
+    FixedLayout,
+    fixed_chapter_pages,
+    fixed_layout,
+    fixed_stylesheet,
+)
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
-from bookbuild.render.epub_xhtml import markdown_xhtml_blocks
+from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
+from bookbuild.render.frontmatter import ai_disclosure, blurb_paragraphs
 from bookbuild.render.view import BookView, ChapterView, IllustrationView, Provenance
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -45,6 +54,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "edits": "Edits",
         "identifier": "Identifier",
         "date": "Built",
+        "back_cover": "Back cover",
+        "ai_disclosure": "AI disclosure",
     },
     "ko": {
         "contents": "차례",
@@ -61,6 +72,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "edits": "편집",
         "identifier": "식별자",
         "date": "만든 날",
+        "back_cover": "뒤표지",
+        "ai_disclosure": "AI 사용 고지",
     },
 }
 
@@ -78,21 +91,39 @@ def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
 
 def package_files(view: BookView) -> dict[str, bytes]:
     """Every file of the EPUB except `mimetype`, by its path in the zip."""
-    book = _Book.from_view(view)
+    fixed = fixed_layout(view)
+    book = _Book.from_view(view, fixed)
     images = _ImageSet()
     cover = _cover_page(book, view.cover, images) if view.cover is not None else None
-    chapters = [
-        _chapter_page(book, number, chapter, images)
-        for number, chapter in enumerate(view.chapters, start=1)
-    ]
+    if fixed is not None:
+        chapters = fixed_chapter_pages(view, fixed, book.page, images.get)
+    else:
+        chapters = [
+            _chapter_page(book, number, chapter, images)
+            for number, chapter in enumerate(view.chapters, start=1)
+        ]
     front = [cover] if cover is not None else []
     body = [*chapters, _colophon_page(book, view)]
     nav = _nav_page(book, [*front, _title_page(book)], body)
-    pages = [*front, _title_page(book), nav, *body]
+    back = [_back_cover_page(book, view)] if view.blurb and view.blurb.strip() else []
+    pages = [*front, _title_page(book), nav, *body, *back]
     extra = [_stylesheet(book, view)]
+    if fixed is not None:
+        extra.append(fixed_stylesheet(fixed, _font_stacks(view)))
     if view.style.css and view.style.css.strip():
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
-    return build_package(book.metadata(), pages, extra, images.items(view.cover))
+    metadata = {**book.metadata(), **_accessibility(book, view), "fixed": fixed is not None}
+    return build_package(metadata, pages, extra, images.items(view.cover))
+
+
+def _accessibility(book: _Book, view: BookView) -> dict[str, Any]:
+    """schema.org accessibility metadata: every picture has alt text (its caption, else its
+    prompt), so the text alone is sufficient."""
+    has_images = view.cover is not None or any(ch.illustrations for ch in view.chapters)
+    summary = "Reflowable text with a table of contents and landmarks, in reading order. " + (
+        "Every illustration has a text alternative." if has_images else "No illustrations."
+    )
+    return {"has_images": has_images, "summary": summary}
 
 
 @dataclass(frozen=True)
@@ -108,9 +139,10 @@ class _Book:
     date: str  # YYYY-MM-DD shown in the colophon, "" when the build date is unknown
     labels: dict[str, str]
     stylesheets: tuple[str, ...]
+    viewport: str = ""  # fixed layout: "width=W, height=H" of every page ("" = reflowable)
 
     @classmethod
-    def from_view(cls, view: BookView) -> _Book:
+    def from_view(cls, view: BookView, fixed: FixedLayout | None = None) -> _Book:
         title = xml_text(view.title).strip()
         if not title:
             raise RenderError("EPUB: the book has no title; set `title` in book.yaml")
@@ -121,6 +153,11 @@ class _Book:
             )
         epoch = max(view.source_date_epoch, 0)
         has_extra = bool(view.style.css and view.style.css.strip())
+        sheets = (
+            "style.css",
+            *(("fixed.css",) if fixed else ()),
+            *(("extra.css",) if has_extra else ()),
+        )
         return cls(
             title=title,
             subtitle=xml_text(view.subtitle or "").strip(),
@@ -130,7 +167,8 @@ class _Book:
             modified=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
             date=time.strftime("%Y-%m-%d", time.gmtime(epoch)) if epoch else "",
             labels=_LABELS.get(language.split("-")[0].lower(), _LABELS["en"]),
-            stylesheets=("style.css", "extra.css") if has_extra else ("style.css",),
+            stylesheets=sheets,
+            viewport=fixed.viewport if fixed else "",
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -144,6 +182,8 @@ class _Book:
         }
 
     def page(self, template: str, title: str, **context: Any) -> str:
+        """A content document; `viewport=""` makes it reflowable inside a fixed layout."""
+        values = {"viewport": self.viewport, **context}
         return render_template(
             template,
             book=self,
@@ -151,7 +191,7 @@ class _Book:
             lang=self.language,
             stylesheets=self.stylesheets,
             page_title=title,
-            **context,
+            **values,
         )
 
 
@@ -216,25 +256,27 @@ def _figure(illustration: IllustrationView, images: _ImageSet) -> _Figure:
     )
 
 
-def _interleave(blocks: list[str], figures: list[_Figure]) -> list[_Part]:
-    """Spread the figures through the text: the first before it, the others at even intervals."""
-    slots: dict[int, list[_Figure]] = {}
-    for index, figure in enumerate(figures):
-        slots.setdefault(index * len(blocks) // len(figures), []).append(figure)
+def _chapter_parts(
+    book: _Book, chapter: ChapterView, number: int, images: _ImageSet
+) -> list[_Part]:
+    """The chapter on the HTML book's page model (`context.make_chapter`): the same blocks and
+    figures in the same order, each block re-serialized as XHTML."""
+    clean = replace(chapter, markdown=xml_text(chapter.markdown))
+    page = make_chapter(clean, number, lambda ill: images.get(ill).href, False, book.language)
+    in_order = iter(chapter.illustrations)  # the flow keeps the figures in their order
     parts: list[_Part] = []
-    for position in range(len(blocks) + 1):
-        parts.extend(_Part(figure=figure) for figure in slots.get(position, []))
-        if position < len(blocks):
-            parts.append(_Part(html=Markup(blocks[position])))
+    for item in page.flow:
+        if item.figure is not None:
+            parts.append(_Part(figure=_figure(next(in_order), images)))
+        else:
+            parts.append(_Part(html=Markup(html_to_xhtml(str(item.html)))))
     return parts
 
 
 def _chapter_page(book: _Book, number: int, chapter: ChapterView, images: _ImageSet) -> Page:
     title = xml_text(chapter.title).strip() or f"{book.labels['chapter']} {number}"
-    figures = [_figure(illustration, images) for illustration in chapter.illustrations]
-    parts = _interleave(markdown_xhtml_blocks(chapter.markdown), figures)
     item_id = f"chapter-{number:03d}"
-    xhtml = book.page("chapter.xhtml", title, parts=parts)
+    xhtml = book.page("chapter.xhtml", title, parts=_chapter_parts(book, chapter, number, images))
     return Page(item_id, f"{item_id}.xhtml", title, xhtml, landmark="", in_toc=True)
 
 
@@ -284,8 +326,23 @@ def _colophon_page(book: _Book, view: BookView) -> Page:
         if i.provenance is not None
     ]
     title = book.labels["colophon"]
-    xhtml = book.page("colophon.xhtml", title, credits=credits)
-    return Page("colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True)
+    disclosure = [xml_text(line) for line in ai_disclosure(view)]
+    xhtml = book.page("colophon.xhtml", title, credits=credits, disclosure=disclosure, viewport="")
+    return Page(
+        "colophon", "colophon.xhtml", title, xhtml, landmark="colophon", in_toc=True,
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
+
+
+def _back_cover_page(book: _Book, view: BookView) -> Page:
+    """The blurb (reflowable inside a fixed layout)."""
+    blurb = [xml_text(p) for p in blurb_paragraphs(view)]
+    title = book.labels["back_cover"]
+    xhtml = book.page("backcover.xhtml", title, blurb=blurb, viewport="")
+    return Page(
+        "back-cover", "backcover.xhtml", title, xhtml,
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
 
 
 def _nav_page(book: _Book, front: list[Page], body: list[Page]) -> Page:
@@ -297,17 +354,20 @@ def _nav_page(book: _Book, front: list[Page], body: list[Page]) -> Page:
         landmarks.append(("bodymatter", body[0].href, book.labels["start"]))
     landmarks.append(("colophon", body[-1].href, body[-1].title))
     title = book.labels["contents"]
-    xhtml = book.page("nav.xhtml", title, toc=toc, landmarks=landmarks)
-    return Page("nav", "nav.xhtml", title, xhtml, landmark="toc", properties="nav")
+    xhtml = book.page("nav.xhtml", title, toc=toc, landmarks=landmarks, viewport="")
+    return Page(
+        "nav", "nav.xhtml", title, xhtml, landmark="toc", properties="nav",
+        spine_properties=REFLOWABLE if book.viewport else "",
+    )  # fmt: skip
+
+
+def _font_stacks(view: BookView) -> dict[str, Any]:
+    font = _css_string(view.style.font) if view.style.font else ""
+    return {"serif": f"{font}, {_SERIF_STACK}" if font else _SERIF_STACK, "sans": _SANS_STACK}
 
 
 def _stylesheet(book: _Book, view: BookView) -> tuple[Item, bytes]:
-    font = _css_string(view.style.font) if view.style.font else ""
-    css = render_template(
-        "style.css",
-        serif=f"{font}, {_SERIF_STACK}" if font else _SERIF_STACK,
-        sans=_SANS_STACK,
-    )
+    css = render_template("style.css", **_font_stacks(view))
     return Item("css", "style.css", "text/css"), css.encode("utf-8")
 
 

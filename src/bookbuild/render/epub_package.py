@@ -57,6 +57,7 @@ class Page:
     landmark: str = ""  # epub:type in the landmarks nav ("" = not a landmark)
     in_toc: bool = False
     properties: str = ""
+    spine_properties: str = ""  # e.g. "rendition:layout-reflowable" inside a fixed layout
 
     @property
     def item(self) -> Item:
@@ -82,7 +83,7 @@ def build_package(
         lang=metadata["language"],
         meta=metadata,
         manifest=manifest,
-        spine=[page.item_id for page in pages],
+        spine=[(page.item_id, page.spine_properties) for page in pages],
         cover_id=next((i.item_id for i in manifest if i.properties == "cover-image"), ""),
     )
     files = {

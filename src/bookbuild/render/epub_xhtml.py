@@ -1,7 +1,8 @@
 """Chapter Markdown as XHTML for EPUB content documents.
 
-The Markdown itself goes through `bookbuild.render.markdown` (the same safety rules as the HTML
-book: raw HTML escaped, images as alt text, only web and mail links). Each HTML block is then
+The Markdown itself goes through `bookbuild.render.markdown` and the HTML book's page model
+(`context.make_chapter`: the same safety rules, raw HTML escaped, images as alt text, only web and
+mail links, and the same figure placement). Each HTML block is then
 re-serialized as XHTML from a parse, so the result is well-formed whatever the HTML looked like:
 void elements closed, text and attributes escaped for XML, only a known set of elements and
 attributes kept, and in-page `#fragment` links (which point nowhere inside an EPUB page)
@@ -15,29 +16,29 @@ from html.parser import HTMLParser
 from markupsafe import escape
 
 from bookbuild.render.epub_content import xml_text
-from bookbuild.render.markdown import HEADING_SHIFT, render_blocks
+from bookbuild.render.markdown import HEADING_SHIFT
 
 _VOID = frozenset({"br", "hr", "wbr"})
 _DROP_CONTENT = frozenset({"script", "style", "template", "title"})
 _ATTRIBUTES: dict[str, frozenset[str]] = {
-    "a": frozenset({"href", "title"}),
+    "a": frozenset({"href", "title", "id", "class"}),
     "code": frozenset({"class"}),
-    "ol": frozenset({"start"}),
+    "ol": frozenset({"start", "class"}),
+    "li": frozenset({"id", "class"}),
+    "sup": frozenset({"class"}),
+    "section": frozenset({"class"}),
+    "hr": frozenset({"class"}),
     "td": frozenset({"style"}),
     "th": frozenset({"style"}),
 }
 _ELEMENTS = frozenset(
     {"p", "blockquote", "pre", "code", "em", "strong", "s", "del", "sub", "sup", "span", "div"}
     | {"ul", "ol", "li", "dl", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "a"}
-    | {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"}
+    | {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "section"}
     | _VOID
 )
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
-
-
-def markdown_xhtml_blocks(markdown: str) -> list[str]:
-    """Chapter Markdown as well-formed XHTML, one string per top-level block."""
-    return [html_to_xhtml(str(block)) for block in render_blocks(xml_text(markdown))]
+_NOTE_LINKS = ("#fn-", "#fnref-")  # footnote references and back links, inside one chapter page
 
 
 def html_to_xhtml(html: str) -> str:
@@ -56,8 +57,8 @@ def _epub_tag(tag: str) -> str:
 
 
 def _kept_link(attrs: list[tuple[str, str | None]]) -> bool:
-    href = dict(attrs).get("href") or ""
-    return href.strip().lower().startswith(_LINK_SCHEMES)
+    href = (dict(attrs).get("href") or "").strip().lower()
+    return href.startswith(_LINK_SCHEMES) or href.startswith(_NOTE_LINKS)
 
 
 class _XhtmlWriter(HTMLParser):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import FontCoverageError, RenderError
-from .context import labels
+from .frontmatter import ai_disclosure
+from .labels import labels
 from .view import BookView, IllustrationView
 
 CJK_FALLBACK = ("Noto Serif CJK KR", "Noto Sans CJK KR")
@@ -65,6 +66,9 @@ def book_texts(view: BookView) -> Iterator[TextPlace]:
         for ill in chapter.illustrations:
             yield from _illustration_texts(where, ill)
     yield TextPlace("theme labels", " ".join(labels(view.language).values()))
+    if view.blurb:
+        yield TextPlace("blurb", view.blurb)
+    yield TextPlace("AI disclosure", " ".join(ai_disclosure(view)))
 
 
 def _illustration_texts(where: str, ill: IllustrationView) -> Iterator[TextPlace]:

@@ -9,6 +9,8 @@ from typing import Any
 from jinja2 import TemplateError
 from markupsafe import Markup, escape
 
+from bookbuild.style import parse_page, resolve_theme
+
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from .assets import THEME_ASSETS, asset_name, theme_static_files
@@ -18,25 +20,29 @@ from .context import (
     ImageBox,
     ImageSource,
     build_date,
-    labels,
+    is_spread,
     lang_tag,
     make_chapters,
     make_figure,
     needs_keep_all,
     page_image_box,
     scene_image_box,
+    text_fits_over,
 )
 from .fetch import build_path
 from .fonts import font_stack
+from .frontmatter import ai_disclosure, blurb_paragraphs
+from .labels import labels
 from .markdown import keep_words
-from .pages import Layout, page_layout, parse_page
-from .theme import make_environment, resolve_theme, theme_settings
+from .pages import Layout, page_layout
+from .theme import make_environment, theme_settings
 from .view import BookView, IllustrationView
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
 
 ASSETS = "assets"
 ENTRY_TEMPLATE = "book.html.j2"
+CHAPTER_TEMPLATE = "chapter.html.j2"  # a chapter's own page of the HTML site
 
 
 def layout_for(view: BookView) -> Layout:
@@ -58,6 +64,12 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
     def scene_image(figure: Figure, blocks: Sequence[str] = (), title: str = "") -> ImageBox:
         return scene_image_box(layout, figure, blocks, title)
 
+    def text_over(blocks: Sequence[str], title: str = "") -> bool:
+        return view.style.text_over and text_fits_over(layout, blocks, title)
+
+    def spread(figure: Figure) -> bool:
+        return is_spread(layout, figure)
+
     return {
         "book": view,
         "lang": lang_tag(view.language),
@@ -69,40 +81,95 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "layout": layout,
         "page_image": page_image,
         "scene_image": scene_image,
+        "text_over": text_over,
+        "spread": spread,
         "scene_metrics": SCENE,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),
+        "disclosure": ai_disclosure(view),
+        "blurb": blurb_paragraphs(view),
         "extra_css": Markup((view.style.css or "").replace("</", "<\\/")),
     }
 
 
 def document_html(
-    view: BookView, src: ImageSource, theme_dirs: Sequence[Path] = (), medium: str = "screen"
+    view: BookView,
+    src: ImageSource,
+    theme_dirs: Sequence[Path] = (),
+    medium: str = "screen",
+    downloads: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The book as one HTML document; `src` gives each illustration's URL."""
+    """The book as one HTML document; `src` gives each illustration's URL, `downloads` the
+    (label, file) links of the site's navigation."""
+    return _render(ENTRY_TEMPLATE, view, src, theme_dirs, medium, downloads=list(downloads))
+
+
+def _render(
+    name: str,
+    view: BookView,
+    src: ImageSource,
+    theme_dirs: Sequence[Path],
+    medium: str,
+    **extra: Any,
+) -> str:
     env = make_environment(view.style.theme, theme_dirs)
     env.filters["keep"] = keep_words if needs_keep_all(view.language, medium) else escape
+    context = {"downloads": [], "page_chapter": None, **template_context(view, medium, src)}
     try:
-        template = env.get_template(ENTRY_TEMPLATE)
-        return template.render(template_context(view, medium, src))
+        return env.get_template(name).render({**context, **extra})
     except TemplateError as exc:
-        name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-        where = f" ({name}:{line})" if name else ""
+        where_name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+        where = f" ({where_name}:{line})" if where_name else ""
         raise RenderError(f"theme {view.style.theme!r}{where}: {exc}") from exc
 
 
-def render_html(view: BookView, out_dir: Path, theme_dirs: Sequence[Path] = ()) -> Path:
-    """Write out_dir/index.html and out_dir/assets/<hex16>.png; return the index path."""
+def render_html(
+    view: BookView,
+    out_dir: Path,
+    theme_dirs: Sequence[Path] = (),
+    downloads: Sequence[tuple[str, str]] = (),
+) -> Path:
+    """Write the HTML site: out_dir/index.html (cover, front matter, contents and the whole
+    book), one page per chapter (`ch-<id>.html`, with previous/next links), and
+    out_dir/assets/<hex16>.png; `downloads` are (label, file) links to the PDF and EPUB.
+    Returns the index path."""
     images = _all_illustrations(view)
     for ill in images:
         _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
     for name, data in theme_static_files(theme_dirs).items():
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
-    html = document_html(view, lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}", theme_dirs)
+    src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
+    html = document_html(view, src, theme_dirs, downloads=downloads)
     index = build_path(out_dir, "index.html")
     atomic_write_text(index, html)
+    _write_chapter_pages(view, out_dir, theme_dirs, src, downloads)
     return index
+
+
+def _write_chapter_pages(
+    view: BookView,
+    out_dir: Path,
+    theme_dirs: Sequence[Path],
+    src: ImageSource,
+    downloads: Sequence[tuple[str, str]],
+) -> None:
+    """One page per chapter; pages of chapters no longer in the book are removed."""
+    chapters = make_chapters(view, src)
+    for number, chapter in enumerate(chapters):
+        neighbours = {
+            "previous": chapters[number - 1] if number > 0 else None,
+            "following": chapters[number + 1] if number + 1 < len(chapters) else None,
+        }
+        page = _render(
+            CHAPTER_TEMPLATE, view, src, theme_dirs, "screen",
+            downloads=list(downloads), page_chapter=chapter, **neighbours,
+        )  # fmt: skip
+        atomic_write_text(build_path(out_dir, chapter.page), page)
+    current = {chapter.page for chapter in chapters}
+    for old in build_path(out_dir).glob("ch-*.html"):
+        if old.name not in current and not old.is_symlink():
+            old.unlink()
 
 
 def _write_if_changed(target: Path, data: bytes) -> None:

@@ -7,9 +7,10 @@ import io
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import cast
 
-from PIL import Image
+from PIL import Image, ImageCms
 
 from ..errors import RenderError
 
@@ -50,13 +51,43 @@ def open_image(data: bytes, what: str = "image") -> Image.Image:
     return image
 
 
-def prepare_for_print(data: bytes, box: tuple[int, int], what: str = "image") -> PreparedImage:
-    """Fit the image inside `box` pixels (never enlarging) and encode it for print."""
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common
+
+
+def cmyk_profile() -> bytes:
+    """The CMYK ICC profile of print targets (the PDF/X output intent and image conversion)."""
+    try:
+        return CMYK_PROFILE.read_bytes()
+    except OSError as exc:
+        raise RenderError(
+            f"print target: the CMYK profile {CMYK_PROFILE} is missing; install Debian's "
+            "libgs-common (scripts/setup.sh does)"
+        ) from exc
+
+
+def prepare_for_print(
+    data: bytes, box: tuple[int, int], what: str = "image", cmyk: bool = False
+) -> PreparedImage:
+    """Fit the image inside `box` pixels (never enlarging) and encode it for print; `cmyk`
+    converts it to CMYK (flattened on white) through the print profile, as a JPEG."""
     image = open_image(data, what)
     image = _fit(image, box)
+    if cmyk:
+        return _encode(_to_cmyk(image), "jpg")
     if has_alpha(image):
         return _encode(image.convert("RGBA"), "png")
     return _encode(image.convert("RGB"), "jpg")
+
+
+def _to_cmyk(image: Image.Image) -> Image.Image:
+    flat = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    flat.alpha_composite(image.convert("RGBA"))
+    srgb = ImageCms.createProfile("sRGB")
+    target = ImageCms.ImageCmsProfile(io.BytesIO(cmyk_profile()))
+    converted = ImageCms.profileToProfile(flat.convert("RGB"), srgb, target, outputMode="CMYK")
+    if converted is None:
+        raise RenderError("CMYK conversion returned no image")
+    return converted
 
 
 @lru_cache(maxsize=256)

@@ -15,12 +15,28 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
+from mdit_py_plugins.footnote import footnote_plugin
 
 ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 KEEP_WORD_MAX = 24  # longer runs may break anywhere rather than overflow the line
 _WORDS = re.compile(r"(\s+)")
 WORD_JOINER = "\u2060"
 HEADING_SHIFT = 2  # the book title is <h1>, a chapter title <h2>; chapter headings start at <h3>
+NOTES_CLASS = "footnotes-sep"  # the footnote block (rendered last) starts with this <hr>
+
+# Quotation marks by language (double open/close, single open/close) for the typographer,
+# which also turns -- and --- into en and em dashes and ... into an ellipsis. Code is untouched.
+QUOTES: dict[str, list[str]] = {
+    "en": ["\u201c", "\u201d", "\u2018", "\u2019"],
+    "ko": ["\u201c", "\u201d", "\u2018", "\u2019"],
+    "de": ["\u201e", "\u201c", "\u201a", "\u2018"],
+    "fr": ["\u00ab\u00a0", "\u00a0\u00bb", "\u2039\u00a0", "\u00a0\u203a"],
+    "es": ["\u00ab", "\u00bb", "\u201c", "\u201d"],
+    "it": ["\u00ab", "\u00bb", "\u201c", "\u201d"],
+    "ru": ["\u00ab", "\u00bb", "\u201e", "\u201c"],
+    "ja": ["\u300c", "\u300d", "\u300e", "\u300f"],
+    "zh": ["\u201c", "\u201d", "\u2018", "\u2019"],
+}
 
 
 def is_safe_link(url: str) -> bool:
@@ -62,21 +78,65 @@ def _text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
     return str(keep_words(content) if env.get("keep_all") else escape(content))
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable("table")
+def _backref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """The footnote's link back to its reference ("↩", without the emoji selector that most
+    book fonts lack)."""
+    ident = str(self.rules["footnote_anchor_name"](tokens, idx, options, env))
+    if tokens[idx].meta["subId"] > 0:
+        ident += f":{tokens[idx].meta['subId']}"
+    return f' <a href="#fnref{ident}" class="footnote-backref">\u21a9</a>'
+
+
+def quotes_for(language: str) -> list[str]:
+    return QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+
+
+def _pair_leftover_quotes(state: Any) -> None:
+    """Korean (and Chinese, Japanese) attach words to a closing quote (`"안녕"이라고`), where the
+    typographer cannot tell opening from closing: pair the straight double quotes it left in
+    each paragraph, in order (never inside code, which is not a text token)."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        texts = [child for child in block.children if child.type == "text"]
+        if sum(child.content.count('"') for child in texts) % 2:
+            continue
+        opening = True
+        for child in texts:
+            parts = child.content.split('"')
+            out = parts[0]
+            for part in parts[1:]:
+                out += ("\u201c" if opening else "\u201d") + part
+                opening = not opening
+            child.content = out
+
+
+@lru_cache(maxsize=16)
+def _parser(language: str = "en") -> MarkdownIt:
+    options = {"html": False, "linkify": False, "typographer": True, "quotes": quotes_for(language)}
+    md = MarkdownIt("commonmark", options)
+    md.enable(["table", "replacements", "smartquotes"])
+    md.use(footnote_plugin)
+    if language.split("-")[0].lower() in ("ko", "zh", "ja"):
+        md.core.ruler.push("pair_quotes", _pair_leftover_quotes)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.add_render_rule("image", _image_as_text)
     md.add_render_rule("text", _text)
+    md.add_render_rule("footnote_anchor", _backref)
     return md
 
 
-def render_blocks(text: str, keep_all: bool = False) -> list[Markup]:
-    """Markdown -> one safe HTML fragment per top-level block (paragraph, list, table...).
-    `keep_all` wraps Korean words so that lines break only between them (see keep_words)."""
-    md = _parser()
+def render_blocks(
+    text: str, keep_all: bool = False, language: str = "en", doc_id: str = ""
+) -> list[Markup]:
+    """Markdown -> one safe HTML fragment per top-level block (paragraph, list, table...),
+    with the language's quotation marks, dashes and ellipses; footnotes (`[^1]`) come as one
+    last block, their ids prefixed with `doc_id` (unique per chapter). `keep_all` wraps Korean
+    words so that lines break only between them (see keep_words)."""
+    md = _parser(language)
     env: dict[str, Any] = {"keep_all": keep_all}
+    if doc_id:
+        env["docId"] = doc_id
     tokens = md.parse(text, env)
     _shift_headings(tokens)
     return [
@@ -84,9 +144,14 @@ def render_blocks(text: str, keep_all: bool = False) -> list[Markup]:
     ]
 
 
-def render_markdown(text: str, keep_all: bool = False) -> Markup:
+def render_markdown(text: str, keep_all: bool = False, language: str = "en") -> Markup:
     """Markdown -> one safe HTML fragment."""
-    return Markup("").join(render_blocks(text, keep_all))
+    return Markup("").join(render_blocks(text, keep_all, language))
+
+
+def is_notes(block: str) -> bool:
+    """True for the footnote block that render_blocks puts last."""
+    return block.lstrip().startswith(f'<hr class="{NOTES_CLASS}"')
 
 
 def _shift_headings(tokens: list[Token]) -> None:

@@ -14,21 +14,26 @@ import os
 import re
 import subprocess
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import weasyprint  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
-from ..errors import RenderError
+from ..errors import PreflightError, RenderError
 from ..fsutil import atomic_write_bytes
 from .assets import THEME_ASSETS, asset_name, theme_static_files
+from .cover import cover_html
 from .fetch import BASE_URL, build_path, fetch_bytes
 from .fonts import check_font_coverage
 from .html import ASSETS, document_html, layout_for
-from .images import PRINT_DPI, max_pixels, prepare_for_print
+from .images import PRINT_DPI, cmyk_profile, max_pixels, prepare_for_print
+from .preflight import Placement, preflight
+from .printing import Printer, cover_wrap, print_margins, printer
 from .theme import theme_settings
 from .view import BookView, IllustrationView
 
@@ -74,23 +79,156 @@ def render_pdf(
     slug: str = "book",
     *,
     warn: Warn | None = None,
+    strict: bool = False,
 ) -> Path:
-    """Write out_dir/<slug>.pdf atomically and return its path."""
+    """Write out_dir/<slug>.pdf (the interior) and out_dir/<slug>-cover.pdf atomically and
+    return the interior's path. On a print target (`style.print`) the interior gets the
+    printer's bleed and gutter for its page count and PDF/X; the preflight's warnings go to
+    `warn`, or raise PreflightError when `strict`."""
     if not _SLUG.match(slug):
         raise RenderError(f"PDF name {slug!r} must be a plain file name (letters, digits, ._-)")
     check_font_coverage(view)
-    root = build_path(out_dir).resolve()
-    prepared, sources = prepare_print_images(view, root)
+    target = printer(view.style.print_target) if view.style.print_target else None
+    fetcher, sources = _fetcher(view, build_path(out_dir).resolve(), theme_dirs, target)
+    with _weasyprint(view.source_date_epoch, warn) as convert:
+        fitted, document = _interior(view, target, theme_dirs, sources, fetcher, convert)
+        pages = len(document.pages)
+        if target is not None:
+            found = _preflight(fitted, target, document, sources)
+            _report(found, target.label, warn, strict)
+        variant = {"pdf_variant": target.pdf_variant} if target else {}
+        interior = document.write_pdf(**_WRITE_OPTIONS, **variant)
+        cover_doc = _cover_document(fitted, target, pages, sources, theme_dirs)
+        cover = convert(cover_doc, fetcher).write_pdf(**_WRITE_OPTIONS, **variant)
+    target_path = build_path(out_dir, f"{slug}.pdf")
+    cover_bytes = _fixed_document_id(_bytes(cover), f"{view.identifier}:{slug}:cover")
+    atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), cover_bytes)
+    atomic_write_bytes(
+        target_path, _fixed_document_id(_bytes(interior), f"{view.identifier}:{slug}")
+    )
+    return target_path
+
+
+_XMP_DOCUMENT_ID = re.compile(
+    rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def _fixed_document_id(data: bytes, name: str) -> bytes:
+    """PDF/X-4 metadata carries a random xmpMM:DocumentID (WeasyPrint's uuid4); put a UUID
+    derived from the book in its place, the same length, so the same book gives the same
+    bytes (the metadata stream is uncompressed and no offset moves)."""
+    fixed = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookbuild:' + name)}".encode()
+    return _XMP_DOCUMENT_ID.sub(fixed, data, count=1)
+
+
+_WRITE_OPTIONS: dict[str, Any] = {
+    "dpi": PRINT_DPI,  # caps any image placed smaller than its pixels
+    "pdf_identifier": False,
+    "uncompressed_pdf": False,
+}  # jpeg_quality unset: the print images are already JPEG q88 (no second encoding)
+Convert = Callable[[str, "BuildFetcher"], Any]
+
+
+def _interior(
+    view: BookView,
+    target: Printer | None,
+    theme_dirs: Sequence[Path],
+    sources: dict[str, str],
+    fetcher: BuildFetcher,
+    convert: Convert,
+) -> tuple[BookView, Any]:
+    """The laid-out interior; on a print target laid out again when its page count calls for
+    another gutter (at most twice more: the gutter only grows with the page count)."""
+    fitted = view if target is None else _for_print(view, target, pages=0)
+    for _ in range(3):
+        html = document_html(fitted, lambda i: sources[asset_name(i, "png")], theme_dirs, "print")
+        document = convert(html, fetcher)
+        if target is None:
+            return fitted, document
+        again = _for_print(view, target, pages=len(document.pages))
+        if again == fitted:
+            return fitted, document
+        fitted = again
+    return fitted, document
+
+
+def _for_print(view: BookView, target: Printer, pages: int) -> BookView:
+    """The view with the printer's bleed and margins for this page count."""
+    bleed = f"{target.bleed}in"
+    plain = replace(view, style=replace(view.style, bleed=bleed))
+    margin = print_margins(layout_for(plain), target, pages)
+    return replace(plain, style=replace(plain.style, margin=margin))
+
+
+def _fetcher(
+    view: BookView, root: Path, theme_dirs: Sequence[Path], target: Printer | None
+) -> tuple[BuildFetcher, dict[str, str]]:
+    """What the renderer may load: the build folder, the print images, the theme's static
+    files and, on a print target, the CMYK profile."""
+    prepared, sources = prepare_print_images(view, root, cmyk=target is not None)
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
-    html = document_html(view, lambda ill: sources[asset_name(ill, "png")], theme_dirs, "print")
-    data = html_to_pdf(html, BuildFetcher(root, prepared), view.source_date_epoch, warn)
-    target = build_path(out_dir, f"{slug}.pdf")
-    atomic_write_bytes(target, data)
-    return target
+    if target is not None:
+        prepared[root / ASSETS / "print" / "cmyk.icc"] = cmyk_profile()
+    return BuildFetcher(root, prepared), sources
 
 
-def prepare_print_images(view: BookView, root: Path) -> tuple[dict[Path, bytes], dict[str, str]]:
+def _preflight(
+    view: BookView, target: Printer, document: Any, sources: dict[str, str]
+) -> list[str]:
+    by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
+    layout = layout_for(view)
+    return preflight(_placements(document), by_src, target, layout, len(document.pages))
+
+
+def _report(found: list[str], label: str, warn: Warn | None, strict: bool) -> None:
+    if strict and found:
+        lines = "\n".join(f"  {item}" for item in found)
+        raise PreflightError(f"print preflight for {label} (--strict):\n{lines}")
+    for item in found:
+        if warn is not None:
+            warn(f"preflight: {item}")
+
+
+def _placements(document: Any) -> list[Placement]:
+    """Every <img> of the laid-out pages with its content box (CSS px) and object-fit."""
+    found = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if hasattr(box, "replacement") and element is not None and element.tag == "img":
+                fit = str(box.style["object_fit"])
+                found.append(Placement(element.get("src", ""), box.width, box.height, fit))
+    return found
+
+
+def _all(view: BookView) -> list[IllustrationView]:
+    return [ill for ill, _ in _illustrations(view, (1, 1), (1, 1))]
+
+
+def _cover_document(
+    view: BookView,
+    target: Printer | None,
+    pages: int,
+    sources: dict[str, str],
+    theme_dirs: Sequence[Path],
+) -> str:
+    """The cover's HTML: a wrap sized from the page count on a print target."""
+    layout = layout_for(view)
+    wrap = cover_wrap(layout.page, target, pages, view.style.paper) if target else None
+    return cover_html(view, layout, wrap, lambda i: sources[asset_name(i, "png")], theme_dirs)
+
+
+def _bytes(data: object) -> bytes:
+    if not isinstance(data, bytes):
+        raise RenderError("WeasyPrint returned no PDF bytes")
+    return data
+
+
+def prepare_print_images(
+    view: BookView, root: Path, cmyk: bool = False
+) -> tuple[dict[Path, bytes], dict[str, str]]:
     """Each distinct image once, sized for its box at 300 DPI: (path -> bytes, key -> URL)."""
     layout = layout_for(view)
     full_page = theme_settings(view.style.theme).full_page_images
@@ -102,7 +240,7 @@ def prepare_print_images(view: BookView, root: Path) -> tuple[dict[Path, bytes],
         key = asset_name(ill, "png")
         if key in sources:
             continue
-        image = prepare_for_print(ill.image, ill_box, what=f"illustration {ill.id!r}")
+        image = prepare_for_print(ill.image, ill_box, what=f"illustration {ill.id!r}", cmyk=cmyk)
         name = asset_name(ill, image.ext)
         prepared[root / ASSETS / name] = image.data
         sources[key] = f"{ASSETS}/{name}"
@@ -119,26 +257,32 @@ def _illustrations(
             yield ill, box
 
 
-def html_to_pdf(html: str, fetcher: BuildFetcher, epoch: int, warn: Warn | None = None) -> bytes:
-    """Render HTML to PDF bytes; WeasyPrint errors (unloadable resources) raise RenderError.
+@contextmanager
+def _weasyprint(epoch: int, warn: Warn | None) -> Iterator[Convert]:
+    """Lay out HTML with WeasyPrint; its errors (unloadable resources) raise RenderError at
+    the end, its warnings go to `warn`."""
 
-    `dpi` caps any image placed smaller than its pixels; `jpeg_quality` is left unset because
-    the print images are already JPEG q88 and setting it would re-encode every one of them."""
-    with _collect_logs() as records, _source_date_epoch(epoch):
+    def convert(html: str, fetcher: BuildFetcher) -> Any:
         try:
-            document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-            data = document.write_pdf(dpi=PRINT_DPI, pdf_identifier=False, uncompressed_pdf=False)
+            return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
         except weasyprint.urls.FatalURLFetchingError as exc:
             raise RenderError(f"PDF: {exc}") from exc
+
+    with _collect_logs() as records, _source_date_epoch(epoch):
+        yield convert
     errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
     if errors:
         raise RenderError("PDF rendering failed:\n" + "\n".join(f"  {e}" for e in errors))
     for record in records:
         if warn is not None and record.levelno == logging.WARNING:
             warn(f"weasyprint: {record.getMessage()}")
-    if not isinstance(data, bytes):
-        raise RenderError("WeasyPrint returned no PDF bytes")
-    return data
+
+
+def html_to_pdf(html: str, fetcher: BuildFetcher, epoch: int, warn: Warn | None = None) -> bytes:
+    """Render HTML to PDF bytes; WeasyPrint errors (unloadable resources) raise RenderError."""
+    with _weasyprint(epoch, warn) as convert:
+        data = convert(html, fetcher).write_pdf(**_WRITE_OPTIONS)
+    return _bytes(data)
 
 
 class _ListHandler(logging.Handler):

@@ -20,12 +20,9 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Stri
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..errors import ConfigError
+from bookbuild.style import BASE, TEMPLATES, parse_length, parse_page, resolve_theme
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-BASE = "base"
-THEME_MARKER = "book.css.j2"  # every built-in theme has its own stylesheet (epub/ is not a theme)
-ALIASES = {"default": "novel"}
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -42,30 +39,29 @@ SETTINGS: dict[str, ThemeSettings] = {
 }
 
 
-def theme_names() -> list[str]:
-    """Built-in themes (folders of templates/ holding a THEME_MARKER, except base), plus aliases."""
-    found = {p.name for p in TEMPLATES.iterdir() if _is_theme(p)}
-    return sorted(found | set(ALIASES))
-
-
-def _is_theme(folder: Path) -> bool:
-    return folder.name != BASE and (folder / THEME_MARKER).is_file()
-
-
-def resolve_theme(name: str) -> str:
-    """The built-in folder a theme name refers to; ConfigError for unknown names."""
-    folder = ALIASES.get(name, name)
-    plain = folder and not folder.startswith(".") and "/" not in folder and "\\" not in folder
-    if not (plain and _is_theme(TEMPLATES / folder)):
-        raise ConfigError(
-            f"style.theme: unknown theme {name!r}; built-in themes: {', '.join(theme_names())} "
-            "(a book's theme/ folder overrides templates of the chosen theme)"
-        )
-    return folder
-
-
 def theme_settings(name: str) -> ThemeSettings:
     return SETTINGS.get(resolve_theme(name), ThemeSettings())
+
+
+def default_picture_size(
+    theme: str, page: str, bleed: str | None, long_side: int, printing: bool = False
+) -> tuple[int, int]:
+    """The size a picture is generated at when neither it nor its preset names one: square for
+    text-first themes; for themes whose pictures fill the page, the page's aspect with its
+    bleed (0.125 in on a print target), so pictures run to the bleed whole. Sides are multiples
+    of 8 (what diffusion services take)."""
+    square = (long_side, long_side)
+    try:
+        settings = theme_settings(theme)
+        if not settings.full_page_images:
+            return square
+        size = parse_page(page, default=settings.default_page)
+        bleed_pt = 9.0 if printing else (parse_length(bleed) if bleed else 0.0)
+    except ConfigError:
+        return square  # validate reports it
+    width, height = size.width + 2 * bleed_pt, size.height + 2 * bleed_pt
+    scale = long_side / max(width, height)
+    return max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8)
 
 
 def css_string(value: object) -> str:

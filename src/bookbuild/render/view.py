@@ -14,6 +14,14 @@ class Provenance:
     seed: int | None
     prompt: str
     edits: tuple[str, ...] = ()
+    prompt_by: str = ""  # "provider model" of the chat model that wrote the prompt ("" = none)
+
+    @property
+    def model_line(self) -> str:
+        """'provider model' that made the picture; '' when no model made it (your own file)."""
+        if self.provider in ("", "file", "source"):
+            return ""
+        return " ".join(part for part in (self.provider, self.model) if part)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class IllustrationView:
     caption: str | None
     alt: str
     provenance: Provenance | None = None
+    step: str = ""  # id of the step that made the final image (for preflight messages)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class ChapterView:
     title: str
     markdown: str  # chapter text: Markdown, rendered with raw HTML disabled
     illustrations: tuple[IllustrationView, ...] = ()
+    written_by: str = ""  # "provider model" of the chat model that wrote it ("" = by hand)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,9 @@ class StyleView:
     css: str | None = None  # extra stylesheet text (already read from the book folder)
     bleed: str | None = None  # PDF bleed around each page, e.g. "3mm" (None: no bleed)
     margin: str | None = None  # page margins: "18mm", or "top outer bottom inner" (None: theme's)
+    print_target: str | None = None  # "kdp" or "ingramspark": print-ready PDFs (None: screen)
+    paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
+    text_over: bool = False  # picture-book: short text over its picture, which fills the page
 
 
 @dataclass(frozen=True)
@@ -57,3 +70,5 @@ class BookView:
     cover: IllustrationView | None = None
     source_date_epoch: int = 0  # fixed build date (from the lock or SOURCE_DATE_EPOCH)
     identifier: str = ""  # stable book id (urn:uuid derived from the spec)
+    blurb: str | None = None  # back-cover text
+    draft: bool = False  # built with --draft: outputs are marked as drafts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
@@ -47,6 +47,23 @@ class Style(Strict):
     )
     font: str | None = Field(default=None, description="Main font family; defaults by language.")
     css: str | None = Field(default=None, description="Extra stylesheet, relative to book.yaml.")
+    print: Literal["kdp", "ingramspark"] | None = Field(
+        default=None,
+        description=(
+            "Print target: the PDF becomes a print-ready interior (trim + bleed, gutter by page "
+            "count, PDF/X) and build/<slug>-cover.pdf a cover wrap for this printer."
+        ),
+    )
+    paper: Literal["white", "cream", "color"] = Field(
+        default="white", description="Paper of the print target (sets the spine width)."
+    )
+    text_over: bool = Field(
+        default=False,
+        description=(
+            "picture-book: short text goes over its picture (on a pale panel) so the picture "
+            "fills the page to the bleed."
+        ),
+    )
 
 
 class InitImage(Strict):
@@ -214,4 +231,5 @@ class Book(Strict):
     defaults: Defaults = Field(default_factory=Defaults, description="Default presets by role.")
     style: Style = Field(default_factory=Style, description="Look of the book.")
     cover: Illustration | None = Field(default=None, description="Cover illustration.")
+    blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")

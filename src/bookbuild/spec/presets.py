@@ -59,6 +59,11 @@ class Preset(Strict):
         ),
     )
 
+    def book_files(self) -> dict[str, str]:
+        """Files of the book folder this preset reads, by role (e.g. a ComfyUI workflow):
+        each is hashed into the key of every step that uses the preset."""
+        return {}
+
     def key_fields(self) -> dict[str, Any]:
         """The preset fields that can change a result (they go into every step key)."""
         dumped = self.model_dump(mode="json", exclude=set(NON_KEY_FIELDS), exclude_none=True)

@@ -86,11 +86,24 @@ class _Checker:
             cls = self.providers.get(preset.provider)
             for problem in cls.preset_problems(preset) if cls else ():
                 self.add(("models", name), f"preset `{name}`: {problem}")
+            for role, relative in preset.book_files().items():
+                self.preset_file(name, role, relative)
+
+    def preset_file(self, name: str, role: str, relative: str) -> None:
+        """A file a preset reads (a ComfyUI workflow): inside the book, readable, and what its
+        provider expects."""
+        before = len(self.issues)
+        self.file(("models", name, role), relative, "text")
+        cls = self.providers.get(self.presets[name].provider)
+        if len(self.issues) > before or cls is None:
+            return
+        data = resolve_in_book(self.spec.root, relative).read_bytes()
+        for where, problem in cls.book_file_problems(self.presets[name], role, data):
+            self.add(("models", name, *where), f"preset `{name}`: {problem}")
 
     def check_style(self) -> None:
         """Theme, page size, margins and bleed: what the renderer will accept."""
-        from bookbuild.render.pages import parse_length, parse_margins, parse_page
-        from bookbuild.render.theme import resolve_theme
+        from bookbuild.style import parse_length, parse_margins, parse_page, resolve_theme
 
         style = self.book.style
         checks: list[tuple[str, Callable[[str], object], str | None]] = [
@@ -123,6 +136,9 @@ class _Checker:
         if preset is None or cls is None:
             return
         able = cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
+        refusal = cls.preset_op_problem(preset, need) if able and need != "chat" else None
+        if refusal is not None:
+            self.add(loc, f"preset `{name}`{via} cannot do the image op `{need}`: {refusal}")
         if able:
             return
         what = "chat (writing text)" if need == "chat" else f"the image op `{need}`"
@@ -138,7 +154,9 @@ class _Checker:
         cls = self.providers.get(preset.provider)
         if cls is None:
             return False
-        return cls.does_chat() if need == "chat" else need in cls.ops_for(preset)
+        if need == "chat":
+            return cls.does_chat()
+        return need in cls.ops_for(preset) and cls.preset_op_problem(preset, need) is None
 
     # chapters
 
