@@ -75,22 +75,35 @@ class _Pages:
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
 
-    def page(self, name: str, request: Request, **context: Any) -> HTMLResponse:
+    def generation(self) -> int:
+        """The last finished build, read before a page reads the book: a build finishing
+        while the page is made then reloads it (see studio.js)."""
+        return int(self.studio.build.snapshot()["generation"])
+
+    def page(
+        self, name: str, request: Request, generation: int = -1, **context: Any
+    ) -> HTMLResponse:
         html = self.templates.get_template(name).render(
-            token=self.studio.token, draft=self.studio.draft, request=request, **context
+            token=self.studio.token,
+            draft=self.studio.draft,
+            request=request,
+            generation=generation,
+            **context,
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     async def preview(self, request: Request) -> Response:
+        generation = self.generation()
         built = (self.studio.root / "build" / "index.html").is_file()
-        return self.page("preview.html.j2", request, built=built)
+        return self.page("preview.html.j2", request, generation, built=built)
 
     async def board(self, request: Request) -> Response:
+        generation = self.generation()
         try:
             views = await asyncio.to_thread(board, self.studio.project())
         except BookbuildError as exc:
-            return self.page("problem.html.j2", request, message=str(exc))
-        return self.page("board.html.j2", request, views=views)
+            return self.page("problem.html.j2", request, generation, message=str(exc))
+        return self.page("board.html.j2", request, generation, views=views)
 
     async def editor(self, request: Request) -> Response:
         key = request.path_params["key"]

@@ -117,6 +117,8 @@ function previewReload() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  const rendered = Number(document.body.dataset.generation);
+  if (rendered >= 0) studio.generation = rendered; // a build newer than the page reloads it
   document.getElementById("approve-build").addEventListener("click", async (event) => {
     const cost = Number(event.target.dataset.cost || 0);
     if (window.confirm(`Build now, paying about $${cost.toFixed(4)}?`)) {
