@@ -135,3 +135,42 @@ def resolve_theme(name: str) -> str:
             "(a book's theme/ folder overrides templates of the chosen theme)"
         )
     return folder
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """What the Python side needs to know about a built-in theme."""
+
+    default_page: str = "A5"
+    full_page_images: bool = False  # images may fill the page (size print images to the page)
+    margin_scale: float = 1.0  # default margins relative to the proportional ones
+
+
+SETTINGS: dict[str, ThemeSettings] = {
+    "picture-book": ThemeSettings(default_page="8x8in", full_page_images=True, margin_scale=0.8),
+}
+
+
+def theme_settings(name: str) -> ThemeSettings:
+    return SETTINGS.get(resolve_theme(name), ThemeSettings())
+
+
+def default_picture_size(
+    theme: str, page: str, bleed: str | None, long_side: int, printing: bool = False
+) -> tuple[int, int]:
+    """The size a picture is generated at when neither it nor its preset names one: square for
+    text-first themes; for themes whose pictures fill the page, the page's aspect with its
+    bleed (0.125 in on a print target), so pictures run to the bleed whole. Sides are multiples
+    of 8 (what diffusion services take)."""
+    square = (long_side, long_side)
+    try:
+        settings = theme_settings(theme)
+        if not settings.full_page_images:
+            return square
+        size = parse_page(page, default=settings.default_page)
+        bleed_pt = 9.0 if printing else (parse_length(bleed) if bleed else 0.0)
+    except ConfigError:
+        return square  # validate reports it
+    width, height = size.width + 2 * bleed_pt, size.height + 2 * bleed_pt
+    scale = long_side / max(width, height)
+    return max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8)

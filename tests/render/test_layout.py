@@ -89,7 +89,7 @@ def test_keep_words_joins_korean_words_only() -> None:
 
 
 def test_only_real_themes_are_offered() -> None:
-    from bookbuild.render.theme import resolve_theme, theme_names
+    from bookbuild.style import resolve_theme, theme_names
 
     assert theme_names() == ["default", "novel", "picture-book"]
     for name in ("base", "epub", "../novel", "picture-book/../novel", "partials", ""):

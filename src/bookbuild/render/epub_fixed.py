@@ -14,9 +14,8 @@ from bookbuild.render.context import estimate_lines, make_chapter
 from bookbuild.render.epub_content import EpubImage, xml_text
 from bookbuild.render.epub_package import Item, Page, render_template
 from bookbuild.render.epub_xhtml import html_to_xhtml
-from bookbuild.render.theme import theme_settings
 from bookbuild.render.view import BookView, IllustrationView
-from bookbuild.style import parse_page
+from bookbuild.style import parse_page, theme_settings
 
 VIEWPORT_WIDTH = 1200  # CSS px of a fixed page's width; the height follows the page's aspect
 REFLOWABLE = "rendition:layout-reflowable"  # text pages (contents, colophon) inside the layout

@@ -13,6 +13,7 @@ from bookbuild.style import parse_page, resolve_theme
 
 from ..errors import RenderError
 from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .context import (
     SCENE,
@@ -35,7 +36,7 @@ from .frontmatter import ai_disclosure, blurb_paragraphs
 from .labels import labels
 from .markdown import keep_words
 from .pages import Layout, page_layout
-from .theme import make_environment, theme_settings
+from .theme import make_environment
 from .view import BookView, IllustrationView
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]

@@ -26,6 +26,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[impor
 
 from ..errors import PreflightError, RenderError
 from ..fsutil import atomic_write_bytes
+from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .cover import cover_html
 from .fetch import BASE_URL, build_path, fetch_bytes
@@ -34,7 +35,6 @@ from .html import ASSETS, document_html, layout_for
 from .images import PRINT_DPI, cmyk_profile, max_pixels, prepare_for_print
 from .preflight import Placement, preflight
 from .printing import Printer, cover_wrap, print_margins, printer
-from .theme import theme_settings
 from .view import BookView, IllustrationView
 
 __all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
