@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,14 +120,14 @@ def make(
             parse_formats(formats), jobs, locked, only, budget, refresh, strict=strict
         )
         stamp = StampRecorder(
-            path, draft=draft, locked=locked, formats=options.formats, budget=budget
+            path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
         )
         project = Project.open(path, draft=draft)
         console = _console()
         use_rich = console.is_terminal if progress is None else progress
         reporter = (RichReporter if use_rich else PlainReporter)(console, verbose)
         with reporter:
-            summary = make_book(project, options, reporter)
+            summary = make_book(project, options, reporter, stop)
         outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
         state = "written" if summary.rendered else "up to date"
         for line in summary_lines(len(summary.called), summary.cached, outputs, state):
@@ -131,7 +135,30 @@ def make(
         if only is None:
             stamp.record(project, summary)
 
-    _run(ctx, action)
+    with _stop_on_ctrl_c() as stop:
+        _run(ctx, action)
+
+
+@contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl-C sets the event (the build starts no new step and finishes what is in
+    flight); the second quits at once with exit 130. Never a KeyboardInterrupt traceback."""
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            sys.stderr.write("\nCtrl-C: finishing the steps in flight; Ctrl-C again quits now\n")
+            return
+        sys.stderr.write("\nCtrl-C again: quitting now (queued jobs stay recorded)\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @main.command()
@@ -293,6 +320,29 @@ def schema(ctx: click.Context) -> None:
     from bookbuild.spec import book_json_schema
 
     _run(ctx, lambda: click.echo(json.dumps(book_json_schema(), indent=2, ensure_ascii=False)))
+
+
+@main.group()
+def lock() -> None:
+    """Work with book.lock (git's merge driver)."""
+
+
+@lock.command("merge")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@click.pass_context
+def lock_merge(ctx: click.Context, base: Path, ours: Path, theirs: Path) -> None:
+    """Merge book.lock step by step; git runs it as `bookbuild lock merge %O %A %B`."""
+    from bookbuild.lock_merge import merge_lock_files
+
+    def action() -> int:
+        merged = merge_lock_files(base, ours, theirs)
+        for line in merged.notes + merged.conflicts:
+            click.echo(f"book.lock: {line}", err=True)
+        return 1 if merged.conflicts else 0
+
+    _run(ctx, action)
 
 
 if __name__ == "__main__":  # pragma: no cover

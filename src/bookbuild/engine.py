@@ -5,17 +5,22 @@ up-to-date decision (`status.decide`, with every object verified) says so, other
 it (bounded parallelism, per-preset limits). Each result is stored and pinned as soon as it is
 done, so a crash loses at most the steps in flight. A failed step is an event, not an
 exception: its dependants are skipped, the others go on.
+
+Ctrl-C (the `stop` event) stops the build gently: no new step is started, the steps in flight
+finish (a download in progress completes and is stored; a job still queued on its service
+stops waiting and stays recorded in its journal), and `run` returns with `stopped` set.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bookbuild.errors import BookbuildError, CorruptObjectError, LockedError, UserError
+from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
 from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
@@ -23,6 +28,9 @@ from bookbuild.runner import StepOutput, StepRunner
 from bookbuild.status import KEPT_STATES, StepStatus, decide
 from bookbuild.steps import Step, step_manifest
 from bookbuild.store import ActionRecord, Store
+
+STOP_CHECK = 0.2
+"""Seconds between looks at the stop event while steps are running."""
 
 
 @dataclass
@@ -32,6 +40,8 @@ class RunResult:
     cached: list[str] = field(default_factory=list)  # steps resolved from the lock or store
     failures: dict[str, str] = field(default_factory=dict)  # step id -> message
     skipped: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)  # in flight when Ctrl-C stopped them
+    not_started: int = 0  # steps Ctrl-C kept from starting
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:
@@ -70,6 +80,7 @@ class Engine:
         on_event: EventSink,
         jobs: int = 4,
         locked: bool = False,
+        stop: threading.Event | None = None,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -78,6 +89,7 @@ class Engine:
         self.on_event = on_event
         self.jobs = max(1, jobs)
         self.locked = locked  # never call a model: a call step not in the cache fails
+        self.stop = stop or threading.Event()
 
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
@@ -86,13 +98,33 @@ class Engine:
         running: dict[Future[StepOutput], tuple[Step, str]] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="step") as pool:
             while pending or running:
+                if self.stop.is_set() and pending:
+                    pending = self._stop_starting(pending, running, result)
                 pending = self._dispatch(pending, running, pool, result)
                 if running:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    done, _ = wait(list(running), STOP_CHECK, FIRST_COMPLETED)
                     for future in done:
                         step, key = running.pop(future)
                         self._finish(step, key, future, result)
         return result
+
+    def _stop_starting(
+        self,
+        pending: list[str],
+        running: dict[Future[StepOutput], tuple[Step, str]],
+        result: RunResult,
+    ) -> list[str]:
+        """Ctrl-C: start nothing more, and say what happens to what is in flight."""
+        result.not_started = len(pending)
+        self.on_event(
+            Event(
+                "build_stopping",
+                message=f"Ctrl-C: starting no new step ({len(pending)} not started); "
+                f"waiting for {len(running)} in flight (finished downloads are kept, queued "
+                "jobs stay recorded for the next make). Ctrl-C again quits at once",
+            )
+        )
+        return []
 
     # -- scheduling --------------------------------------------------------------------------
     def _dispatch(
@@ -168,6 +200,10 @@ class Engine:
     def _finish(self, step: Step, key: str, future: Future[StepOutput], result: RunResult) -> None:
         try:
             output = future.result()
+        except Interrupted:
+            result.interrupted.append(step.id)
+            self.on_event(Event("step_stopped", step.id, "stopped by Ctrl-C; resumed next make"))
+            return
         except BookbuildError as exc:
             self._fail(step, str(exc), result)
             return
@@ -179,6 +215,7 @@ class Engine:
         except (BookbuildError, TypeError, OSError) as exc:
             self._fail(step, f"could not store the result: {exc}", result)
             return
+        self.store.journal(key).forget()  # the paid job's record lives until its result is stored
         result.digests[step.id] = digest
         if step.is_call:
             result.called.append(step.id)

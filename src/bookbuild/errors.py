@@ -11,9 +11,12 @@
     ├── ProviderError            a model service failed a step, or gave an unusable result
     │                            (step id, provider, transient?); the server's own message
     ├── StoreError               the content-addressed store or the lock cannot be used
+    │   ├── LockConflictError    exit 2: book.lock has merge conflict markers, or pins a result
+    │   │                        that disagrees with the store's own record (names book.lock:LINE)
     │   └── CorruptObjectError   a stored object does not match its digest (quarantined)
     ├── LockedError              --locked and some steps are not pinned and stored
     ├── BuildFailed              some steps failed; the others were kept (stored and pinned)
+    ├── Interrupted              exit 130: Ctrl-C stopped the build (finished work kept)
     └── RenderError              HTML/PDF/EPUB rendering failed
         ├── FontCoverageError    characters of the text that no font of the theme covers
         ├── FetchRefused         a URL the book may not load (outside the build folder)
@@ -99,6 +102,20 @@ class ProviderError(BookbuildError):
 
 class StoreError(BookbuildError):
     """The store or the lock file is unusable (corrupt, unwritable)."""
+
+
+class LockConflictError(StoreError):
+    """book.lock cannot be trusted as it is: git conflict markers, or a pinned digest that
+    differs from the store's record for that step's key (a hand edit, a line-by-line merge)."""
+
+    exit_code = 2
+
+
+class Interrupted(BookbuildError):
+    """Ctrl-C stopped the build: no new step was started, finished steps were kept, queued
+    jobs stay recorded for the next `make`."""
+
+    exit_code = 130
 
 
 class LockedError(BookbuildError):

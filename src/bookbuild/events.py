@@ -8,6 +8,8 @@ from typing import Literal
 
 EventKind = Literal[
     "build_waiting",  # another build of the same book holds the lock
+    "build_stopping",  # Ctrl-C: no new step starts, the ones in flight finish
+    "step_stopped",  # a step Ctrl-C stopped while it waited (its queued job stays recorded)
     "build_started",  # message: summary; total: number of steps to resolve
     "step_started",
     "step_cached",  # resolved from the lock or the store, no call

@@ -8,13 +8,14 @@ bookbuild, atomically, after every finished step (a crash keeps the work already
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bookbuild.errors import StoreError
+from bookbuild.errors import LockConflictError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.store import check_digest, check_key
 
@@ -40,12 +41,26 @@ class _Malformed(ValueError):
     """Why a lock file's content cannot be used (turned into a StoreError naming the file)."""
 
 
+class _Conflicted(ValueError):
+    """The lock holds git conflict markers, on these lines."""
+
+    def __init__(self, lines: list[int]) -> None:
+        super().__init__(lines)
+        self.lines = lines
+
+
 @dataclass
 class Lock:
     """Every pinned step, by step id, and the fixed date used for reproducible outputs."""
 
     entries: dict[str, LockEntry] = field(default_factory=dict)
     source_date_epoch: int | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # step id -> file line
+
+    def where(self, step_id: str, name: str = "book.lock") -> str:
+        """`name:LINE` of a step's entry in the file it was read from (`name` if unknown)."""
+        line = self.lines.get(step_id)
+        return f"{name}:{line}" if line else name
 
     @classmethod
     def load(cls, path: Path) -> Lock:
@@ -60,6 +75,8 @@ class Lock:
             return _parse(raw)
         except _Malformed as exc:
             raise StoreError(_malformed_message(path, str(exc))) from None
+        except _Conflicted as exc:
+            raise LockConflictError(_conflict_message(path, exc.lines)) from None
 
     def save(self, path: Path) -> None:
         """Write the lock atomically; leave the file untouched if its bytes would not change."""
@@ -171,11 +188,24 @@ def _malformed_message(path: Path, detail: str) -> str:
     )
 
 
+def _conflict_message(path: Path, lines: list[int]) -> str:
+    shown = ", ".join(f"{path.name}:{n}" for n in lines[:6]) + (" …" if len(lines) > 6 else "")
+    return (
+        f"{path} has git merge conflict markers ({shown}). To finish the merge, take one side "
+        f"and let bookbuild re-pin the rest from the store: `git checkout --ours -- {path.name}` "
+        f"(or --theirs), or delete it, then `bookbuild make`, then `git add {path.name}`. "
+        "To merge locks "
+        "without conflicts from now on, set up the merge driver (README, `bookbuild lock merge`): "
+        'git config merge.bookbuild-lock.driver "bookbuild lock merge %O %A %B"'
+    )
+
+
 def _parse(raw: bytes) -> Lock:
     """A Lock from the bytes of a lock file; _Malformed says what is wrong."""
     text = _decode(raw)
-    if "\n<<<<<<< " in "\n" + text:
-        raise _Malformed("it contains git merge conflict markers")
+    markers = conflict_marker_lines(text)
+    if markers:
+        raise _Conflicted(markers)
     try:
         document = json.loads(text)
     except ValueError as exc:
@@ -187,7 +217,31 @@ def _parse(raw: bytes) -> Lock:
     if not isinstance(steps, dict):
         raise _Malformed('"steps" is not a JSON object')
     entries = {step_id: _parse_entry(step_id, value) for step_id, value in steps.items()}
-    return Lock(entries, _parse_epoch(document.get("source_date_epoch")))
+    return Lock(entries, _parse_epoch(document.get("source_date_epoch")), _entry_lines(text, steps))
+
+
+def _entry_lines(text: str, steps: dict[str, Any]) -> dict[str, int]:
+    """The 1-based line where each step's entry starts (as bookbuild writes it: one per line)."""
+    start = text.find('"steps"')
+    lines: dict[str, int] = {}
+    for step_id in steps:
+        at = text.find(json.dumps(step_id, ensure_ascii=False) + ":", max(start, 0))
+        if at < 0:  # written with escapes bookbuild never uses: no line to name
+            continue
+        lines[step_id] = text.count("\n", 0, at) + 1
+    return lines
+
+
+def conflict_marker_lines(text: str) -> list[int]:
+    """1-based lines that hold git conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`, `|||||||`)."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if _CONFLICT_MARKER.match(line)
+    ]
+
+
+_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
 
 
 def _decode(raw: bytes) -> str:

@@ -7,14 +7,15 @@ writer, the providers); each phase is one method, and `Build.run` reads as the s
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.assemble import assemble_book
 from bookbuild.buildlock import exclusive_build
-from bookbuild.engine import Engine, check_locked, select_steps
-from bookbuild.errors import BuildFailed, UserError
+from bookbuild.engine import Engine, RunResult, check_locked, select_steps
+from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.events import Event, EventSink, ignore_events
 from bookbuild.forecast import forecast
 from bookbuild.lock import Lock, LockWriter
@@ -25,6 +26,7 @@ from bookbuild.outputs import (
     render_outputs,
 )
 from bookbuild.plan import plan_book
+from bookbuild.preflight import check_store_ready
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.runner import StepRunner
@@ -52,30 +54,42 @@ class MakeSummary:
 
 
 def make(
-    project: Project, options: MakeOptions, on_event: EventSink = ignore_events
+    project: Project,
+    options: MakeOptions,
+    on_event: EventSink = ignore_events,
+    stop: threading.Event | None = None,
 ) -> MakeSummary:
-    """Build the book; one build at a time per book (a second one waits, then reuses)."""
+    """Build the book; one build at a time per book (a second one waits, then reuses).
+    Setting `stop` (Ctrl-C) starts no new step, lets the ones in flight finish or stop waiting,
+    and raises Interrupted (exit 130) with everything finished kept."""
 
     def waiting(owner: str) -> None:
         on_event(Event("build_waiting", message=f"another build of this book is running ({owner})"))
 
     with exclusive_build(project.root / ".bookbuild", waiting):
-        return Build(project, options, on_event).run()
+        return Build(project, options, on_event, stop).run()
 
 
 class Build:
     """One `make` of one book."""
 
-    def __init__(self, project: Project, options: MakeOptions, on_event: EventSink) -> None:
+    def __init__(
+        self,
+        project: Project,
+        options: MakeOptions,
+        on_event: EventSink,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.project = project
         self.options = options
         self.on_event = on_event
+        self.stop = stop or threading.Event()
         self.summary = MakeSummary()
         self.graph = plan_book(project.spec, draft=project.draft, refresh=options.refresh)
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
-        self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event)
+        self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event, self.stop)
         self.writer = LockWriter(project.lock_path, self.lock)
 
     def run(self) -> MakeSummary:
@@ -98,6 +112,7 @@ class Build:
         needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
         self.pool.check_ready(needed)
         self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
+        check_store_ready(self.project.store, *self._calls_by_kind())
 
     def check_budget(self) -> None:
         selected = {s: self.statuses[s] for s in self.selected}
@@ -132,10 +147,13 @@ class Build:
             self.on_event,
             options.jobs,
             options.locked,
+            self.stop,
         )
         result = engine.run(self.selected)
         self.summary.called = result.called
         self.summary.cached = len(result.cached)
+        if self.stop.is_set():
+            raise _interrupted(result)
         if result.failures:
             raise BuildFailed(result.failures, result.skipped)
         return result.digests
@@ -156,6 +174,8 @@ class Build:
         )
 
     def render(self, digests: dict[str, str]) -> None:
+        if self.stop.is_set():
+            raise Interrupted("stopped by Ctrl-C before rendering; every step is kept")
         project = self.project
         epoch = self._source_date_epoch()
         fingerprint = self._fingerprint(epoch, digests)
@@ -191,6 +211,11 @@ class Build:
     def _calls(self, step_id: str) -> bool:
         return self.statuses[step_id].needs_call
 
+    def _calls_by_kind(self) -> tuple[int, int]:
+        """(image calls, chat calls) this make would make."""
+        kinds = [self.statuses[s].step.kind for s in self.selected if self._calls(s)]
+        return kinds.count("image"), kinds.count("chat")
+
     def _fingerprint(self, epoch: int, digests: dict[str, str] | None = None) -> str:
         known = digests if digests is not None else known_digests(self.statuses)
         project = self.project
@@ -210,12 +235,27 @@ class Build:
 
     def _source_date_epoch(self) -> int:
         """SOURCE_DATE_EPOCH if set, else the date fixed in the lock (set on the first
-        build that renders)."""
+        build that renders, and kept in the store too: a deleted lock gets the same date
+        back, so the outputs keep the same bytes)."""
         epoch = _source_date_epoch_set(self.writer.lock)
+        store, name = self.project.store, self.project.lock_path.name
         if epoch is None:
-            self.writer.set_source_date_epoch(int(time.time()))
+            self.writer.set_source_date_epoch(store.build_date(name) or int(time.time()))
             epoch = int(self.writer.lock.source_date_epoch or 0)
+        if self.writer.lock.source_date_epoch == epoch:
+            store.keep_build_date(name, epoch)
         return epoch
+
+
+def _interrupted(result: RunResult) -> Interrupted:
+    kept = len(result.called)
+    queued = len(result.interrupted)
+    failed = f", {len(result.failures)} failed" if result.failures else ""
+    return Interrupted(
+        f"stopped by Ctrl-C: {kept} step(s) finished and kept{failed}; {queued} stopped while "
+        f"waiting (queued jobs stay recorded) and {result.not_started} not started. "
+        "`bookbuild make` goes on from here without paying again for anything kept or queued"
+    )
 
 
 def _source_date_epoch_set(lock: Lock) -> int | None:

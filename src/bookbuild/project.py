@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.lock import Lock
+from bookbuild.lock_check import check_lock
 from bookbuild.spec import LoadedSpec, load_spec
 from bookbuild.store import Store
 
@@ -54,7 +55,10 @@ class Project:
         return slugify(self.root.name) or "book"
 
     def load_lock(self) -> Lock:
-        return Lock.load(self.lock_path)
+        """The lock, checked against the store's records (LockConflictError names the lines)."""
+        lock = Lock.load(self.lock_path)
+        check_lock(lock, self.store, str(self.lock_path.relative_to(self.root)))
+        return lock
 
 
 def slugify(name: str) -> str:

@@ -20,6 +20,8 @@ _PLAIN_LABELS = {
     "step_done": "done",
     "step_failed": "FAILED",
     "step_skipped": "skipped",
+    "step_stopped": "stopped",
+    "build_stopping": "stopping:",
     "step_retried": "retry",
     "step_warning": "warning",
     "object_corrupt": "corrupt",
@@ -82,6 +84,8 @@ class RichReporter(PlainReporter):
             self.progress.advance(self.task)
         if event.kind in (
             "build_waiting",
+            "build_stopping",
+            "step_stopped",
             "step_failed",
             "step_retried",
             "step_warning",

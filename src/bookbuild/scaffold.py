@@ -66,7 +66,10 @@ CONTENT: dict[str, dict[str, str]] = {
 }
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
-GITIGNORE = "build/\n.bookbuild/draft.lock\n"
+GITIGNORE = "build/\n.bookbuild/draft.lock\n.bookbuild/make.lock\n.bookbuild/stamp\n"
+# book.lock merges step by step through `bookbuild lock merge` once the driver is configured:
+#   git config merge.bookbuild-lock.driver "bookbuild lock merge %O %A %B"
+GITATTRIBUTES = "book.lock merge=bookbuild-lock\n"
 
 
 def init_book(folder: Path, *, title: str, language: str, author: str) -> list[Path]:
@@ -85,6 +88,7 @@ def init_book(folder: Path, *, title: str, language: str, author: str) -> list[P
         spec: BOOK_YAML.format(**{name: _yaml_string(v) for name, v in values.items()}),
         folder / "chapters" / "opening.md": content["chapter"],
         folder / ".gitignore": GITIGNORE,
+        folder / ".gitattributes": GITATTRIBUTES,
     }
     written = []
     for path, text in files.items():

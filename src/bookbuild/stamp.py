@@ -74,7 +74,7 @@ def spec_file(path: str) -> str:
 
 
 def stamp_options(
-    spec: str, draft: bool, locked: bool, formats: list[str], budget: float | None
+    spec: str, draft: bool, locked: bool, strict: bool, formats: list[str], budget: float | None
 ) -> dict[str, object]:
     """Everything besides the files that decides what `make` does, as plain JSON."""
     from bookbuild import __version__
@@ -86,6 +86,7 @@ def stamp_options(
         "spec": spec,
         "draft": draft,
         "locked": locked,
+        "strict": strict,
         "formats": formats,
         "budget": budget,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "").strip(),
@@ -115,6 +116,7 @@ class MakeArgs:
         self.path: str | None = None
         self.draft = False
         self.locked = False
+        self.strict = False
         self.formats: list[str] | None = ["html", "pdf"]
         self.budget: float | None = None
         self.jobs_ok = True
@@ -137,7 +139,7 @@ def parse_make_args(argv: list[str]) -> MakeArgs | None:
         name, eq, value = token.partition("=") if token.startswith("--") else (token, "", "")
         if token.startswith("-j") and token[2:].isdigit():
             name, eq, value = "-j", "=", token[2:]
-        if name in ("--draft", "--locked") and not eq:
+        if name in ("--draft", "--locked", "--strict") and not eq:
             setattr(found, name[2:], True)
         elif name in _QUIET_FLAGS and not eq:
             continue
@@ -182,7 +184,9 @@ def try_fast_make(argv: list[str]) -> bool:
         stamp = read_stamp(root)
     except (OSError, ValueError, EOFError, TypeError):
         return False
-    options = stamp_options(spec, found.draft, found.locked, found.formats, found.budget)
+    options = stamp_options(
+        spec, found.draft, found.locked, found.strict, found.formats, found.budget
+    )
     if not isinstance(stamp, dict) or stamp.get("options") != options:
         return False
     return _report_if_unchanged(root, stamp)

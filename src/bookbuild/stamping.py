@@ -46,12 +46,13 @@ class StampRecorder:
         *,
         draft: bool,
         locked: bool,
+        strict: bool,
         formats: Iterable[str],
         budget: float | None,
     ) -> None:
         self.spec = spec_file(str(path))
         self.formats = list(formats)
-        self.options = stamp_options(self.spec, draft, locked, self.formats, budget)
+        self.options = stamp_options(self.spec, draft, locked, strict, self.formats, budget)
         self.started_ns = fs_clock_ns()
         self.path = Path(stamp_path(os.path.dirname(self.spec)))
         with contextlib.suppress(OSError):  # not a book folder, or not writable: make says so
@@ -109,6 +110,7 @@ def _input_paths(project: Project, graph: Graph, pdf: bool) -> Iterator[Path]:
         yield from sorted(p for p in folder.rglob("*") if "__pycache__" not in p.parts)
     if pdf:
         yield from _font_files(project)
+        yield from _print_profile()
 
 
 def _font_files(project: Project) -> Iterator[Path]:
@@ -119,6 +121,14 @@ def _font_files(project: Project) -> Iterator[Path]:
     stack = font_stack(book.language, book.style.font)
     files = {Path(name) for name in family_files(stack)}
     yield from sorted(files | {f.parent for f in files})
+
+
+def _print_profile() -> Iterator[Path]:
+    """The CMYK profile a print target's PDF embeds, when installed."""
+    from bookbuild.render.images import CMYK_PROFILE
+
+    if CMYK_PROFILE.is_file():
+        yield CMYK_PROFILE
 
 
 def _written_paths(project: Project, summary: MakeSummary) -> Iterator[Path]:

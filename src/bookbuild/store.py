@@ -4,7 +4,9 @@ Layout under `<book>/.bookbuild/store/` (created on the first write):
 
     objects/sha256/ab/<hex>      the bytes whose SHA-256 is `ab<...>` (read-only files)
     actions/ab/<key>.json        step key -> result digest, media type, manifest, metadata
-    jobs/<key>.json              a queued provider job (e.g. its fetch URL), until it finishes
+    jobs/<key>.json              a paid provider job (its fetch URL, its answer, the object of
+                                 its downloaded result) until the step's result is stored
+    dates.json                   each lock's build date, so a deleted lock keeps its date
     quarantine/<hex>.<ns>        objects that failed verification, kept for inspection
 
 Every write is a temp file in the same folder, fsync, rename: a build killed mid-write leaves at
@@ -110,10 +112,12 @@ def _read_json(path: str | Path) -> Any:
 
 
 class _FileJournal:
-    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal)."""
+    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal); a kept
+    result is a store object named in the file, so it survives anything the file survives."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, store: Store) -> None:
         self.path = path
+        self._store = store
 
     def pending(self) -> dict[str, Any] | None:
         job = _read_json(self.path)
@@ -121,10 +125,28 @@ class _FileJournal:
 
     def remember(self, job: dict[str, Any]) -> None:
         check_json(job, "job")
-        atomic_write_bytes(self.path, _dump_json(job))
+        kept = (self.pending() or {}).get(_KEPT)
+        record = {**job, _KEPT: kept} if kept and _KEPT not in job else job
+        atomic_write_bytes(self.path, _dump_json(record))
+
+    def keep(self, data: bytes) -> None:
+        digest = self._store.put(data)
+        self.remember({**(self.pending() or {}), _KEPT: digest})
+
+    def kept(self) -> bytes | None:
+        digest = (self.pending() or {}).get(_KEPT)
+        if not isinstance(digest, str):
+            return None
+        try:
+            return self._store.get(digest)
+        except (KeyError, StoreError):
+            return None
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+_KEPT = "kept_result"
 
 
 class Store:
@@ -258,6 +280,11 @@ class Store:
         found = _record_from_json(_read_json(self._action_file(key)), key)
         return found.digest if found else None
 
+    def action_media(self, key: str) -> tuple[str, str] | None:
+        """(digest, media type) an action records (even if the object is gone), else None."""
+        found = _record_from_json(_read_json(self._action_file(key)), key)
+        return (found.digest, found.media_type) if found else None
+
     def remove_object(self, digest: str) -> int:
         """Delete an object; return the bytes freed (0 if it was absent)."""
         target = self.path(digest)
@@ -271,11 +298,29 @@ class Store:
     def remove_action(self, key: str) -> None:
         Path(self._action_file(key)).unlink(missing_ok=True)
 
+    # -- the book's build date -------------------------------------------------------------
+
+    def build_date(self, lock_name: str) -> int | None:
+        """The build date (SOURCE_DATE_EPOCH) last fixed in the lock `lock_name`, kept here too
+        so that deleting the lock does not change the outputs' bytes."""
+        dates = _read_json(self.root / "dates.json")
+        value = dates.get(lock_name) if isinstance(dates, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def keep_build_date(self, lock_name: str, epoch: int) -> None:
+        """Remember the build date of `lock_name` (no write if it is already the one kept)."""
+        if self.build_date(lock_name) == epoch:
+            return
+        dates = _read_json(self.root / "dates.json")
+        kept = dict(dates) if isinstance(dates, dict) else {}
+        kept[lock_name] = epoch
+        atomic_write_bytes(self.root / "dates.json", _dump_json(kept))
+
     # -- job journals --------------------------------------------------------------------
 
     def journal(self, key: str) -> JobJournal:
         """The journal of a queued job for step `key` (jobs/<key>.json)."""
-        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json")
+        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json", self)
 
 
 def _sorted_names(folder: Path) -> list[str]:

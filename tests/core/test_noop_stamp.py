@@ -85,6 +85,9 @@ def test_fast_path_steps_aside_for_other_options_and_source_date_epoch(tmp_path:
     run_make(book, "--draft", "--format", "html")
     assert run_make(book, "--draft", "--format", "html", "--locked")[0] == "full"
     assert run_make(book, "--draft", "--format=html", "--locked", "-j2")[0] == "fast"
+    assert run_make(book, "--draft", "--format=html", "--locked", "--strict")[0] == "full"
+    assert run_make(book, "--draft", "--format=html", "--locked", "--strict")[0] == "fast"
+    assert run_make(book, "--draft", "--format=html", "--locked")[0] == "full"
     verbose = ("--draft", "--format", "html", "--locked", "-v", "--plain")
     _, full = run_make(book, *verbose, env={DISABLE_ENV: "1"})
     assert run_make(book, *verbose) == ("fast", full)

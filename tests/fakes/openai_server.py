@@ -11,6 +11,7 @@ Unscripted requests get a sensible reply made from the request (`default_reply`)
 prompts when structured output or JSON is asked for, a short summary when the system prompt
 asks to summarise, else chapter paragraphs in the language the system prompt names. Like the
 real API, the fake also refuses `max_tokens` for newer models (o1/o3/o4/gpt-4.1/gpt-5...),
+`temperature`/`top_p` other than 1 for reasoning models (400 unsupported_value),
 refuses `response_format` when built with `structured_outputs=False`, and answers 401 to a
 wrong key when built with `api_key=...`. Every request is recorded (headers and JSON body).
 """
@@ -29,9 +30,11 @@ from typing import Any
 
 import pytest
 
+from .flaky import Dice
 from .loopback import QuietHandler, ServedFake
 
 NEWER_MODELS = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
+REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 CHAT_PATH = "/v1/chat/completions"
 KEY_DOCS = "You can find your API key at https://platform.openai.com/account/api-keys."
 QUOTA_MESSAGE = (
@@ -121,6 +124,15 @@ def invalid_api_key() -> Scripted:
     return Scripted(status=401, body=body)
 
 
+def unsupported_value(param: str, value: Any) -> Scripted:
+    """What reasoning models (o-series, gpt-5) answer to a sampling setting other than 1."""
+    message = (
+        f"Unsupported value: '{param}' does not support {value} with this model. "
+        "Only the default (1) value is supported."
+    )
+    return error(400, message, param=param, code="unsupported_value")
+
+
 def unsupported_max_tokens() -> Scripted:
     message = (
         "Unsupported parameter: 'max_tokens' is not supported with this model. "
@@ -173,6 +185,8 @@ class FakeOpenAI(ServedFake):
         self.requests: list[Recorded] = []
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
+        self._dice: Dice | None = None
+        self._fault_rates = (0.0, 0.0)
 
     @property
     def base_url(self) -> str:
@@ -188,6 +202,22 @@ class FakeOpenAI(ServedFake):
         with self._lock:
             self._queue.extend(answers)
 
+    def flaky(self, seed: int, rate_limited: float = 0.25, unavailable: float = 0.15) -> None:
+        """Answer unscripted requests with seeded faults: 429 rate limits (with
+        `retry-after-ms`) and 503 "overloaded" at these rates."""
+        self._dice = Dice(seed)
+        self._fault_rates = (rate_limited, unavailable)
+
+    def _flaky(self, request: Recorded) -> Scripted | None:
+        assert self._dice is not None
+        roll = self._dice.roll(request.method, request.path, request.body)
+        limited, unavailable = self._fault_rates
+        if roll < limited:
+            return rate_limited(retry_after_ms=30)
+        if roll < limited + unavailable:
+            return error(503, "The server is overloaded or not ready yet.", type="server_error")
+        return None
+
     def answer(self, request: Recorded) -> Scripted:
         """What to answer `request`: the next scripted answer, else what the real API would."""
         with self._lock:
@@ -195,12 +225,20 @@ class FakeOpenAI(ServedFake):
             if self._queue:
                 return self._queue.popleft()
         body = request.body if isinstance(request.body, dict) else {}
+        if self._dice is not None:
+            fault = self._flaky(request)
+            if fault is not None:
+                return fault
         if request.path != CHAT_PATH:
             return error(404, f"Invalid URL (POST {request.path})")
         if self.api_key is not None and request.bearer != self.api_key:
             return invalid_api_key()
         if "max_tokens" in body and str(body.get("model", "")).startswith(NEWER_MODELS):
             return unsupported_max_tokens()
+        model = str(body.get("model", ""))
+        for name in ("temperature", "top_p"):
+            if model.startswith(REASONING_MODELS) and body.get(name, 1) != 1:
+                return unsupported_value(name, body[name])
         if "response_format" in body and not self.structured_outputs:
             return response_format_unsupported()
         return Scripted()

@@ -25,6 +25,7 @@ def draw(
     body: Mapping[str, Any],
     *,
     black: bool = False,
+    only_mask: bool = False,
 ) -> Image.Image:
     size = (int(meta["W"]), int(meta["H"]))
     colour = prompt_colour(str(meta["prompt"]))
@@ -34,6 +35,8 @@ def draw(
         picture = init.convert("RGB").resize((init.width * scale, init.height * scale))
     elif route == "remove_background" and init is not None:
         picture = cut_out(init)
+        if only_mask:  # the mask of the subject instead of the cut-out
+            picture = picture.getchannel("A").convert("RGB")
     elif route == "outpaint" and init is not None:
         picture = Image.new("RGB", size, colour)
         picture.paste(

@@ -4,6 +4,7 @@ a `Recorded` and writes back what the fake answers (JSON, bytes, or a dropped co
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,15 +36,36 @@ class Handler(QuietHandler):
     def serve(self) -> None:
         path, headers, body = self.read_json()
         route = "file" if self.command == "GET" else _route_of(path)
-        status, payload, extra = self.server.fake.handle(
-            Recorded(self.command, path, route, headers, body)
-        )
+        recorded = Recorded(self.command, path, route, headers, body)
+        status, payload, extra = self.server.fake.handle(recorded)
         if payload is None:
             self.close_connection = True
             return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         content_type = extra.pop("content-type", "application/json")
+        trickle = float(extra.pop("x-fake-trickle", 0) or 0)
+        if trickle:
+            self.reply_slowly(status, data, content_type, trickle)
+            return
         self.reply(status, data, content_type, extra)
+        self.wfile.flush()
+        self.server.fake.replied(recorded, status)
+
+    def reply_slowly(self, status: int, data: bytes, content_type: str, pause: float) -> None:
+        """Send the headers, then the body one byte every `pause` seconds (until the client
+        hangs up)."""
+        try:
+            self.send_response(status)
+            self.send_header("content-type", content_type)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
 
 def _route_of(path: str) -> str:

@@ -67,8 +67,21 @@ def fetch_route(path: str) -> str | None:
     return found.group(1) if found else None
 
 
-def yes(value: Any) -> bool:
-    """The service's looseness: True, "yes", "true", "1" all mean yes."""
+BOOLEAN_PATHS = ("/api/v6/realtime/", "/api/v5/removebg_mask", "/api/v6/image_editing/")
+"""Paths whose yes/no fields the docs type as JSON booleans; the others take "yes"/"no"."""
+
+
+def yes(value: Any, path: str = "", default: bool = False) -> bool:
+    """How the service reads a yes/no field, strictly per endpoint as documented: where the
+    docs type a boolean, any non-empty string is truthy (so "no" means yes, as in a server's
+    `if only_mask:`); where they document "yes"/"no" strings, only those two are understood
+    (a JSON `false` leaves the field at its default, e.g. enhance_prompt on)."""
+    if path and value is None:
+        return default
+    if path.startswith(BOOLEAN_PATHS):
+        return bool(value)
+    if path:
+        return default if value not in ("yes", "no") else value == "yes"
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("yes", "true", "1")
@@ -80,7 +93,7 @@ def validate(path: str, body: dict[str, Any]) -> str | None:
     if route in ("txt2img", "controlnet") and not body.get("prompt"):
         return "prompt is required"
     community = family in ("v4", "v6") and route in ("txt2img", "img2img", "inpaint")
-    if community and not body.get("model_id"):
+    if (community or route == "controlnet") and not body.get("model_id"):
         return "model_id is required"
     if route in ("img2img", "inpaint") and not body.get("init_image"):
         return "init_image is required"

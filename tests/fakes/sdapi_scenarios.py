@@ -29,6 +29,10 @@ class Scenario:
     base64: bool = False  # the output is a `.base64` text file
     fmt: str = "PNG"  # output file format: PNG, JPEG, WEBP (or GIF, which clients refuse)
     output_as_string: bool = False  # legacy shape: `output` is a bare URL string
+    stall: float = 0.0  # seconds to wait before answering, after the job was taken
+    trickle: float = 0.0  # a file: send it one byte every `trickle` seconds
+    echo_key: bool = False  # echo the key in the URLs of the answer (`?key=...`)
+    redirect: str = ""  # a file: answer 302 to this location instead
 
 
 def success(**options: Any) -> Scenario:
@@ -70,6 +74,21 @@ def dropped() -> Scenario:
     return Scenario(kind="drop")
 
 
+def stalled(seconds: float) -> Scenario:
+    """Take the job (it runs and is charged), but answer only after `seconds`."""
+    return Scenario(stall=seconds)
+
+
+def trickled(seconds_per_byte: float) -> Scenario:
+    """Serve a file one byte at a time."""
+    return Scenario(trickle=seconds_per_byte)
+
+
+def redirected(location: str) -> Scenario:
+    """Answer a file GET with a 302 to `location`."""
+    return Scenario(redirect=location)
+
+
 def success_answer(job_id: str, url: str, meta: dict[str, Any], sc: Scenario) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "status": "success",
@@ -104,6 +123,7 @@ class DictJournal:
         self.job: dict[str, Any] | None = None
         self.remembered: list[dict[str, Any]] = []
         self.forgotten = 0
+        self.kept_data: bytes | None = None
 
     def pending(self) -> dict[str, Any] | None:
         return dict(self.job) if self.job is not None else None
@@ -112,8 +132,15 @@ class DictJournal:
         self.job = json.loads(json.dumps(job))  # what a file-backed journal would keep
         self.remembered.append(self.job)
 
+    def keep(self, data: bytes) -> None:
+        self.kept_data = data
+
+    def kept(self) -> bytes | None:
+        return self.kept_data if self.job is not None else None
+
     def forget(self) -> None:
         self.job = None
+        self.kept_data = None
         self.forgotten += 1
 
 

@@ -15,20 +15,24 @@ image from provided URL"; "512" and "yes"/"no" are coerced; `meta` echoes the re
 capped at `max_steps`). It draws real pictures (`sdapi_drawing`): a solid colour from the
 prompt, inpainting that repaints only where the mask is white, and so on.
 
-Scenarios are queued per route with `script(route, ...)`: a route is an exact path, an op
-name (txt2img, img2img, inpaint, controlnet, outpaint, upscale, remove_background), "fetch",
+Realtime submits with `instant_response: true` are answered `processing` at once (an id to
+poll), as documented. Scenarios are queued per route with `script(route, ...)`: a route is an
+exact path, an op name (txt2img, img2img, inpaint, controlnet, outpaint, upscale,
+remove_background), "fetch",
 "upload", "file" (GETs of output files) or "submit" (any op). Unscripted requests succeed.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import random
 import re
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -39,6 +43,7 @@ from PIL import Image
 from bookbuild.providers.registry import make_preset
 from bookbuild.spec.presets import Preset
 
+from .flaky import Dice
 from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
 from .sdapi_handler import OPS, Handler, Recorded
@@ -53,9 +58,12 @@ from .sdapi_scenarios import (
     failure_answer,
     processing,
     rate_limited,
+    redirected,
     server_error,
+    stalled,
     success,
     success_answer,
+    trickled,
 )
 
 __all__ = [
@@ -71,11 +79,21 @@ __all__ = [
     "fake_sdapi",
     "processing",
     "rate_limited",
+    "redirected",
     "server_error",
+    "stalled",
     "success",
+    "trickled",
 ]
 
 KEY = "sdapi-test-key-0123456789"
+FLAKY_RATES = {
+    "rate_limited": 0.15,
+    "server_error": 0.10,
+    "error_200": 0.05,
+    "dropped": 0.05,
+    "queued": 0.3,  # of the submits that go through: answered `processing`, then fetched
+}
 ENHANCE_SUFFIX = ", DSLR photography, sharp focus, Unreal Engine 5"
 
 
@@ -95,6 +113,7 @@ class _Job:
     answer: dict[str, Any]
     urls: list[str]
     fetches: int = 0
+    finished: bool = False  # set by `finish_jobs`
 
 
 @dataclass
@@ -103,6 +122,7 @@ class _State:
     files: dict[str, _File] = field(default_factory=dict)
     jobs: dict[str, _Job] = field(default_factory=dict)
     queues: dict[str, deque[Scenario]] = field(default_factory=dict)
+    paid: list[Recorded] = field(default_factory=list)  # submits that created a job
 
 
 class FakeSDAPI(ServedFake):
@@ -114,6 +134,11 @@ class FakeSDAPI(ServedFake):
         self._state = _State()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
+        self._after_reply: Callable[[Recorded, int], None] | None = None
+        self._dice: Dice | None = None
+        self._rates: dict[str, float] = {}
+        self._timing: tuple[float, float] | None = None
+        self._ready: dict[str, float] = {}  # timed jobs: id -> when they are done
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -134,6 +159,15 @@ class FakeSDAPI(ServedFake):
         """An `sdapi` preset on this fake (base_url set); `fields` as in book.yaml."""
         return make_preset(provider="sdapi", base_url=self.base_url, **fields)
 
+    def after_reply(self, callback: Callable[[Recorded, int], None] | None) -> None:
+        """Call `callback(request, status)` once each answer has been written (e.g. to kill
+        the client the moment a result file has been sent)."""
+        self._after_reply = callback
+
+    def replied(self, request: Recorded, status: int) -> None:
+        if self._after_reply is not None:
+            self._after_reply(request, status)
+
     def script(self, route: str, *scenarios: Scenario) -> None:
         """Queue answers for the next requests of `route`, in order; then success again."""
         with self._lock:
@@ -150,6 +184,25 @@ class FakeSDAPI(ServedFake):
 
     def of(self, route: str) -> list[Recorded]:
         return [r for r in self.requests if _matches(r, route)]
+
+    def timed(self, latency: float, service_time: float) -> None:
+        """Behave like a real queue in time: every answer takes `latency` seconds, and every
+        submit is a job that is ready `service_time` seconds after it arrived (answered
+        `processing` with that `eta`; a fetch before then says `processing` with the `eta`
+        left)."""
+        self._timing = (latency, service_time)
+
+    def finish_jobs(self) -> None:
+        """Every queued job is done at its next fetch."""
+        with self._lock:
+            for job in self._state.jobs.values():
+                job.finished = True
+
+    @property
+    def paid(self) -> list[Recorded]:
+        """The submits the service took: each one is a job it charges for."""
+        with self._lock:
+            return list(self._state.paid)
 
     @property
     def submits(self) -> list[Recorded]:
@@ -177,6 +230,46 @@ class FakeSDAPI(ServedFake):
         """(HTTP status, JSON payload or bytes, headers); payload None = drop the connection."""
         with self._lock:
             self._state.requests.append(request)
+        if self._timing is not None:
+            return self._handle_timed(request, *self._timing)
+        return self._handle(request)
+
+    def _handle_timed(
+        self, request: Recorded, latency: float, service_time: float
+    ) -> tuple[int, Any, dict[str, str]]:
+        arrived = time.monotonic()
+        if request.is_submit:
+            self.script(request.path, processing(fetches=10**9, eta=service_time))
+        answer = self._handle(request)
+        job_id = str(answer[1].get("id", "")) if isinstance(answer[1], dict) else ""
+        if request.is_submit and job_id:
+            with self._lock:
+                self._ready[job_id] = arrived + service_time
+        time.sleep(max(0.0, arrived + latency - time.monotonic()))
+        if request.route == "fetch":
+            return self._timed_fetch(request, answer)
+        return answer
+
+    def _timed_fetch(
+        self, request: Recorded, answer: tuple[int, Any, dict[str, str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A fetch, answered as of now (the end of its latency)."""
+        body = request.body if isinstance(request.body, dict) else {}
+        job_id = fetch_route(request.path) or str(body.get("request_id") or "")
+        with self._lock:
+            ready, job = self._ready.get(job_id), self._state.jobs.get(job_id)
+        if ready is None or job is None:
+            return answer
+        left = ready - time.monotonic()
+        if left > 0:
+            pending = {"status": "processing", "eta": round(left, 3), "id": job_id, "output": ""}
+            return 200, pending, {}
+        with self._lock:
+            for url in job.urls:
+                self._state.files[_file_name(url)].ready = True
+        return 200, {k: v for k, v in job.answer.items() if k != "meta"}, {}
+
+    def _handle(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
         if request.method == "GET":
             return self._serve_file(request)
         body = request.body if isinstance(request.body, dict) else {}
@@ -188,6 +281,9 @@ class FakeSDAPI(ServedFake):
         if scenario.kind != "success" and request.route not in OPS:
             return failure_answer(scenario)
         if request.route in OPS:
+            instant = request.path.startswith("/api/v6/realtime/") and body.get("instant_response")
+            if instant is True and scenario.kind == "success":  # queued at once, with an id
+                scenario = dataclasses.replace(scenario, kind="processing", fetches=1, eta=0.5)
             return self._submit(request, body, scenario)
         if request.route == "fetch":
             return self._fetch(request, body)
@@ -197,13 +293,44 @@ class FakeSDAPI(ServedFake):
             return 200, {"queue_num": 0, "queue_time": 0, "status": "ok"}, {}
         return 404, {"status": "error", "message": f"Not found: {request.path}"}, {}
 
+    def flaky(self, seed: int, **rates: float) -> None:
+        """Answer unscripted requests with seeded faults at these rates (see FLAKY_RATES):
+        429 and a "try again later" error inside HTTP 200 on any POST; 500s and dropped
+        connections only where the real service cannot have taken a paid job (uploads,
+        fetches, file downloads: a 500 or a drop after a submit leaves the job unknown, and a
+        client must not send it again); result links that serve once, then expire."""
+        self._dice = Dice(seed)
+        self._rates = {**FLAKY_RATES, **rates}
+
     def _next(self, request: Recorded) -> Scenario:
         with self._lock:
             for route in (request.path, request.route, "submit" if request.is_submit else ""):
                 queue = self._state.queues.get(route)
                 if queue:
                     return queue.popleft()
+        if self._dice is not None:
+            return self._flaky(request)
         return Scenario()
+
+    def _flaky(self, request: Recorded) -> Scenario:
+        assert self._dice is not None
+        roll = self._dice.roll(request.method, request.path, request.body)
+        rates = self._rates
+        faults: list[tuple[float, Scenario]] = [
+            (rates["rate_limited"], rate_limited(retry_after=0.05)),
+            (rates["error_200"], error_200("Something went wrong, please try again later")),
+        ]
+        if request.method == "GET":
+            faults = faults[:1]
+        if not request.is_submit:
+            faults += [(rates["server_error"], server_error(500)), (rates["dropped"], dropped())]
+        for rate, fault in faults:
+            if roll < rate:
+                return fault
+            roll -= rate
+        if request.is_submit and roll < rates["queued"]:
+            return processing(fetches=2, eta=0.05, expire=True)
+        return Scenario(expire=True)
 
     def _submit(
         self, request: Recorded, body: dict[str, Any], scenario: Scenario
@@ -222,16 +349,33 @@ class FakeSDAPI(ServedFake):
                 {},
             )
         meta = self._meta(request, body)
-        image = draw(request.route, meta, inputs, body, black=scenario.black)
+        only_mask = yes(body.get("only_mask"), request.path)
+        image = draw(request.route, meta, inputs, body, black=scenario.black, only_mask=only_mask)
         job_id = str(next(self._ids))
-        as_b64 = scenario.base64 or yes(body.get("base64"))
+        with self._lock:
+            self._state.paid.append(request)
+        as_b64 = scenario.base64 or yes(body.get("base64"), request.path)
         url = self._store(job_id, image, scenario, as_b64, ready=scenario.kind != "processing")
         answer = success_answer(job_id, url, meta, scenario)
-        if scenario.kind != "processing":
-            return 200, answer, {}
-        with self._lock:
-            self._state.jobs[job_id] = _Job(job_id, scenario, answer, [url])
-        return 200, self._processing_answer(request, job_id, url, meta, scenario), {}
+        if scenario.kind == "processing":
+            with self._lock:
+                self._state.jobs[job_id] = _Job(job_id, scenario, answer, [url])
+            answer = self._processing_answer(request, job_id, url, meta, scenario)
+        if scenario.stall:
+            time.sleep(scenario.stall)  # the job is taken (and charged) all the same
+        return 200, (self._echo_key(answer) if scenario.echo_key else answer), {}
+
+    def _echo_key(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Some services echo the key back in the links they answer with."""
+
+        def echo(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith(self.base_url):
+                return f"{value}?key={self.key}"
+            if isinstance(value, list):
+                return [echo(item) for item in value]
+            return value
+
+        return {name: echo(value) for name, value in answer.items()}
 
     def _processing_answer(
         self, request: Recorded, job_id: str, url: str, meta: dict[str, Any], sc: Scenario
@@ -259,7 +403,7 @@ class FakeSDAPI(ServedFake):
             if job is None:
                 return 404, {"status": "error", "message": f"Request id {job_id} not found"}, {}
             job.fetches += 1
-            done = job.fetches >= job.scenario.fetches
+            done = job.finished or job.fetches >= job.scenario.fetches
             if done:
                 for url in job.urls:
                     self._state.files[_file_name(url)].ready = True
@@ -290,12 +434,17 @@ class FakeSDAPI(ServedFake):
         scenario = self._next(request)
         if scenario.kind != "success":
             return failure_answer(scenario)
+        if scenario.redirect:
+            return 302, b"", {"Location": scenario.redirect, "content-type": "text/plain"}
         with self._lock:
             entry = self._state.files.get(_file_name(request.path))
             if entry is None or not entry.ready or (entry.expire and entry.gets >= 1):
                 return 404, b"Not Found", {"content-type": "text/plain"}
             entry.gets += 1
-            return 200, entry.data, {"content-type": entry.content_type}
+            headers = {"content-type": entry.content_type}
+            if scenario.trickle:
+                headers["x-fake-trickle"] = str(scenario.trickle)
+            return 200, entry.data, headers
 
     def _input(self, url: Any, body: dict[str, Any]) -> Image.Image:
         text = str(url)
@@ -310,9 +459,10 @@ class FakeSDAPI(ServedFake):
     def _meta(self, request: Recorded, body: dict[str, Any]) -> dict[str, Any]:
         seed = body.get("seed")
         prompt = str(body.get("prompt") or ("high quality" if request.route == "outpaint" else ""))
-        if yes(body.get("enhance_prompt")):
+        if yes(body.get("enhance_prompt"), request.path, default=True):
             prompt += ENHANCE_SUFFIX
-        steps = as_int(body.get("num_inference_steps"), 20 if request.route != "outpaint" else 10)
+        named = "steps" if request.route == "inpaint" else "num_inference_steps"  # as documented
+        steps = as_int(body.get(named), 30 if request.route == "inpaint" else 20)
         if self.max_steps is not None:
             steps = min(steps, self.max_steps)
         resolved = as_int(seed, -1)
@@ -329,7 +479,9 @@ class FakeSDAPI(ServedFake):
             "scheduler": body.get("scheduler") or "UniPCMultistepScheduler",
             "model_id": body.get("model_id") or ROUTES[request.path][2],
             "n_samples": as_int(body.get("samples"), 1),
-            "safety_checker": "yes" if yes(body.get("safety_checker")) else "no",
+            "safety_checker": "yes"
+            if yes(body.get("safety_checker"), request.path, True)
+            else "no",
         }
         for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
             if body.get(extra):

@@ -9,11 +9,12 @@ key and address come from). It is constructed with one preset and the environmen
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, Interrupted
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
 
@@ -28,12 +29,19 @@ OptionsT = TypeVar("OptionsT", bound=Preset)
 
 
 class JobJournal(Protocol):
-    """Lets a provider remember a queued job (e.g. its fetch URL) under the step's key, so a
-    build killed while waiting resumes polling the same job instead of paying again."""
+    """Lets a provider remember a paid job under the step's key until the engine has stored its
+    result: a queued job (e.g. its fetch URL) so a build killed while waiting resumes polling
+    it, a finished job's answer so its result is downloaded again rather than paid again, and
+    the downloaded result itself (`keep`) so nothing paid is lost between download and store.
+    The engine calls `forget` once the step's result is in the store and the lock."""
 
     def pending(self) -> dict[str, Any] | None: ...
 
     def remember(self, job: dict[str, Any]) -> None: ...
+
+    def keep(self, data: bytes) -> None: ...
+
+    def kept(self) -> bytes | None: ...
 
     def forget(self) -> None: ...
 
@@ -45,6 +53,12 @@ class NullJournal:
         return None
 
     def remember(self, job: dict[str, Any]) -> None:
+        return None
+
+    def keep(self, data: bytes) -> None:
+        return None
+
+    def kept(self) -> bytes | None:
         return None
 
     def forget(self) -> None:
@@ -136,6 +150,18 @@ class Provider(Generic[OptionsT]):
         self.preset = preset
         self.env = env
         self.on_retry = on_retry
+        self.stop = threading.Event()  # set (by the pool's owner) when Ctrl-C stops the build
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` (a retry's backoff, a poll); Interrupted at once if the build is
+        stopping, so Ctrl-C never waits for a backoff or a job's deadline."""
+        if self.stop.wait(seconds):
+            raise Interrupted("stopped by Ctrl-C while waiting; `bookbuild make` goes on from here")
+
+    def check_stop(self) -> None:
+        """Interrupted if the build is stopping: called before anything is paid for."""
+        if self.stop.is_set():
+            raise Interrupted("stopped by Ctrl-C before this step was sent")
 
     @classmethod
     def does_chat(cls) -> bool:

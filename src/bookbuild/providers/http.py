@@ -1,6 +1,10 @@
 """HTTP shared by every provider that talks to a service: the retry policy, Retry-After, the
 server's own error message, key redaction, and a `requests` client built from them.
 
+Downloads of result files have an overall deadline (a server trickling bytes cannot hold a build
+forever), follow redirects only to http(s) and never from a public host to a loopback, private or
+link-local address, and are size-capped while reading.
+
 Secret hygiene: a key is added to a request at the moment of sending and appears nowhere else.
 Error messages are built from the service's message (redacted) and never from a request, a body
 or an exception of `requests` (whose objects can reach the request body), and they are raised
@@ -197,22 +201,19 @@ class HttpClient:
         what = f"{method} {urlsplit(url).path}"
         return self.retrying(lambda: self.json_once(method, url, **kwargs), what)
 
-    def json_once(self, method: str, url: str, **kwargs: Any) -> Any:
-        """One request; its JSON, or the Failure saying why not."""
+    def json_once(self, method: str, url: str, timeout: float | None = None, **kwargs: Any) -> Any:
+        """One request; its JSON, or the Failure saying why not. A Failure whose reason starts
+        with NOT_SENT means the request certainly never reached the service."""
         import requests
 
         host = urlsplit(url).netloc
+        timeout = timeout or self.timeout
         try:
             response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                method, url, timeout=timeout, allow_redirects=False, **kwargs
             )
-        except requests.Timeout:
-            message = f"no answer from {host} within {self.timeout:g} s"
-            return Failure("timeout", message, None, True)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            return Failure("connection dropped", f"the connection to {host} failed", None, True)
         except requests.RequestException as exc:
-            return Failure("request failed", f"cannot call {host} ({type(exc).__name__})")
+            return transport_failure(exc, host, timeout)
         with response:
             log.debug("%s %s -> HTTP %d", method, urlsplit(url).path, response.status_code)
             return self.read_json(response)
@@ -238,8 +239,9 @@ class HttpClient:
         return data
 
     def download(self, url: str, *, retry_missing: bool = False) -> bytes:
-        """GET a result file (no credentials), at most `max_download` bytes. `retry_missing`
-        retries 404s too, for links that appear only when a job is done."""
+        """GET a result file (no credentials), at most `max_download` bytes, within
+        `downloads.DOWNLOAD_DEADLINE` per attempt. `retry_missing` retries 404s too, for links
+        that appear only when a job is done (or 404 for a moment after it)."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise ProviderError(
                 "the service gave an output link that is not http(s)", provider=self.provider
@@ -247,37 +249,39 @@ class HttpClient:
         return self.retrying(lambda: self.get_once(url, retry_missing), "download")
 
     def get_once(self, url: str, retry_missing: bool = False) -> bytes | Failure:
-        import requests
+        from bookbuild.providers.downloads import download_once
 
-        try:
-            with self.session.get(url, stream=True, timeout=self.timeout) as response:
-                code = response.status_code
-                if code >= 400:
-                    retryable = code in (408, 429) or code >= 500 or (code == 404 and retry_missing)
-                    message = (
-                        f"could not download the image (HTTP {code}); the link may have expired"
-                    )
-                    return Failure(f"HTTP {code}", message, code, retryable)
-                return read_capped(response, self.max_download)
-        except requests.Timeout:
-            return Failure("timeout", "the image download timed out", None, True)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            return Failure("connection dropped", "the image download was cut off", None, True)
-        except requests.RequestException as exc:
-            return Failure("download failed", f"cannot download the image ({type(exc).__name__})")
+        return download_once(
+            self.session, url, timeout=self.timeout, limit=self.max_download, missing=retry_missing
+        )
 
 
-def read_capped(response: requests.Response, limit: int) -> bytes | Failure:
-    """The body of a streamed response, or a Failure when it is larger than `limit` bytes."""
-    too_big = Failure("too large", f"the image is larger than {limit >> 20} MB")
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return too_big
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=1 << 16):
-        size += len(chunk)
-        if size > limit:
-            return too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
+NOT_SENT = "cannot connect (not sent)"
+
+
+def transport_failure(exc: Exception, host: str, timeout: float) -> Failure:
+    """The Failure of a request that got no answer (retryable: a free request may be sent
+    again; a paid one only when NOT_SENT)."""
+    import requests
+
+    if never_sent(exc):
+        return Failure(NOT_SENT, f"cannot connect to {host}", None, True)
+    if isinstance(exc, requests.Timeout):
+        return Failure("timeout", f"no answer from {host} within {timeout:g} s", None, True)
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return Failure("connection dropped", f"the connection to {host} failed", None, True)
+    return Failure("request failed", f"cannot call {host} ({type(exc).__name__})")
+
+
+def never_sent(exc: Exception) -> bool:
+    """True when a request certainly never reached the service: the connection itself failed
+    (refused, unresolvable, connect timeout). A drop or read timeout after sending is not."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)

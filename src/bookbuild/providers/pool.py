@@ -21,7 +21,9 @@ class ProviderPool:
         env: Mapping[str, str],
         jobs: int,
         on_event: EventSink,
+        stop: threading.Event | None = None,
     ) -> None:
+        self.stop = stop or threading.Event()  # Ctrl-C: every provider stops waiting
         self._presets = dict(presets)
         self._env = env
         self._jobs = jobs
@@ -37,7 +39,9 @@ class ProviderPool:
             if preset_name not in self._providers:
                 preset = self._presets[preset_name]
                 cls = provider_class(preset.provider)
-                self._providers[preset_name] = cls(preset, self._env, self._retry_notice())
+                made = cls(preset, self._env, self._retry_notice())
+                made.stop = self.stop
+                self._providers[preset_name] = made
             return self._providers[preset_name]
 
     def limit(self, preset_name: str) -> threading.Semaphore:

@@ -1,6 +1,7 @@
 """Failures of the sdapi provider, counted on FakeSDAPI: what is retried (429, 5xx, dropped
-connections) and how often, what fails at once (400-403, error envelopes even on HTTP 200),
-and results that are never returned (blanked or NSFW images, expired links)."""
+connections) and how often, what a paid submit never re-sends (a 500, a drop or a timeout
+after it was sent: the job may be running), what fails at once (400-403, error envelopes even
+on HTTP 200), and results that are never returned (blanked or NSFW images, expired links)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_429_waits_retry_after_then_succeeds(fake_sdapi: FakeSDAPI) -> None:
     provider.run_image(txt2img())
     assert fake_sdapi.count("submit") == 2
     assert clock.sleeps == [30]
-    assert retries.notices == [("/api/v6/images/text2img: HTTP 429", 1, 30)]
+    assert retries.notices == [("/api/v6/images/text2img: HTTP 429 (not queued)", 1, 30)]
 
 
 def test_retry_after_header_is_read_and_waits_are_capped(fake_sdapi: FakeSDAPI) -> None:
@@ -70,28 +71,72 @@ def test_retry_after_header_is_read_and_waits_are_capped(fake_sdapi: FakeSDAPI) 
     assert clock.sleeps == [7, 60]
 
 
-@pytest.mark.parametrize("failure", [server_error(500), server_error(503), dropped()])
-def test_server_errors_and_dropped_connections_are_retried(
-    fake_sdapi: FakeSDAPI, failure: Any
+@pytest.mark.parametrize(
+    ("failure", "wait"), [(server_error(503), 1.0), (rate_limited(retry_after=2), 2.0)]
+)
+def test_a_submit_the_service_did_not_queue_is_sent_again(
+    fake_sdapi: FakeSDAPI, failure: Any, wait: float
 ) -> None:
     fake_sdapi.script("txt2img", failure)
     provider, clock, retries = make(fake_sdapi, model="m")
     provider.run_image(txt2img())
     assert fake_sdapi.count("submit") == 2
-    assert clock.sleeps == [2]
+    assert clock.sleeps == [wait]
     assert len(retries.notices) == 1
 
 
-def test_retries_stop_after_four_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
-    fake_sdapi.script("txt2img", *[server_error(502)] * 4)
+@pytest.mark.parametrize("failure", [server_error(500), server_error(502), dropped()])
+def test_a_submit_that_may_have_been_queued_is_never_sent_again(
+    fake_sdapi: FakeSDAPI, failure: Any
+) -> None:
+    fake_sdapi.script("txt2img", failure)
+    provider, clock, retries = make(fake_sdapi, model="m")
+    with pytest.raises(ProviderError, match="may have been queued and charged") as caught:
+        provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 1
+    assert clock.sleeps == [] and retries.notices == []
+    assert "was not sent again" in str(caught.value)
+
+
+def test_a_submit_that_cannot_connect_is_sent_again() -> None:
+    with FakeSDAPI() as fake:
+        provider, clock, _ = make(fake, model="m")
+    # the fake is stopped: its port refuses connections, so nothing was ever sent
+    with pytest.raises(ProviderError, match="cannot connect") as caught:
+        provider.run_image(txt2img())
+    attempts = client.SUBMIT_ATTEMPTS
+    assert caught.value.transient and len(clock.sleeps) == attempts - 1  # none reached it
+
+
+@pytest.mark.parametrize("failure", [server_error(500), dropped()])
+def test_fetches_are_retried_on_server_errors_and_drops(
+    fake_sdapi: FakeSDAPI, failure: Any
+) -> None:
+    fake_sdapi.script("txt2img", processing(fetches=1, eta=1))
+    fake_sdapi.script("fetch", failure)
+    provider, _, _ = make(fake_sdapi, model="m")
+    provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("fetch") == 2
+
+
+def test_transient_errors_inside_http_200_are_retried(fake_sdapi: FakeSDAPI) -> None:
+    busy = error_200("Something went wrong, please try again later")
+    fake_sdapi.script("txt2img", busy, error_200("Server busy, queue full"))
+    provider, clock, _ = make(fake_sdapi, model="m")
+    provider.run_image(txt2img())
+    assert fake_sdapi.count("submit") == 3 and clock.sleeps == [1, 2]
+
+
+def test_retries_stop_after_eight_attempts_with_a_transient_error(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("txt2img", *[server_error(503)] * 8)
     provider, clock, _ = make(fake_sdapi, model="m")
     with pytest.raises(ProviderError) as caught:
         provider.run_image(txt2img())
-    assert fake_sdapi.count("submit") == 4
-    assert clock.sleeps == [2, 4, 8]
+    assert fake_sdapi.count("submit") == 8
+    assert clock.sleeps == [1, 2, 4, 8, 16, 32, 60]  # capped backoff
     err = caught.value
-    assert err.transient and err.status == 502 and err.step_id == "race/challenge/image"
-    assert "Internal server error (gave up after 4 attempts)" in str(err)
+    assert err.transient and err.status == 503 and err.step_id == "race/challenge/image"
+    assert "Internal server error (gave up after 8 attempts)" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -151,21 +196,30 @@ def test_output_links_are_downloaded_at_once_before_they_expire(fake_sdapi: Fake
     assert requests.get(url, timeout=5).status_code == 404  # expired after the first GET
 
 
-def test_an_expired_link_fails_without_resubmitting(fake_sdapi: FakeSDAPI) -> None:
+def test_a_link_that_404s_briefly_after_success_is_retried(fake_sdapi: FakeSDAPI) -> None:
     fake_sdapi.script("file", error("Not Found", 404), error("Not Found", 404))
+    provider, clock, _ = make(fake_sdapi, model="m")
+    assert provider.run_image(txt2img()).png.startswith(b"\x89PNG")
+    assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("file") == 3
+    assert clock.sleeps == [1, 2]
+
+
+def test_an_expired_link_fails_without_resubmitting(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("file", *[error("Not Found", 404)] * 16)
     provider, _, _ = make(fake_sdapi, model="m")
-    with pytest.raises(ProviderError, match="link may have expired") as caught:
+    expired = "the links expired; the next make submits the job again"
+    with pytest.raises(ProviderError, match=expired) as caught:
         provider.run_image(txt2img())
-    assert not caught.value.transient
+    assert not caught.value.transient  # forgotten: the next make submits it again
     assert fake_sdapi.count("submit") == 1
-    assert fake_sdapi.count("file") == 2  # `output`, then the `proxy_links` mirror
+    assert fake_sdapi.count("file") == 16  # `output`, then the `proxy_links` mirror, 8 each
 
 
 def test_a_failed_download_is_retried(fake_sdapi: FakeSDAPI) -> None:
     fake_sdapi.script("file", server_error(503))
     provider, clock, _ = make(fake_sdapi, model="m")
     provider.run_image(txt2img())
-    assert fake_sdapi.count("file") == 2 and clock.sleeps == [2]
+    assert fake_sdapi.count("file") == 2 and clock.sleeps == [1]
 
 
 @pytest.mark.parametrize("answer", [success(black=True), success(nsfw=True)], ids=["black", "nsfw"])

@@ -42,21 +42,27 @@ def test_a_queued_job_is_polled_through_fetch_result(fake_sdapi: FakeSDAPI) -> N
     clock, journal = FakeClock(), DictJournal()
     result = make(fake_sdapi, clock, model="dreamshaper-8").run_image(txt2img(journal))
     assert fake_sdapi.count("submit") == 1 and fake_sdapi.count("fetch") == 3
-    assert clock.sleeps == [5, 10, 20]  # eta first, then backing off
-    (job,) = journal.remembered
-    assert job["fetch_result"] == fake_sdapi.base_url + "/api/v6/images/fetch"
-    assert (job["id"], job["family"]) == (result.metadata["job_id"], "v6")
-    assert journal.job is None and journal.forgotten == 1
+    assert clock.sleeps == [5, 1, 1]  # eta first, then a short fixed interval
+    queued, done = journal.remembered  # queued at once, then with its answer before download
+    assert queued["fetch_result"] == fake_sdapi.base_url + "/api/v6/images/fetch"
+    assert (queued["id"], queued["family"]) == (result.metadata["job_id"], "v6")
+    assert queued["answer"] == {} and done["answer"]["status"] == "success"
+    # the record and the downloaded result stay until the engine has stored the step
+    assert journal.job == done and journal.forgotten == 0
+    assert journal.kept_data is not None and journal.kept_data.startswith(b"\x89PNG")
+    job = queued
     for fetch in fake_sdapi.of("fetch"):
         assert fetch.body == {"key": fake_sdapi.key, "request_id": job["id"]}
     assert result.metadata["seed"] == 0 and result.metadata["steps"] == 20  # queued meta
 
 
-def test_backoff_is_capped(fake_sdapi: FakeSDAPI) -> None:
+def test_polling_waits_for_the_eta_then_polls_at_a_short_fixed_interval(
+    fake_sdapi: FakeSDAPI,
+) -> None:
     fake_sdapi.script("txt2img", processing(fetches=5, eta=20))
     clock = FakeClock()
     make(fake_sdapi, clock, model="m").run_image(txt2img())
-    assert clock.sleeps == [20, 30, 30, 30, 30]
+    assert clock.sleeps == [20, 1, 1, 1, 1]  # never 1-3-7-15-31 s doubling
 
 
 @pytest.mark.parametrize(
@@ -108,19 +114,43 @@ def test_an_interrupted_job_is_resumed_without_a_second_submit(fake_sdapi: FakeS
     assert fake_sdapi.count("submit") == 1  # resumed, not paid twice
     assert fake_sdapi.count("upload") == 1
     assert fake_sdapi.count("fetch") == 4
-    assert journal.job is None
+    assert journal.job is not None and journal.kept() is not None  # until the engine stores it
     assert result.metadata["job_id"] == journal.remembered[0]["id"]
     assert result.metadata["endpoint"] == "/api/v6/images/img2img"
 
 
-def test_a_failed_job_is_forgotten(fake_sdapi: FakeSDAPI) -> None:
+def test_a_failed_job_is_forgotten_and_submitted_once_more(fake_sdapi: FakeSDAPI) -> None:
     fake_sdapi.script("txt2img", processing(fetches=3))
     fake_sdapi.script("fetch", error_200("generation failed on the GPU", word="failed"))
+    journal = DictJournal()
+    result = make(fake_sdapi, model="m").run_image(txt2img(journal))
+    assert fake_sdapi.count("submit") == 2 and journal.forgotten == 1
+    assert journal.job is not None and result.metadata["job_id"] == journal.job["id"]
+
+
+def test_a_job_that_fails_twice_fails_the_step(fake_sdapi: FakeSDAPI) -> None:
+    fake_sdapi.script("txt2img", processing(fetches=3), processing(fetches=3))
+    failed = error_200("generation failed on the GPU", word="failed")
+    fake_sdapi.script("fetch", failed, failed)
     journal = DictJournal()
     with pytest.raises(ProviderError, match="generation failed on the GPU") as caught:
         make(fake_sdapi, model="m").run_image(txt2img(journal))
     assert not caught.value.transient
-    assert journal.job is None and journal.forgotten == 1
+    assert fake_sdapi.count("submit") == 2  # once more, never a third time in one build
+    assert journal.job is None and journal.forgotten == 2
+
+
+def test_a_resumed_job_the_service_says_failed_is_submitted_again(
+    fake_sdapi: FakeSDAPI,
+) -> None:
+    fake_sdapi.script("txt2img", processing(fetches=5))
+    journal = DictJournal()
+    first = make(fake_sdapi, model="m", deadline=1)
+    with pytest.raises(ProviderError, match="still processing"):
+        first.run_image(txt2img(journal))
+    fake_sdapi.script("fetch", error_200("generation failed", word="failed"))
+    make(fake_sdapi, model="m").run_image(txt2img(journal))  # not resumed forever
+    assert fake_sdapi.count("submit") == 2
 
 
 def test_a_pending_job_the_service_no_longer_knows_is_forgotten(fake_sdapi: FakeSDAPI) -> None:

@@ -15,7 +15,7 @@ from PIL import Image, ImageChops
 
 from bookbuild.providers.base import ImageRequest, ImageResult
 from bookbuild.providers.registry import provider_class
-from bookbuild.providers.sdapi import provider as sdapi_provider
+from bookbuild.providers.sdapi import uploads as sdapi_uploads
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_drawing import mask_png, png, prompt_colour
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, Recorded, fake_sdapi, success
@@ -72,7 +72,12 @@ UPLOAD_PATHS = {
     "v6": "/api/v6/image_editing/base64_to_url",
     "realtime": "/api/v6/image_editing/base64_to_url",
 }
-CASES = [(family, op) for family in PATHS for op in PATHS[family]]
+CASES = [
+    (family, op)
+    for family in PATHS
+    for op in PATHS[family]
+    if (family, op) != ("realtime", "controlnet")  # a validate error (test_request_shapes)
+]
 
 
 def make(fake: FakeSDAPI, **fields: Any) -> SDAPIProvider:
@@ -141,11 +146,14 @@ def test_legacy_families_send_yes_no_strings(fake_sdapi: FakeSDAPI, family: str)
     assert "webhook" not in body
 
 
-def test_v6_sends_booleans_and_the_model_id(fake_sdapi: FakeSDAPI) -> None:
+def test_v6_community_sends_yes_no_strings_and_the_model_id(fake_sdapi: FakeSDAPI) -> None:
     provider = make(fake_sdapi, model="dreamshaper-8", steps=25, guidance=7.5)
-    provider.run_image(request_for("txt2img", width=768, height=512, negative_prompt="blurry"))
+    result = provider.run_image(
+        request_for("txt2img", width=768, height=512, negative_prompt="blurry")
+    )
     body = fake_sdapi.submits[0].body
-    assert body["enhance_prompt"] is False and body["safety_checker"] is False
+    assert body["enhance_prompt"] == "no" and body["safety_checker"] == "no"
+    assert "prompt_used" not in result.metadata  # the server did not rewrite the prompt
     assert body["model_id"] == "dreamshaper-8"
     assert (body["width"], body["height"], body["samples"], body["seed"]) == (768, 512, 1, 7)
     assert (body["num_inference_steps"], body["guidance_scale"]) == (25, 7.5)
@@ -199,7 +207,7 @@ def test_img2img_uploads_the_init_image_and_sends_strength(fake_sdapi: FakeSDAPI
 def test_uploads_are_cached_by_content_within_a_provider(fake_sdapi: FakeSDAPI) -> None:
     provider = make(fake_sdapi, model="m")
     provider.run_image(request_for("img2img"))
-    second = provider.run_image(request_for("img2img", prompt="a fox"))
+    second = provider.run_image(request_for("img2img", prompt="a fox", step_id="ch/other/image"))
     assert fake_sdapi.count("upload") == 1
     assert second.metadata["uploads"] == 0
     assert fake_sdapi.submits[0].body["init_image"] == fake_sdapi.submits[1].body["init_image"]
@@ -210,15 +218,16 @@ def test_the_same_picture_sent_by_two_steps_at_once_is_uploaded_once(
 ) -> None:
     provider = make(fake_sdapi, model="m")
     both_uploading = threading.Barrier(2)
-    real_data_url = sdapi_provider.data_url
+    real_data_url = sdapi_uploads.data_url
 
     def data_url_when_both_arrive(picture: bytes) -> str:
         with contextlib.suppress(threading.BrokenBarrierError):
             both_uploading.wait(timeout=2)  # reached by both steps only if each uploads
         return real_data_url(picture)
 
-    monkeypatch.setattr(sdapi_provider, "data_url", data_url_when_both_arrive)
-    requests_ = [request_for("img2img"), request_for("img2img", prompt="a fox")]
+    monkeypatch.setattr(sdapi_uploads, "data_url", data_url_when_both_arrive)
+    second = request_for("img2img", prompt="a fox", step_id="ch/other/image")
+    requests_ = [request_for("img2img"), second]
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(provider.run_image, requests_))
     assert fake_sdapi.count("upload") == 1
@@ -285,8 +294,11 @@ def test_upscale_sends_scale_and_the_upscale_model(
     assert "seed" not in result.metadata
 
 
-def test_remove_background_keeps_the_alpha_channel(fake_sdapi: FakeSDAPI) -> None:
-    result = make(fake_sdapi, model="m").run_image(request_for("remove_background"))
+@pytest.mark.parametrize("family", ["v3", "v4", "v6"])
+def test_remove_background_keeps_the_alpha_channel(fake_sdapi: FakeSDAPI, family: str) -> None:
+    result = make(fake_sdapi, **FAMILIES[family]).run_image(request_for("remove_background"))
+    body = fake_sdapi.submits[0].body
+    assert body["only_mask"] is False and body["inverse_mask"] is False  # booleans, as typed
     assert fake_sdapi.submits[0].body["image"].startswith(fake_sdapi.base_url + "/files/upload-")
     out = decoded(result)
     assert out.mode == "RGBA"

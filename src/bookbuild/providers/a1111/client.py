@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bookbuild.providers.a1111.answers import server_message
-from bookbuild.providers.http import Failure, HttpClient, Notify, RetryPolicy
+from bookbuild.providers.http import NOT_SENT, Failure, HttpClient, Notify, RetryPolicy
 
 NAME = "a1111"
 BASE_URL_ENV = "A1111_BASE_URL"
@@ -84,7 +84,9 @@ class A1111Client(HttpClient):
         outcome = self.json_once(method, url, **kwargs)
         if not isinstance(outcome, Failure):
             return outcome
-        if outcome.reason == "connection dropped" and not reachable(self.base_url):
+        if outcome.reason == NOT_SENT or (
+            outcome.reason == "connection dropped" and not reachable(self.base_url)
+        ):
             return Failure("not running", not_running(self.shown_url))
         if outcome.reason == "connection dropped":
             message = f"the web UI at {self.shown_url} closed the connection before answering"

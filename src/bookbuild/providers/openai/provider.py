@@ -3,9 +3,10 @@ api.openai.com or any OpenAI-compatible server (Ollama, vLLM, LM Studio) named b
 `base_url` or `OPENAI_BASE_URL`.
 
 Retries: one layer, this one. The SDK runs with `max_retries=0`; `_send` retries transient
-failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to
-`RetryPolicy.max_retries` times, waiting what `retry-after-ms` / `retry-after` asks (more than
-two minutes: give up) or an exponential backoff, and tells `on_retry` before each wait. The
+failures (429 rate limits, 408, 409, 5xx, timeouts, dropped connections) up to MAX_RETRIES
+times (a timeout only once: each one has already waited the whole `timeout`), waiting what
+`retry-after-ms` / `retry-after` asks (more than two minutes: give up) or an exponential
+backoff, and tells `on_retry` before each wait. The
 SDK's loop is off because it retries a 429 `insufficient_quota` (no credit: never succeeds);
 here that fails at once. Two fallbacks resend a request, changed, at most once each: with the
 other name of the output limit (`max_tokens` / `max_completion_tokens`) when the server refuses
@@ -39,6 +40,14 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_TIMEOUT = 120.0
 NEWER_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-4.1", "gpt-5")
 """Model families that take `max_completion_tokens` and reject `max_tokens` on api.openai.com."""
+MAX_RETRIES = 8
+"""A busy service (429, 503) is asked again up to this many times, with backoff capped at 8 s:
+a book is a batch job, and failing a step costs a second `make`."""
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+"""Reasoning models: they refuse `temperature`/`top_p` other than 1 (400 unsupported_value) and
+often think for minutes, so they get REASONING_TIMEOUT and at most one retry after a timeout."""
+REASONING_TIMEOUT = 600.0
+SAMPLING_FIELDS = ("temperature", "top_p")
 LIMIT_NAMES = ("max_tokens", "max_completion_tokens")
 RETRIED_STATUSES = frozenset({408, 409, 429})
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
@@ -55,6 +64,7 @@ class Failure:
     param: str | None = None
     retry_after: float | None = None
     should_retry: bool | None = None  # the server's `x-should-retry` header, when sent
+    timed_out: bool = False
 
     @property
     def transient(self) -> bool:
@@ -103,7 +113,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.retry = RetryPolicy()
+        self.retry = RetryPolicy(max_retries=MAX_RETRIES, sleep=lambda s: self.pause(s))
         self._lock = threading.Lock()
         self._sdk: openai.OpenAI | None = None
         self._limit_name: str | None = None  # learned from a server that refused the other one
@@ -120,6 +130,14 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             problems.append(
                 "the openai provider needs `model` in its preset (e.g. `model: gpt-4o-mini`)"
             )
+        if is_reasoning_model(preset.model) and _official_url(preset.base_url):
+            for name in SAMPLING_FIELDS:
+                value = getattr(preset, name)
+                if value is not None and value != 1:
+                    problems.append(
+                        f"`{name}: {value:g}`: the reasoning model `{preset.model}` accepts only "
+                        f"the default (1) and OpenAI refuses the request; remove `{name}`"
+                    )
         unknown = sorted(set(preset.price or {}) - pricing.PRICE_KEYS)
         if unknown:
             problems.append(
@@ -154,13 +172,14 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                     base_url=self.base_url(),
                     organization=self.env.get("OPENAI_ORG_ID") or None,
                     project=self.env.get("OPENAI_PROJECT_ID") or None,
-                    timeout=self.preset.timeout or DEFAULT_TIMEOUT,
+                    timeout=self.timeout(),
                     max_retries=0,  # the one retry layer is `_send`
                 )
             return self._sdk
 
     def complete(self, request: ChatRequest) -> ChatResult:
         self.check_ready()
+        self.check_stop()
         params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)
@@ -172,6 +191,8 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         system = [{"role": "system", "content": preset.system}] if preset.system else []
         params: dict[str, Any] = {"model": preset.model, "messages": [*system, *request.messages]}
         options = {"temperature": preset.temperature, "top_p": preset.top_p, "seed": request.seed}
+        if self.reasoning:  # they refuse sampling settings: the default is all they take
+            options = {"seed": request.seed}
         params.update({name: value for name, value in options.items() if value is not None})
         if preset.max_tokens is not None:
             params[self._limit_param()] = preset.max_tokens
@@ -181,6 +202,17 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                 "json_schema": _named_schema(request.json_schema),
             }
         return params
+
+    @property
+    def reasoning(self) -> bool:
+        """A reasoning model on the official API (see REASONING_PREFIXES)."""
+        return self.official and is_reasoning_model(self.preset.model)
+
+    def timeout(self) -> float:
+        """The preset's `timeout`, else one that fits the model's latency."""
+        if self.preset.timeout:
+            return float(self.preset.timeout)
+        return REASONING_TIMEOUT if self.reasoning else DEFAULT_TIMEOUT
 
     def _limit_param(self) -> str:
         """`max_completion_tokens` for newer models on api.openai.com, else `max_tokens` (the
@@ -196,7 +228,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
         client = self._client()
         fallbacks: set[str] = set()
-        retries = 0
+        retries = timeouts = 0
         while True:
             try:
                 raw = client.chat.completions.with_raw_response.create(**params)
@@ -208,7 +240,9 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             if self._fall_back(params, failure, fallbacks):
                 continue
             retries += 1
-            wait = self.retry.wait(retries, failure.retry_after) if failure.transient else None
+            timeouts += failure.timed_out
+            retry = failure.transient and timeouts <= 1
+            wait = self.retry.wait(retries, failure.retry_after) if retry else None
             if wait is None:
                 raise self._error(failure, step_id, attempts=retries) from None
             if self.on_retry is not None:
@@ -224,6 +258,11 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
             self._limit_name = other
             done.add("limit")
             return True
+        refused = failure.param if failure.code == "unsupported_value" else None
+        if failure.status == 400 and refused in SAMPLING_FIELDS and refused in params:
+            del params[refused]  # a reasoning model behind a proxy: it takes only the default
+            done.add(refused)
+            return True
         if "response_format" in params and failure.rejects_structured_output():
             del params["response_format"]
             self._structured = False
@@ -235,8 +274,8 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
         where = _without_credentials(self.base_url())
         if isinstance(exc, openai.APITimeoutError):
-            timeout = self.preset.timeout or DEFAULT_TIMEOUT
-            return Failure(f"no answer from {where} within {timeout:g} s (the preset's `timeout`)")
+            message = f"no answer from {where} within {self.timeout():g} s (the preset's `timeout`)"
+            return Failure(message, timed_out=True)
         cause = f": {exc.__cause__}" if exc.__cause__ and str(exc.__cause__) else ""
         return Failure(f"could not talk to {where}{cause}")
 
@@ -313,6 +352,16 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         """Known from the table or the preset; a compatible (local) server counts as free."""
         known = pricing.chat_price(self.preset.model, self.preset.price) is not None
         return known or not self.official
+
+
+def is_reasoning_model(model: str | None) -> bool:
+    """o-series and gpt-5 reasoning models (not `gpt-5-chat…`, a plain chat model)."""
+    name = (model or "").lower()
+    return name.startswith(REASONING_PREFIXES) and not name.startswith("gpt-5-chat")
+
+
+def _official_url(base_url: str | None) -> bool:
+    return base_url is None or urlsplit(str(base_url)).hostname == "api.openai.com"
 
 
 def status_failure(exc: openai.APIStatusError) -> Failure:

@@ -108,6 +108,9 @@ def _generation(ctx: _Context) -> dict[str, Any]:
     if ctx.family == "realtime":
         for unsupported in ("num_inference_steps", "guidance_scale"):
             body.pop(unsupported)
+        body["instant_response"] = True  # queue and answer at once: an id to journal
+    elif ctx.op in ("inpaint", "outpaint"):
+        body["steps"] = ctx.preset.steps  # the inpaint docs name `steps`
     if ctx.op in ("img2img", "inpaint", "outpaint"):
         body["init_image"] = ctx.need(ctx.inputs.init, "an input image")
         body["strength"] = ctx.request.strength

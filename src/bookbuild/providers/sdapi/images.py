@@ -59,10 +59,14 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def file_bytes(data: bytes, url: str) -> bytes:
+    """The image file a downloaded link holds: a `.base64` link holds base64 text."""
+    return _from_base64(data) if urlsplit(url).path.endswith(".base64") else data
+
+
 def decode_output(data: bytes, url: str) -> Image.Image:
     """The downloaded result as a decoded image; a `.base64` link holds base64 text."""
-    if urlsplit(url).path.endswith(".base64"):
-        data = _from_base64(data)
+    data = file_bytes(data, url)
     if sniff_format(data) is None:
         raise ProviderError(
             "the service sent something that is not a PNG, JPEG or WebP image", provider="sdapi"

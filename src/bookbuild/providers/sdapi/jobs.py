@@ -2,16 +2,17 @@
 
 A slow job answers `status: "processing"` with an `id`, an `eta` and a `fetch_result` URL. The
 job is written to the step's journal at once, so a build killed while waiting resumes polling
-the same job (and does not pay twice). The `fetch_result` URL is polled verbatim (the path
-differs per endpoint), waiting `eta` first, then backing off up to POLL_CAP seconds, until the
-job succeeds, fails, or the deadline passes.
+the same job (and does not pay twice); a finished job's answer is written too, so its result is
+downloaded again rather than paid again. The `fetch_result` URL is polled verbatim (the path
+differs per endpoint), waiting `eta` first, then every POLL_INTERVAL seconds (or the `eta` a
+fetch answer gives, at most POLL_CAP), until the job succeeds, fails, or the deadline passes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bookbuild.errors import ProviderError
@@ -21,8 +22,19 @@ from bookbuild.providers.sdapi.paths import fallback_fetch, fetch_wants_request_
 log = logging.getLogger("bookbuild.providers.sdapi")
 
 DEFAULT_DEADLINE = 600.0
-POLL_FIRST_MIN = 1.0
-POLL_CAP = 30.0
+POLL_MIN = 0.2
+POLL_INTERVAL = 1.0
+POLL_CAP = 5.0
+POLL_FIRST_CAP = 60.0
+ANSWER_FIELDS = (
+    "status",
+    "id",
+    "output",
+    "proxy_links",
+    "meta",
+    "generationTime",
+    "nsfw_content_detected",
+)
 META_FIELDS = ("seed", "steps", "scheduler", "model_id", "model", "prompt", "W", "H")
 
 
@@ -36,6 +48,7 @@ class Job:
     endpoint: str
     future_links: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    answer: dict[str, Any] = field(default_factory=dict)  # the success answer, once known
 
     def to_journal(self) -> dict[str, Any]:
         return {
@@ -45,24 +58,33 @@ class Job:
             "endpoint": self.endpoint,
             "future_links": list(self.future_links),
             "meta": dict(self.meta),
+            "answer": dict(self.answer),
         }
 
     @classmethod
     def from_journal(cls, data: Mapping[str, Any]) -> Job | None:
         """The job a journal holds, or None when the entry is not one of ours."""
         fetch, job_id = data.get("fetch_result"), data.get("id")
-        if not isinstance(fetch, str) or not fetch or job_id is None:
+        answer = data.get("answer")
+        answer = dict(answer) if isinstance(answer, Mapping) else {}
+        if not answer and (not isinstance(fetch, str) or not fetch or job_id is None):
             return None
         links = data.get("future_links")
         meta = data.get("meta")
         return cls(
-            id=str(job_id),
-            fetch_result=fetch,
+            id=str(job_id or ""),
+            fetch_result=fetch if isinstance(fetch, str) else "",
             family=str(data.get("family", "")),
             endpoint=str(data.get("endpoint", "")),
             future_links=tuple(u for u in links if isinstance(u, str)) if links else (),
             meta=dict(meta) if isinstance(meta, Mapping) else {},
+            answer=answer,
         )
+
+    def done(self, answer: Mapping[str, Any]) -> Job:
+        """This job with its success answer (what a download needs), for the journal."""
+        kept = {k: answer[k] for k in ANSWER_FIELDS if k in answer}
+        return replace(self, answer=kept)
 
     @classmethod
     def from_answer(cls, payload: Mapping[str, Any], family: str, endpoint: str) -> Job:
@@ -81,9 +103,16 @@ class Job:
         )
 
 
+class JobFailed(ProviderError):
+    """The service says the job itself failed (`status: failed`/`error` on its fetch URL): it
+    produces nothing, so it is forgotten and may be submitted again."""
+
+
 @dataclass
 class Poller:
-    """Polls one job's fetch URL until it is done or the deadline passes."""
+    """Polls one job's fetch URL until it is done or the deadline passes: first after the
+    service's `eta`, then every `interval` seconds (a short fixed interval, following any `eta`
+    a fetch answer gives, capped at POLL_CAP), never a growing backoff that outsleeps the job."""
 
     http: SDAPIHttp
     clock: Callable[[], float]
@@ -91,7 +120,8 @@ class Poller:
     deadline: float = DEFAULT_DEADLINE
 
     def wait(self, job: Job, eta: float | None) -> dict[str, Any]:
-        """The success answer of `job`; ProviderError (transient) when the deadline passes."""
+        """The success answer of `job`; ProviderError (transient) when the deadline passes,
+        JobFailed when the service says the job failed."""
         start = self.clock()
         delay = _first_delay(eta)
         body: dict[str, Any] = {}
@@ -109,10 +139,19 @@ class Poller:
                 )
             self.sleep(min(delay, remaining))
             answer = self.http.post(job.fetch_result, body)
-            if self.http.check(answer) == "success":
+            if self._done(answer):
                 return answer
             log.debug("job %s still processing", job.id)
-            delay = min(delay * 2, POLL_CAP)
+            delay = _next_delay(answer)
+
+    def _done(self, answer: dict[str, Any]) -> bool:
+        try:
+            return self.http.check(answer) == "success"
+        except ProviderError as err:
+            if err.transient:  # "try again later" on a fetch: the job is fine, poll again
+                return False
+            failed = JobFailed(err.message, provider="sdapi", status=err.status)
+        raise failed
 
 
 def pick_meta(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,6 +184,14 @@ def _urls(value: Any) -> list[str]:
 
 
 def _first_delay(eta: float | None) -> float:
+    """The service's `eta` (when it gives one), else a short first wait."""
     if eta is None:
-        return POLL_FIRST_MIN
-    return min(max(eta, POLL_FIRST_MIN), POLL_CAP)
+        return POLL_INTERVAL
+    return min(max(eta, POLL_MIN), POLL_FIRST_CAP)  # never sooner than POLL_MIN
+
+
+def _next_delay(answer: Mapping[str, Any]) -> float:
+    """After the first wait: the fetch answer's `eta` when given, else POLL_INTERVAL; at most
+    POLL_CAP."""
+    eta = eta_of(answer)
+    return POLL_INTERVAL if eta is None else min(max(eta, POLL_MIN), POLL_CAP)

@@ -114,9 +114,15 @@ def upload_endpoint(family: Family) -> str:
     return LEGACY_UPLOAD if family in ("v3", "v4") else UPLOAD
 
 
+BOOLEAN_PATHS = ("/api/v6/realtime/", "/api/v5/removebg_mask", "/api/v6/image_editing/")
+"""Endpoints whose yes/no fields are JSON booleans (the realtime openapi; both removebg docs).
+The community endpoints (`/api/v6/images/*`) and the legacy ones take "yes"/"no" strings, as
+every doc example and ModelsLab's three official SDKs send them."""
+
+
 def uses_booleans(path: str) -> bool:
-    """v6 endpoints declare booleans; the legacy ones take "yes"/"no" strings."""
-    return path.startswith("/api/v6/")
+    """True when `path` wants JSON booleans for its yes/no fields, else "yes"/"no" strings."""
+    return path.startswith(BOOLEAN_PATHS)
 
 
 def fallback_fetch(submit_path: str, job_id: str) -> str:

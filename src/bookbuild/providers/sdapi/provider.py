@@ -11,7 +11,6 @@ grown canvas with a mask of the new area, exact on every family (`bookbuild.medi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -22,7 +21,6 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.media.images import encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
 from bookbuild.providers.base import (
     ImageRequest,
@@ -31,20 +29,19 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
-from bookbuild.providers.sdapi.bodies import Inputs, build_body
+from bookbuild.providers.sdapi.bodies import build_body
 from bookbuild.providers.sdapi.client import SDAPIHttp
 from bookbuild.providers.sdapi.images import (
     SAFETY_ADVICE,
-    data_url,
     decode_output,
+    file_bytes,
     is_blank,
-    mask_png,
     read_input,
-    sniff_format,
 )
 from bookbuild.providers.sdapi.jobs import (
     DEFAULT_DEADLINE,
     Job,
+    JobFailed,
     Poller,
     eta_of,
     output_urls,
@@ -54,12 +51,11 @@ from bookbuild.providers.sdapi.options import SDAPIOptions
 from bookbuild.providers.sdapi.paths import (
     COMMUNITY,
     DEFAULT_BASE_URL,
-    LEGACY_UPLOAD,
-    Family,
     endpoint,
     resolve_family,
-    upload_endpoint,
 )
+from bookbuild.providers.sdapi.sizing import fit_for_service, restore_size
+from bookbuild.providers.sdapi.uploads import Uploads
 
 log = logging.getLogger("bookbuild.providers.sdapi")
 
@@ -90,10 +86,11 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         on_retry: RetryNotice | None = None,
     ) -> None:
         super().__init__(preset, env, on_retry)
-        self.sleep: Callable[[float], None] = time.sleep
+        self.sleep: Callable[[float], None] = self.pause
         self.clock: Callable[[], float] = time.monotonic
-        self._uploads: dict[str, str] = {}
-        self._upload_locks: dict[str, threading.Lock] = {}
+        self._uploads = Uploads()
+        self._submitted: set[str] = set()  # step ids submitted in this build
+        self._resubmitted: set[str] = set()  # step ids whose failed job was submitted again
         self._guard = threading.Lock()
         self._http: SDAPIHttp | None = None
 
@@ -120,7 +117,21 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             problems.append("`lora` needs a community model: set `model` (api v4 or v6)")
         if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
             problems.append("`base_url` must start with https:// (or http:// for a local server)")
+        problems += size_problems(preset)
         return problems
+
+    @classmethod
+    def preset_op_problem(cls, preset: SDAPIOptions, op: str) -> str | None:
+        try:
+            family = resolve_family(preset)
+        except ConfigError:
+            return None  # reported by preset_problems
+        if op == "controlnet" and family not in COMMUNITY:
+            return (
+                "ControlNet needs a community model: set `model` (e.g. `model: sd-1.5`, api v4 "
+                "or v6); a preset without one (realtime) sends no usable `model_id`"
+            )
+        return None
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
@@ -145,26 +156,63 @@ class SDAPIProvider(Provider[SDAPIOptions]):
 
     def _run(self, request: ImageRequest) -> ImageResult:
         http = self._client()
-        pending = request.journal.pending()
-        job = Job.from_journal(pending) if pending else None
-        uploads = 0
         outpaint = self._outpaint(request) if request.op == "outpaint" else None
+        sized = fit_for_service(request)  # sides over 1024 or not multiples of 8: scaled
         with _forget_on_failure(request.journal):
-            if job is not None:
-                log.debug("resuming queued job %s", job.id)
-                answer = self._poller(http).wait(job, eta=None)
-            else:
-                job, answer, uploads = self._submit(http, request, outpaint)
-            image = self._collect(http, answer, job, request.op)
-        request.journal.forget()
+            job, answer, uploads = self._finished_job(http, sized.request, outpaint)
+            image = self._collect(http, answer, job, sized.request)
+        # The journal is forgotten by the engine once the result is stored, not here.
         if outpaint is not None:
             image = restore(image, outpaint)
+        image = restore_size(image, sized)
         metadata = self._metadata(request, job, answer, image, uploads)
+        if sized.sent is not None:
+            metadata["sent_size"] = list(sized.sent)
         if outpaint is not None:
             metadata.update(outpaint_via="inpaint", canvas=list(outpaint.canvas))
             if outpaint.scaled:
                 metadata["sent_size"] = list(outpaint.sent)
         return ImageResult.of_image(image, metadata)
+
+    def _finished_job(
+        self, http: SDAPIHttp, request: ImageRequest, outpaint: Outpaint | None
+    ) -> tuple[Job, dict[str, Any], int]:
+        """The job of this step and its success answer: resumed from the journal when a paid
+        job is recorded there, else submitted; a job the service says failed is forgotten and
+        submitted once more."""
+        pending = request.journal.pending()
+        job = Job.from_journal(http.reveal(pending)) if pending else None
+        try:
+            if job is not None:
+                log.debug("resuming job %s", job.id)
+                return job, job.answer or self._poller(http).wait(job, eta=None), 0
+            return self._submit(http, request, outpaint)
+        except JobFailed as failed:
+            request.journal.forget()
+            if not self._may_submit_again(request.step_id):
+                raise
+            log.debug("job failed on the service (%s); submitting once more", failed.message)
+        return self._submit(http, request, outpaint)
+
+    def _may_submit_again(self, step_id: str) -> bool:
+        """One more submit for a step whose job failed, once per build."""
+        with self._guard:
+            if step_id in self._resubmitted:
+                return False
+            self._resubmitted.add(step_id)
+            self._submitted.discard(step_id)
+            return True
+
+    def _claim_submit(self, step_id: str) -> None:
+        """Never submit the same step twice in one build (unless its job is known failed)."""
+        with self._guard:
+            if step_id in self._submitted:
+                raise ProviderError(
+                    "this step was already submitted in this build; not paying twice "
+                    "(run make again)",
+                    provider="sdapi",
+                )
+            self._submitted.add(step_id)
 
     def _outpaint(self, request: ImageRequest) -> Outpaint:
         """The padded picture and mask of an outpaint (see `bookbuild.media.outpaint`)."""
@@ -176,110 +224,71 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     def _submit(
         self, http: SDAPIHttp, request: ImageRequest, outpaint: Outpaint | None
     ) -> tuple[Job, dict[str, Any], int]:
-        """Upload, submit, and wait if queued: (job, success answer, uploads made)."""
+        """Upload, submit, and wait if queued: (job, success answer, uploads made). The job is
+        journaled as soon as the service answers, queued or done, before any wait or download."""
         family = resolve_family(self.preset)
         path = endpoint(family, request.op)
         if outpaint is not None:
-            inputs, uploads = self._upload_outpaint(http, family, outpaint)
+            inputs, uploads = self._uploads.outpaint(http, family, outpaint)
         else:
-            inputs, uploads = self._upload_inputs(http, family, request)
+            inputs, uploads = self._uploads.inputs(http, family, request)
         body = build_body(request.op, family, path, self.preset, request, inputs)
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
-        answer = http.post(path, body)
+        self.check_stop()
+        self._claim_submit(request.step_id)
+        sent = self.clock()
+        answer = http.submit(path, body)
         status = http.check(answer)
         job = Job.from_answer(answer, family, path)
+        if status == "processing" and not job.fetch_result:
+            raise ProviderError("the service queued the job without an id", provider="sdapi")
+        if status == "success":
+            job = job.done(answer)
+        request.journal.remember(http.conceal(job.to_journal()))
         if status == "processing":
-            if not job.fetch_result:
-                raise ProviderError("the service queued the job without an id", provider="sdapi")
-            request.journal.remember(job.to_journal())
             log.debug("job %s queued, eta %s s", job.id, answer.get("eta"))
-            answer = self._poller(http).wait(job, eta_of(answer))
+            eta = eta_of(answer)  # counted from when the service got the job, not answered
+            left = None if eta is None else max(0.0, eta - (self.clock() - sent))
+            answer = self._poller(http).wait(job, left)
+            request.journal.remember(http.conceal(job.done(answer).to_journal()))
         return job, answer, uploads
 
-    def _collect(self, http: SDAPIHttp, answer: dict[str, Any], job: Job, op: str) -> Image.Image:
-        """Download the result at once (links expire) and check it."""
+    def _collect(
+        self, http: SDAPIHttp, answer: dict[str, Any], job: Job, request: ImageRequest
+    ) -> Image.Image:
+        """The result: kept in the journal already, else downloaded at once (links expire) and
+        kept before anything else can lose it; then checked."""
         if str(answer.get("nsfw_content_detected", "")).lower() in ("true", "yes", "1"):
             raise ProviderError(f"{SAFETY_ADVICE} (nsfw_content_detected)", provider="sdapi")
+        data = request.journal.kept()
+        if data is None:
+            data = self._download(http, answer, job)
+            request.journal.keep(data)
+        image = decode_output(data, "")
+        if request.op != "remove_background" and is_blank(image):
+            raise ProviderError(SAFETY_ADVICE, provider="sdapi")
+        return image
+
+    def _download(self, http: SDAPIHttp, answer: dict[str, Any], job: Job) -> bytes:
+        """The result file's bytes (base64 links decoded), from the first link that works."""
         found = output_urls(answer)
-        candidates = [(u, False) for u in found]
-        candidates += [(u, True) for u in job.future_links if u not in found]
+        candidates = found + [u for u in job.future_links if u not in found]
         if not candidates:
             raise ProviderError("the service reported success but sent no image", provider="sdapi")
         errors: list[ProviderError] = []
-        for url, future in candidates:
-            try:
-                data = http.download(url, retry_missing=future)
+        for url in candidates:
+            try:  # every link may 404 for a moment after `success`: retried briefly
+                return file_bytes(http.download(url, retry_missing=True), url)
             except ProviderError as err:
                 errors.append(err)
-                continue
-            image = decode_output(data, url)
-            if op != "remove_background" and is_blank(image):
-                raise ProviderError(SAFETY_ADVICE, provider="sdapi")
-            return image
+        if all(e.status == 404 for e in errors):  # gone for good: the job must be paid again
+            raise ProviderError(
+                "could not download the image: the links expired; "
+                "the next make submits the job again",
+                provider="sdapi",
+                status=404,
+            )
         raise next((e for e in errors if e.transient), errors[-1])
-
-    # -- uploads --------------------------------------------------------------------------
-
-    def _upload_inputs(
-        self, http: SDAPIHttp, family: Family, request: ImageRequest
-    ) -> tuple[Inputs, int]:
-        """Upload the init image, mask and control image; (their URLs, uploads made)."""
-        fresh: list[bool] = []
-
-        def upload(png: bytes) -> str:
-            url, is_new = self._upload(http, family, png)
-            fresh.append(is_new)
-            return url
-
-        init = mask = control = None
-        size: tuple[int, int] | None = None
-        if request.image is not None:
-            picture = read_input(request.image, "input image")
-            size = picture.size
-            png = request.image if sniff_format(request.image) == "PNG" else encode_png(picture)
-            init = upload(png)
-        if request.mask is not None:
-            if size is None:
-                raise ProviderError(f"{request.op}: a mask needs an input image", provider="sdapi")
-            mask = upload(mask_png(request.mask, size))
-        if request.control_image is not None:
-            reference = read_input(request.control_image, "control image")
-            control = upload(encode_png(reference))
-        return Inputs(init, mask, control, size), sum(fresh)
-
-    def _upload_outpaint(
-        self, http: SDAPIHttp, family: Family, outpaint: Outpaint
-    ) -> tuple[Inputs, int]:
-        """Upload the padded picture and its mask; (their URLs, uploads made)."""
-        init, fresh_init = self._upload(http, family, encode_png(outpaint.image))
-        mask, fresh_mask = self._upload(http, family, encode_png(outpaint.mask))
-        return Inputs(init, mask, None, outpaint.sent), fresh_init + fresh_mask
-
-    def _upload(self, http: SDAPIHttp, family: Family, png: bytes) -> tuple[str, bool]:
-        """The hosted URL of `png` (uploaded once per content per provider instance, also when
-        two steps send the same picture or mask at the same time: the second waits)."""
-        digest = hashlib.sha256(png).hexdigest()
-        with self._guard:
-            same_content = self._upload_locks.setdefault(digest, threading.Lock())
-        with same_content:
-            with self._guard:
-                cached = self._uploads.get(digest)
-            if cached is not None:
-                return cached, False
-            url = self._post_upload(http, family, png)
-            with self._guard:
-                self._uploads[digest] = url
-        log.debug("uploaded an input image (%d bytes)", len(png))
-        return url, True
-
-    @staticmethod
-    def _post_upload(http: SDAPIHttp, family: Family, png: bytes) -> str:
-        path = upload_endpoint(family)
-        if path == LEGACY_UPLOAD:
-            body: dict[str, Any] = {"image": data_url(png), "crop": "false"}
-        else:
-            body = {"init_image": data_url(png)}
-        return _uploaded_url(http, http.post(path, body))
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -353,15 +362,21 @@ def _forget_on_failure(journal: JobJournal) -> Iterator[None]:
         raise
 
 
-def _uploaded_url(http: SDAPIHttp, answer: dict[str, Any]) -> str:
-    link = answer.get("link")
-    if isinstance(link, str) and link:
-        return link
-    http.check(answer)
-    urls = output_urls(answer)
-    if not urls:
-        raise ProviderError("the image upload answered without a link", provider="sdapi")
-    return urls[0]
+MAX_SIDE = 1024
+
+
+def size_problems(preset: SDAPIOptions) -> list[str]:
+    """The service refuses sides over 1024 px or not multiples of 8 for generation."""
+    problems = []
+    for name in ("width", "height"):
+        value = getattr(preset, name, None)
+        if value is not None and (value > MAX_SIDE or value % 8):
+            fit = min(MAX_SIDE, max(8, round(value / 8) * 8))
+            problems.append(
+                f"`{name}: {value}`: the service draws at most {MAX_SIDE} px, in multiples of 8; "
+                f"use {fit} (and `upscale` for a bigger picture)"
+            )
+    return problems
 
 
 def _as_int(value: Any, default: int | None) -> int | None:
