@@ -83,6 +83,12 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--format", "formats", default="html,pdf", help="Outputs: html,pdf,epub.")
 @click.option("--only", default=None, help="Only steps matching this glob (and their inputs).")
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
+@click.option(
+    "--refresh",
+    multiple=True,
+    metavar="ID",
+    help="Redo a frozen illustration or chapter (id or glob; repeatable).",
+)
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.option("--strict", is_flag=True, help="Print preflight warnings are errors.")
@@ -96,6 +102,7 @@ def make(
     formats: str,
     only: str | None,
     budget: float | None,
+    refresh: tuple[str, ...],
     progress: bool | None,
     verbose: bool,
     strict: bool,
@@ -109,7 +116,9 @@ def make(
     from bookbuild.stamping import StampRecorder
 
     def action() -> None:
-        options = MakeOptions(parse_formats(formats), jobs, locked, only, budget, strict=strict)
+        options = MakeOptions(
+            parse_formats(formats), jobs, locked, only, budget, refresh, strict=strict
+        )
         stamp = StampRecorder(
             path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
         )
@@ -229,6 +238,59 @@ def validate(ctx: click.Context, path: Path) -> None:
         )
 
     _run(ctx, action)
+
+
+@main.command()
+@click.argument("step")
+@PATH_ARG
+@draft_option
+@click.pass_context
+def show(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
+    """Write a step's picture (or text) to build/steps/ and print its path."""
+    from bookbuild.show import show_step
+
+    _run(ctx, lambda: click.echo(show_step(Project.open(path, draft=draft), step)))
+
+
+@main.command()
+@PATH_ARG
+@draft_option
+@click.pass_context
+def proofs(ctx: click.Context, path: Path, draft: bool) -> None:
+    """Contact sheet (HTML and PDF) of every illustration's chain and takes."""
+    from bookbuild.proofs import write_proofs
+
+    def action() -> None:
+        written = write_proofs(Project.open(path, draft=draft))
+        click.echo(f"{written.illustrations} illustration(s)")
+        click.echo(f"html: {written.html}")
+        click.echo(f"pdf: {written.pdf}")
+
+    _run(ctx, action)
+
+
+@main.command()
+@PATH_ARG
+@draft_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the studio in a browser.")
+@click.pass_context
+def serve(
+    ctx: click.Context, path: Path, draft: bool, host: str, port: int, open_browser: bool
+) -> None:
+    """The studio: live preview, illustration board and region editor, in the browser."""
+    from bookbuild.studio import serve as serve_studio
+
+    def ready(url: str) -> None:
+        click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
+
+    _run(
+        ctx,
+        lambda: serve_studio(
+            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+        ),
+    )
 
 
 @main.command()

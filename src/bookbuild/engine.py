@@ -25,7 +25,7 @@ from bookbuild.events import Event, EventSink
 from bookbuild.lock import LockEntry, LockWriter
 from bookbuild.plan import Graph
 from bookbuild.runner import StepOutput, StepRunner
-from bookbuild.status import StepStatus, decide
+from bookbuild.status import KEPT_STATES, StepStatus, decide
 from bookbuild.steps import Step, step_manifest
 from bookbuild.store import ActionRecord, Store
 
@@ -65,7 +65,7 @@ def select_steps(graph: Graph, only: str | None) -> list[str]:
 def check_locked(statuses: dict[str, StepStatus], selected: Iterable[str]) -> None:
     """--locked: every step must be pinned and stored (a changed hand-written chapter too: the
     lock would change, so CI is told to commit it)."""
-    missing = [s for s in selected if statuses[s].state != "pinned"]
+    missing = [s for s in selected if statuses[s].state not in KEPT_STATES]
     if missing:
         raise LockedError(missing)
 
@@ -161,7 +161,8 @@ class Engine:
         result: RunResult,
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        status = decide(step, result.digests, self.lock.lock, self.store, self._usable)
+        scope = self.graph.frozen.get(step.id)
+        status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
             self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))

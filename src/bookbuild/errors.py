@@ -5,7 +5,9 @@
     │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
     │   ├── ConfigError          environment/options: missing API key, unknown preset, bad option
     │   ├── MaskError            a mask file that cannot be used
-    │   └── ImageDecodeError     a picture of the book (art/, masks/) that cannot be decoded
+    │   ├── ImageDecodeError     a picture of the book (art/, masks/) that cannot be decoded
+    │   └── StudioInputError     a studio request that cannot be carried out as sent (a region
+    │       └── SpecWriteError   drawn wrong, no such illustration or edit in book.yaml)
     ├── ProviderError            a model service failed a step, or gave an unusable result
     │                            (step id, provider, transient?); the server's own message
     ├── StoreError               the content-addressed store or the lock cannot be used
@@ -138,6 +140,14 @@ class FontCoverageError(RenderError):
 
 class MaskError(UserError):
     """A mask that cannot be used: a missing file, a path leaving the book folder."""
+
+
+class StudioInputError(UserError):
+    """A studio request that cannot be carried out as sent (a bad region, a bad painting)."""
+
+
+class SpecWriteError(StudioInputError):
+    """book.yaml cannot be changed as asked (no such illustration or edit)."""
 
 
 class ImageDecodeError(UserError, ValueError):

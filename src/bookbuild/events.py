@@ -17,6 +17,7 @@ EventKind = Literal[
     "step_failed",
     "step_skipped",  # an upstream step failed
     "step_retried",  # a provider retries a transient failure
+    "step_warning",  # something to know about a step that still runs (a stretched mask)
     "object_corrupt",  # a stored object failed verification: treated as a miss
     "render_started",
     "render_done",

@@ -30,7 +30,7 @@ from bookbuild.preflight import check_store_ready
 from bookbuild.project import Project
 from bookbuild.providers.pool import ProviderPool
 from bookbuild.runner import StepRunner
-from bookbuild.status import known_digests, step_statuses
+from bookbuild.status import KEPT_STATES, known_digests, step_statuses
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class MakeOptions:
     locked: bool = False
     only: str | None = None
     budget: float | None = None
+    refresh: tuple[str, ...] = ()  # ids or globs whose `freeze: true` is ignored this time
     strict: bool = False  # print preflight warnings fail the render
 
 
@@ -84,7 +85,7 @@ class Build:
         self.on_event = on_event
         self.stop = stop or threading.Event()
         self.summary = MakeSummary()
-        self.graph = plan_book(project.spec, draft=project.draft)
+        self.graph = plan_book(project.spec, draft=project.draft, refresh=options.refresh)
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
@@ -161,7 +162,7 @@ class Build:
         """Every selected step is pinned and no object will be read (--only, or the outputs are
         up to date), so the engine, which verifies each object before use, can be skipped.
         Reads only: a lock without a build date has never rendered these outputs."""
-        if not all(self.statuses[s].state == "pinned" for s in self.selected):
+        if not all(self.statuses[s].state in KEPT_STATES for s in self.selected):
             return False
         if self.options.only:
             return True

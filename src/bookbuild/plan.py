@@ -7,11 +7,13 @@ Step ids are stable paths: `<chapter>/text`, `<chapter>/summary`, `<chapter>/<il
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ConfigError
+from bookbuild.freeze import FreezeScope, freeze_scopes
 from bookbuild.hashing import digest_of
 from bookbuild.providers.registry import make_preset
 from bookbuild.spec import LoadedSpec, resolve_in_book
@@ -55,15 +57,18 @@ class Graph:
     chapters: list[ChapterPlan] = field(default_factory=list)
     cover: IllustrationPlan | None = None
     presets: dict[str, Preset] = field(default_factory=dict)  # as used (after --draft)
+    frozen: dict[str, FreezeScope] = field(default_factory=dict)  # step id -> `freeze: true`
 
     def add(self, step: Step) -> str:
         self.steps[step.id] = step
         return step.id
 
 
-def plan_book(spec: LoadedSpec, *, draft: bool = False) -> Graph:
-    planner = _Planner(spec, draft)
-    return planner.plan()
+def plan_book(spec: LoadedSpec, *, draft: bool = False, refresh: Iterable[str] = ()) -> Graph:
+    """The book's steps. `refresh`: ids (or globs) whose `freeze: true` is ignored this time."""
+    graph = _Planner(spec, draft).plan()
+    graph.frozen = freeze_scopes(graph, refresh)
+    return graph
 
 
 class _Planner:

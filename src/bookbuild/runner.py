@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild import prompts
-from bookbuild.errors import ImageDecodeError, ProviderError, StoreError
+from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png, image_size
-from bookbuild.media.masks import mask_png, render_mask, scale_mask, to_mask
+from bookbuild.media.masks import (
+    aspect_warning,
+    coverage_problem,
+    mask_png,
+    render_mask,
+    scale_mask,
+    to_mask,
+)
 from bookbuild.ops import op_named
 from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult, JobJournal
 from bookbuild.providers.pool import ProviderPool
@@ -161,10 +168,18 @@ class StepRunner:
     def _mask(self, step: Step, params: dict[str, Any], size: tuple[int, int]) -> bytes:
         if "mask" in dict(step.files):  # the bytes hashed into the key, not whatever is there now
             painted = decode_image(self._file_bytes(step, "mask"), what=f"{step.id} mask")
-            return mask_png(scale_mask(to_mask(painted), size))
-        raw = params["mask"]
-        spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
-        return mask_png(render_mask(spec, size, self.spec.root))
+            stretched = aspect_warning(painted.size, size)
+            if stretched:
+                self.providers.warn(step.id, stretched)
+            mask = scale_mask(to_mask(painted), size)
+        else:
+            raw = params["mask"]
+            spec = [MaskShape(**m) for m in raw] if isinstance(raw, list) else MaskShape(**raw)
+            mask = render_mask(spec, size, self.spec.root)
+        problem = coverage_problem(mask)
+        if problem:  # before any call: a mask that cannot mean what it says
+            raise MaskError(f"{step.id}: {problem}")
+        return mask_png(mask)
 
 
 def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> ChatRequest:

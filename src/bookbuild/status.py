@@ -7,6 +7,8 @@ States:
   stale    the lock pins an older key: the step is recomputed (reasons say which inputs changed)
   new      never built
   waiting  an upstream step must run first, so the key is not known yet
+  frozen   `freeze: true` and only something upstream (outside it) changed: the pinned result
+           is kept (reasons say what changed; `make --refresh ID` redoes it)
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bookbuild.freeze import FreezeScope, frozen_key_inputs, frozen_manifest, still_frozen
 from bookbuild.lock import Lock
 from bookbuild.plan import Graph
 from bookbuild.steps import Step, manifest_changes, step_key, step_manifest
 from bookbuild.store import Store
 
-State = Literal["pinned", "stored", "stale", "new", "waiting"]
-FREE_STATES = ("pinned", "stored")
+State = Literal["pinned", "stored", "stale", "new", "waiting", "frozen"]
+FREE_STATES = ("pinned", "stored", "frozen")
+KEPT_STATES = ("pinned", "frozen")  # the lock already holds the result in use
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ def step_statuses(graph: Graph, lock: Lock, store: Store) -> dict[str, StepStatu
     statuses: dict[str, StepStatus] = {}
     digests: dict[str, str] = {}  # kept as it grows: rebuilt per step, a plan was quadratic
     for step in graph.steps.values():
-        status = statuses[step.id] = _status(step, statuses, digests, lock, store)
+        scope = graph.frozen.get(step.id)
+        status = statuses[step.id] = _status(step, statuses, digests, lock, store, scope)
         if status.digest is not None:
             digests[step.id] = status.digest
     return statuses
@@ -59,8 +64,17 @@ def known_digests(statuses: dict[str, StepStatus]) -> dict[str, str]:
 
 
 def _status(
-    step: Step, done: dict[str, StepStatus], digests: dict[str, str], lock: Lock, store: Store
+    step: Step,
+    done: dict[str, StepStatus],
+    digests: dict[str, str],
+    lock: Lock,
+    store: Store,
+    scope: FreezeScope | None,
 ) -> StepStatus:
+    if scope is not None:
+        frozen = frozen_status(step, digests, lock, store, store.has, scope)
+        if frozen is not None:
+            return frozen
     pending = [dep for _, dep in step.deps if dep not in digests]
     if pending:
         state: State = "stale" if step.id in lock.entries else "waiting"
@@ -69,12 +83,48 @@ def _status(
     return decide(step, digests, lock, store, store.has)
 
 
+def frozen_status(
+    step: Step,
+    digests: Mapping[str, str],
+    lock: Lock,
+    store: Store,
+    usable: Usable,
+    scope: FreezeScope,
+) -> StepStatus | None:
+    """`frozen` when only inputs from outside the frozen scope changed (even if they are not
+    known yet): the pinned result is kept. None when the normal decision applies."""
+    pinned = lock.entries.get(step.id)
+    old = store.lookup(pinned.key) if pinned else None
+    if pinned is None or old is None:
+        return None
+    found = frozen_key_inputs(step, digests, old.manifest.get("inputs", {}), scope)
+    if found is None or not still_frozen(step, found[0], found[1], pinned.key):
+        return None
+    if not usable(pinned.digest):
+        return None
+    reasons = tuple(
+        f"frozen: upstream {dep} changed (`make --refresh {scope.name}` redoes it)"
+        for dep in found[1]
+    )
+    manifest = frozen_manifest(step, found[0])
+    return StepStatus(step, "frozen", pinned.key, pinned.digest, manifest, reasons)
+
+
 def decide(
-    step: Step, digests: Mapping[str, str], lock: Lock, store: Store, usable: Usable
+    step: Step,
+    digests: Mapping[str, str],
+    lock: Lock,
+    store: Store,
+    usable: Usable,
+    scope: FreezeScope | None = None,
 ) -> StepStatus:
-    """The status of `step` whose upstream digests are all known: pinned (the lock's object is
-    usable), stored (the store has a usable result for the key), else new or stale with the
-    reasons."""
+    """The status of `step` whose upstream digests are all known: frozen (see above), pinned
+    (the lock's object is usable), stored (the store has a usable result for the key), else new
+    or stale with the reasons."""
+    if scope is not None:
+        frozen = frozen_status(step, digests, lock, store, usable, scope)
+        if frozen is not None:
+            return frozen
     manifest = step_manifest(step, digests)
     key = step_key(step, digests)
     pinned = lock.entries.get(step.id)

@@ -57,7 +57,9 @@ def _png(value: int) -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("L", (8, 8), value).save(out, format="PNG")
+    image = Image.new("L", (8, 8), 0)
+    image.paste(value, (0, 0, 4, 8))  # a region, not the whole picture (that is refused)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 

@@ -20,7 +20,9 @@ def write_book(folder: Path, text: str) -> Path:
 
 def write_png(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("L", (8, 8), 255).save(path, format="PNG")
+    image = Image.new("L", (8, 8), 0)
+    image.paste(255, (0, 0, 4, 8))  # half white: usable as a mask (all white is refused)
+    image.save(path, format="PNG")
 
 
 def issues_of(spec: Path) -> list[SpecIssue]:

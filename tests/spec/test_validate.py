@@ -187,7 +187,7 @@ def test_offline_provider_does_everything(tmp_path: Path) -> None:
         illustrations:
           - describe: watercolor
             edits:
-              - inpaint: {mask: {rect: [0, 0, 1, 1]}, prompt: a hat}
+              - inpaint: {mask: {rect: [0, 0, 0.5, 0.5]}, prompt: a hat}
               - outpaint: {left: 64}
               - upscale: {}
               - remove_background: {}

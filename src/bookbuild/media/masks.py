@@ -62,7 +62,12 @@ def resolve_inside(relpath: str, root: Path) -> Path:
 
 
 def to_mask(image: Image.Image) -> Image.Image:
-    """Any image as a mask: luminance, with transparent pixels counting as keep (0)."""
+    """Any image as a mask (255 = repaint).
+
+    Without transparency: its luminance (white = repaint). With transparent pixels, the
+    transparency carries the selection, as in the seed's Gradio app and other sketch tools that
+    save strokes on a transparent layer: opaque = repaint, transparent = keep, whatever the
+    strokes' colour (black strokes used to count as keep, a silent no-op)."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         wide = image.convert("I") if image.mode != "F" else image
         return wide.point(lambda v: v * (255 / 65535)).convert("L")
@@ -73,9 +78,44 @@ def to_mask(image: Image.Image) -> Image.Image:
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if not has_alpha:
         return image.convert("RGB").convert("L")
-    rgba = image.convert("RGBA")
-    luminance = rgba.convert("RGB").convert("L")
-    return ImageChops.multiply(luminance, rgba.getchannel("A"))
+    alpha = image.convert("RGBA").getchannel("A")
+    if alpha.getextrema()[0] == 255:  # fully opaque: an ordinary white-on-black mask
+        return image.convert("RGB").convert("L")
+    return alpha
+
+
+ASPECT_TOLERANCE = 0.02
+
+
+def coverage_problem(mask: Image.Image) -> str | None:
+    """Why a mask (mode L) cannot mean what an edit needs, or None: all black repaints nothing
+    (a paid no-op), all white repaints everything (a new picture, not an edit)."""
+    low, high = mask.getextrema()
+    if high == 0:
+        return (
+            "the mask is all black: nothing would be repainted (white = repaint, black = keep); "
+            "paint the region to change in white"
+        )
+    if low == 255:
+        return (
+            "the mask is all white: the whole picture would be repainted, which makes a new "
+            "picture rather than an edit; mark only the region to change, or use an `img2img` "
+            "edit (or a new `take`) to redraw everything"
+        )
+    return None
+
+
+def aspect_warning(mask_size: tuple[int, int], picture_size: tuple[int, int]) -> str | None:
+    """A note when a painted mask will be stretched to a picture of another shape."""
+    mask_ratio = mask_size[0] / mask_size[1]
+    picture_ratio = picture_size[0] / picture_size[1]
+    if abs(mask_ratio - picture_ratio) / picture_ratio <= ASPECT_TOLERANCE:
+        return None
+    return (
+        f"the mask is {mask_size[0]}x{mask_size[1]} but the picture is "
+        f"{picture_size[0]}x{picture_size[1]}: the mask is stretched to fit, so the region "
+        "moves; paint the mask at the picture's shape"
+    )
 
 
 def scale_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:

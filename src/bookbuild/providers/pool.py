@@ -74,6 +74,10 @@ class ProviderPool:
         if problems:
             raise ConfigError("\n".join(problems))
 
+    def warn(self, step_id: str, message: str) -> None:
+        """Tell the reporter something the user should know about a step (it still runs)."""
+        self._on_event(Event("step_warning", step_id, message))
+
     def prepare(self, preset_names: set[str]) -> None:
         """Let each needed provider get ready (e.g. reach its server) before any step runs, so
         a server that is down is one error, not one per step."""

@@ -161,6 +161,13 @@ class Illustration(Strict):
         default=None, description="Alt text; default: the caption or the prompt."
     )
     edits: list[Edit] = Field(default_factory=list, description="Edits applied in order.")
+    freeze: bool = Field(
+        default=False,
+        description=(
+            "Keep the pinned prompt, picture and edits when only something upstream changes "
+            "(the chapter's text); its own fields still count. `make --refresh ID` redoes it."
+        ),
+    )
 
     @model_validator(mode="after")
     def _prompt_or_describe(self) -> Illustration:
@@ -189,6 +196,13 @@ class Chapter(Strict):
     )
     illustrations: list[Illustration] = Field(
         default_factory=list, description="Illustrations of this chapter, in order."
+    )
+    freeze: bool = Field(
+        default=False,
+        description=(
+            "Keep the chapter's pinned text and pictures when only something upstream changes "
+            "(earlier chapters); its own fields still count. `make --refresh ID` redoes it."
+        ),
     )
 
     @model_validator(mode="after")

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bookbuild.errors import ConfigError, SpecIssue
-from bookbuild.spec.models import Chapter, Edit, Illustration
+from bookbuild.errors import ConfigError, SpecIssue, UserError
+from bookbuild.spec.models import Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.paths import IMAGE_SUFFIXES, is_image_file, is_text_file, resolve_in_book
 from bookbuild.spec.positions import Loc
 from bookbuild.spec.presets import Preset
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bookbuild.spec.loader import LoadedSpec
 
 COVER_ID = "cover"
+MASK_CHECK_SIZE = (256, 256)  # shapes are checked for coverage at this size
 FileKind = Literal["image", "text", "css"]
 
 
@@ -281,19 +282,40 @@ class _Checker:
             self.request(loc, str(own or image), None, texts)
         mask = getattr(edit.params, "mask", None)
         if isinstance(mask, str):
-            self.file((*loc, "mask"), mask, "image")
+            if self.file((*loc, "mask"), mask, "image"):
+                self.mask_coverage((*loc, "mask"), mask)
+        elif mask is not None:
+            self.mask_coverage((*loc, "mask"), mask)
+
+    def mask_coverage(self, loc: Loc, mask: str | MaskShape | list[MaskShape]) -> None:
+        """A mask that repaints nothing or everything is refused before any call."""
+        from bookbuild.media.masks import coverage_problem, load_mask_file, render_mask
+
+        try:
+            if isinstance(mask, str):
+                image = load_mask_file(mask, self.spec.root)
+            else:
+                image = render_mask(mask, MASK_CHECK_SIZE, self.spec.root)
+        except UserError as exc:
+            self.add(loc, str(exc))
+            return
+        problem = coverage_problem(image)
+        if problem:
+            self.add(loc, problem)
 
     # files
 
-    def file(self, loc: Loc, relative: str, kind: FileKind) -> None:
+    def file(self, loc: Loc, relative: str, kind: FileKind) -> bool:
+        """Check a file the spec names; True when it is usable."""
         try:
             target = resolve_in_book(self.spec.root, relative)
         except ValueError as exc:
             self.add(loc, str(exc))
-            return
+            return False
         problem = _file_problem(target, relative, kind)
         if problem:
             self.add(loc, problem)
+        return problem is None
 
 
 def _file_problem(target: Path, relative: str, kind: FileKind) -> str | None:

@@ -1,0 +1,153 @@
+"""The studio's builds: one worker thread running the library's `make` (HTML only), so the
+studio and a CLI `make` share the one build lock. Requests that arrive while a build runs are
+merged into the next one. A build that would pay waits for the page to approve its forecast."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bookbuild.errors import BookbuildError
+from bookbuild.events import Event
+from bookbuild.inspect_plan import plan_report
+from bookbuild.make import MakeOptions, make
+from bookbuild.project import Project
+from bookbuild.studio.changes import forecast_summary
+
+LOG_LINES = 200
+PRICE_SLACK = 1e-9
+
+Notify = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class BuildState:
+    """What the page shows: idle, building, ok, error, or approval (a paid build waiting)."""
+
+    state: str = "idle"
+    message: str = ""
+    generation: int = 0  # bumped after a successful build that changed something
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    forecast: dict[str, Any] = field(default_factory=dict)
+    calls: int = 0  # model calls made by the builds of this studio session
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "message": self.message,
+            "generation": self.generation,
+            "log": list(self.log),
+            "forecast": self.forecast,
+            "calls": self.calls,
+        }
+
+
+class Builder:
+    """Runs builds of one book in a background thread; tells `notify` about every change."""
+
+    def __init__(self, root: Path, draft: bool, notify: Notify) -> None:
+        self.root = root
+        self.draft = draft
+        self.notify = notify
+        self.status = BuildState()
+        self._lock = threading.Condition()
+        self._pending: str | None = None
+        self._approved: float | None = None
+        self._stopping = False
+        self._built_text: str | None = None  # book.yaml as of the last successful build
+        self._thread = threading.Thread(target=self._work, name="studio-builder", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        self._thread.join(timeout=60)
+
+    def request(self, reason: str, approved_cost: float | None = None) -> None:
+        """Build soon. `approved_cost`: the most the page agreed to pay (None: nothing)."""
+        with self._lock:
+            self._pending = reason
+            if approved_cost is not None:
+                self._approved = max(self._approved or 0.0, approved_cost)
+            self._lock.notify_all()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return self.status.to_json()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while self._pending is None and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                reason, approved = self._pending or "", self._approved
+                self._pending, self._approved = None, None
+            self._build(reason, approved)
+
+    def _set(self, **changes: Any) -> None:
+        with self._lock:
+            for name, value in changes.items():
+                setattr(self.status, name, value)
+            snapshot = self.status.to_json()
+        self.notify(snapshot)
+
+    def _log(self, line: str) -> None:
+        with self._lock:
+            self.status.log.append(line)
+
+    def _build(self, reason: str, approved: float | None) -> None:
+        self._set(state="building", message=reason, forecast={})
+        try:
+            project = Project.open(self.root, draft=self.draft)
+            budget = self._budget(project, approved)
+            if budget is False:
+                return
+            summary = make(project, MakeOptions(formats=("html",), budget=budget), self._event)
+        except BookbuildError as exc:
+            self._set(state="error", message=str(exc))
+            return
+        except Exception as exc:  # the studio stays up and says what broke
+            self._log("".join(traceback.format_exception(exc)))
+            self._set(state="error", message=f"internal error: {exc!r} (see the log)")
+            return
+        changed = bool(summary.called) or summary.rendered or project.spec.text != self._built_text
+        self._built_text = project.spec.text
+        with self._lock:
+            self.status.calls += len(summary.called)
+            generation = self.status.generation + int(changed)  # pages reload on a new one
+        message = f"built: {len(summary.called)} model call(s), {summary.cached} from cache"
+        self._set(state="ok", message=message, generation=generation)
+
+    def _budget(self, project: Project, approved: float | None) -> float | bool | None:
+        """The --budget for this build; False (and the approval state) when it would pay more
+        than the page approved."""
+        if project.draft:
+            return None
+        forecast = plan_report(project).forecast
+        paid = forecast.total_cost > 0 or bool(forecast.unpriced)
+        if not paid:
+            return None
+        if approved is not None and forecast.total_cost <= approved + PRICE_SLACK:
+            # make's --budget cannot check calls of unknown price: the page approved them
+            return None if forecast.unpriced else approved + PRICE_SLACK
+        summary = forecast_summary(forecast, paid=True)
+        message = f"{forecast.total_calls} model call(s) to make, about ${forecast.total_cost:.4f}"
+        self._set(state="approval", message=message, forecast=summary)
+        return False
+
+    def _event(self, event: Event) -> None:
+        line = " ".join(part for part in (event.kind, event.step_id, event.message) if part)
+        self._log(line)
+        shown = ("build_waiting", "step_started", "step_done", "step_failed", "render_started")
+        if event.kind in shown:
+            self._set(message=line)

@@ -1,0 +1,37 @@
+"""Rebuild on save: watch the book folder (spec, chapters, masks, pictures, theme) with
+watchfiles and ask the builder for a build; the build folder and the store are not watched."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+from bookbuild.studio.builder import Builder
+
+IGNORED_FOLDERS = frozenset({"build", ".bookbuild", ".git", "__pycache__", "node_modules"})
+
+
+def book_file_filter(root: Path) -> object:
+    base = root.resolve()
+
+    def wanted(change: Change, path: str) -> bool:
+        try:
+            parts = Path(path).resolve().relative_to(base).parts
+        except ValueError:
+            return False
+        if not parts or parts[0] in IGNORED_FOLDERS:
+            return False
+        name = parts[-1]
+        return not (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp")))
+
+    return wanted
+
+
+async def watch_book(root: Path, builder: Builder, stop: asyncio.Event) -> None:
+    """Until `stop` is set: every batch of saved files asks for one build."""
+    wanted = book_file_filter(root)
+    async for changes in awatch(root, watch_filter=wanted, stop_event=stop):  # type: ignore[arg-type]
+        names = sorted({Path(path).name for _, path in changes})
+        builder.request("saved: " + ", ".join(names))
