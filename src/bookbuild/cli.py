@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -21,6 +21,10 @@ from rich.table import Table
 from bookbuild import __version__
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
+
+if TYPE_CHECKING:
+    from bookbuild.make import MakeSummary
+    from bookbuild.report import PlainReporter, RichReporter
 
 F = TypeVar("F", bound=Callable[..., Any])
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."))
@@ -91,7 +95,7 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 )
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
-@click.option("--strict", is_flag=True, help="Print preflight warnings are errors.")
+@click.option("--strict", is_flag=True, help="Make print-preflight warnings errors.")
 @click.pass_context
 def make(
     ctx: click.Context,
@@ -111,8 +115,6 @@ def make(
     from bookbuild.make import MakeOptions
     from bookbuild.make import make as make_book
     from bookbuild.outputs import parse_formats
-    from bookbuild.report import PlainReporter, RichReporter
-    from bookbuild.stamp import summary_lines
     from bookbuild.stamping import StampRecorder
 
     def action() -> None:
@@ -123,20 +125,33 @@ def make(
             path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
         )
         project = Project.open(path, draft=draft)
-        console = _console()
-        use_rich = console.is_terminal if progress is None else progress
-        reporter = (RichReporter if use_rich else PlainReporter)(console, verbose)
-        with reporter:
+        with _reporter(progress, verbose) as reporter:
             summary = make_book(project, options, reporter, stop)
-        outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
-        state = "written" if summary.rendered else "up to date"
-        for line in summary_lines(len(summary.called), summary.cached, outputs, state):
-            click.echo(line)
+        _echo_summary(summary)
         if only is None:
             stamp.record(project, summary)
 
     with _stop_on_ctrl_c() as stop:
         _run(ctx, action)
+
+
+def _reporter(progress: bool | None, verbose: bool) -> PlainReporter | RichReporter:
+    """Progress bars on a terminal (or with --progress), plain lines otherwise."""
+    from bookbuild.report import PlainReporter, RichReporter
+
+    console = _console()
+    use_rich = console.is_terminal if progress is None else progress
+    return (RichReporter if use_rich else PlainReporter)(console, verbose)
+
+
+def _echo_summary(summary: MakeSummary) -> None:
+    """The closing lines of `make`: calls, cache hits, each output written or up to date."""
+    from bookbuild.stamp import summary_lines
+
+    outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
+    state = "written" if summary.rendered else "up to date"
+    for line in summary_lines(len(summary.called), summary.cached, outputs, state):
+        click.echo(line)
 
 
 @contextmanager
