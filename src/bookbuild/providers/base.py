@@ -10,11 +10,12 @@ key and address come from). It is constructed with one preset and the environmen
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from bookbuild.errors import ConfigError, Interrupted
+from bookbuild.errors import ConfigError, Interrupted, ProviderError
 from bookbuild.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.spec.presets import Preset
 
@@ -263,6 +264,16 @@ class Provider(Generic[OptionsT]):
     def price_known(self) -> bool:
         """False when `estimate_cost` cannot know the price (a model missing from a table)."""
         return True
+
+    @staticmethod
+    @contextmanager
+    def naming_step(step_id: str) -> Iterator[None]:
+        """A ProviderError raised inside names `step_id` (unless it names a step already)."""
+        try:
+            yield
+        except ProviderError as err:
+            err.step_id = err.step_id or step_id
+            raise
 
     def close(self) -> None:
         """Release connections, pipelines and files; called once at the end of a build."""

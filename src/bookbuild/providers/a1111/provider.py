@@ -121,11 +121,8 @@ class A1111Provider(Provider[A1111Options]):
         self._check_config()
         if request.op not in self.ops_for(self.options):
             raise ConfigError(f"a1111: this preset cannot do {request.op}")
-        try:
+        with self.naming_step(request.step_id):
             picture, metadata = self._run(request)
-        except ProviderError as err:
-            err.step_id = err.step_id or request.step_id
-            raise
         info = {"provider": NAME, **metadata, "width": picture.width, "height": picture.height}
         return ImageResult(encode_png(picture), {**info, "cost": 0.0})
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from typing import Any, ClassVar, Literal
 
-from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.errors import ConfigError
 from bookbuild.media.images import encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 from bookbuild.providers.diffusers.loading import (
@@ -80,12 +80,8 @@ class DiffusersProvider(Provider[DiffusersOptions]):
         from bookbuild.providers.diffusers.painting import paint
 
         pipes = self._pipelines()
-        try:
-            with _RUN_LOCK:
-                image, used = paint(pipes, self.preset, request)
-        except ProviderError as err:
-            err.step_id = err.step_id or request.step_id
-            raise
+        with self.naming_step(request.step_id), _RUN_LOCK:
+            image, used = paint(pipes, self.preset, request)
         return ImageResult(encode_png(image), {**self._identity(pipes), **used})
 
     def close(self) -> None:

@@ -322,11 +322,8 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
     def run_image(self, request: ImageRequest) -> ImageResult:
         self.check_ready()
-        try:
+        with self.naming_step(request.step_id):
             return images.run_image(self, request)
-        except ProviderError as err:
-            err.step_id = err.step_id or request.step_id
-            raise
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind == "image":

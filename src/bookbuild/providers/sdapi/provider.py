@@ -142,11 +142,8 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         self.check_ready()
         if request.op not in self.ops:
             raise ConfigError(f"sdapi: unknown image op {request.op!r}")
-        try:
+        with self.naming_step(request.step_id):
             return self._run(request)
-        except ProviderError as err:
-            err.step_id = err.step_id or request.step_id
-            raise
 
     def close(self) -> None:
         if self._http is not None:

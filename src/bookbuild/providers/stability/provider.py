@@ -134,11 +134,8 @@ class StabilityProvider(Provider[StabilityOptions]):
         self.check_ready()
         if request.op not in self.ops:
             raise ConfigError(f"stability: cannot do {request.op!r}")
-        try:
+        with self.naming_step(request.step_id):
             return self._run(request)
-        except ProviderError as err:
-            err.step_id = err.step_id or request.step_id
-            raise
 
     def close(self) -> None:
         if self._client is not None:
