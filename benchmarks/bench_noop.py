@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_books" / "hare-and-tortoise"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.fakes
 
-from bookbuild.events import Event
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.fakes.sdapi_server import FakeSDAPI
 

@@ -40,15 +40,15 @@ def _report():
 atexit.register(_report)
 sys.argv[0] = "bookbuild"
 try:
-    from bookbuild.entry import main
+    from bookbuild.cli.entry import main
 except ImportError:  # a tree from before the fast path
-    from bookbuild.cli import main
+    from bookbuild.cli.commands import main
 main()
 """
 PLAN_PROBE = """
 import sys, time
 from pathlib import Path
-from bookbuild.inspect_plan import plan_report
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.project import Project
 started = time.perf_counter()
 report = plan_report(Project.open(Path(sys.argv[1])))

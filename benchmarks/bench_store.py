@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.store import ActionRecord, Store
+from bookbuild.store.objects import ActionRecord, Store
 
 TEXTS = 400
 IMAGES = 100

@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the 
 if TYPE_CHECKING:
     from typing import Any
 
+    from bookbuild.build.make import MakeOptions, MakeSummary
+    from bookbuild.build.make import make as make_book
     from bookbuild.errors import (
         BookbuildError,
         BuildFailed,
@@ -34,25 +36,23 @@ if TYPE_CHECKING:
         StoreError,
         UserError,
     )
-    from bookbuild.inspect_plan import PlanReport, explain_step, plan_report
-    from bookbuild.make import MakeOptions, MakeSummary
-    from bookbuild.make import make as make_book
-    from bookbuild.plan import Graph, plan_book
+    from bookbuild.graph.plan import Graph, plan_book
     from bookbuild.project import Project
+    from bookbuild.reports.inspect_plan import PlanReport, explain_step, plan_report
     from bookbuild.spec import LoadedSpec, load_spec
 
 _HOMES = {
     "Project": "project",
     "load_spec": "spec",
     "LoadedSpec": "spec",
-    "plan_book": "plan",
-    "Graph": "plan",
-    "plan_report": "inspect_plan",
-    "PlanReport": "inspect_plan",
-    "explain_step": "inspect_plan",
-    "make_book": "make",
-    "MakeOptions": "make",
-    "MakeSummary": "make",
+    "plan_book": "graph.plan",
+    "Graph": "graph.plan",
+    "plan_report": "reports.inspect_plan",
+    "PlanReport": "reports.inspect_plan",
+    "explain_step": "reports.inspect_plan",
+    "make_book": "build.make",
+    "MakeOptions": "build.make",
+    "MakeSummary": "build.make",
     **dict.fromkeys(
         [
             "BookbuildError",

@@ -1,5 +1,5 @@
 """`python -m bookbuild ...`: the same as the `bookbuild` command."""
 
-from bookbuild.entry import main
+from bookbuild.cli.entry import main
 
 main()

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bookbuild.lock import Lock
-from bookbuild.lock_check import check_lock
 from bookbuild.spec import LoadedSpec, load_spec
-from bookbuild.store import Store
+from bookbuild.store.check import check_lock
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 
 DRAFT_LOCK = Path(".bookbuild") / "draft.lock"
 

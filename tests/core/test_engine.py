@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bookbuild.events import Event
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
-from bookbuild.store import Store
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 from tests.conftest import copy_sample
 from tests.fakes.openai_server import FakeOpenAI, slow
 
@@ -42,7 +42,7 @@ chapters:
 def kill_make_when(folder: Path, env: dict[str, str], ready: Callable[[], bool]) -> None:
     """Run `bookbuild make` in a child process; SIGKILL it as soon as `ready()` (or after 60 s)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--plain"],
+        [sys.executable, "-m", "bookbuild.cli.commands", "make", str(folder), "--plain"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

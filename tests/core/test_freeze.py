@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import LockedError
-from bookbuild.inspect_plan import plan_report
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.studio.specwrite import IllustrationRef, set_chapter_field, set_field
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bookbuild.cli import main
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.project import Project
-from bookbuild.store import Store
+from bookbuild.store.objects import Store
 
 
 def test_gc_drops_old_takes_and_keeps_pinned_results(english_book: Path) -> None:

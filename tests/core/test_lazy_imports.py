@@ -14,7 +14,7 @@ from tests.conftest import copy_sample
 HTTP_CLIENTS = ("requests", "urllib3", "httpx", "openai")
 PROBE = """
 import sys
-from bookbuild.cli import main
+from bookbuild.cli.commands import main
 try:
     main(sys.argv[1:], standalone_mode=False)
 finally:

@@ -10,7 +10,7 @@ import pytest
 
 from bookbuild.errors import StoreError
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.lock import Lock, LockEntry, LockWriter
+from bookbuild.store.lock import Lock, LockEntry, LockWriter
 
 
 def entry(name: str, media_type: str = "text/markdown") -> LockEntry:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import LockConflictError
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.lock import Lock, LockEntry
-from bookbuild.lock_merge import merge_locks
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.scaffold import GITATTRIBUTES, GITIGNORE
+from bookbuild.store.lock import Lock, LockEntry
+from bookbuild.store.merge import merge_locks
 
 BOOK = """\
 title: Merge
@@ -50,7 +50,7 @@ ENV = {
     "GIT_COMMITTER_EMAIL": "t@example.com",
 }
 ENV.pop("SOURCE_DATE_EPOCH", None)
-DRIVER = f"{sys.executable} -m bookbuild.cli lock merge %O %A %B"
+DRIVER = f"{sys.executable} -m bookbuild.cli.commands lock merge %O %A %B"
 
 
 def entry(name: str, key: str = "") -> LockEntry:
@@ -64,7 +64,7 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 
 def bookbuild(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bookbuild.cli", *args]
+    command = [sys.executable, "-m", "bookbuild.cli.commands", *args]
     return subprocess.run(command, cwd=repo, env=ENV, capture_output=True, text=True)
 
 

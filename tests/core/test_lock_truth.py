@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import LockConflictError
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 
@@ -69,7 +69,15 @@ def test_text_step_pinned_to_an_image_is_a_clear_error_not_a_decode_error(
             key = steps[text_step]["key"]
             (store / key[:2] / f"{key}.json").unlink()
         run = subprocess.run(
-            [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--draft", "--plain"],
+            [
+                sys.executable,
+                "-m",
+                "bookbuild.cli.commands",
+                "make",
+                str(folder),
+                "--draft",
+                "--plain",
+            ],
             capture_output=True,
             text=True,
         )

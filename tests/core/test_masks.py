@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bookbuild.errors import MaskError, UserError
-from bookbuild.media.masks import mask_png, render_mask, to_mask
+from bookbuild.spec.masks import mask_png, render_mask, to_mask
 from bookbuild.spec.models import MaskShape
 
 SIZES = [(64, 64), (512, 512), (768, 512), (300, 1000)]

@@ -6,14 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 
 PROBE = """
 import sys
 from pathlib import Path
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 summary = make(Project.open(Path(sys.argv[1]), draft=True), MakeOptions(formats=("html", "pdf")))
 heavy = sorted(m for m in ("weasyprint", "openai") if m in sys.modules)

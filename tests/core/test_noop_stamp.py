@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.stamp import DISABLE_ENV, parse_make_args, try_fast_make
+from bookbuild.build.stamp import DISABLE_ENV, parse_make_args, try_fast_make
 from tests.conftest import copy_sample
 
 FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild import ops
+from bookbuild.graph import ops
+from bookbuild.graph.steps import Step, step_key
 from bookbuild.providers.registry import provider_classes
 from bookbuild.spec import book_json_schema
 from bookbuild.spec.models import Edit
-from bookbuild.steps import Step, step_key
 
 
 def test_every_edit_op_is_an_edit_key_with_its_spec_model() -> None:
@@ -59,10 +59,11 @@ def test_media_type_and_kind_come_from_the_table() -> None:
 
 
 def test_an_undecodable_picture_from_a_provider_is_a_provider_error(tmp_path: Path) -> None:
+    from bookbuild.build.runner import StepRunner
     from bookbuild.errors import ProviderError, UserError
-    from bookbuild.providers.base import ImageRequest, ImageResult, JobJournal, NullJournal
-    from bookbuild.runner import StepRunner
+    from bookbuild.providers.base import ImageRequest, ImageResult
     from bookbuild.spec import load_spec
+    from bookbuild.store.journal import JobJournal, NullJournal
 
     class Garbage:
         def run_image(self, request: ImageRequest) -> ImageResult:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.graph.plan import plan_book
+from bookbuild.graph.steps import step_key
 from bookbuild.hashing import digest_of
-from bookbuild.plan import plan_book
 from bookbuild.spec import load_spec
-from bookbuild.steps import step_key
 from tests.conftest import copy_sample
 
 SPEC = """\

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from PIL import Image, PngImagePlugin
 
+from bookbuild.build.runner import normalised_png
+from bookbuild.graph.steps import Step
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest, ImageResult
 from bookbuild.providers.offline.provider import OfflineProvider
 from bookbuild.providers.registry import make_preset
 from bookbuild.providers.sdapi.images import mask_png as service_mask_png
-from bookbuild.runner import normalised_png
+from bookbuild.spec.masks import mask_png, render_mask
 from bookbuild.spec.models import MaskShape
-from bookbuild.steps import Step
 
 STEP = Step(id="ch/ill/image", op="txt2img", provider="offline")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import StoreError
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -39,7 +39,7 @@ def test_unwritable_store_exits_before_any_call(tmp_path: Path) -> None:
     with FakeOpenAI() as chat:
         env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": chat.base_url}
         run = subprocess.run(
-            [sys.executable, "-m", "bookbuild.cli", "make", str(tmp_path), "--plain"],
+            [sys.executable, "-m", "bookbuild.cli.commands", "make", str(tmp_path), "--plain"],
             env=env,
             capture_output=True,
             text=True,

@@ -13,19 +13,19 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bookbuild.buildlock import exclusive_build
-from bookbuild.cli import main
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.build.pool import ProviderPool
+from bookbuild.build.runner import StepRunner
+from bookbuild.cli.commands import main
 from bookbuild.errors import BuildFailed, StoreError
-from bookbuild.events import Event
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
+from bookbuild.graph.plan import plan_book
 from bookbuild.media.images import encode_png, image_size
-from bookbuild.plan import plan_book
 from bookbuild.project import Project
-from bookbuild.providers.pool import ProviderPool
-from bookbuild.runner import StepRunner
 from bookbuild.spec import load_spec
-from bookbuild.store import Store
+from bookbuild.store.buildlock import exclusive_build
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 from tests.conftest import copy_sample
 
 HTML = MakeOptions(formats=("html",))
@@ -172,7 +172,7 @@ def test_a_second_build_waits_for_the_first_and_calls_nothing(english_book: Path
             results.append(len(make_unlocked().called))
 
     def make_unlocked() -> object:
-        from bookbuild.make import Build
+        from bookbuild.build.make import Build
 
         return Build(Project.open(english_book, draft=True), options, lambda e: None).run()
 

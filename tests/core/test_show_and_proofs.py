@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
-from bookbuild.cli import main
+from bookbuild.cli.commands import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 

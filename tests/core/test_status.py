@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.make import Build, MakeOptions, make
+from bookbuild.build.make import Build, MakeOptions, make
 from bookbuild.project import Project
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_books" / "lighthouse-fox"
@@ -41,9 +41,9 @@ def test_checking_an_up_to_date_build_writes_no_file(built_book: Path) -> None:
 def test_plan_never_imports_make(built_book: Path) -> None:
     code = (
         "import sys; from bookbuild.project import Project; "
-        "from bookbuild.inspect_plan import plan_report; "
+        "from bookbuild.reports.inspect_plan import plan_report; "
         f"plan_report(Project.open(__import__('pathlib').Path({str(built_book)!r}), draft=True)); "
-        "print('bookbuild.make' in sys.modules, 'bookbuild.engine' in sys.modules)"
+        "print('bookbuild.build.make' in sys.modules, 'bookbuild.build.engine' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]

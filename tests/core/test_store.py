@@ -14,7 +14,7 @@ import pytest
 
 from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.store import ActionRecord, Store
+from bookbuild.store.objects import ActionRecord, Store
 
 PNG_LIKE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
@@ -142,7 +142,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from bookbuild.store import Store
+    from bookbuild.store.objects import Store
 
     def stall(fd):
         sys.stdout.write("writing\\n")

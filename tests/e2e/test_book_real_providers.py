@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.cli import main
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.errors import BuildFailed, ConfigError
-from bookbuild.events import Event
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.fakes.openai_server import FakeOpenAI, invalid_api_key
 from tests.fakes.sdapi_server import FakeSDAPI, processing
@@ -146,7 +146,7 @@ def test_plan_forecasts_calls_and_cost_per_provider(
     book: Path, services: tuple[FakeOpenAI, FakeSDAPI]
 ) -> None:
     chat, images = services
-    from bookbuild.inspect_plan import plan_report
+    from bookbuild.reports.inspect_plan import plan_report
 
     report = plan_report(Project.open(book, env=env_for(chat, images))).to_json()
     assert report["calls"] == {"openai": 3, "sdapi": 5}
@@ -206,7 +206,7 @@ def test_queued_image_job_is_polled_to_completion(
 
 
 def test_concurrency_is_capped_per_provider() -> None:
-    from bookbuild.providers.pool import ProviderPool
+    from bookbuild.build.pool import ProviderPool
     from bookbuild.providers.registry import make_preset
 
     presets = {

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.cli import main
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.errors import ConfigError, UserError
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
 from tests.conftest import copy_sample

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.store.lock import Lock
 from tests.fakes.sdapi_server import FakeSDAPI, processing, trickled
 
 SPEC = """\
@@ -49,7 +49,7 @@ class Child:
     """`bookbuild make` in a child process, its stderr collected line by line."""
 
     def __init__(self, folder: Path, fake: FakeSDAPI) -> None:
-        command = [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--plain"]
+        command = [sys.executable, "-m", "bookbuild.cli.commands", "make", str(folder), "--plain"]
         self.proc = subprocess.Popen(
             command,
             env={**os.environ, **fake.env},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 from tests.fakes.openai_server import FakeOpenAI

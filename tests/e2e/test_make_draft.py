@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.cli import main
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
-from bookbuild.store import Store
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 
 NO_MODELS = """\
 title: Sketchbook

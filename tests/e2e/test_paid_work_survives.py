@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BuildFailed
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
-from bookbuild.store import Store
+from bookbuild.store.objects import Store
 from tests.fakes.sdapi_handler import Recorded
 from tests.fakes.sdapi_server import FakeSDAPI, processing
 
@@ -51,7 +51,7 @@ def make_killed_after_file(folder: Path, fake: FakeSDAPI, nth: int) -> int:
     result file. Returns the child's exit status."""
     env = {**os.environ, **fake.env}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--plain", "-j", "1"],
+        [sys.executable, "-m", "bookbuild.cli.commands", "make", str(folder), "--plain", "-j", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 

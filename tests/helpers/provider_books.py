@@ -9,9 +9,9 @@ from typing import Any
 
 from PIL import Image
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
-from bookbuild.store import ActionRecord, Store
+from bookbuild.store.objects import ActionRecord, Store
 from tests.fakes.sdapi_drawing import png
 
 

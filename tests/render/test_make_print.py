@@ -22,7 +22,15 @@ def print_sample(tmp_path: Path) -> Path:
 
 
 def make(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--draft", "--plain"]
+    command = [
+        sys.executable,
+        "-m",
+        "bookbuild.cli.commands",
+        "make",
+        str(folder),
+        "--draft",
+        "--plain",
+    ]
     return subprocess.run(
         [*command, *options], capture_output=True, text=True, timeout=600, check=False
     )

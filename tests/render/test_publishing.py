@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.conftest import copy_sample
 from tests.render.test_epub import _epubcheck_command
@@ -89,7 +89,7 @@ def test_preflight_fails_when_the_fonts_lack_hangul(tmp_path: Path) -> None:
     config.write_text(FONTS_WITHOUT_HANGUL.format(cache=tmp_path / "fc-cache"), "utf-8")
     env = {**os.environ, "FONTCONFIG_FILE": str(config)}
     done = subprocess.run(
-        [sys.executable, "-m", "bookbuild.cli", "make", str(folder), "--draft", "--plain"],
+        [sys.executable, "-m", "bookbuild.cli.commands", "make", str(folder), "--draft", "--plain"],
         capture_output=True,
         text=True,
         env=env,

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from bookbuild.errors import SpecError
-from bookbuild.media.masks import aspect_warning, coverage_problem, to_mask
 from bookbuild.spec import load_spec
+from bookbuild.spec.masks import aspect_warning, coverage_problem, to_mask
 
 SPEC = """\
 title: Masks

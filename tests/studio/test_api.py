@@ -107,7 +107,7 @@ def test_the_board_lists_every_stored_take_with_its_seed(running: RunningStudio)
     import time
 
     from bookbuild.project import Project
-    from bookbuild.studio.board import board
+    from bookbuild.reports.board import board
 
     wait_for_pictures(running)
     post = client(running)

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
-from bookbuild.studio.board import board
+from bookbuild.reports.board import board
 from tests.studio.conftest import RunningStudio
 
 WAIT_MS = 120_000

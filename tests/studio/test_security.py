@@ -138,7 +138,7 @@ def test_prompts_are_shown_escaped_on_the_board(running: RunningStudio) -> None:
 
 def test_the_studio_waits_for_a_make_holding_the_build_lock(book: Path) -> None:
     """The studio's builds are the library's make: one build lock per book for both."""
-    from bookbuild.buildlock import exclusive_build
+    from bookbuild.store.buildlock import exclusive_build
     from tests.studio.conftest import start_studio
 
     def log() -> str:

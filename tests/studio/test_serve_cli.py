@@ -25,7 +25,7 @@ def test_serve_binds_loopback_and_serves_the_studio(tmp_path: Path) -> None:
     root = tmp_path / "book"
     shutil.copytree(SAMPLES / "lighthouse-fox", root)
     port = free_port()
-    command = [sys.executable, "-m", "bookbuild.cli", "serve", str(root), "--draft"]
+    command = [sys.executable, "-m", "bookbuild.cli.commands", "serve", str(root), "--draft"]
     child = subprocess.Popen(
         [*command, "--port", str(port)],
         stderr=subprocess.PIPE,
@@ -52,7 +52,7 @@ def test_serve_binds_loopback_and_serves_the_studio(tmp_path: Path) -> None:
 def test_serve_refuses_a_broken_book_with_exit_2(tmp_path: Path) -> None:
     (tmp_path / "book.yaml").write_text("title: T\nchapters: 3\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "bookbuild.cli", "serve", str(tmp_path), "--port", "1"],
+        [sys.executable, "-m", "bookbuild.cli.commands", "serve", str(tmp_path), "--port", "1"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -71,7 +71,15 @@ def test_a_port_in_use_is_exit_2_with_advice(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "bookbuild.cli", "serve", str(root), "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "bookbuild.cli.commands",
+                "serve",
+                str(root),
+                "--port",
+                str(port),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

@@ -1,7 +1,8 @@
 """What a provider is: one small class per back end (see `registry` for how they are found).
 
 A provider class declares what it can do with class attributes: `ops` (exactly the op names of
-`bookbuild.ops` it implements), `Options` (the pydantic model of its presets' fields, validated
+`bookbuild.graph.ops` it implements), `Options` (the pydantic model of its presets' fields,
+validated
 at book.yaml:LINE:COL and exported by `bookbuild schema`), `key_env` / `base_url_env` (where its
 key and address come from). It is constructed with one preset and the environment, implements
 `complete` (chat ops) and/or `run_image` (image ops), and is closed at the end of a build.
@@ -13,11 +14,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from bookbuild.errors import ConfigError, Interrupted, ProviderError
-from bookbuild.ops import CHAT_OPS, IMAGE_OPS
-from bookbuild.spec.presets import Preset
+from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.spec.presets import Lora, Preset
+from bookbuild.store.journal import JobJournal, NullJournal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -35,43 +37,6 @@ ImageOp = Literal[
     "replace",
 ]
 OptionsT = TypeVar("OptionsT", bound=Preset)
-
-
-class JobJournal(Protocol):
-    """Lets a provider remember a paid job under the step's key until the engine has stored its
-    result: a queued job (e.g. its fetch URL) so a build killed while waiting resumes polling
-    it, a finished job's answer so its result is downloaded again rather than paid again, and
-    the downloaded result itself (`keep`) so nothing paid is lost between download and store.
-    The engine calls `forget` once the step's result is in the store and the lock."""
-
-    def pending(self) -> dict[str, Any] | None: ...
-
-    def remember(self, job: dict[str, Any]) -> None: ...
-
-    def keep(self, data: bytes) -> None: ...
-
-    def kept(self) -> bytes | None: ...
-
-    def forget(self) -> None: ...
-
-
-class NullJournal:
-    """A journal that remembers nothing (for direct calls and tests)."""
-
-    def pending(self) -> dict[str, Any] | None:
-        return None
-
-    def remember(self, job: dict[str, Any]) -> None:
-        return None
-
-    def keep(self, data: bytes) -> None:
-        return None
-
-    def kept(self) -> bytes | None:
-        return None
-
-    def forget(self) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -97,6 +62,29 @@ class ChatResult:
 
 
 @dataclass(frozen=True)
+class CharacterRef:
+    """One character of the book's cast shown in a picture, as a back end receives it.
+
+    The prompt already holds `description` verbatim (placeholders expanded by the runner); a
+    back end that takes identity references sends `images` through its own mechanism
+    (IP-Adapter, reference pictures, a LoRA) and records in its result metadata what it sent.
+    """
+
+    id: str
+    """The cast id in book.yaml (`characters.<id>`)."""
+    name: str
+    """The name as it appears in the book's text."""
+    description: str
+    """The canonical visual description (one phrase, never paraphrased)."""
+    images: tuple[bytes, ...] = ()
+    """Reference pictures (PNG bytes): the author's files or the generated character sheet."""
+    lora: Lora | None = None
+    """A LoRA of this character, for back ends that take LoRAs."""
+    weight: float = 0.6
+    """How strongly the reference steers the picture (IP-Adapter scale and the like)."""
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     """One image operation. Images are PNG bytes; `mask` is an 8-bit greyscale PNG of the same
     size as `image`, white (255) = repaint. Providers convert to their service's convention."""
@@ -115,6 +103,10 @@ class ImageRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     files: Mapping[str, bytes] = field(default_factory=dict)
     """Other files of the book the step reads (e.g. a ComfyUI `workflow`), by role."""
+    characters: tuple[CharacterRef, ...] = ()
+    """The cast members this picture shows, in prompt order (see CharacterRef)."""
+    style_images: tuple[bytes, ...] = ()
+    """`style.art.reference` pictures (PNG bytes), for back ends with a style reference."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 

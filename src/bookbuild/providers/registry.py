@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, create_model
 
 from bookbuild.errors import ConfigError
-from bookbuild.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.providers.base import Provider
 from bookbuild.spec.presets import ChatAndImagePreset, ChatPreset, ImagePreset, Preset
 

@@ -1,4 +1,4 @@
-"""The spec models of illustration edits and masks: one model per edit op (see `bookbuild.ops`)."""
+"""The spec models of edits and masks: one model per edit op (`bookbuild.graph.ops`)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from bookbuild.ops import EDIT_OPS
+from bookbuild.graph.ops import EDIT_OPS
 from bookbuild.spec.base import Fraction, Slug, Strict
 from bookbuild.spec.edits import Mask, MaskShape
 from bookbuild.spec.presets import Preset
@@ -80,7 +80,7 @@ class ControlNet(Strict):
 
 
 class EditBase(Strict):
-    """One edit of an illustration: exactly one of the keys (one per edit op of `bookbuild.ops`)."""
+    """One edit of an illustration: exactly one key (one per edit op of `bookbuild.graph.ops`)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> EditBase:

@@ -289,7 +289,7 @@ class _Checker:
 
     def mask_coverage(self, loc: Loc, mask: str | MaskShape | list[MaskShape]) -> None:
         """A mask that repaints nothing or everything is refused before any call."""
-        from bookbuild.media.masks import coverage_problem, load_mask_file, render_mask
+        from bookbuild.spec.masks import coverage_problem, load_mask_file, render_mask
 
         try:
             if isinstance(mask, str):

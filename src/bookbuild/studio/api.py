@@ -14,12 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bookbuild.errors import BookbuildError, StudioInputError
+from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
+from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.media.images import image_size
-from bookbuild.plan import Graph, IllustrationPlan, plan_book
 from bookbuild.project import Project
-from bookbuild.status import StepStatus, step_statuses
+from bookbuild.reports.board import chain, find_illustration
 from bookbuild.studio import specwrite
-from bookbuild.studio.board import chain, find_illustration
 from bookbuild.studio.changes import Candidate, check_candidate, write_spec
 from bookbuild.studio.editing import EditRequest, spec_edit
 from bookbuild.studio.security import write_refusal

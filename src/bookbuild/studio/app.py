@@ -22,11 +22,11 @@ from starlette.staticfiles import StaticFiles
 
 from bookbuild.errors import BookbuildError, StoreError
 from bookbuild.project import Project
-from bookbuild.store import check_digest
+from bookbuild.reports.board import board, chain, find_illustration
+from bookbuild.reports.overlay import mask_overlay
+from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
-from bookbuild.studio.board import board, chain, find_illustration
 from bookbuild.studio.builder import Builder
-from bookbuild.studio.overlay import mask_overlay
 from bookbuild.studio.security import PAGE_HEADERS, allowed_hosts, new_token
 from bookbuild.studio.watch import watch_book
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BookbuildError
-from bookbuild.events import Event
-from bookbuild.inspect_plan import plan_report
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.studio.changes import forecast_summary
 
 LOG_LINES = 200

@@ -13,13 +13,13 @@ from typing import Any
 
 from PIL import Image
 
+from bookbuild.build.forecast import Forecast
 from bookbuild.errors import SpecError, StudioInputError
-from bookbuild.forecast import Forecast
 from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.hashing import digest_of
-from bookbuild.inspect_plan import plan_report
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec import load_spec, resolve_in_book
 
 MASK_FOLDER = "masks"

@@ -9,10 +9,10 @@ from typing import Any
 
 from PIL import Image
 
-from bookbuild.events import Event
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, MakeSummary, make
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, MakeSummary, make
 from bookbuild.project import Project
+from bookbuild.store.lock import Lock
 from tests.fakes.sdapi_drawing import png
 
 PAINTER = "{provider: a1111, model: dreamshaper_8, width: 128, height: 96, steps: 20}"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bookbuild.cli import main
+from bookbuild.cli.commands import main
 from bookbuild.errors import BuildFailed, ProviderError
 from bookbuild.providers.a1111.client import A1111Client
 from tests.fakes.a1111_drawing import encode

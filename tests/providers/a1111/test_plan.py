@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.cli import main
-from bookbuild.inspect_plan import plan_report
+from bookbuild.cli.commands import main
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from tests.fakes.a1111_server import FakeA1111
 
 from .book_helpers import ILLUSTRATIONS, build, write_book

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from bookbuild.cli import main
-from bookbuild.events import Event
-from bookbuild.inspect_plan import plan_report
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.project import Project
-from bookbuild.store import Store
+from bookbuild.reports.inspect_plan import plan_report
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 from tests.fakes.comfyui_server import FakeComfyUI
 
 from .conftest import CHECKPOINT

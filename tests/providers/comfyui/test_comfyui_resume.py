@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from tests.core.test_engine import kill_make_when
 from tests.fakes.comfyui_server import FakeComfyUI

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bookbuild.build.events import Event
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import SpecError
-from bookbuild.events import Event
-from bookbuild.lock import Lock
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.spec import load_spec
-from bookbuild.store import Store
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 from tests.fakes.comfyui_server import FakeComfyUI
 
 from .conftest import CHECKPOINT

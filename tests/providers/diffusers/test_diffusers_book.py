@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from bookbuild.cli import main
-from bookbuild.inspect_plan import plan_report
-from bookbuild.make import MakeOptions, make
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.providers.diffusers import pipelines
+from bookbuild.reports.inspect_plan import plan_report
 from tests.helpers.tiny_diffusers import IMAGE_SIZE
 
 IMAGE_STEPS = [

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bookbuild.cli import main
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.cli.commands import main
 from bookbuild.errors import ConfigError
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
 
 SPEC = """\
@@ -122,7 +122,7 @@ def test_cached_hub_model_builds_offline_without_any_network_call(
 PROBE = """
 import sys
 from pathlib import Path
-from bookbuild.inspect_plan import plan_report
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.project import Project
 report = plan_report(Project.open(Path(sys.argv[1]), env={})).to_json()
 assert report["calls"] == {"diffusers": 1}, report["calls"]

@@ -13,10 +13,10 @@ from PIL import Image, ImageChops, ImageDraw
 
 from bookbuild.errors import ImageDecodeError, ProviderError, UserError
 from bookbuild.media.images import decode_image, encode_png, image_size
-from bookbuild.media.masks import mask_png, render_mask
 from bookbuild.providers.base import ImageOp, ImageRequest
 from bookbuild.providers.offline.provider import OfflineProvider
 from bookbuild.providers.registry import make_preset
+from bookbuild.spec.masks import mask_png, render_mask
 from bookbuild.spec.models import MaskShape
 
 PROMPT = "a rabbit and a tortoise at the start of a race, soft watercolor"

@@ -7,9 +7,9 @@ from io import BytesIO
 from PIL import Image, ImageDraw
 
 from bookbuild.media.images import encode_png
-from bookbuild.media.masks import mask_png
 from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.offline import OfflineProvider
+from bookbuild.spec.masks import mask_png
 from bookbuild.spec.presets import Preset
 
 

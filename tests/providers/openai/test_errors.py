@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bookbuild import prompts
 from bookbuild.errors import ProviderError
+from bookbuild.graph import prompts
 from bookbuild.providers.base import ChatRequest
 from bookbuild.providers.http import RetryPolicy, retry_after
 from bookbuild.providers.openai.provider import OpenAIChatProvider

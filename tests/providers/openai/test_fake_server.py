@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from bookbuild import prompts
+from bookbuild.graph import prompts
 from tests.fakes.openai_server import FakeOpenAI, fake_openai
 
 __all__ = ["fake_openai"]  # the fixture, imported for the tests below

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from bookbuild.errors import BuildFailed
-from bookbuild.inspect_plan import plan_report
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from tests.fakes.multipart import parse_form
 from tests.fakes.openai_server import FakeOpenAI, error, rate_limited
 from tests.fakes.sdapi_drawing import prompt_colour

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bookbuild import prompts
 from bookbuild.errors import ProviderError
+from bookbuild.graph import prompts
 
 
 def chapter(**overrides: object) -> prompts.ChapterContext:

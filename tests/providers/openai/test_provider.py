@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bookbuild import prompts
 from bookbuild.errors import ConfigError
+from bookbuild.graph import prompts
 from bookbuild.providers.base import ChatRequest
 from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.openai.provider import OpenAIChatProvider

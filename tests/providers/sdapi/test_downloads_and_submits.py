@@ -16,7 +16,7 @@ from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.downloads import redirect_problem
 from bookbuild.providers.sdapi import client
 from bookbuild.providers.sdapi.provider import SDAPIProvider
-from bookbuild.store import Store
+from bookbuild.store.objects import Store
 from tests.fakes.sdapi_server import (
     FakeClock,
     FakeSDAPI,

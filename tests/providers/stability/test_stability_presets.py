@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import ConfigError
-from bookbuild.inspect_plan import plan_report
-from bookbuild.make import MakeOptions, make
 from bookbuild.project import Project
+from bookbuild.reports.inspect_plan import plan_report
 from tests.helpers.spec_books import issues_of, only_issue, write_book
 
 BOOK = """\

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.base import JobJournal
 from bookbuild.providers.comfyui.client import ComfyUIClient, execution_error
+from bookbuild.store.journal import JobJournal
 
 log = logging.getLogger("bookbuild.providers.comfyui")
 

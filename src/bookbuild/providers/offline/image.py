@@ -11,7 +11,6 @@ import random
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from bookbuild.media.images import check_pixels, flatten
-from bookbuild.media.masks import scale_mask, to_mask
 from bookbuild.providers.offline.fonts import draw_label
 from bookbuild.providers.offline.paint import (
     PAINT_SALT,
@@ -22,6 +21,7 @@ from bookbuild.providers.offline.paint import (
     pick_palette,
 )
 from bookbuild.providers.offline.seed import seeded_random
+from bookbuild.spec.masks import scale_mask, to_mask
 
 COLOR_WORDS: dict[str, RGB] = {
     "red": (206, 52, 48),

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from bookbuild.errors import ProviderError
+from bookbuild.graph.ops import CHAT_OPS
 from bookbuild.media.images import check_pixels, decode_image
-from bookbuild.ops import CHAT_OPS
 from bookbuild.providers.base import (
     ChatRequest,
     ChatResult,

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
-from bookbuild.media.masks import scale_mask, to_mask
 from bookbuild.providers.offline.image import _distance, _named_color, _rgb_like, paint_fill
+from bookbuild.spec.masks import scale_mask, to_mask
 
 COLOUR_TOLERANCE = 60  # largest channel difference still counted as the searched colour
 MIN_REGION = 0.002  # a colour region smaller than this share of the picture is not "found"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.ops import CHAT_OPS
+from bookbuild.graph.ops import CHAT_OPS
 from bookbuild.providers import pricing
 from bookbuild.providers.base import (
     ChatRequest,

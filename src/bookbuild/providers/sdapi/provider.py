@@ -22,13 +22,7 @@ from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.base import (
-    ImageRequest,
-    ImageResult,
-    JobJournal,
-    Provider,
-    RetryNotice,
-)
+from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 from bookbuild.providers.sdapi.bodies import build_body
 from bookbuild.providers.sdapi.client import SDAPIHttp
 from bookbuild.providers.sdapi.images import (
@@ -56,6 +50,7 @@ from bookbuild.providers.sdapi.paths import (
 )
 from bookbuild.providers.sdapi.sizing import fit_for_service, restore_size
 from bookbuild.providers.sdapi.uploads import Uploads
+from bookbuild.store.journal import JobJournal
 
 log = logging.getLogger("bookbuild.providers.sdapi")
 

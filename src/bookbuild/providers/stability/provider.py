@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.providers.base import ImageRequest, ImageResult, JobJournal, Provider, RetryNotice
+from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.stability import fitting
 from bookbuild.providers.stability.calls import (
@@ -40,6 +40,7 @@ from bookbuild.providers.stability.calls import (
 )
 from bookbuild.providers.stability.client import Picture, Running, StabilityClient
 from bookbuild.providers.stability.options import StabilityOptions
+from bookbuild.store.journal import JobJournal
 
 log = logging.getLogger("bookbuild.providers.stability")
 

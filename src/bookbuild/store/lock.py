@@ -17,7 +17,7 @@ from typing import Any
 
 from bookbuild.errors import LockConflictError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
-from bookbuild.store import check_digest, check_key
+from bookbuild.store.objects import check_digest, check_key
 
 __all__ = ["Lock", "LockEntry", "LockWriter"]
 

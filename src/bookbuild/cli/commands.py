@@ -23,8 +23,8 @@ from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
 
 if TYPE_CHECKING:
-    from bookbuild.make import MakeSummary
-    from bookbuild.report import PlainReporter, RichReporter
+    from bookbuild.build.make import MakeSummary
+    from bookbuild.cli.report import PlainReporter, RichReporter
 
 F = TypeVar("F", bound=Callable[..., Any])
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."))
@@ -112,10 +112,10 @@ def make(
     strict: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
-    from bookbuild.make import MakeOptions
-    from bookbuild.make import make as make_book
-    from bookbuild.outputs import parse_formats
-    from bookbuild.stamping import StampRecorder
+    from bookbuild.build.make import MakeOptions
+    from bookbuild.build.make import make as make_book
+    from bookbuild.build.outputs import parse_formats
+    from bookbuild.build.stamping import StampRecorder
 
     def action() -> None:
         options = MakeOptions(
@@ -137,7 +137,7 @@ def make(
 
 def _reporter(progress: bool | None, verbose: bool) -> PlainReporter | RichReporter:
     """Progress bars on a terminal (or with --progress), plain lines otherwise."""
-    from bookbuild.report import PlainReporter, RichReporter
+    from bookbuild.cli.report import PlainReporter, RichReporter
 
     console = _console()
     use_rich = console.is_terminal if progress is None else progress
@@ -146,7 +146,7 @@ def _reporter(progress: bool | None, verbose: bool) -> PlainReporter | RichRepor
 
 def _echo_summary(summary: MakeSummary) -> None:
     """The closing lines of `make`: calls, cache hits, each output written or up to date."""
-    from bookbuild.stamp import summary_lines
+    from bookbuild.build.stamp import summary_lines
 
     outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
     state = "written" if summary.rendered else "up to date"
@@ -183,7 +183,7 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
 @click.pass_context
 def plan(ctx: click.Context, path: Path, draft: bool, as_json: bool) -> None:
     """Show every step, its status (and why), and what `make` would call."""
-    from bookbuild.inspect_plan import plan_report
+    from bookbuild.reports.inspect_plan import plan_report
 
     def action() -> None:
         report = plan_report(Project.open(path, draft=draft))
@@ -228,7 +228,7 @@ def _print_plan(data: dict[str, Any]) -> None:
 @click.pass_context
 def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
     """Print a step's key inputs, status and stored metadata."""
-    from bookbuild.inspect_plan import explain_step
+    from bookbuild.reports.inspect_plan import explain_step
 
     def action() -> None:
         info = explain_step(Project.open(path, draft=draft), step)
@@ -242,7 +242,7 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 @click.pass_context
 def validate(ctx: click.Context, path: Path) -> None:
     """Check book.yaml (every error at once, with line:col)."""
-    from bookbuild.plan import plan_book
+    from bookbuild.graph.plan import plan_book
 
     def action() -> None:
         project = Project.open(path)
@@ -262,7 +262,7 @@ def validate(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def show(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
     """Write a step's picture (or text) to build/steps/ and print its path."""
-    from bookbuild.show import show_step
+    from bookbuild.reports.show import show_step
 
     _run(ctx, lambda: click.echo(show_step(Project.open(path, draft=draft), step)))
 
@@ -273,7 +273,7 @@ def show(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 @click.pass_context
 def proofs(ctx: click.Context, path: Path, draft: bool) -> None:
     """Contact sheet (HTML and PDF) of every illustration's chain and takes."""
-    from bookbuild.proofs import write_proofs
+    from bookbuild.reports.proofs import write_proofs
 
     def action() -> None:
         written = write_proofs(Project.open(path, draft=draft))
@@ -314,7 +314,7 @@ def serve(
 @click.pass_context
 def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     """Remove store entries that neither book.lock nor the draft lock pins (old takes too)."""
-    from bookbuild.gc import collect_garbage
+    from bookbuild.store.gc import collect_garbage
 
     def action() -> None:
         project = Project.open(path)
@@ -349,7 +349,7 @@ def lock() -> None:
 @click.pass_context
 def lock_merge(ctx: click.Context, base: Path, ours: Path, theirs: Path) -> None:
     """Merge book.lock step by step; git runs it as `bookbuild lock merge %O %A %B`."""
-    from bookbuild.lock_merge import merge_lock_files
+    from bookbuild.store.merge import merge_lock_files
 
     def action() -> int:
         merged = merge_lock_files(base, ours, theirs)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PIL import Image
 
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.media.masks import load_mask_file, render_mask, scale_mask
 from bookbuild.project import Project
+from bookbuild.spec.masks import load_mask_file, render_mask, scale_mask
 from bookbuild.spec.models import MaskShape
 from bookbuild.studio.api import plan_and_statuses
 

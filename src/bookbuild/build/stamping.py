@@ -15,13 +15,13 @@ from pathlib import Path
 
 from bookbuild.errors import BookbuildError
 from bookbuild.fsutil import atomic_write_bytes
-from bookbuild.lock import Lock
-from bookbuild.make import MakeSummary
-from bookbuild.outputs import STATE_FILE
-from bookbuild.plan import Graph, plan_book
+from bookbuild.store.lock import Lock
+from bookbuild.build.make import MakeSummary
+from bookbuild.build.outputs import STATE_FILE
+from bookbuild.graph.plan import Graph, plan_book
 from bookbuild.project import Project
 from bookbuild.spec import resolve_in_book
-from bookbuild.stamp import (
+from bookbuild.build.stamp import (
     NOOP_RENDER_LINE,
     dump_stamp,
     file_state,

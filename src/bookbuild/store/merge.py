@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bookbuild.lock import Lock, LockEntry
+from bookbuild.store.lock import Lock, LockEntry
 
 __all__ = ["LockMerge", "merge_lock_files", "merge_locks"]
 

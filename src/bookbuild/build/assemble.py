@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild.lock import Lock
+from bookbuild.store.lock import Lock
 from bookbuild.media.images import image_size
-from bookbuild.plan import Graph, IllustrationPlan
+from bookbuild.graph.plan import Graph, IllustrationPlan
 from bookbuild.render.view import (
     BookView,
     ChapterView,
@@ -18,7 +18,7 @@ from bookbuild.render.view import (
     StyleView,
 )
 from bookbuild.spec import LoadedSpec, resolve_in_book
-from bookbuild.store import Store
+from bookbuild.store.objects import Store
 
 
 def book_identifier(spec: LoadedSpec) -> str:

@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bookbuild.freeze import FreezeScope, frozen_key_inputs, frozen_manifest, still_frozen
-from bookbuild.lock import Lock
-from bookbuild.plan import Graph
-from bookbuild.steps import Step, manifest_changes, step_key, step_manifest
-from bookbuild.store import Store
+from bookbuild.graph.freeze import FreezeScope, frozen_key_inputs, frozen_manifest, still_frozen
+from bookbuild.graph.plan import Graph
+from bookbuild.graph.steps import Step, manifest_changes, step_key, step_manifest
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 
 State = Literal["pinned", "stored", "stale", "new", "waiting", "frozen"]
 FREE_STATES = ("pinned", "stored", "frozen")

@@ -4,7 +4,7 @@ A step is one unit of work (a model call, or `source` for hand-written text). It
 SHA-256 of the canonical JSON of its manifest: everything that can change its result (op and its
 version, provider, key-relevant preset fields, parameters, and the digests of its inputs) and
 nothing that cannot (no secrets, URLs, timestamps or concurrency settings). Ops, their versions
-and media types are in `bookbuild.ops`.
+and media types are in `bookbuild.graph.ops`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bookbuild.graph.ops import StepKind, op_named
+from bookbuild.graph.prompts import PROMPT_VERSION
 from bookbuild.hashing import key_of
-from bookbuild.ops import StepKind, op_named
-from bookbuild.prompts import PROMPT_VERSION
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class FileInput:
 @dataclass(frozen=True)
 class Step:
     id: str
-    op: str  # a name in the op table (`bookbuild.ops`)
+    op: str  # a name in the op table (`bookbuild.graph.ops`)
     preset: str = ""  # preset name ("" for source steps)
     provider: str = ""  # provider name after --draft routing ("" for source steps)
     model: Mapping[str, Any] = field(default_factory=dict)  # key-relevant preset fields

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bookbuild import prompts
+from bookbuild.graph import prompts
 from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png, image_size
-from bookbuild.media.masks import (
+from bookbuild.spec.masks import (
     aspect_warning,
     coverage_problem,
     mask_png,
@@ -23,12 +23,13 @@ from bookbuild.media.masks import (
     scale_mask,
     to_mask,
 )
-from bookbuild.ops import op_named
-from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult, JobJournal
-from bookbuild.providers.pool import ProviderPool
+from bookbuild.graph.ops import op_named
+from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult
+from bookbuild.store.journal import JobJournal
+from bookbuild.build.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import MaskShape
-from bookbuild.steps import Step
+from bookbuild.graph.steps import Step
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.hashing import digest_of
 
 if TYPE_CHECKING:
-    from bookbuild.providers.base import JobJournal
+    from bookbuild.store.journal import JobJournal
 
 __all__ = [
     "ActionRecord",
@@ -112,7 +112,7 @@ def _read_json(path: str | Path) -> Any:
 
 
 class _FileJournal:
-    """A JobJournal kept in one JSON file (see bookbuild.providers.base.JobJournal); a kept
+    """A JobJournal kept in one JSON file (see bookbuild.store.journal.JobJournal); a kept
     result is a store object named in the file, so it survives anything the file survives."""
 
     def __init__(self, path: Path, store: Store) -> None:

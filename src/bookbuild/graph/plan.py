@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ConfigError
-from bookbuild.freeze import FreezeScope, freeze_scopes
+from bookbuild.graph.freeze import FreezeScope, freeze_scopes
+from bookbuild.graph.steps import FileInput, Step
 from bookbuild.hashing import digest_of
 from bookbuild.providers.registry import make_preset
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.presets import Preset
-from bookbuild.steps import FileInput, Step
 from bookbuild.style import default_picture_size
 
 DRAFT_PROVIDER = "offline"

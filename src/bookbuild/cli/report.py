@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bookbuild.events import Event
+from bookbuild.build.events import Event
 
 _PLAIN_LABELS = {
     "build_waiting": "waiting:",

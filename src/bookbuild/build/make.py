@@ -12,25 +12,25 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bookbuild.assemble import assemble_book
-from bookbuild.buildlock import exclusive_build
-from bookbuild.engine import Engine, RunResult, check_locked, select_steps
+from bookbuild.build.assemble import assemble_book
+from bookbuild.store.buildlock import exclusive_build
+from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
 from bookbuild.errors import BuildFailed, Interrupted, UserError
-from bookbuild.events import Event, EventSink, ignore_events
-from bookbuild.forecast import forecast
-from bookbuild.lock import Lock, LockWriter
-from bookbuild.outputs import (
+from bookbuild.build.events import Event, EventSink, ignore_events
+from bookbuild.build.forecast import forecast
+from bookbuild.store.lock import Lock, LockWriter
+from bookbuild.build.outputs import (
     outputs_up_to_date,
     recorded_outputs,
     render_fingerprint,
     render_outputs,
 )
-from bookbuild.plan import plan_book
-from bookbuild.preflight import check_store_ready
+from bookbuild.graph.plan import plan_book
+from bookbuild.build.preflight import check_store_ready
 from bookbuild.project import Project
-from bookbuild.providers.pool import ProviderPool
-from bookbuild.runner import StepRunner
-from bookbuild.status import KEPT_STATES, known_digests, step_statuses
+from bookbuild.build.pool import ProviderPool
+from bookbuild.build.runner import StepRunner
+from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bookbuild.providers.pool import ProviderPool
-from bookbuild.status import StepStatus
+from bookbuild.build.pool import ProviderPool
+from bookbuild.graph.status import StepStatus
 
 
 @dataclass(frozen=True)

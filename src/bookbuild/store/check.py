@@ -10,8 +10,8 @@ UTF-8 text, an image step a PNG.
 from __future__ import annotations
 
 from bookbuild.errors import CorruptObjectError, LockConflictError
-from bookbuild.lock import Lock, LockEntry
-from bookbuild.store import Store
+from bookbuild.store.lock import Lock, LockEntry
+from bookbuild.store.objects import Store
 
 __all__ = ["check_lock"]
 

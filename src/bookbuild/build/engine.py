@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
-from bookbuild.events import Event, EventSink
-from bookbuild.lock import LockEntry, LockWriter
-from bookbuild.plan import Graph
-from bookbuild.runner import StepOutput, StepRunner
-from bookbuild.status import KEPT_STATES, StepStatus, decide
-from bookbuild.steps import Step, step_manifest
-from bookbuild.store import ActionRecord, Store
+from bookbuild.build.events import Event, EventSink
+from bookbuild.store.lock import LockEntry, LockWriter
+from bookbuild.graph.plan import Graph
+from bookbuild.build.runner import StepOutput, StepRunner
+from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
+from bookbuild.graph.steps import Step, step_manifest
+from bookbuild.store.objects import ActionRecord, Store
 
 STOP_CHECK = 0.2
 """Seconds between looks at the stop event while steps are running."""

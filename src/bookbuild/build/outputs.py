@@ -16,7 +16,7 @@ from bookbuild import __version__
 from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.plan import Graph, IllustrationPlan
+from bookbuild.graph.plan import Graph, IllustrationPlan
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
 

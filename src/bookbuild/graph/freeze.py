@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from bookbuild.steps import Step, step_key, step_manifest
+from bookbuild.graph.steps import Step, step_key, step_manifest
 
 if TYPE_CHECKING:
-    from bookbuild.plan import ChapterPlan, Graph, IllustrationPlan
+    from bookbuild.graph.plan import ChapterPlan, Graph, IllustrationPlan
 
 
 @dataclass(frozen=True)

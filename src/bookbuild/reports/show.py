@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bookbuild.errors import ConfigError, UserError
 from bookbuild.fsutil import atomic_write_bytes
-from bookbuild.inspect_plan import plan_report
 from bookbuild.project import Project
 from bookbuild.render.fetch import build_path
+from bookbuild.reports.inspect_plan import plan_report
 
 STEPS_FOLDER = "steps"
 SUFFIXES = {"image/png": ".png", "application/json": ".json", "text/markdown": ".md"}

@@ -19,8 +19,8 @@ from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project
 from bookbuild.render.fetch import build_path
-from bookbuild.studio.board import IllustrationView, board
-from bookbuild.studio.overlay import edit_mask
+from bookbuild.reports.board import IllustrationView, board
+from bookbuild.reports.overlay import edit_mask
 
 PROOFS_FOLDER = "proofs"
 THUMBNAIL = 480

@@ -6,12 +6,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from bookbuild.build.forecast import Forecast, forecast
+from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import ConfigError, StoreError
-from bookbuild.forecast import Forecast, forecast
-from bookbuild.plan import Graph, plan_book
+from bookbuild.graph.plan import Graph, plan_book
+from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
-from bookbuild.providers.pool import ProviderPool
-from bookbuild.status import StepStatus, step_statuses
 
 
 @dataclass(frozen=True)

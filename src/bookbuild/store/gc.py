@@ -9,9 +9,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookbuild.lock import Lock
 from bookbuild.project import DRAFT_LOCK
-from bookbuild.store import Store
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bookbuild.errors import ConfigError
-from bookbuild.events import Event, EventSink
+from bookbuild.build.events import Event, EventSink
 from bookbuild.providers.base import Provider, RetryNotice
 from bookbuild.providers.registry import provider_class
 from bookbuild.spec.presets import Preset

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bookbuild.errors import StoreError
-from bookbuild.store import Store
+from bookbuild.store.objects import Store
 
 __all__ = ["ROOM_PER_CHAT_CALL", "ROOM_PER_IMAGE_CALL", "ROOM_SPARE", "check_store_ready"]
 

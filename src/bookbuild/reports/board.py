@@ -10,13 +10,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import StoreError
-from bookbuild.inspect_plan import plan_report
-from bookbuild.plan import Graph, IllustrationPlan, plan_book
+from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
+from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
-from bookbuild.providers.pool import ProviderPool
+from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec.models import Illustration
-from bookbuild.status import StepStatus, step_statuses
 from bookbuild.studio.specwrite import IllustrationRef
 
 MORE_TAKES_SHOWN = 2  # takes after the current one looked up in the store

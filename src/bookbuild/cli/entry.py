@@ -7,10 +7,10 @@ import sys
 
 
 def main() -> None:
-    from bookbuild.stamp import try_fast_make
+    from bookbuild.build.stamp import try_fast_make
 
     if try_fast_make(sys.argv[1:]):
         sys.exit(0)
-    from bookbuild.cli import main as cli_main
+    from bookbuild.cli.commands import main as cli_main
 
     cli_main()
