@@ -9,6 +9,9 @@ States:
   waiting  an upstream step must run first, so the key is not known yet
   frozen   `freeze: true` and only something upstream (outside it) changed: the pinned result
            is kept (reasons say what changed; `make --refresh ID` redoes it)
+
+A picture whose cast comes from its `describe` prompt is first bound to the characters the
+prompt names (`graph.cast.bind_cast`): the step in the answer is the bound one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bookbuild.graph.freeze import FreezeScope, frozen_key_inputs, frozen_manifest, still_frozen
+from bookbuild.graph.cast import bind_cast
+from bookbuild.graph.freeze import (
+    FreezeScope,
+    frozen_key_inputs,
+    frozen_manifest,
+    outside_changes,
+    still_frozen,
+)
 from bookbuild.graph.plan import Graph
 from bookbuild.graph.steps import Step, manifest_changes, step_key, step_manifest
 from bookbuild.store.lock import Lock
@@ -97,16 +107,19 @@ def frozen_status(
     old = store.lookup(pinned.key) if pinned else None
     if pinned is None or old is None:
         return None
+    step = bind_cast(step, digests, store.get)
     found = frozen_key_inputs(step, digests, old.manifest.get("inputs", {}), scope)
-    if found is None or not still_frozen(step, found[0], found[1], pinned.key):
+    outside = outside_changes(step, digests, old.manifest)
+    if found is None or outside is None:
+        return None
+    changed = [f"upstream {dep} changed" for dep in found[1]] + outside
+    if not still_frozen(step, found[0], changed, pinned.key, old.manifest):
         return None
     if not usable(pinned.digest):
         return None
-    reasons = tuple(
-        f"frozen: upstream {dep} changed (`make --refresh {scope.name}` redoes it)"
-        for dep in found[1]
-    )
-    manifest = frozen_manifest(step, found[0])
+    hint = f"(`make --refresh {scope.name}` redoes it)"
+    reasons = tuple(f"frozen: {change} {hint}" for change in changed)
+    manifest = frozen_manifest(step, found[0], old.manifest)
     return StepStatus(step, "frozen", pinned.key, pinned.digest, manifest, reasons)
 
 
@@ -125,6 +138,7 @@ def decide(
         frozen = frozen_status(step, digests, lock, store, usable, scope)
         if frozen is not None:
             return frozen
+    step = bind_cast(step, digests, store.get)
     manifest = step_manifest(step, digests)
     key = step_key(step, digests)
     pinned = lock.entries.get(step.id)
