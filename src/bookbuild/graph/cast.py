@@ -14,18 +14,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from bookbuild.graph.prompts import PLACEHOLDER, placeholders
 from bookbuild.graph.steps import ArtInput, CastInput, Step
 
-PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9_-]{0,63})\}")
+__all__ = ["PLACEHOLDER", "bind_cast", "expand", "placeholders", "shown_in"]
 SHEET_PROMPT = (
     "character sheet of {{{id}}}: the whole figure, front view, standing, neutral pose, "
     "plain light background"
 )
-
-
-def placeholders(text: str) -> list[str]:
-    """The ids named as `{id}` in `text`, in order of first appearance."""
-    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
 
 
 def unknown_placeholders(text: str, known: Iterable[str]) -> list[str]:

@@ -113,9 +113,7 @@ def still_frozen(
     return bool(changed) and key_of(frozen_manifest(step, mixed, old)) == pinned_key
 
 
-def frozen_manifest(
-    step: Step, mixed: Mapping[str, str], old: Mapping[str, Any]
-) -> dict[str, Any]:
+def frozen_manifest(step: Step, mixed: Mapping[str, str], old: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest with the outside inputs as they were: `mixed` for the dependencies, the
     pinned manifest's cast and art style."""
     manifest = step_manifest(replace(step, cast=(), art=None), mixed)
