@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from bookbuild.graph.prompts import PLACEHOLDER, placeholders
 from bookbuild.graph.steps import ArtInput, CastInput, Step
+from bookbuild.spec.base import PLACEHOLDER, placeholders
 
 __all__ = ["PLACEHOLDER", "bind_cast", "expand", "placeholders", "shown_in"]
 SHEET_PROMPT = (

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.errors import ProviderError
+from bookbuild.spec.base import PLACEHOLDER, placeholders
+
 
 PROMPT_VERSION = 2
 
@@ -52,15 +54,6 @@ CAST_DESCRIBE_SCHEMA: dict[str, Any] = {
         "additionalProperties": False,
     },
 }
-
-PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9_-]{0,63})\}")
-"""A character in a prompt: `{id}`, replaced by its description when the picture is drawn."""
-
-
-def placeholders(text: str) -> list[str]:
-    """The ids named as `{id}` in `text`, in order of first appearance."""
-    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
-
 
 LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English", "ja": "Japanese", "zh": "Chinese"}
 
