@@ -53,9 +53,6 @@ class ArtStyle(Strict):
 
 
 class Style(Strict):
-    art: ArtStyle | None = Field(
-        default=None, description="The art style of every picture: a description, a reference."
-    )
     theme: str = Field(
         default="default", description="Theme name (built-in) or a theme/ folder override."
     )
@@ -92,6 +89,9 @@ class Style(Strict):
             "picture-book: short text goes over its picture (on a pale panel) so the picture "
             "fills the page to the bleed."
         ),
+    )
+    art: ArtStyle | None = Field(
+        default=None, description="The art style of every picture: a description, a reference."
     )
 
 
