@@ -94,8 +94,10 @@ def outside_changes(
     for member in step.cast:
         if member.sheet is not None and member.sheet not in digests:
             changes.append(f"characters.{member.id}.reference is being redrawn")
-            continue
-        now = member.manifest(digests)
+            kept = before[member.id].get("reference", [""])[:1] or [""]
+            now = member.manifest({**digests, member.sheet: kept[0]})
+        else:
+            now = member.manifest(digests)
         changes += manifest_changes(before[member.id], now, f"characters.{member.id}")
     if step.art is not None:
         changes += manifest_changes(old["art"], step.art.manifest(), "art")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.errors import ProviderError
-from bookbuild.spec.base import PLACEHOLDER, placeholders
-
+from bookbuild.spec.base import placeholders
 
 PROMPT_VERSION = 2
 

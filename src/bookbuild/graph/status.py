@@ -88,9 +88,22 @@ def _status(
     pending = [dep for _, dep in step.deps if dep not in digests]
     if pending:
         state: State = "stale" if step.id in lock.entries else "waiting"
-        reasons = tuple(f"upstream {dep} is {done[dep].state}" for dep in pending)
+        step = bind_cast(step, digests, store.get)
+        upstream = [f"upstream {dep} is {done[dep].state}" for dep in pending]
+        reasons = tuple(_cast_reasons(step, digests, lock, store) + upstream)
         return StepStatus(step, state, reasons=reasons)
     return decide(step, digests, lock, store, store.has)
+
+
+def _cast_reasons(step: Step, digests: Mapping[str, str], lock: Lock, store: Store) -> list[str]:
+    """What changed in the cast of a picture that waits (e.g. for its character's new sheet):
+    `characters.hare.description changed`, said now rather than after the sheet is drawn."""
+    pinned = lock.entries.get(step.id)
+    old = store.lookup(pinned.key) if pinned is not None and step.cast else None
+    if old is None:
+        return []
+    changes = outside_changes(step, digests, old.manifest) or []
+    return [c for c in changes if not c.endswith("is being redrawn")]
 
 
 def frozen_status(
@@ -158,4 +171,16 @@ def _why_changed(old_key: str, manifest: dict[str, Any], store: Store) -> tuple[
     old = store.lookup(old_key)
     if old is None:
         return ("key changed (the old result is not in the store, so no details)",)
-    return tuple(manifest_changes(old.manifest, manifest)) or ("key changed",)
+    changes = manifest_changes(old.manifest, manifest)
+    reasons = [_explained(r) if manifest.get("op") == "write" else r for r in changes]
+    return tuple(reasons) or ("key changed",)
+
+
+def _explained(reason: str) -> str:
+    """A reason with what it means for the author, where a plain path would not say it."""
+    if reason.startswith("params.cast "):
+        return (
+            f"{reason}: the characters' names or traits changed, so the chapter is written "
+            "again (`freeze: true` on the chapter keeps its approved text)"
+        )
+    return reason
