@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookbuild.spec import book_json_schema, load_spec
+from bookbuild.project import book_json_schema, load_spec
 from tests.helpers.cast_books import CAST_BOOK, write_cast_book
 from tests.helpers.spec_books import issues_of, only_issue
 from tests.spec.test_validate import locate

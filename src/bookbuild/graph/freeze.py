@@ -11,23 +11,13 @@ same characters. `make --refresh ID` lifts the freeze for ID.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bookbuild.graph.model import ChapterPlan, FreezeScope, Graph, IllustrationPlan
 from bookbuild.graph.steps import Step, manifest_changes, step_manifest
 from bookbuild.hashing import key_of
-
-if TYPE_CHECKING:
-    from bookbuild.graph.plan import ChapterPlan, Graph, IllustrationPlan
-
-
-@dataclass(frozen=True)
-class FreezeScope:
-    """A frozen illustration or chapter: its name (for messages) and its steps."""
-
-    name: str
-    steps: frozenset[str]
 
 
 def freeze_scopes(graph: Graph, refresh: Iterable[str] = ()) -> dict[str, FreezeScope]:

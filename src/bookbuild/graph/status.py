@@ -22,13 +22,12 @@ from typing import Any, Literal
 
 from bookbuild.graph.cast import bind_cast
 from bookbuild.graph.freeze import (
-    FreezeScope,
     frozen_key_inputs,
     frozen_manifest,
     outside_changes,
     still_frozen,
 )
-from bookbuild.graph.plan import Graph
+from bookbuild.graph.model import FreezeScope, Graph
 from bookbuild.graph.steps import Step, manifest_changes, step_key, step_manifest
 from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store

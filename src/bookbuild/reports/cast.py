@@ -15,7 +15,8 @@ from typing import Any, Literal
 from bookbuild.build.forecast import forecast
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import ConfigError
-from bookbuild.graph.plan import CharacterPlan, Graph, IllustrationPlan, plan_book
+from bookbuild.graph.model import CharacterPlan, Graph, IllustrationPlan
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 
@@ -150,7 +151,7 @@ def _member(
     files = tuple(f.path for f in member.input.files)
     digests = tuple(f.digest for f in member.input.files)
     kind: ReferenceKind = "file" if files else "none"
-    state = kind
+    state: str = kind
     if sheet is not None:
         final = statuses[sheet.final_step]
         kind, state = "sheet", final.state

@@ -6,17 +6,32 @@ pictures, character sheets without an image preset, and unknown ids in an illust
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import Literal, Protocol
 
 from bookbuild.spec.base import placeholders
 from bookbuild.spec.models import Book, Character, Illustration
 from bookbuild.spec.positions import Loc
-
-if TYPE_CHECKING:
-    from bookbuild.spec.validate import _Checker
+from bookbuild.spec.presets import Preset
 
 CAST_CHAPTER = "cast"
+
+
+class _Checker(Protocol):
+    """What these checks use of validate's checker."""
+
+    book: Book
+
+    @property
+    def presets(self) -> Mapping[str, Preset]: ...
+
+    def add(self, loc: Loc, message: str, *, at_key: bool = False) -> None: ...
+
+    def file(self, loc: Loc, relative: str, kind: Literal["image", "text", "css"]) -> bool: ...
+
+    def reference(self, loc: Loc, name: str | None) -> None: ...
+
+    def capable(self, loc: Loc, name: str, need: str, via: str = "") -> None: ...
 
 
 def check_cast(checker: _Checker) -> None:

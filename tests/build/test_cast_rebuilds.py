@@ -14,7 +14,7 @@ from bookbuild.graph.plan import plan_book
 from bookbuild.project import Project
 from bookbuild.reports.cast import cast_lineup, change_forecast
 from bookbuild.reports.inspect_plan import explain_step, plan_report
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from tests.helpers.cast_books import write_cast_book
 
 HTML = MakeOptions(formats=("html",), jobs=1)
