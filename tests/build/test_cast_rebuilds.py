@@ -11,10 +11,9 @@ import pytest
 
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.graph.plan import plan_book
-from bookbuild.project import Project
+from bookbuild.project import Project, load_spec
 from bookbuild.reports.cast import cast_lineup, change_forecast
 from bookbuild.reports.inspect_plan import explain_step, plan_report
-from bookbuild.project import load_spec
 from tests.helpers.cast_books import write_cast_book
 
 HTML = MakeOptions(formats=("html",), jobs=1)
