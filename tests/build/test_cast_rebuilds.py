@@ -188,3 +188,14 @@ def test_change_forecast_says_what_repainting_one_character_reruns(book: Path) -
     change = change_forecast(Project.open(book), "hare")
     assert sorted(change.steps) == ["start/alone/image", "start/line/image"]
     assert change.chat_steps == () and change.calls == 2
+
+
+def test_the_noop_fast_path_steps_aside_when_a_reference_picture_changes(tmp_path: Path) -> None:
+    from tests.build.test_noop_stamp import rewrite, run_make
+    from tests.conftest import copy_sample
+
+    book = copy_sample("lighthouse-fox", tmp_path)
+    assert run_make(book, "--draft", "--format", "html")[0] == "full"
+    assert run_make(book, "--draft", "--format", "html")[0] == "fast"
+    rewrite(book / "art" / "fox.png")
+    assert run_make(book, "--draft", "--format", "html")[0] == "full"

@@ -99,6 +99,17 @@ class Step:
         return self.kind != "source"
 
 
+def book_files(step: Step) -> list[FileInput]:
+    """Every file of the book folder the step reads: its own, its characters' references
+    (all candidates, before the cast is bound) and the art style's."""
+    members = (*step.cast, *step.cast_pool)
+    return [
+        *(f for _, f in step.files),
+        *(f for member in members for f in member.files),
+        *(step.art.files if step.art is not None else ()),
+    ]
+
+
 def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
     """Everything that can change the step's result. `dep_digests` maps upstream step ids to
     their output digests; every dependency must be present. The cast (`characters`, whose
