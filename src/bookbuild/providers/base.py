@@ -85,6 +85,24 @@ class CharacterRef:
 
 
 @dataclass(frozen=True)
+class CastNeeds:
+    """What one picture's cast asks of a back end, known from the spec alone (`validate`)."""
+
+    characters: tuple[str, ...] = ()
+    """The ids of the characters the picture shows."""
+    references: tuple[str, ...] = ()
+    """Of those, the ids that have reference pictures (files or a character sheet)."""
+    loras: tuple[str, ...] = ()
+    """Of those, the ids that have a `lora:`."""
+    style_reference: bool = False
+    """The book has `style.art.reference` pictures."""
+
+
+CastProblem = tuple[Literal["error", "warning"], str]
+"""(severity, message): a warning is an error under `validate --strict`."""
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     """One image operation. Images are PNG bytes; `mask` is an 8-bit greyscale PNG of the same
     size as `image`, white (255) = repaint. Providers convert to their service's convention."""
@@ -200,6 +218,14 @@ class Provider(Generic[OptionsT]):
         """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
         take no picture cannot do img2img); None when it can."""
         return None
+
+    @classmethod
+    def cast_problems(cls, preset: OptionsT, op: str, needs: CastNeeds) -> list[CastProblem]:
+        """What this preset cannot do with one picture's cast (references, LoRAs, the art
+        style's reference) for `op`, from the spec alone: `validate` reports these at the
+        illustration or edit. Errors stop the build; warnings say a reference is not used (e.g.
+        a back end with no identity reference: the character relies on its description)."""
+        return []
 
     @classmethod
     def book_file_problems(
