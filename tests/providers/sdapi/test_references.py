@@ -17,19 +17,9 @@ from bookbuild.providers.references import digest
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from bookbuild.spec.presets import Lora
 from tests.fakes.sdapi_server import FakeClock, FakeSDAPI, fake_sdapi
+from tests.helpers.cast import HARE, RED, TORTOISE, cast_request
 
 __all__ = ["fake_sdapi"]
-
-
-def solid(colour: tuple[int, int, int], size: tuple[int, int] = (64, 64)) -> bytes:
-    buffer = BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-RED, BLUE = solid((220, 30, 30)), solid((30, 30, 220), (48, 64))
-HARE = CharacterRef("hare", "Hare", "a white hare", images=(RED,), weight=0.7)
-TORTOISE = CharacterRef("tortoise", "Tortoise", "an old tortoise", images=(BLUE,), weight=0.5)
 
 
 def provider(fake: FakeSDAPI, **fields: Any) -> SDAPIProvider:
@@ -39,14 +29,10 @@ def provider(fake: FakeSDAPI, **fields: Any) -> SDAPIProvider:
     return made
 
 
-def request(*characters: CharacterRef, op: str = "txt2img") -> ImageRequest:
-    return ImageRequest(step_id="c/p/image", op=op, prompt="a race", characters=characters)  # type: ignore[arg-type]
-
-
 def test_one_character_reference_is_uploaded_and_sent_as_ip_adapter_image(
     fake_sdapi: FakeSDAPI,
 ) -> None:
-    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(request(HARE))
+    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(cast_request(HARE))
     body = fake_sdapi.submits[0].body
     assert body["ip_adapter_id"] == "ip-adapter_sd15"
     assert body["ip_adapter_scale"] == 0.7
@@ -62,7 +48,7 @@ def test_one_character_reference_is_uploaded_and_sent_as_ip_adapter_image(
 def test_two_characters_go_as_one_cast_sheet_and_the_metadata_says_so(
     fake_sdapi: FakeSDAPI,
 ) -> None:
-    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(request(HARE, TORTOISE))
+    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(cast_request(HARE, TORTOISE))
     (submit,) = fake_sdapi.submits
     sheet = Image.open(BytesIO(fake_sdapi.file_bytes(submit.body["ip_adapter_image"])))
     assert sheet.size == (512 + 384, 512)  # both, side by side, at one height
@@ -75,7 +61,7 @@ def test_two_characters_go_as_one_cast_sheet_and_the_metadata_says_so(
 
 def test_characters_without_pictures_send_no_ip_adapter_fields(fake_sdapi: FakeSDAPI) -> None:
     plain = CharacterRef("owl", "Owl", "a grey owl")
-    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(request(plain))
+    result = provider(fake_sdapi, api="v6", model="sd-1.5").run_image(cast_request(plain))
     assert not {k for k in fake_sdapi.submits[0].body if k.startswith("ip_adapter")}
     assert "references" not in result.metadata
 
@@ -84,10 +70,12 @@ def test_the_preset_chooses_the_ip_adapter_and_the_fake_refuses_unknown_ones(
     fake_sdapi: FakeSDAPI,
 ) -> None:
     chosen = provider(fake_sdapi, api="v6", model="sdxl", ip_adapter="ip-adapter-plus_sdxl_vit-h")
-    assert chosen.run_image(request(HARE)).metadata["ip_adapter"] == "ip-adapter-plus_sdxl_vit-h"
+    assert (
+        chosen.run_image(cast_request(HARE)).metadata["ip_adapter"] == "ip-adapter-plus_sdxl_vit-h"
+    )
     with pytest.raises(Exception, match="Invalid ip_adapter_id"):
         provider(fake_sdapi, api="v6", model="m", ip_adapter="ip-adapter-nope").run_image(
-            request(HARE)
+            cast_request(HARE)
         )
 
 
@@ -96,14 +84,14 @@ def test_families_without_ip_adapter_are_refused_before_any_call(
     fake_sdapi: FakeSDAPI, fields: dict[str, Any]
 ) -> None:
     with pytest.raises(ConfigError, match="`api: v6`"):
-        provider(fake_sdapi, **fields).run_image(request(HARE))
+        provider(fake_sdapi, **fields).run_image(cast_request(HARE))
     assert fake_sdapi.requests == []
 
 
 def test_character_loras_join_the_presets_loras(fake_sdapi: FakeSDAPI) -> None:
     hare = CharacterRef("hare", "Hare", "a white hare", lora=Lora(model="hare-v2", strength=0.8))
     preset = provider(fake_sdapi, api="v6", model="m", lora={"model": "watercolor"})
-    result = preset.run_image(request(hare))
+    result = preset.run_image(cast_request(hare))
     body = fake_sdapi.submits[0].body
     assert body["lora_model"] == "watercolor,hare-v2"
     assert body["lora_strength"] == "0.7,0.8"
