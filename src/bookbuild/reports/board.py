@@ -84,6 +84,10 @@ def illustration_plans(graph: Graph) -> list[tuple[IllustrationRef, str, Illustr
     for c, chapter in enumerate(graph.chapters):
         for i, plan in enumerate(chapter.illustrations):
             found.append((IllustrationRef(c, i), chapter.chapter.title, plan))
+    for member in graph.cast:  # the character sheets, like any illustration
+        if member.sheet is not None:
+            ref = IllustrationRef(None, character=member.id)
+            found.append((ref, f"Cast: {member.character.name}", member.sheet))
     return found
 
 
@@ -222,7 +226,13 @@ def _take(
 def _with_take(project: Project, ref: IllustrationRef, number: int) -> Any:
     """The spec with one illustration's `take` changed (copies, nothing re-validated)."""
     book = project.spec.book
-    if ref.chapter is None:
+    if ref.character is not None:
+        character = book.characters[ref.character]
+        assert character.reference is not None
+        reference = character.reference.model_copy(update={"take": number})
+        update = {ref.character: character.model_copy(update={"reference": reference})}
+        book = book.model_copy(update={"characters": {**book.characters, **update}})
+    elif ref.chapter is None:
         assert book.cover is not None
         book = book.model_copy(update={"cover": book.cover.model_copy(update={"take": number})})
     else:
