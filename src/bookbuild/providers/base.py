@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from bookbuild.errors import ConfigError, Interrupted, ProviderError
 from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.spec.catalog import CastNeeds as CastNeeds  # with the catalog: validate uses it
+from bookbuild.spec.catalog import CastProblem as CastProblem
 from bookbuild.spec.presets import Lora, Preset
 from bookbuild.store.journal import JobJournal, NullJournal
 
@@ -94,24 +96,6 @@ class CharacterRef:
     """A LoRA of this character, for back ends that take LoRAs."""
     weight: float = 0.6
     """How strongly the reference steers the picture (IP-Adapter scale and the like)."""
-
-
-@dataclass(frozen=True)
-class CastNeeds:
-    """What one picture's cast asks of a back end, known from the spec alone (`validate`)."""
-
-    characters: tuple[str, ...] = ()
-    """The ids of the characters the picture shows."""
-    references: tuple[str, ...] = ()
-    """Of those, the ids that have reference pictures (files or a character sheet)."""
-    loras: tuple[str, ...] = ()
-    """Of those, the ids that have a `lora:`."""
-    style_reference: bool = False
-    """The book has `style.art.reference` pictures."""
-
-
-CastProblem = tuple[Literal["error", "warning"], str]
-"""(severity, message): a warning is an error under `validate --strict`."""
 
 
 @dataclass(frozen=True)
