@@ -199,3 +199,34 @@ def test_the_noop_fast_path_steps_aside_when_a_reference_picture_changes(tmp_pat
     assert run_make(book, "--draft", "--format", "html")[0] == "fast"
     rewrite(book / "art" / "fox.png")
     assert run_make(book, "--draft", "--format", "html")[0] == "full"
+
+
+def test_each_picture_request_carries_its_characters_and_their_references(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bookbuild.providers.base import ImageRequest, ImageResult
+    from bookbuild.providers.offline.provider import OfflineProvider
+
+    seen: dict[str, ImageRequest] = {}
+    original = OfflineProvider.run_image
+
+    def spy(self: OfflineProvider, request: ImageRequest) -> ImageResult:
+        seen[request.step_id] = request
+        return original(self, request)
+
+    monkeypatch.setattr(OfflineProvider, "run_image", spy)
+    build(book)
+    project = Project.open(book)
+    sheet = project.store.get(project.load_lock().entries["cast/tortoise/image"].digest)
+    line = seen["start/line/image"]
+    assert [(c.id, c.name, c.description) for c in line.characters] == [
+        ("hare", "Hazel", HARE),
+        ("tortoise", "Tom", TORTOISE),
+    ]
+    hare, tortoise = line.characters
+    assert len(hare.images) == 1 and hare.images[0].startswith(b"\x89PNG")  # art/hare.png
+    assert tortoise.images == (sheet,)  # the sheet's picture
+    assert len(line.style_images) == 1
+    assert [c.id for c in seen["start/alone/image"].characters] == ["hare"]
+    assert seen["nap/oak/image"].characters == ()
+    assert seen["cast/tortoise/image"].characters[0].images == ()  # a sheet has no reference
