@@ -79,7 +79,8 @@ def test_a_describe_picture_whose_cast_is_unknown_only_warns(tmp_path: Path) -> 
 def test_a_book_without_a_cast_gets_no_warnings(tmp_path: Path) -> None:
     (tmp_path / "book.yaml").write_text(
         "title: T\nlanguage: en\nmodels:\n  p: {provider: stability}\ndefaults: {image: p}\n"
-        "chapters:\n  - id: a\n    title: A\n    text: hi\n    illustrations:\n      - {id: x, prompt: a fox}\n",
+        "chapters:\n  - id: a\n    title: A\n    text: hi\n"
+        "    illustrations:\n      - {id: x, prompt: a fox}\n",
         encoding="utf-8",
     )
     code, output = validate(tmp_path, "--strict")
