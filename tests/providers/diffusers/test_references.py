@@ -127,3 +127,37 @@ def test_a_characters_lora_is_active_only_in_its_pictures(
     assert np.abs(pixels(plain) - pixels(plain_again)).max() == 0
     assert with_lora.metadata["character_loras"] == {"hare": str(tiny_lora)}
     made.close()
+
+
+@pytest.mark.usefixtures("offline")
+def test_the_two_character_book_sends_each_picture_its_characters_references(
+    tmp_path: Path, tiny_model: Path, tiny_ip_adapter: Path
+) -> None:
+    from bookbuild.build.make import MakeOptions, make
+    from bookbuild.project import Project
+    from bookbuild.reports.inspect_plan import plan_report
+    from tests.helpers.cast_books import CAST_BOOK, write_cast_book
+    from tests.providers.test_cast_books import (
+        IMAGE_STEPS,
+        OFFLINE_PAINTER,
+        expected_digests,
+        stored,
+    )
+
+    adapter = f'{{model: "{tiny_ip_adapter}", subfolder: "", weight_name: {IP_ADAPTER_WEIGHTS}}}'
+    painter = (
+        f'painter: {{provider: diffusers, model: "{tiny_model}", width: {IMAGE_SIZE}, '
+        f"height: {IMAGE_SIZE}, steps: 2, device: cpu, ip_adapter: {adapter}}}"
+    )
+    book = write_cast_book(tmp_path / "book", CAST_BOOK.replace(OFFLINE_PAINTER, painter))
+    env = {"HF_HUB_OFFLINE": "1"}
+    make(Project.open(book, env=env), MakeOptions(formats=("html",), jobs=1))
+    project = Project.open(book, env=env)
+    digests = expected_digests(book, project)
+    statuses = plan_report(project).statuses
+    for step in IMAGE_STEPS:
+        shown = [c.id for c in statuses[step].step.cast if step != f"cast/{c.id}/image"]
+        _, meta = stored(project, step)
+        sent = meta.get("references", [])
+        assert [r["character"] for r in sent] == shown, step
+        assert all(r["images"] == [digests[r["character"]]] for r in sent), step
