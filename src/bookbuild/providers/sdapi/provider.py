@@ -30,6 +30,7 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
+from bookbuild.providers.sdapi import references
 from bookbuild.providers.sdapi.bodies import build_body
 from bookbuild.providers.sdapi.client import SDAPIHttp
 from bookbuild.providers.sdapi.images import (
@@ -54,12 +55,6 @@ from bookbuild.providers.sdapi.paths import (
     DEFAULT_BASE_URL,
     endpoint,
     resolve_family,
-)
-from bookbuild.providers.sdapi.references import (
-    cast_problems,
-    check_references,
-    reference_fields,
-    reference_metadata,
 )
 from bookbuild.providers.sdapi.sizing import fit_for_service, restore_size
 from bookbuild.providers.sdapi.uploads import Uploads
@@ -143,7 +138,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
 
     @classmethod
     def cast_problems(cls, preset: SDAPIOptions, op: str, needs: CastNeeds) -> list[CastProblem]:
-        return cast_problems(preset, op, needs)
+        return references.cast_problems(preset, op, needs)
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
@@ -164,7 +159,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     # -- one op, start to end -------------------------------------------------------------
 
     def _run(self, request: ImageRequest) -> ImageResult:
-        check_references(self.preset, request)  # before any upload or submit
+        references.check_references(self.preset, request)  # before any upload or submit
         http = self._client()
         outpaint = self._outpaint(request) if request.op == "outpaint" else None
         sized = fit_for_service(request)  # sides over 1024 or not multiples of 8: scaled
@@ -243,15 +238,11 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         else:
             inputs, uploads = self._uploads.inputs(http, family, request)
         body = build_body(request.op, family, path, self.preset, request, inputs)
-        fresh: list[bool] = []
-
-        def upload(png: bytes) -> str:  # the reference goes up the way an init image does
-            url, is_new = self._uploads.upload(http, family, png)
-            fresh.append(is_new)
-            return url
-
-        body.update(reference_fields(self.preset, request, upload))
-        uploads += sum(fresh)
+        fields, fresh = references.reference_fields(  # uploaded as an init image is
+            self.preset, request, lambda png: self._uploads.upload(http, family, png)
+        )
+        body.update(fields)
+        uploads += fresh
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
         self.check_stop()
         self._claim_submit(request.step_id)
@@ -337,7 +328,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             "cost": self.estimate_cost("image", request.op),
             "uploads": uploads,
         }
-        info.update(reference_metadata(self.preset, request))
+        info.update(references.reference_metadata(self.preset, request))
         used = meta.get("prompt")
         if generative and isinstance(used, str) and used.strip() != request.prompt.strip():
             info["prompt_used"] = used

@@ -96,20 +96,24 @@ def check_references(preset: SDAPIOptions, request: ImageRequest) -> None:
         raise ConfigError(f"sdapi: {request.step_id}: {problem}")
 
 
-Upload = Callable[[bytes], str]
+Upload = Callable[[bytes], tuple[str, bool]]
+"""Upload a picture: (its URL, whether it was uploaded now rather than known already)."""
 
 
-def reference_fields(preset: SDAPIOptions, request: ImageRequest, upload: Upload) -> dict[str, Any]:
-    """The body fields of the request's references; `upload` returns a picture's URL."""
+def reference_fields(
+    preset: SDAPIOptions, request: ImageRequest, upload: Upload
+) -> tuple[dict[str, Any], int]:
+    """The body fields of the request's references, and the uploads made for them."""
     characters = with_references(request)
     if not characters or request.op not in REFERENCE_OPS:
-        return {}
-    picture = sheet_of(characters)
-    return {
+        return {}, 0
+    url, fresh = upload(sheet_of(characters))
+    fields = {
         "ip_adapter_id": ip_adapter_id(preset),
         "ip_adapter_scale": _scale(request),
-        "ip_adapter_image": upload(picture),
+        "ip_adapter_image": url,
     }
+    return fields, int(fresh)
 
 
 def reference_metadata(preset: SDAPIOptions, request: ImageRequest) -> dict[str, Any]:
