@@ -85,7 +85,7 @@ def apply(
     if style:
         sent.append(Sent("style.art", "image[]", tuple(style)))
     info = references_metadata(sent, notes)
-    info["edit_images"] = own + len(chosen)
+    info["edit_images"] = len(images)
     if "input_fidelity" in params:
         info["input_fidelity"] = params["input_fidelity"]
     return info
