@@ -146,3 +146,12 @@ def test_character_loras_go_into_the_prompt() -> None:
     assert call.body["prompt"].endswith("<lora:watercolor-style:0.7> <lora:ink-sketch:0.6>")
     assert result.metadata["character_loras"] == {"hare": "ink-sketch"}
     assert "ink-sketch" in result.metadata["lora_hashes"]
+
+
+def test_validate_warns_that_the_style_reference_is_not_sent() -> None:
+    from bookbuild.providers.base import CastNeeds
+
+    preset = make_preset(provider="a1111")
+    problems = A1111Provider.cast_problems(preset, "txt2img", CastNeeds(style_reference=True))  # type: ignore[arg-type]
+    assert [severity for severity, _ in problems] == ["warning"]
+    assert A1111Provider.cast_problems(preset, "txt2img", CastNeeds(references=("hare",))) == []  # type: ignore[arg-type]

@@ -165,3 +165,19 @@ def test_reference_roles_are_accepted_in_inputs_and_others_refused() -> None:
     )
     problems = ComfyUIProvider.preset_problems(options)
     assert len(problems) == 1 and "`inputs.refs`" in problems[0]
+
+
+def test_validate_warns_about_references_a_workflow_maps_no_role_for() -> None:
+    from bookbuild.providers.base import CastNeeds
+
+    options = ComfyUIOptions.model_validate(
+        {"provider": "comfyui", "workflow": "flow.json", "inputs": {"reference.hare": "20.image"}}
+    )
+    needs = CastNeeds(
+        characters=("hare", "tortoise"), references=("hare", "tortoise"), style_reference=True
+    )
+    problems = ComfyUIProvider.cast_problems(options, "txt2img", needs)
+    assert [severity for severity, _ in problems] == ["warning", "warning"]
+    assert "reference of tortoise" in problems[0][1] and "style_reference" in problems[1][1]
+    built_in = ComfyUIOptions.model_validate({"provider": "comfyui", "checkpoint": "x"})
+    assert ComfyUIProvider.cast_problems(built_in, "txt2img", CastNeeds(references=("hare",))) == []

@@ -37,7 +37,14 @@ from bookbuild.providers.a1111.client import (
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
 from bookbuild.providers.a1111.references import check_applied
 from bookbuild.providers.a1111.server import ServerFacts
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.references import all_loras, loras_metadata
 
 log = logging.getLogger("bookbuild.providers.a1111")
@@ -88,6 +95,10 @@ class A1111Provider(Provider[A1111Options]):
         }
         given = preset.model_fields_set
         return [f"`{f}` has no effect on a1111: {why}" for f, why in unused.items() if f in given]
+
+    @classmethod
+    def cast_problems(cls, preset: A1111Options, op: str, needs: CastNeeds) -> list[CastProblem]:
+        return references.cast_problems(needs)
 
     def check_ready(self) -> None:
         """The preset and environment are usable, and the web UI is up: a TCP connect, once

@@ -20,7 +20,7 @@ from bookbuild.errors import ProviderError
 from bookbuild.providers.a1111.bodies import controlnet_unit
 from bookbuild.providers.a1111.client import NAME, A1111Client
 from bookbuild.providers.a1111.options import A1111Options
-from bookbuild.providers.base import CharacterRef, ImageRequest
+from bookbuild.providers.base import CastNeeds, CastProblem, CharacterRef, ImageRequest
 from bookbuild.providers.references import (
     Sent,
     first_only_notes,
@@ -172,3 +172,16 @@ def check_applied(info: dict[str, Any], sent: dict[str, Any]) -> None:
             "model); the picture is not kept",
             provider=NAME,
         )
+
+
+def cast_problems(needs: CastNeeds) -> list[CastProblem]:
+    """What validate can say without the server: the style reference is not sent."""
+    if needs.style_reference:
+        return [
+            (
+                "warning",
+                "the web UI's IP-Adapter units are the characters': `style.art.reference` is not "
+                "sent (its description is in the prompt)",
+            )
+        ]
+    return []

@@ -16,7 +16,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.comfyui import graphs, pictures, references
 from bookbuild.providers.comfyui.builtin import BuiltIn, require_nodes
 from bookbuild.providers.comfyui.client import ComfyUIClient
@@ -95,6 +102,10 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         if op in SAMPLING_OPS and not preset.checkpoint:
             return "set `checkpoint` (a file of ComfyUI's models/checkpoints)"
         return None
+
+    @classmethod
+    def cast_problems(cls, preset: ComfyUIOptions, op: str, needs: CastNeeds) -> list[CastProblem]:
+        return references.cast_problems(preset, op, needs)
 
     @classmethod
     def book_file_problems(

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.base import CharacterRef, ImageRequest
+from bookbuild.providers.base import CastNeeds, CastProblem, CharacterRef, ImageRequest
 from bookbuild.providers.comfyui import pictures
 from bookbuild.providers.comfyui.client import ComfyUIClient
 from bookbuild.providers.comfyui.options import ComfyUIOptions
@@ -176,3 +176,37 @@ def workflow_pictures(
 
 def weight(character: CharacterRef) -> float:
     return round(min(5.0, max(-1.0, character.weight)), 3)
+
+
+def cast_problems(options: ComfyUIOptions, op: str, needs: CastNeeds) -> list[CastProblem]:
+    """Warnings: the references an author's workflow maps no role for, and the style reference
+    the built-in graphs do not take."""
+    problems: list[CastProblem] = []
+    if options.workflow is None:
+        if needs.style_reference:
+            problems.append(("warning", STYLE_NOT_SENT))
+        return problems
+    unmapped = [
+        cid
+        for number, cid in enumerate(needs.references, 1)
+        if f"reference.{cid}" not in options.inputs and f"reference_{number}" not in options.inputs
+    ]
+    if unmapped:
+        problems.append(
+            (
+                "warning",
+                f"its workflow maps no input for the reference of {', '.join(unmapped)} "
+                "(`reference.<id>` or `reference_N` in `inputs:`): not sent",
+            )
+        )
+    if needs.style_reference and "style_reference" not in options.inputs:
+        problems.append(("warning", "its workflow maps no `style_reference`: not sent"))
+    if needs.loras:
+        problems.append(("warning", "character LoRAs are not added to an author's workflow"))
+    return problems
+
+
+STYLE_NOT_SENT = (
+    "the built-in graphs take no style reference: `style.art.reference` is not sent (its "
+    "description is in the prompt)"
+)
