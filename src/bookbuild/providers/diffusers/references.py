@@ -20,6 +20,7 @@ from bookbuild.media.images import decode_image
 from bookbuild.providers.base import CastNeeds, CastProblem, CharacterRef, ImageRequest
 from bookbuild.providers.diffusers.loading import (
     PROVIDER,
+    check_installed,
     load_failed,
     load_kwargs,
     resolve_model,
@@ -108,6 +109,8 @@ def use_loras(
     if not cast and not pipes.cast_loras:
         return  # the preset's own LoRAs are set when its pipeline is loaded
     pipe = pipes.get(role)
+    if cast:
+        check_installed(lora=True)  # peft
     for character in cast:
         name = f"cast-{character.id}"
         if name in pipes.cast_loras:
