@@ -15,8 +15,8 @@ from typing import Any
 from bookbuild import __version__
 from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
-from bookbuild.hashing import digest_of, key_of
 from bookbuild.graph.plan import Graph, IllustrationPlan
+from bookbuild.hashing import digest_of, key_of
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
 

@@ -33,6 +33,7 @@ from .context import (
 from .fetch import build_path
 from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
+from .geometry import RUNNING
 from .labels import labels
 from .markdown import keep_words
 from .pages import Layout, page_layout
@@ -85,6 +86,7 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "text_over": text_over,
         "spread": spread,
         "scene_metrics": SCENE,
+        "running": RUNNING,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),

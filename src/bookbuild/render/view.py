@@ -57,6 +57,8 @@ class StyleView:
     print_target: str | None = None  # "kdp" or "ingramspark": print-ready PDFs (None: screen)
     paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
     text_over: bool = False  # picture-book: short text over its picture, which fills the page
+    print_bleed: str = "auto"  # print target: "auto" (when pictures fill pages), "always", "never"
+    pdf_x: str = "x-4"  # print target: the PDF/X variant, "x-4" or "x-1a" (no transparency)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,22 @@ class Style(Strict):
             "count, PDF/X) and build/<slug>-cover.pdf a cover wrap for this printer."
         ),
     )
+    print_bleed: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description=(
+            "Print target: bleed (0.125 in on the top, bottom and outside edge of each page) "
+            "when something on the pages runs to the edge (auto: the picture-book theme or "
+            "text_over), or always / never. Without bleed the interior is at the trim size."
+        ),
+    )
+    pdf_x: Literal["x-4", "x-1a"] = Field(
+        default="x-4",
+        description=(
+            "Print target: the PDF/X variant of the interior and cover: x-4 (default; "
+            "transparency kept) or x-1a (transparency flattened against the paper, as "
+            "older IngramSpark workflows ask)."
+        ),
+    )
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
