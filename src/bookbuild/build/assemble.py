@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild.graph.plan import Graph, IllustrationPlan
+from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.media.images import image_size
 from bookbuild.render.view import (
     BookView,

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from bookbuild.build.events import Event, EventSink
 from bookbuild.build.runner import StepOutput, StepRunner
 from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
-from bookbuild.graph.plan import Graph
+from bookbuild.graph.model import Graph
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
 from bookbuild.store.lock import LockEntry, LockWriter

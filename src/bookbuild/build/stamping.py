@@ -27,12 +27,13 @@ from bookbuild.build.stamp import (
 )
 from bookbuild.errors import BookbuildError
 from bookbuild.fsutil import atomic_write_bytes
-from bookbuild.graph.plan import Graph, plan_book
+from bookbuild.graph.model import Graph
+from bookbuild.graph.plan import plan_book
 from bookbuild.project import Project
 from bookbuild.spec import resolve_in_book
 from bookbuild.store.lock import Lock
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # bookbuild/, not build/: every module counts
 """bookbuild's own files: a changed module or template (an upgrade, a `git pull` in an editable
 install) changes what a build makes even when the version number does not."""
 

@@ -191,7 +191,7 @@ def _fonts(reader: PdfReader, what: str) -> Iterator[str]:
 
 
 def _intent(reader: PdfReader, what: str) -> Iterator[str]:
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     intents = root.get("/OutputIntents")
     if not intents:
         yield f"{what}: no PDF/X output intent"
