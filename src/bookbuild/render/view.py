@@ -44,6 +44,7 @@ class ChapterView:
     markdown: str  # chapter text: Markdown, rendered with raw HTML disabled
     illustrations: tuple[IllustrationView, ...] = ()
     written_by: str = ""  # "provider model" of the chat model that wrote it ("" = by hand)
+    short_title: str = ""  # running-head title ("" = the title, cut to fit)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,25 @@ class StyleView:
     paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
     text_over: bool = False  # picture-book: short text over its picture, which fills the page
     print_bleed: str = "auto"  # print target: "auto" (when pictures fill pages), "always", "never"
+    opening: str = "classic"  # chapter openings: classic, drop-cap, small-caps, ornament
+    chapter_number: str = "numeral"  # numeral, roman, word, none
+    scene_break: str = "asterism"  # asterism, dinkus, fleuron, rule, space
     pdf_x: str = "x-4"  # print target: the PDF/X variant, "x-4" or "x-1a" (no transparency)
+
+
+@dataclass(frozen=True)
+class MatterView:
+    """Front and back matter given as data in the spec (plain text; "" = none)."""
+
+    isbn: str = ""
+    publisher: str = ""
+    edition: str = ""
+    rights: str = ""
+    dedication: str = ""
+    epigraph: str = ""
+    acknowledgements: str = ""
+    about_author: str = ""
+    also_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,3 +93,4 @@ class BookView:
     identifier: str = ""  # stable book id (urn:uuid derived from the spec)
     blurb: str | None = None  # back-cover text
     draft: bool = False  # built with --draft: outputs are marked as drafts
+    matter: MatterView = field(default_factory=MatterView)

@@ -69,6 +69,24 @@ class Style(Strict):
             "older IngramSpark workflows ask)."
         ),
     )
+    opening: Literal["classic", "drop-cap", "small-caps", "ornament"] = Field(
+        default="classic",
+        description=(
+            "How chapters open: classic (number and title), drop-cap (a large first letter), "
+            "small-caps (the first line in capitals), ornament (a fleuron under the title)."
+        ),
+    )
+    chapter_number: Literal["numeral", "roman", "word", "none"] = Field(
+        default="numeral",
+        description="Chapter numbers above the titles: 1, I, One (en; 제1장 in ko) or none.",
+    )
+    scene_break: Literal["asterism", "dinkus", "fleuron", "rule", "space"] = Field(
+        default="asterism",
+        description=(
+            "The mark of a scene break (`***` or `---` in a chapter): ⁂, * * *, ❦, a short "
+            "rule or a blank line."
+        ),
+    )
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
@@ -199,6 +217,10 @@ class Illustration(Strict):
 class Chapter(Strict):
     id: Slug
     title: str = Field(min_length=1, description="Chapter title.")
+    short_title: str | None = Field(
+        default=None,
+        description="Shorter title for the running heads of the PDF (default: the title, cut).",
+    )
     text: str | None = Field(default=None, description="Chapter text (Markdown), inline.")
     file: str | None = Field(
         default=None, description="Markdown file with the text, relative to book.yaml."
@@ -247,4 +269,40 @@ class Book(Strict):
     style: Style = Field(default_factory=Style, description="Look of the book.")
     cover: Illustration | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
+    isbn: str | None = Field(
+        default=None,
+        description="ISBN of this edition (on the copyright page, the EPUB's identifiers).",
+    )
+    publisher: str | None = Field(
+        default=None, description="Publisher or imprint (copyright page, EPUB dc:publisher)."
+    )
+    edition: str | None = Field(
+        default=None, description="Edition line of the copyright page, e.g. 'First edition'."
+    )
+    rights: str | None = Field(
+        default=None,
+        description=(
+            "Rights line of the copyright page and EPUB dc:rights (default: 'All rights "
+            "reserved.' in the book's language)."
+        ),
+    )
+    dedication: str | None = Field(
+        default=None, description="Dedication, on its own right-hand page after the copyright."
+    )
+    epigraph: str | None = Field(
+        default=None,
+        description=(
+            "Epigraph before the first chapter; a last line starting with '—' is its source."
+        ),
+    )
+    acknowledgements: str | None = Field(
+        default=None,
+        description="Acknowledgements page after the last chapter (Markdown-free text).",
+    )
+    about_author: str | None = Field(
+        default=None, description="About-the-author page at the back of the book (plain text)."
+    )
+    also_by: list[str] = Field(
+        default_factory=list, description="Other titles by the author(s), listed at the back."
+    )
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")
