@@ -45,6 +45,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         text_over=style.text_over,
         print_bleed=style.print_bleed,
         pdf_x=style.pdf_x,
+        cover_color=style.cover_color,
         opening=style.opening,
         chapter_number=style.chapter_number,
         scene_break=style.scene_break,

@@ -62,6 +62,7 @@ class StyleView:
     opening: str = "classic"  # chapter openings: classic, drop-cap, small-caps, ornament
     chapter_number: str = "numeral"  # numeral, roman, word, none
     scene_break: str = "asterism"  # asterism, dinkus, fleuron, rule, space
+    cover_color: str | None = None  # spine and back of the cover ('#rrggbb'; None: from the art)
     pdf_x: str = "x-4"  # print target: the PDF/X variant, "x-4" or "x-1a" (no transparency)
 
 

@@ -87,6 +87,14 @@ class Style(Strict):
             "rule or a blank line."
         ),
     )
+    cover_color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description=(
+            "Colour of the cover's spine and back ('#rrggbb'); default: taken from the cover "
+            "art's spine-side edge (slate without art)."
+        ),
+    )
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
