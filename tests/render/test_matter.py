@@ -182,3 +182,12 @@ def test_cover_back_has_title_and_takes_the_arts_spine_side_colour(tmp_path: Pat
     want = spine_side_colour(art.image)
     expected = tuple(int(want[i : i + 2], 16) for i in (1, 3, 5))
     assert all(abs(a - b) < 30 for a, b in zip(back, expected, strict=True))  # type: ignore[arg-type]
+
+
+def test_fixed_layout_pictures_are_letterboxed_never_cropped(tmp_path: Path) -> None:
+    epub = render_epub(korean_book(theme="picture-book"), tmp_path)
+    with zipfile.ZipFile(epub) as archive:
+        css = archive.read("OEBPS/fixed.css").decode()
+        scenes = [archive.read(n).decode() for n in archive.namelist() if "chapter-" in n]
+    assert "object-fit: contain" in css and "object-fit: cover" not in css
+    assert any('class="scene with-picture"' in s and "background-color: #" in s for s in scenes)

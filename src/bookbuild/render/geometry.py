@@ -57,7 +57,7 @@ def bleeds(view: BookView) -> bool:
         return True
     if view.style.print_bleed == "never":
         return False
-    return theme_settings(view.style.theme).full_page_images or view.style.text_over
+    return theme_settings(view.style.theme).full_page_images
 
 
 def safe_zone(target: Printer, bleed: bool) -> float:

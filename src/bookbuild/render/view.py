@@ -57,7 +57,7 @@ class StyleView:
     margin: str | None = None  # page margins: "18mm", or "top outer bottom inner" (None: theme's)
     print_target: str | None = None  # "kdp" or "ingramspark": print-ready PDFs (None: screen)
     paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
-    text_over: bool = False  # picture-book: short text over its picture, which fills the page
+    text_over: bool = True  # picture-book: short text over its picture, which fills the page
     print_bleed: str = "auto"  # print target: "auto" (when pictures fill pages), "always", "never"
     opening: str = "classic"  # chapter openings: classic, drop-cap, small-caps, ornament
     chapter_number: str = "numeral"  # numeral, roman, word, none

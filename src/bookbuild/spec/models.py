@@ -99,10 +99,10 @@ class Style(Strict):
         default="white", description="Paper of the print target (sets the spine width)."
     )
     text_over: bool = Field(
-        default=False,
+        default=True,
         description=(
             "picture-book: short text goes over its picture (on a pale panel) so the picture "
-            "fills the page to the bleed."
+            "fills the page to the bleed (default); false frames the picture above its text."
         ),
     )
 
