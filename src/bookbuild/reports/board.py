@@ -17,7 +17,7 @@ from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec.models import Illustration
-from bookbuild.studio.specwrite import IllustrationRef
+from bookbuild.spec.write import IllustrationRef
 
 MORE_TAKES_SHOWN = 2  # takes after the current one looked up in the store
 
@@ -67,6 +67,12 @@ class IllustrationView:
     @property
     def anchor(self) -> str:
         return "ill-" + self.key.replace("/", "-")
+
+
+def plan_and_statuses(project: Project) -> tuple[Graph, dict[str, StepStatus]]:
+    """The book planned once, with every step's status (the board's and editor's one read)."""
+    graph = plan_book(project.spec, draft=project.draft)
+    return graph, step_statuses(graph, project.load_lock(), project.store)
 
 
 def illustration_plans(graph: Graph) -> list[tuple[IllustrationRef, str, IllustrationPlan]]:

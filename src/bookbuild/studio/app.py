@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from bookbuild.errors import BookbuildError, StoreError
 from bookbuild.project import Project
-from bookbuild.reports.board import board, chain, find_illustration
+from bookbuild.reports.board import board, chain, find_illustration, plan_and_statuses
 from bookbuild.reports.overlay import mask_overlay
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
@@ -109,7 +109,7 @@ class _Pages:
         key = request.path_params["key"]
         try:
             project = self.studio.project()
-            graph, statuses = await asyncio.to_thread(api.plan_and_statuses, project)
+            graph, statuses = await asyncio.to_thread(plan_and_statuses, project)
             _, plan = find_illustration(graph, key)
             at = api.insert_position(request.query_params.get("at"), len(plan.edit_steps))
         except BookbuildError as exc:

@@ -16,8 +16,8 @@ from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
+from bookbuild.reports.changes import forecast_summary
 from bookbuild.reports.inspect_plan import plan_report
-from bookbuild.studio.changes import forecast_summary
 
 LOG_LINES = 200
 PRICE_SLACK = 1e-9

@@ -15,9 +15,9 @@ from typing import Any
 from PIL import Image, ImageChops, ImageFilter
 
 from bookbuild.errors import StudioInputError
+from bookbuild.reports.changes import decode_painted_mask, save_mask_png
 from bookbuild.spec.edits import InpaintEdit, OutpaintEdit
 from bookbuild.spec.models import MaskShape
-from bookbuild.studio.changes import decode_painted_mask, save_mask_png
 
 DIGITS = 4
 SHAPES = ("rect", "ellipse", "polygon")
