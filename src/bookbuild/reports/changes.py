@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,9 +22,11 @@ from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec import load_spec, resolve_in_book
+from bookbuild.spec.models import Book
 
 MASK_FOLDER = "masks"
 MAX_MASK_BYTES = 16 * 1024 * 1024
+STUDIO_MASK = re.compile(rf"{MASK_FOLDER}/[A-Za-z0-9_.-]+-edit-[0-9]+-[0-9a-f]{{8}}\.png")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Candidate:
     text: str
     forecast: Forecast
     paid: bool  # some call would cost money (or its price is unknown)
+    masks: frozenset[str] = frozenset()  # the painted mask files its edits use
 
     def summary(self) -> dict[str, Any]:
         return forecast_summary(self.forecast, self.paid)
@@ -65,12 +69,36 @@ def check_candidate(project: Project, text: str) -> Candidate:
     candidate = Project(spec, project.draft, project.env)
     forecast = plan_report(candidate).forecast
     paid = not project.draft and (forecast.total_cost > 0 or bool(forecast.unpriced))
-    return Candidate(text, forecast, paid)
+    return Candidate(text, forecast, paid, mask_files(spec.book))
 
 
-def write_spec(project: Project, candidate: Candidate) -> None:
-    """Replace book.yaml with the candidate (atomic: the old file or the new, never half)."""
+def mask_files(book: Book) -> frozenset[str]:
+    """The painted mask files (paths as written) that the book's edits use."""
+    ills = [
+        *([book.cover] if book.cover else []),
+        *(i for c in book.chapters for i in c.illustrations),
+    ]
+    found = (getattr(edit.params, "mask", None) for ill in ills for edit in ill.edits)
+    return frozenset(mask for mask in found if isinstance(mask, str))
+
+
+def write_spec(project: Project, candidate: Candidate) -> list[str]:
+    """Replace book.yaml with the candidate (atomic: the old file or the new, never half), then
+    delete the masks the studio painted that no edit uses any more; returns their paths."""
+    unused = mask_files(project.spec.book) - candidate.masks
     atomic_write_text(project.spec.path, candidate.text)
+    removed = []
+    for relative in sorted(unused):
+        if not STUDIO_MASK.fullmatch(relative):
+            continue  # a mask the author made is theirs to delete
+        try:
+            target = resolve_in_book(project.root, relative)
+        except ValueError:
+            continue
+        if target.is_file():
+            target.unlink()
+            removed.append(relative)
+    return removed
 
 
 def save_mask_png(root: Path, mask: Image.Image, stem: str) -> str:

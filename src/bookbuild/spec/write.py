@@ -89,6 +89,17 @@ def set_field(text: str, ref: IllustrationRef, key: str, value: Any) -> str:
     )
 
 
+def remove_field(text: str, ref: IllustrationRef, key: str) -> str:
+    """Remove a scalar field of the illustration (its line goes; absent: the text as is)."""
+
+    def change(ill: dict[str, Any]) -> None:
+        ill.pop(key, None)
+
+    if key not in _dig(_load_plain(text), ref.path()):
+        return text
+    return _write(text, ref.path(), change, lambda lines, node: _splice_unset(lines, node, key))
+
+
 def set_chapter_field(text: str, chapter: int, key: str, value: Any) -> str:
     """Set a scalar field of chapter number `chapter` (0-based)."""
     return _write(
@@ -290,6 +301,16 @@ def _splice_set(lines: list[str], mapping: MappingNode, key: str, value: Any) ->
     edits_key = _key_node(mapping, "edits") or _key_node(mapping, "illustrations")
     at = int(edits_key.start_mark.line) if edits_key else _content_end_line(mapping) + 1
     lines.insert(at, f"{indent}{key}: {rendered}\n")
+
+
+def _splice_unset(lines: list[str], mapping: MappingNode, key: str) -> None:
+    key_node, value = _key_node(mapping, key), _value_node(mapping, key)
+    if key_node is None or not isinstance(value, ScalarNode):
+        raise _Splice
+    line = int(key_node.start_mark.line)
+    if value.end_mark.line != line or lines[line][: key_node.start_mark.column].strip():
+        raise _Splice  # `- key: v` (the item's first line) or a value over several lines
+    del lines[line]
 
 
 # -- rendering fragments --------------------------------------------------------------------

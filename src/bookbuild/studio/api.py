@@ -19,6 +19,7 @@ from bookbuild.media.images import image_size
 from bookbuild.reports.board import chain, find_illustration, plan_and_statuses
 from bookbuild.reports.changes import Candidate, check_candidate, write_spec
 from bookbuild.reports.editing import EditRequest, spec_edit
+from bookbuild.reports.takes import next_take, take_numbers
 from bookbuild.spec import write as specwrite
 from bookbuild.studio.security import write_refusal
 
@@ -135,8 +136,9 @@ def move_edit(change: _Change) -> dict[str, Any]:
 
 
 def set_take(change: _Change) -> dict[str, Any]:
-    current = change.plan.illustration.take
-    take = change.body.get("take", current + 1)
+    take = change.body.get("take")
+    if take is None:  # "New take": the first number no stored take has
+        take = next_take(change.plan, take_numbers(change.project))
     if isinstance(take, bool) or not isinstance(take, int) or take < 1:
         raise StudioInputError("`take` must be a whole number from 1")
     text = specwrite.set_field(change.text, change.ref, "take", take)
@@ -148,7 +150,10 @@ def approve(change: _Change) -> dict[str, Any]:
     freeze = change.body.get("freeze", True)
     if not isinstance(freeze, bool):
         raise StudioInputError("`freeze` must be true or false")
-    text = specwrite.set_field(change.text, change.ref, "freeze", freeze)
+    if freeze:
+        text = specwrite.set_field(change.text, change.ref, "freeze", True)
+    else:  # the default is not frozen: the line goes, as the author would remove it
+        text = specwrite.remove_field(change.text, change.ref, "freeze")
     verb = "approved (frozen)" if freeze else "unfrozen"
     return change.finish(text, f"{change.key} {verb}")
 

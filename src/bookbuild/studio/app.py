@@ -16,18 +16,33 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookbuild.errors import BookbuildError, StoreError
 from bookbuild.project import Project
-from bookbuild.reports.board import board, chain, find_illustration, plan_and_statuses
+from bookbuild.reports.board import (
+    board,
+    chain,
+    chapter_jumps,
+    find_illustration,
+    picture_index,
+    plan_and_statuses,
+)
 from bookbuild.reports.overlay import mask_overlay
+from bookbuild.reports.thumbs import thumbnail
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
 from bookbuild.studio.builder import Builder
-from bookbuild.studio.security import PAGE_HEADERS, allowed_hosts, new_token
+from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts, new_token
 from bookbuild.studio.watch import watch_book
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -47,6 +62,7 @@ class Studio:
     loop: asyncio.AbstractEventLoop | None = None
     builder: Builder | None = None
     watch: bool = True
+    say: Callable[[str], None] = field(default=lambda line: None)
 
     def project(self) -> Project:
         return Project.open(self.root, draft=self.draft)
@@ -81,7 +97,7 @@ class _Pages:
         return int(self.studio.build.snapshot()["generation"])
 
     def page(
-        self, name: str, request: Request, generation: int = -1, **context: Any
+        self, name: str, request: Request, generation: int = -1, status: int = 200, **context: Any
     ) -> HTMLResponse:
         html = self.templates.get_template(name).render(
             token=self.studio.token,
@@ -90,7 +106,7 @@ class _Pages:
             generation=generation,
             **context,
         )
-        return HTMLResponse(html, headers=PAGE_HEADERS)
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
     async def preview(self, request: Request) -> Response:
         generation = self.generation()
@@ -103,7 +119,20 @@ class _Pages:
             views = await asyncio.to_thread(board, self.studio.project())
         except BookbuildError as exc:
             return self.page("problem.html.j2", request, generation, message=str(exc))
-        return self.page("board.html.j2", request, generation, views=views)
+        return self.page(
+            "board.html.j2", request, generation, views=views, chapters=chapter_jumps(views)
+        )
+
+    async def thumb(self, request: Request) -> Response:
+        """A stored picture sized for the board (WebP, cached by digest and width)."""
+        digest = request.path_params["digest"]
+        try:
+            width = int(request.query_params.get("w", "320"))
+            check_digest(digest)
+            data = await asyncio.to_thread(thumbnail, self.studio.project(), digest, width)
+        except (KeyError, ValueError, BookbuildError):
+            return Response("no such picture", status_code=404)
+        return Response(data, media_type="image/webp", headers=IMMUTABLE)
 
     async def editor(self, request: Request) -> Response:
         key = request.path_params["key"]
@@ -115,7 +144,8 @@ class _Pages:
         except BookbuildError as exc:
             return self.page("problem.html.j2", request, message=str(exc))
         except LookupError:
-            return self.page("problem.html.j2", request, message=f"no illustration {key}")
+            message = f"no illustration {key} (see the board for the book's illustrations)"
+            return self.page("problem.html.j2", request, status=404, message=message)
         links = chain(plan, statuses)
         picture = links[at].digest if at is not None else links[-1].digest
         context = {"key": key, "plan": plan, "links": links, "at": at, "picture": picture}
@@ -142,6 +172,13 @@ class _Pages:
 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    async def pictures(self, request: Request) -> Response:
+        try:
+            found = await asyncio.to_thread(picture_index, self.studio.project())
+        except BookbuildError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
     async def status(self, request: Request) -> Response:
         return JSONResponse(self.studio.build.snapshot())
@@ -170,7 +207,7 @@ def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManag
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         studio.loop = asyncio.get_running_loop()
-        studio.builder = Builder(studio.root, studio.draft, studio.notify)
+        studio.builder = Builder(studio.root, studio.draft, studio.notify, studio.say)
         studio.builder.start()
         studio.builder.request("studio started")
         stop = asyncio.Event()
@@ -187,16 +224,41 @@ def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManag
     return lifespan
 
 
+class _WithHeaders:
+    """An ASGI app whose responses get the studio's page headers (CSP, nosniff, …)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self.headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def favicon(request: Request) -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def create_app(studio: Studio) -> Starlette:
     pages = _Pages(studio)
-    build_folder = StaticFiles(directory=studio.root / "build", html=True, check_dir=False)
+    build_folder = _WithHeaders(
+        StaticFiles(directory=studio.root / "build", html=True, check_dir=False), BOOK_HEADERS
+    )
     routes = [
         Route("/", pages.preview),
+        Route("/favicon.ico", favicon),
         Route("/board", pages.board),
         Route("/edit/{key:path}", pages.editor),
         Route("/events", pages.events),
         Route("/api/status", pages.status),
+        Route("/api/pictures", pages.pictures),
         Route("/object/{digest}", pages.stored_object),
+        Route("/thumb/{digest}", pages.thumb),
         Route("/overlay/{step:path}", pages.overlay),
         *api.routes(studio),
         Mount("/book", build_folder),

@@ -94,6 +94,8 @@ function dragEdge(x, y) {
 }
 
 function addPolygonPoint(x, y) {
+  const last = ed.polygon[ed.polygon.length - 1];
+  if (last && Math.hypot(last[0] - x, last[1] - y) < 0.004) return; // a double-click's 2nd click
   const first = ed.polygon[0];
   if (first && ed.polygon.length >= 3 && Math.hypot(first[0] - x, first[1] - y) < 0.02) {
     return closePolygon();

@@ -1,0 +1,119 @@
+"""The takes of an illustration: every stored version, found without re-planning the book
+(graph/takes.py derives each take's steps from the planned ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bookbuild.build.pool import ProviderPool
+from bookbuild.graph.plan import IllustrationPlan
+from bookbuild.graph.status import StepStatus, known_digests
+from bookbuild.graph.takes import chain_keys, take_steps
+from bookbuild.project import Project
+from bookbuild.store.objects import ActionRecord
+
+
+@dataclass(frozen=True)
+class Take:
+    number: int
+    digest: str | None  # the final picture of that take, if stored
+    seed: Any
+    model: str
+    provider: str
+    cost_usd: float
+    current: bool
+    pictures: int = 1  # pictures of its chain stored (the picture, then each edit's)
+    chain_length: int = 1
+
+    @property
+    def missing_edits(self) -> int:
+        """Edits of the current chain not made for this take (0: its final picture is stored)."""
+        return self.chain_length - self.pictures
+
+
+def take_numbers(project: Project) -> dict[str, set[int]]:
+    """Step id -> every `take` the store holds a result for: one pass over the action index,
+    so every stored take is found, however many there are."""
+    found: dict[str, set[int]] = {}
+    for key in project.store.action_keys():
+        record = project.store.lookup(key)
+        if record is None:
+            continue
+        step, take = record.metadata.get("step"), record.manifest.get("params", {}).get("take")
+        if isinstance(step, str) and isinstance(take, int) and not isinstance(take, bool):
+            found.setdefault(step, set()).add(take)
+    return found
+
+
+def next_take(plan: IllustrationPlan, numbers: dict[str, set[int]]) -> int:
+    """The first take number after every stored one (and the current): a new take is new."""
+    used = numbers.get(plan.image_step, set()) | {plan.illustration.take}
+    return max(used) + 1
+
+
+def takes(
+    project: Project,
+    plan: IllustrationPlan,
+    statuses: dict[str, StepStatus],
+    numbers: dict[str, set[int]],
+    pool: ProviderPool,
+) -> list[Take]:
+    """Every stored take of the illustration (the current one always listed), each with the
+    latest picture of its chain that is stored (a take made before an edit was added shows its
+    picture without that edit)."""
+    if plan.illustration.file is not None and not plan.edit_steps:
+        return []
+    current = plan.illustration.take
+    steps = {sid: status.step for sid, status in statuses.items()}
+    known = known_digests(statuses)
+    cost = _chain_cost(plan, statuses, pool)
+    found = []
+    for number in sorted(numbers.get(plan.image_step, set()) | {current}):
+        if number == current:
+            ids = (plan.image_step, *plan.edit_steps)
+            digests = [statuses[sid].digest for sid in ids]
+            keys = [statuses[sid].key for sid in ids]
+        else:
+            pairs = chain_keys(take_steps(plan, steps, number), known, project.store.action_digest)
+            digests, keys = [d for _, d in pairs], [k for k, _ in pairs]
+            if not digests or digests[0] is None:
+                continue
+        made = [d for d in digests if d is not None]
+        record = project.store.lookup(keys[0]) if keys and keys[0] else None
+        found.append(_take(plan, record, number, current, made, cost))
+    return found
+
+
+def _chain_cost(
+    plan: IllustrationPlan, statuses: dict[str, StepStatus], pool: ProviderPool
+) -> float:
+    cost = 0.0
+    for step_id in (plan.image_step, *plan.edit_steps):
+        step = statuses[step_id].step
+        if step.is_call:
+            cost += pool.get(step.preset, step.id).estimate_cost("image", step.op)
+    return cost
+
+
+def _take(
+    plan: IllustrationPlan,
+    record: ActionRecord | None,
+    number: int,
+    current: int,
+    made: list[str],
+    cost: float,
+) -> Take:
+    meta = record.metadata if record else {}
+    params = record.manifest.get("params", {}) if record else {}
+    return Take(
+        number=number,
+        digest=made[-1] if made else None,
+        seed=meta.get("seed", params.get("seed")),
+        model=str(meta.get("model", "")),
+        provider=str(meta.get("provider", "")),
+        cost_usd=cost,
+        current=number == current,
+        pictures=len(made),
+        chain_length=1 + len(plan.edit_steps),
+    )
