@@ -15,7 +15,15 @@ from bookbuild.errors import StoreError
 from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
-from bookbuild.reports.takes import Take, next_take, take_numbers, takes
+from bookbuild.reports.takes import (
+    Take,
+    Variant,
+    next_take,
+    records_by_step,
+    seed_variants,
+    take_numbers,
+    takes,
+)
 from bookbuild.reports.thumbs import picture_size
 from bookbuild.spec.models import Illustration
 from bookbuild.spec.write import IllustrationRef
@@ -60,6 +68,7 @@ class IllustrationView:
     takes: list[Take] = field(default_factory=list)
     prompt_link: Link | None = None  # the `describe` step, when a chat model writes the prompt
     next_take: int = 0  # the take "New take" makes: after every stored one
+    variants: dict[str, list[Variant]] = field(default_factory=dict)  # edit step -> seeds
 
     @property
     def final(self) -> Link:
@@ -110,14 +119,20 @@ def board(project: Project, *, with_takes: bool = True) -> list[IllustrationView
     """Every illustration's view, from one plan of the book and one pass over the store."""
     graph, statuses = plan_and_statuses(project)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
-    numbers = take_numbers(project) if with_takes else {}
+    records = records_by_step(project) if with_takes else {}
+    numbers = take_numbers(project, records)
     try:
         views = []
         for ref, title, plan in illustration_plans(graph):
             view = _view(project, ref, title, plan, statuses)
             if with_takes:
                 found = takes(project, plan, statuses, numbers, pool)
-                view = dataclasses.replace(view, takes=found, next_take=next_take(plan, numbers))
+                view = dataclasses.replace(
+                    view,
+                    takes=found,
+                    next_take=next_take(plan, numbers),
+                    variants={s: seed_variants(statuses[s], records) for s in plan.edit_steps},
+                )
             views.append(view)
         return views
     finally:
@@ -209,6 +224,19 @@ def _written_prompt(
     except (KeyError, StoreError, ValueError):
         return "(the written prompt is not readable from the store)"
     return str(described.get("prompt", "")) if isinstance(described, dict) else ""
+
+
+def edit_fields(
+    plan: IllustrationPlan, statuses: dict[str, StepStatus], index: int
+) -> dict[str, Any]:
+    """What the editor shows of edit `index` to change it: op, its fields as written, the seed
+    it runs with, and its mask when drawn as a shape."""
+    edit = plan.illustration.edits[index]
+    fields = edit.params.model_dump(mode="json", exclude_none=True)
+    step = statuses[plan.edit_steps[index]].step
+    fields["op"] = edit.op
+    fields["running_seed"] = step.params.get("seed")
+    return fields
 
 
 def chapter_jumps(views: list[IllustrationView]) -> list[tuple[str, str, int]]:

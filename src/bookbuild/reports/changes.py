@@ -54,6 +54,33 @@ def forecast_summary(forecast: Forecast, paid: bool) -> dict[str, Any]:
 
 def check_candidate(project: Project, text: str) -> Candidate:
     """Validate `text` as the book's spec (every error at book.yaml:LINE:COL) and forecast it."""
+    candidate = candidate_project(project, text)
+    forecast = plan_report(candidate).forecast
+    paid = not project.draft and (forecast.total_cost > 0 or bool(forecast.unpriced))
+    return Candidate(text, forecast, paid, mask_files(candidate.spec.book))
+
+
+def check_variants(project: Project, texts: list[str]) -> Candidate:
+    """Versions of the book to build at once (variants): the first is the one written, the
+    others are built and kept in the store; the forecast adds up what each would call."""
+    checked = [check_candidate(project, text) for text in texts]
+    calls: dict[str, int] = {}
+    cost: dict[str, float] = {}
+    unpriced: dict[str, int] = {}
+    for one in checked:
+        for name, n in one.forecast.calls.items():
+            calls[name] = calls.get(name, 0) + n
+        for name, usd in one.forecast.cost.items():
+            cost[name] = cost.get(name, 0.0) + usd
+        for name, n in one.forecast.unpriced.items():
+            unpriced[name] = unpriced.get(name, 0) + n
+    total = Forecast(calls, cost, unpriced, checked[0].forecast.local)
+    first = checked[0]
+    return Candidate(first.text, total, any(c.paid for c in checked), first.masks)
+
+
+def candidate_project(project: Project, text: str) -> Project:
+    """The project as it would be with `text` as its book.yaml (nothing is written)."""
     spec_path = project.spec.path
     fd, tmp = tempfile.mkstemp(dir=spec_path.parent, prefix=".studio-", suffix=".yaml")
     try:
@@ -66,10 +93,7 @@ def check_candidate(project: Project, text: str) -> Candidate:
     finally:
         Path(tmp).unlink(missing_ok=True)
     spec = replace(spec, path=spec_path, display_name=project.spec.file)
-    candidate = Project(spec, project.draft, project.env)
-    forecast = plan_report(candidate).forecast
-    paid = not project.draft and (forecast.total_cost > 0 or bool(forecast.unpriced))
-    return Candidate(text, forecast, paid, mask_files(spec.book))
+    return Project(spec, project.draft, project.env)
 
 
 def mask_files(book: Book) -> frozenset[str]:

@@ -32,18 +32,64 @@ class Take:
         return self.chain_length - self.pictures
 
 
-def take_numbers(project: Project) -> dict[str, set[int]]:
-    """Step id -> every `take` the store holds a result for: one pass over the action index,
-    so every stored take is found, however many there are."""
-    found: dict[str, set[int]] = {}
+def records_by_step(project: Project) -> dict[str, list[ActionRecord]]:
+    """Step id -> every result the store holds for it: one pass over the action index, so
+    every stored take and variant is found, however many there are."""
+    found: dict[str, list[ActionRecord]] = {}
     for key in project.store.action_keys():
         record = project.store.lookup(key)
-        if record is None:
-            continue
-        step, take = record.metadata.get("step"), record.manifest.get("params", {}).get("take")
-        if isinstance(step, str) and isinstance(take, int) and not isinstance(take, bool):
-            found.setdefault(step, set()).add(take)
+        step = record.metadata.get("step") if record else None
+        if record is not None and isinstance(step, str):
+            found.setdefault(step, []).append(record)
     return found
+
+
+def take_numbers(
+    project: Project, records: dict[str, list[ActionRecord]] | None = None
+) -> dict[str, set[int]]:
+    """Step id -> every `take` the store holds a result for."""
+    found: dict[str, set[int]] = {}
+    for step, kept in (records if records is not None else records_by_step(project)).items():
+        for record in kept:
+            take = record.manifest.get("params", {}).get("take")
+            if isinstance(take, int) and not isinstance(take, bool):
+                found.setdefault(step, set()).add(take)
+    return found
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A stored version of an edit that differs only by its seed."""
+
+    seed: int
+    digest: str
+    current: bool
+
+
+def seed_variants(status: StepStatus, records: dict[str, list[ActionRecord]]) -> list[Variant]:
+    """Every stored result of the edit's step made from the same picture and settings but
+    another seed (re-rolls and variants), the current one included, by seed."""
+    if status.manifest is None or "seed" not in status.step.params:
+        return []
+
+    def without_seed(manifest: dict[str, Any]) -> dict[str, Any]:
+        params = {k: v for k, v in manifest.get("params", {}).items() if k != "seed"}
+        return {**manifest, "params": params}
+
+    same = without_seed(status.manifest)
+    found: dict[int, Variant] = {}
+    for record in records.get(status.step.id, []):
+        seed = record.manifest.get("params", {}).get("seed")
+        if isinstance(seed, int) and without_seed(record.manifest) == same:
+            found[seed] = Variant(seed, record.digest, record.key == status.key)
+    return [found[seed] for seed in sorted(found)]
+
+
+def stored_seeds(project: Project, step_id: str) -> set[int]:
+    """Every seed the store holds a result of the step for."""
+    kept = records_by_step(project).get(step_id, [])
+    seeds = (record.manifest.get("params", {}).get("seed") for record in kept)
+    return {seed for seed in seeds if isinstance(seed, int)}
 
 
 def next_take(plan: IllustrationPlan, numbers: dict[str, set[int]]) -> int:

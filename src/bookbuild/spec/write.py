@@ -65,6 +65,30 @@ def remove_edit(text: str, ref: IllustrationRef, index: int) -> str:
     return _write(text, ref.path(), change, lambda lines, node: _splice_remove(lines, node, index))
 
 
+def replace_edit(text: str, ref: IllustrationRef, index: int, edit: dict[str, Any]) -> str:
+    """Replace edit number `index` (0-based) by `edit`, in place: the lines around it (and the
+    comments before it) stay as they are."""
+
+    def change(ill: dict[str, Any]) -> None:
+        _edits_of(ill, index)[index] = edit
+
+    return _write(
+        text, ref.path(), change, lambda lines, node: _splice_replace(lines, node, index, edit)
+    )
+
+
+def edit_at(text: str, ref: IllustrationRef, index: int) -> tuple[str, dict[str, Any]]:
+    """(op, params) of edit number `index` as written (plain data)."""
+    edits = _edits_of(_dig(_load_plain(text), ref.path()), index)
+    item = edits[index]
+    if isinstance(item, str):
+        return item, {}
+    if not isinstance(item, dict) or len(item) != 1:
+        raise SpecWriteError(f"edit number {index + 1} is not one `op: {{...}}` item")
+    op, params = next(iter(item.items()))
+    return str(op), dict(params or {})
+
+
 def move_edit(text: str, ref: IllustrationRef, index: int, to: int) -> str:
     """Move edit `index` to position `to` (both 0-based)."""
 
@@ -273,6 +297,15 @@ def _splice_remove(lines: list[str], ill: MappingNode, index: int) -> None:
         return
     start, end = blocks[index]
     del lines[start:end]
+
+
+def _splice_replace(lines: list[str], ill: MappingNode, index: int, edit: dict[str, Any]) -> None:
+    edits = _edits_node(ill)
+    if edits is None or not 0 <= index < len(edits.value):
+        raise _Splice
+    item = edits.value[index]
+    line, dash = _dash_line(lines, item)
+    lines[line : _content_end_line(item) + 1] = [f"{' ' * dash}- {_render_block_item(edit)}"]
 
 
 def _splice_move(lines: list[str], ill: MappingNode, index: int, to: int) -> None:

@@ -33,6 +33,7 @@ from bookbuild.reports.board import (
     board,
     chain,
     chapter_jumps,
+    edit_fields,
     find_illustration,
     picture_index,
     plan_and_statuses,
@@ -135,12 +136,17 @@ class _Pages:
         return Response(data, media_type="image/webp", headers=IMMUTABLE)
 
     async def editor(self, request: Request) -> Response:
+        """The region editor: a new edit (`?at=N`: after picture N) or `?change=N` (edit N,
+        changed in place, drawn on the picture before it)."""
         key = request.path_params["key"]
         try:
             project = self.studio.project()
             graph, statuses = await asyncio.to_thread(plan_and_statuses, project)
             _, plan = find_illustration(graph, key)
-            at = api.insert_position(request.query_params.get("at"), len(plan.edit_steps))
+            count = len(plan.edit_steps)
+            changing = api.change_index(request.query_params.get("change"), count)
+            raw_at = changing if changing is not None else request.query_params.get("at")
+            at = api.insert_position(raw_at, count) if changing is None else changing
         except BookbuildError as exc:
             return self.page("problem.html.j2", request, message=str(exc))
         except LookupError:
@@ -148,8 +154,9 @@ class _Pages:
             return self.page("problem.html.j2", request, status=404, message=message)
         links = chain(plan, statuses)
         picture = links[at].digest if at is not None else links[-1].digest
+        current = edit_fields(plan, statuses, changing) if changing is not None else {}
         context = {"key": key, "plan": plan, "links": links, "at": at, "picture": picture}
-        return self.page("editor.html.j2", request, **context)
+        return self.page("editor.html.j2", request, changing=changing, current=current, **context)
 
     async def events(self, request: Request) -> Response:
         """Server-sent build states: the current one at once, then every change."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
-from bookbuild.reports.changes import forecast_summary
+from bookbuild.reports.changes import candidate_project, forecast_summary
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.studio.watch import book_fingerprint
 
@@ -66,6 +66,7 @@ class Builder:
         self._lock = threading.Condition()
         self._pending: str | None = None
         self._pending_saved = True  # every pending request came from the file watcher
+        self._variants: list[tuple[str, str]] = []  # (book.yaml text, step) built first
         self._read: str | None = None  # the book folder's fingerprint when the last build began
         self._approved: float | None = None
         self._stopping = False
@@ -82,12 +83,19 @@ class Builder:
         self._thread.join(timeout=60)
 
     def request(
-        self, reason: str, approved_cost: float | None = None, *, saved: bool = False
+        self,
+        reason: str,
+        approved_cost: float | None = None,
+        *,
+        saved: bool = False,
+        variants: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Build soon. `approved_cost`: the most the page agreed to pay (None: nothing).
         `saved`: asked by the file watcher, so skipped when the files are as the last build
-        read them (the studio's own write already built)."""
+        read them (the studio's own write already built). `variants`: other versions of the
+        book (text, the step to make) built before it and kept in the store (takes)."""
         with self._lock:
+            self._variants.extend(variants)
             self._pending_saved = (self._pending is None or self._pending_saved) and saved
             self._pending = reason
             if approved_cost is not None:
@@ -106,7 +114,8 @@ class Builder:
                 if self._stopping:
                     return
                 reason, approved = self._pending or "", self._approved
-                saved = self._pending_saved
+                saved = self._pending_saved and not self._variants
+                variants, self._variants = self._variants, []
                 self._pending, self._approved, self._pending_saved = None, None, True
             seen = book_fingerprint(self.root)
             if saved and seen == self._read:
@@ -115,7 +124,7 @@ class Builder:
                 self._log(f"{reason}: the files are as the last build read them, no build")
                 continue
             self._read = seen
-            self._build(reason, approved)
+            self._build(reason, approved, variants)
 
     def _set(self, **changes: Any) -> None:
         with self._lock:
@@ -128,17 +137,21 @@ class Builder:
         with self._lock:
             self.status.log.append(line)
 
-    def _build(self, reason: str, approved: float | None) -> None:
+    def _build(
+        self, reason: str, approved: float | None, variants: Sequence[tuple[str, str]] = ()
+    ) -> None:
         with self._lock:
             self.status.builds += 1
         self._set(state="building", message=reason, forecast={})
         self.say(f"rebuilding ({reason})")
         try:
             project = Project.open(self.root, draft=self.draft)
+            called = self._make_variants(project, variants, approved)
             budget = self._budget(project, approved)
             if budget is False:
                 return
             summary = make(project, MakeOptions(formats=("html",), budget=budget), self._event)
+            summary.called[:0] = called
         except BookbuildError as exc:
             self._failed(str(exc))
             return
@@ -154,6 +167,18 @@ class Builder:
         message = f"built: {len(summary.called)} model call(s), {summary.cached} from cache"
         self._set(state="ok", message=message, generation=generation)
         self.say(message)
+
+    def _make_variants(
+        self, project: Project, variants: Sequence[tuple[str, str]], approved: float | None
+    ) -> list[str]:
+        """Make each variant's step (the page approved their cost with the change)."""
+        called: list[str] = []
+        for text, step in variants:
+            other = candidate_project(project, text)
+            budget = None if project.draft or approved is None else approved + PRICE_SLACK
+            options = MakeOptions(formats=("html",), only=step, budget=budget)
+            called += make(other, options, self._event).called
+        return called
 
     def _failed(self, message: str) -> None:
         # the next good build is news even when its text equals the last good one: the pages

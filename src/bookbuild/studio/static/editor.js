@@ -33,7 +33,9 @@ function setup() {
   draw.addEventListener("pointermove", move);
   draw.addEventListener("pointerup", up);
   draw.addEventListener("dblclick", closePolygon);
-  for (const id of ["feather", "invert", "prompt", "strength"]) $(id).addEventListener("input", changed);
+  for (const id of ["feather", "invert", "prompt", "strength", "brush-size"]) $(id).addEventListener("input", changed);
+  const written = $("editor").dataset.mask;
+  if (written) ed.shape = JSON.parse(written); // the edit's region, shown until one is drawn
   document.querySelectorAll('input[name="op"], input[name="tool"]').forEach((r) => r.addEventListener("change", changed));
   $("clear").addEventListener("click", clear);
   $("apply").addEventListener("click", apply);
@@ -42,6 +44,7 @@ function setup() {
 
 function down(event) {
   $("draw").setPointerCapture(event.pointerId);
+  ed.drawn = true;
   const [x, y] = fractionOf(event);
   if (op() === "outpaint") {
     ed.drag = { kind: "edge", edge: nearestEdge(x, y), start: [x, y], before: { ...ed.margins } };
@@ -232,6 +235,21 @@ function brushPng() {
   return out.toDataURL("image/png");
 }
 
+const changing = () => $("editor").dataset.change !== "";
+
+function changeBody() {
+  const editor = $("editor");
+  const seed = $("seed").value.trim();
+  const edit = {
+    prompt: $("prompt").value, strength: Number($("strength").value),
+    negative_prompt: $("negative").value.trim() || null, seed: seed === "" ? null : Number(seed),
+    model: $("model").value.trim() || null, feather: feather(), invert: $("invert").checked,
+  };
+  if (ed.drawn && ed.brushUsed && !ed.shape) edit.brush = brushPng();
+  else if (ed.drawn && ed.shape) edit.shape = ed.shape;
+  return { ill: editor.dataset.ill, index: Number(editor.dataset.change), edit };
+}
+
 function requestBody() {
   const editor = $("editor");
   const edit = { op: op(), prompt: $("prompt").value, feather: feather(), invert: $("invert").checked, strength: Number($("strength").value), ...ed.margins };
@@ -241,12 +259,17 @@ function requestBody() {
 }
 
 function ready() {
+  if (changing()) return true;
   if (op() === "outpaint") return Object.values(ed.margins).some((v) => v > 0);
   return Boolean(ed.shape || ed.brushUsed);
 }
 
 let forecastTimer = null;
 function changed() {
+  document.querySelectorAll("output.value").forEach((out) => {
+    const input = $(out.htmlFor.value);
+    out.textContent = input.id === "brush-size" ? `${input.value} px` : input.value;
+  });
   render();
   clearTimeout(forecastTimer);
   forecastTimer = setTimeout(forecast, 250);
@@ -254,6 +277,10 @@ function changed() {
 
 async function forecast() {
   const box = $("forecast");
+  if (changing()) {
+    box.textContent = "Changing the edit re-runs it and every edit after it (asked first when it would pay)";
+    return;
+  }
   if (!ready()) {
     box.textContent = op() === "outpaint" ? "drag an edge of the picture outwards" : "draw a region on the picture";
     return;
@@ -277,7 +304,9 @@ async function apply() {
   if (!ready()) return forecast();
   $("apply").disabled = true;
   $("apply-state").textContent = "writing book.yaml…";
-  const answer = await studio.post("/api/edit", requestBody());
+  const answer = changing()
+    ? await studio.post("/api/edit/change", changeBody())
+    : await studio.post("/api/edit", requestBody());
   $("apply").disabled = false;
   if (!answer.ok) {
     $("apply-state").textContent = answer.cancelled ? "not applied" : "";

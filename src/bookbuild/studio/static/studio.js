@@ -94,6 +94,7 @@ function boardButtons() {
 }
 
 async function act(button, url, body) {
+  studio.lastFocus = button.id; // a disabled button loses the focus: it is given back after
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   const answer = await studio.post(url, body);
@@ -119,6 +120,11 @@ function boardClick(event) {
   else if (b.matches(".choose-take")) act(b, "/api/take", { ill, take: Number(b.dataset.take) });
   else if (b.matches(".approve")) act(b, "/api/approve", { ill, freeze: b.dataset.freeze === "true" });
   else if (b.matches(".reroll")) act(b, "/api/edit/reroll", { ill, index });
+  else if (b.matches(".choose-seed")) act(b, "/api/edit/seed", { ill, index, seed: Number(b.dataset.seed) });
+  else if (b.matches(".edit-variants")) {
+    const count = Number(b.closest("section").querySelector(".variant-count").value);
+    act(b, "/api/variants", { ill, index, count });
+  }
   else if (b.matches(".variants")) {
     const count = Number(b.closest("section").querySelector(".variant-count").value);
     act(b, "/api/variants", { ill, count });
@@ -177,7 +183,8 @@ function applyFilters() {
 }
 
 async function refreshBoard() {
-  const focused = document.activeElement && document.activeElement.id;
+  const active = document.activeElement;
+  const focused = (active && active !== document.body && active.id) || studio.lastFocus;
   const response = await fetch("/board", { headers: { Accept: "text/html" } });
   const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
   if (fresh.body.dataset.page !== "board") return window.location.reload();
@@ -195,6 +202,7 @@ async function refreshBoard() {
   applyFilters();
   const target = focused && document.getElementById(focused);
   if (target) target.focus();
+  studio.lastFocus = null;
   document.body.dataset.waiting = "";
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
