@@ -139,7 +139,8 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
     links = page.frame_locator("#preview").locator("a[href^='/board#ill-']")
     expect(links.first).to_be_visible()
     page.evaluate(
-        "() => document.getElementById('preview').contentWindow.location.assign('/book/ch-storm.html')"
+        "() => document.getElementById('preview')"
+        ".contentWindow.location.assign('/book/ch-storm.html')"
     )
     page.wait_for_function("() => Number(document.body.dataset.previewLoaded) >= 3")
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAnd a tern.\n", "utf-8")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
-from bookbuild.graph.plan import MAX_SEED_PLUS_ONE, IllustrationPlan
+from bookbuild.graph.model import IllustrationPlan
+from bookbuild.graph.plan import MAX_SEED_PLUS_ONE
 from bookbuild.graph.steps import Step, step_key
 
 

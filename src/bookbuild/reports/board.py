@@ -12,7 +12,8 @@ from typing import Any
 
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import StoreError
-from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
+from bookbuild.graph.model import Graph, IllustrationPlan
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 from bookbuild.reports.takes import (
@@ -26,7 +27,7 @@ from bookbuild.reports.takes import (
 )
 from bookbuild.reports.thumbs import picture_size
 from bookbuild.spec.models import Illustration
-from bookbuild.spec.write import IllustrationRef
+from bookbuild.spec.specwrite import IllustrationRef
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def chapter_jumps(views: list[IllustrationView]) -> list[tuple[str, str, int]]:
     """(chapter title, anchor, illustrations) in board order: the board's jump list."""
     jumps: dict[str, tuple[str, str, int]] = {}
     for view in views:
-        title, anchor, count = jumps.get(view.chapter_anchor, (view.chapter_title, "", 0))
+        title, _, count = jumps.get(view.chapter_anchor, (view.chapter_title, "", 0))
         jumps[view.chapter_anchor] = (title, view.chapter_anchor, count + 1)
     return list(jumps.values())
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from bookbuild.errors import StudioInputError
-from bookbuild.graph.plan import IllustrationPlan
+from bookbuild.graph.model import IllustrationPlan
 from bookbuild.graph.status import StepStatus
-from bookbuild.spec import write as specwrite
-from bookbuild.spec.write import IllustrationRef, edit_at
+from bookbuild.spec import specwrite
+from bookbuild.spec.specwrite import IllustrationRef, edit_at
 
 MAX_VARIANTS = 8
 SEEDED = ("inpaint", "outpaint", "img2img", "erase")

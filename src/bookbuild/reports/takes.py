@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.build.pool import ProviderPool
-from bookbuild.graph.plan import IllustrationPlan
+from bookbuild.graph.model import IllustrationPlan
 from bookbuild.graph.status import StepStatus, known_digests
 from bookbuild.graph.takes import chain_keys, take_steps
 from bookbuild.project import Project

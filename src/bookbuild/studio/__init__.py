@@ -35,7 +35,8 @@ def serve(
     a line when a rebuild starts, ends or fails."""
     import uvicorn
 
-    from bookbuild.studio.app import Studio, create_app
+    from bookbuild.studio.app import create_app
+    from bookbuild.studio.state import Studio
 
     try:
         root = Project.open(path, draft=draft).root

@@ -7,25 +7,23 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bookbuild.errors import BookbuildError, StudioInputError
-from bookbuild.graph.plan import IllustrationPlan
+from bookbuild.graph.model import IllustrationPlan
 from bookbuild.media.images import image_size
 from bookbuild.reports import iterate
 from bookbuild.reports.board import chain, find_illustration, plan_and_statuses
 from bookbuild.reports.changes import Candidate, check_candidate, check_variants, write_spec
 from bookbuild.reports.editing import EditRequest, spec_edit
 from bookbuild.reports.takes import next_take, stored_seeds, take_numbers
-from bookbuild.spec import write as specwrite
+from bookbuild.spec import specwrite
 from bookbuild.studio.security import write_refusal
-
-if TYPE_CHECKING:
-    from bookbuild.studio.app import Studio
+from bookbuild.studio.state import Studio
 
 MAX_BODY = 24 * 1024 * 1024
 PRICE_SLACK = 1e-9

@@ -7,8 +7,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -28,7 +26,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookbuild.errors import BookbuildError, StoreError
-from bookbuild.project import Project
 from bookbuild.reports.board import (
     board,
     chain,
@@ -43,43 +40,13 @@ from bookbuild.reports.thumbs import thumbnail
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
 from bookbuild.studio.builder import Builder
-from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts, new_token
+from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts
+from bookbuild.studio.state import Studio
 from bookbuild.studio.watch import watch_book
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEARTBEAT_SECONDS = 15.0
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
-
-
-@dataclass
-class Studio:
-    """One book served: its folder, --draft, the page token, the builder and event listeners."""
-
-    root: Path
-    draft: bool
-    host: str = "127.0.0.1"
-    token: str = field(default_factory=new_token)
-    listeners: set[asyncio.Queue[dict[str, Any]]] = field(default_factory=set)
-    loop: asyncio.AbstractEventLoop | None = None
-    builder: Builder | None = None
-    watch: bool = True
-    say: Callable[[str], None] = field(default=lambda line: None)
-
-    def project(self) -> Project:
-        return Project.open(self.root, draft=self.draft)
-
-    def notify(self, state: dict[str, Any]) -> None:
-        """Called from the build thread: hand the state to every open page."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            return
-        for queue in list(self.listeners):
-            loop.call_soon_threadsafe(queue.put_nowait, state)
-
-    @property
-    def build(self) -> Builder:
-        assert self.builder is not None
-        return self.builder
 
 
 class _Pages:

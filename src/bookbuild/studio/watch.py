@@ -7,14 +7,19 @@ import asyncio
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from watchfiles import Change, awatch
 
 from bookbuild.hashing import digest_of
 
-if TYPE_CHECKING:
-    from bookbuild.studio.builder import Builder
+
+class Builder(Protocol):
+    """What the watcher asks of the studio's builder (builder.py)."""
+
+    def request(self, reason: str, approved_cost: float | None = None, *, saved: bool) -> None:
+        """Build soon."""
+
 
 IGNORED_FOLDERS = frozenset({"build", ".bookbuild", ".git", "__pycache__", "node_modules"})
 
