@@ -105,3 +105,43 @@ def test_an_edit_changed_in_place_keeps_its_place_seed_and_the_comments(
     }
     assert len(tower(running)["edits"]) == 2
     assert comments(running) == kept
+
+
+def test_the_editor_changes_an_edit_in_place_with_the_mouse(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    click(page, '[data-step="keeper/tower/edit-2"] a.change-edit')
+    page.wait_for_url("**/edit/keeper/tower?change=1")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    expect(page.locator("#prompt")).to_have_value("a lantern")
+    page.fill("#prompt", "a lantern, glowing")
+    page.fill("#negative", "smoke")
+    page.fill("#seed", "21")
+    page.locator("#strength").fill("0.6")
+    expect(page.locator('output[for="strength"]')).to_have_text("0.6")
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.4, steps=5)
+    page.mouse.up()
+    click(page, "#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    changed = tower(running)["edits"][1]["inpaint"]
+    assert changed["prompt"] == "a lantern, glowing"
+    assert (changed["negative_prompt"], changed["strength"], changed["seed"]) == ("smoke", 0.6, 21)
+    x0, y0, x1, y1 = changed["mask"]["rect"]
+    assert (
+        abs(x0 - 0.6) < 0.01
+        and abs(y0 - 0.1) < 0.01
+        and abs(x1 - 0.9) < 0.01
+        and abs(y1 - 0.4) < 0.01
+    )
+    assert len(tower(running)["edits"]) == 2
+    assert comments(running) == kept
