@@ -200,12 +200,16 @@ def _print_plan(data: dict[str, Any]) -> None:
     if not console.is_terminal:
         console.width = 160  # a log or a pipe: keep step ids whole
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status"):
+    cast = any(step.get("characters") for step in data["steps"])  # a book with `characters:`
+    for column in ("step", "op", "provider", "status", *(("cast",) if cast else ())):
         table.add_column(column, no_wrap=True)
     table.add_column("why")
     for step in data["steps"]:
         why = "; ".join(step["reasons"])
-        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
+        row = [step["id"], step["op"], step["provider"] or "-", step["status"]]
+        if cast:
+            row.append(", ".join(step.get("characters", ())))
+        table.add_row(*row, why)
     console.print(table)
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)

@@ -52,7 +52,19 @@ class ChatRequest:
     source_text: str = ""
     json_schema: dict[str, Any] | None = None
     seed: int | None = None
+    cast: tuple[CastName, ...] = ()
+    """The book's characters as the writer and the describer know them (no looks)."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
+
+
+@dataclass(frozen=True)
+class CastName:
+    """A character as a chat step knows it: its id (the `{id}` placeholder of prompts), its
+    name in the book's text and, for the writer, its traits. Never the visual description."""
+
+    id: str
+    name: str
+    traits: str = ""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class Link:
     before_size: tuple[int, int] | None = None
     offset: tuple[int, int] = (0, 0)  # where `before` sits in the picture (outpaint: left, up)
     seed: Any = None  # the edit's seed as planned
+    key: str | None = None  # the step's key, when its inputs are known
 
     @property
     def place(self) -> str:
@@ -106,6 +107,10 @@ def illustration_plans(graph: Graph) -> list[tuple[IllustrationRef, str, Illustr
     for c, chapter in enumerate(graph.chapters):
         for i, plan in enumerate(chapter.illustrations):
             found.append((IllustrationRef(c, i), chapter.chapter.title, plan))
+    for member in graph.cast:  # the character sheets, like any illustration
+        if member.sheet is not None:
+            ref = IllustrationRef(None, character=member.id)
+            found.append((ref, f"Cast: {member.character.name}", member.sheet))
     return found
 
 
@@ -206,6 +211,7 @@ def _link(
         index,
         prompt,
         has_mask,
+        key=status.key,
     )
 
 

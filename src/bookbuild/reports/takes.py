@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from bookbuild.graph.model import IllustrationPlan
 from bookbuild.graph.status import StepStatus, known_digests
 from bookbuild.graph.takes import chain_keys, take_steps
 from bookbuild.project import Project
-from bookbuild.store.objects import ActionRecord
+from bookbuild.store.objects import ActionRecord, Store
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,37 @@ class Take:
         return self.chain_length - self.pictures
 
 
+_SEEN: dict[tuple[str, str], tuple[tuple[int, int], ActionRecord | None]] = {}
+"""(store, key) -> (the action file's mtime and size, its record): a board request re-reads
+only the records written since the last one."""
+
+
 def records_by_step(project: Project) -> dict[str, list[ActionRecord]]:
     """Step id -> every result the store holds for it: one pass over the action index, so
     every stored take and variant is found, however many there are."""
+    store = project.store
     found: dict[str, list[ActionRecord]] = {}
-    for key in project.store.action_keys():
-        record = project.store.lookup(key)
+    for key in store.action_keys():
+        record = _record(store, key)
         step = record.metadata.get("step") if record else None
         if record is not None and isinstance(step, str):
             found.setdefault(step, []).append(record)
     return found
+
+
+def _record(store: Store, key: str) -> ActionRecord | None:
+    path = os.path.join(store.root, "actions", key[:2], f"{key}.json")
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    stamp = (info.st_mtime_ns, info.st_size)
+    seen = _SEEN.get((str(store.root), key))
+    if seen is not None and seen[0] == stamp:
+        return seen[1]
+    record = store.lookup(key)
+    _SEEN[(str(store.root), key)] = (stamp, record)
+    return record
 
 
 def take_numbers(

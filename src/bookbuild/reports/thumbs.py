@@ -48,12 +48,18 @@ def thumbnail(project: Project, digest: str, width: int) -> bytes:
     return data
 
 
+_SIZES: dict[str, tuple[int, int]] = {}  # digest -> size: a digest's picture never changes
+
+
 def picture_size(project: Project, digest: str | None) -> tuple[int, int] | None:
     """(width, height) of a stored picture from its header; None if absent or unreadable."""
     if digest is None:
         return None
+    if digest in _SIZES:
+        return _SIZES[digest]
     try:
         with Image.open(project.store.path(digest)) as image:
+            _SIZES[digest] = image.size
             return image.size
     except (OSError, ValueError, Image.DecompressionBombError):
         return None

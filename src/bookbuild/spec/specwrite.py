@@ -28,13 +28,16 @@ Data = Any
 
 @dataclass(frozen=True)
 class IllustrationRef:
-    """Where an illustration is written: `chapters[chapter].illustrations[index]`, or the cover
-    (chapter None)."""
+    """Where an illustration is written: `chapters[chapter].illustrations[index]`, the cover
+    (chapter None), or a character's generated sheet (`characters.<character>.reference`)."""
 
     chapter: int | None
     index: int = 0
+    character: str | None = None
 
     def path(self) -> tuple[str | int, ...]:
+        if self.character is not None:
+            return ("characters", self.character, "reference")
         if self.chapter is None:
             return ("cover",)
         return ("chapters", self.chapter, "illustrations", self.index)

@@ -81,6 +81,9 @@ class _Checker:
             self.check_chapter(("chapters", i), chapter)
         if self.book.cover is not None:
             self.check_illustration(("cover",), self.book.cover)
+        from bookbuild.spec.cast_checks import check_cast
+
+        check_cast(self)
 
     # presets and providers
 

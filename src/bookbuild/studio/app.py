@@ -35,8 +35,10 @@ from bookbuild.reports.board import (
     picture_index,
     plan_and_statuses,
 )
-from bookbuild.reports.overlay import mask_overlay
-from bookbuild.reports.thumbs import thumbnail
+from bookbuild.reports.cast import change_forecast
+from bookbuild.reports.cast_page import cast_page, reference_file, sniff_image
+from bookbuild.reports.overlay import board_overlay, mask_overlay
+from bookbuild.reports.thumbs import thumb_width, thumbnail
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
 from bookbuild.studio.builder import Builder
@@ -90,6 +92,36 @@ class _Pages:
         return self.page(
             "board.html.j2", request, generation, views=views, chapters=chapter_jumps(views)
         )
+
+    async def cast(self, request: Request) -> Response:
+        generation = self.generation()
+        try:
+            page = await asyncio.to_thread(cast_page, self.studio.project())
+        except BookbuildError as exc:
+            return self.page("problem.html.j2", request, generation, message=str(exc))
+        return self.page("cast.html.j2", request, generation, **page)
+
+    async def cast_reference(self, request: Request) -> Response:
+        """A character's own reference picture (only the files the cast names)."""
+        try:
+            data = await asyncio.to_thread(
+                reference_file,
+                self.studio.project(),
+                request.path_params["cid"],
+                request.path_params["n"],
+            )
+        except (BookbuildError, LookupError, OSError):
+            return Response("no such reference", status_code=404)
+        return Response(data, media_type=sniff_image(data), headers={"Cache-Control": "no-store"})
+
+    async def cast_forecast(self, request: Request) -> Response:
+        try:
+            found = await asyncio.to_thread(
+                change_forecast, self.studio.project(), request.path_params["cid"]
+            )
+        except BookbuildError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return JSONResponse(found.to_json(), headers={"Cache-Control": "no-store"})
 
     async def thumb(self, request: Request) -> Response:
         """A stored picture sized for the board (WebP, cached by digest and width)."""
@@ -170,11 +202,18 @@ class _Pages:
 
     async def overlay(self, request: Request) -> Response:
         step_id = request.path_params["step"]
+        key, width = request.query_params.get("key"), request.query_params.get("w")
         try:
-            png = await asyncio.to_thread(mask_overlay, self.studio.project(), step_id)
-        except (BookbuildError, LookupError) as exc:
+            if key is None and width is None:
+                png = await asyncio.to_thread(mask_overlay, self.studio.project(), step_id)
+            else:
+                size = thumb_width(int(width or 320))
+                project = self.studio.project()
+                png = await asyncio.to_thread(board_overlay, project, step_id, key, size)
+        except (BookbuildError, LookupError, ValueError) as exc:
             return Response(str(exc), status_code=404)
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        cache = IMMUTABLE if key is not None else {"Cache-Control": "no-store"}
+        return Response(png, media_type="image/png", headers=cache)
 
 
 def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -227,6 +266,9 @@ def create_app(studio: Studio) -> Starlette:
         Route("/", pages.preview),
         Route("/favicon.ico", favicon),
         Route("/board", pages.board),
+        Route("/cast", pages.cast),
+        Route("/cast/reference/{cid}/{n:int}", pages.cast_reference),
+        Route("/api/cast/{cid}/forecast", pages.cast_forecast),
         Route("/edit/{key:path}", pages.editor),
         Route("/events", pages.events),
         Route("/api/status", pages.status),

@@ -207,6 +207,27 @@ async function refreshBoard() {
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
 
+// The cast page: approve a sheet or make a new take (as on the board), and ask what a change
+// of a character would re-run.
+function castButtons() {
+  document.querySelector("main").addEventListener("click", async (event) => {
+    const b = event.target.closest("button, img.zoomable");
+    if (!b) return;
+    if (b.matches("img.zoomable")) return viewer.open(b.dataset.full, null, [b.alt]);
+    if (b.matches(".approve")) act(b, "/api/approve", { ill: b.dataset.ill, freeze: b.dataset.freeze === "true" });
+    else if (b.matches(".new-take")) act(b, "/api/take", { ill: b.dataset.ill });
+    else if (b.matches(".change-forecast")) {
+      const out = b.parentElement.querySelector(".forecast-answer");
+      out.textContent = "planning…";
+      const answer = await (await fetch(`/api/cast/${encodeURIComponent(b.dataset.character)}/forecast`)).json();
+      if (answer.error) { out.textContent = answer.error; return; }
+      const cost = answer.cost_usd ? `about $${answer.cost_usd.toFixed(4)}` : "free in a draft";
+      out.textContent = `${answer.calls} model call(s), ${cost}: ${answer.steps.join(", ") || "nothing"}`;
+    }
+  });
+  studio.onBuilt(() => window.location.reload());
+}
+
 // The preview keeps its place like Quarto's: the page of the book and the scroll position
 // survive a rebuild (and a reload of the studio page); each picture links to the board.
 const PLACE = "bookbuild-preview-place";
@@ -290,6 +311,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   const page = document.body.dataset.page;
   if (page === "board") boardButtons();
+  if (page === "cast") castButtons();
   if (page === "preview") previewReload();
   if (page === "problem") studio.onBuilt(() => window.location.reload());
   connectEvents();
