@@ -85,6 +85,11 @@ class IllustrationView:
         return "chapter-" + self.key.split("/", 1)[0]
 
     @property
+    def chapter_heading(self) -> str:
+        """The board's heading for the group: the chapter's title ("Cast" for the sheets)."""
+        return "Cast" if self.ref.character is not None else self.chapter_title
+
+    @property
     def work(self) -> list[str]:
         """The states that mean work for the next build (stale, new), for the board's filter."""
         states = {link.state for link in self.links}
@@ -250,7 +255,7 @@ def chapter_jumps(views: list[IllustrationView]) -> list[tuple[str, str, int]]:
     """(chapter title, anchor, illustrations) in board order: the board's jump list."""
     jumps: dict[str, tuple[str, str, int]] = {}
     for view in views:
-        title, _, count = jumps.get(view.chapter_anchor, (view.chapter_title, "", 0))
+        title, _, count = jumps.get(view.chapter_anchor, (view.chapter_heading, "", 0))
         jumps[view.chapter_anchor] = (title, view.chapter_anchor, count + 1)
     return list(jumps.values())
 
