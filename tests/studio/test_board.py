@@ -82,3 +82,37 @@ def test_status_is_live_and_errors_are_alerts(running: RunningStudio, browser: A
     good = running.spec.read_text(encoding="utf-8")
     running.spec.write_text(good.replace("chapters:\n", "chapters: 3\n", 1), "utf-8")
     expect(page.get_by_role("alert")).to_contain_text("book.yaml:", timeout=WAIT_MS)
+
+
+def test_a_picture_opens_full_size_and_two_takes_compare(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    change_and_build(running, "/api/take", {"ill": "keeper/tower", "take": 2})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(running.url + "/board")
+    base = page.locator('#ill-keeper-tower [data-step="keeper/tower/image"] img.zoomable')
+    full = base.get_attribute("data-full")
+    assert full is not None and full.startswith("/object/sha256:")
+    base.click()
+    viewer = page.locator("#viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer.locator(".v-first")).to_have_attribute("src", full)
+    page.wait_for_function("() => document.querySelector('#viewer .v-first').naturalWidth > 0")
+    assert page.evaluate("() => document.querySelector('#viewer .v-first').naturalWidth") == 768
+    viewer.locator(".v-in").click()
+    expect(viewer.locator(".v-zoom")).to_have_text("125%")
+    page.keyboard.press("Escape")
+    expect(viewer).to_be_hidden()
+    expect(base).to_be_focused()  # the focus goes back to the picture that opened it
+
+    compare = page.locator("#ill-keeper-tower .compare-takes")
+    expect(compare).to_be_disabled()
+    for box in page.locator("#ill-keeper-tower .pick-compare").all():
+        box.check()
+    expect(compare).to_be_enabled()
+    compare.click()
+    expect(viewer.locator(".v-second")).to_be_visible()
+    expect(viewer.locator(".v-labels")).to_have_text("take 1 ⟷ take 2")
+    viewer.locator(".v-slider").fill("30")
+    expect(viewer.locator(".v-value")).to_have_text("30%")

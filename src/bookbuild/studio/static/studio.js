@@ -88,6 +88,12 @@ function boardButtons() {
   main.addEventListener("click", boardClick);
   main.addEventListener("input", boardInput);
   main.addEventListener("change", boardChange);
+  main.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && event.target.matches("img.zoomable")) {
+      event.preventDefault();
+      boardClick(event);
+    }
+  });
   document.querySelectorAll('input[name="filter"]').forEach((box) => box.addEventListener("change", applyFilters));
   placeCompares(document);
   studio.onBuilt(refreshBoard);
