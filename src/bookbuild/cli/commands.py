@@ -313,10 +313,19 @@ def serve(
     def ready(url: str) -> None:
         click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
 
+    def say(line: str) -> None:
+        click.echo(f"bookbuild studio: {line}", err=True)
+
     _run(
         ctx,
         lambda: serve_studio(
-            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+            path,
+            host=host,
+            port=port,
+            draft=draft,
+            open_browser=open_browser,
+            on_ready=ready,
+            say=say,
         ),
     )
 
