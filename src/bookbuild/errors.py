@@ -4,6 +4,7 @@
     ├── UserError                exit 2: the user's input is wrong (fix the spec, an option, a file)
     │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
     │   ├── ConfigError          environment/options: missing API key, unknown preset, bad option
+    │   │   └── ServiceUnreachable  a service a step needs accepts no connection (names the URL)
     │   ├── MaskError            a mask file that cannot be used
     │   ├── ImageDecodeError     a picture of the book (art/, masks/) that cannot be decoded
     │   └── StudioInputError     a studio request that cannot be carried out as sent (a region
@@ -66,6 +67,17 @@ class SpecError(UserError):
 
 class ConfigError(UserError):
     """A wrong option, a missing environment variable, an unknown step: exit code 2."""
+
+
+class ServiceUnreachable(ConfigError):
+    """A service the build needs accepts no connection at its address: found before any step
+    (the build stops at once) or when a step failed (its provider's other steps are not sent).
+    Exit 2: the address or the server is the user's to fix."""
+
+    def __init__(self, message: str, *, url: str = "", step_id: str = "") -> None:
+        self.url = url
+        self.step_id = step_id
+        super().__init__(f"{step_id}: {message}" if step_id else message)
 
 
 class ProviderError(BookbuildError):

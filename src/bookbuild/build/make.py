@@ -111,6 +111,7 @@ class Build:
         self.check_budget()
         needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
         self.pool.check_ready(needed)
+        self.pool.probe(needed)  # a service that is down: one error naming its URL, exit 2
         self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
         check_store_ready(self.project.store, *self._calls_by_kind())
 

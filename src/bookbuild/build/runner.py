@@ -74,9 +74,7 @@ class StepRunner:
     # -- chat ------------------------------------------------------------------------------
     def _chat(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._chat_request(step, inputs, journal)
-        provider = self.providers.get(step.preset, step.id)
-        with self.providers.limit(step.preset):
-            result = provider.complete(request)
+        result = self.providers.call(step.preset, step.id, lambda p: p.complete(request))
         if step.op == "describe":
             parsed = prompts.parse_image_prompt(result.text, step.id)
             body = {"prompt": parsed.prompt, "negative_prompt": parsed.negative_prompt}
@@ -114,9 +112,7 @@ class StepRunner:
     # -- images ----------------------------------------------------------------------------
     def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._image_request(step, inputs, journal)
-        provider = self.providers.get(step.preset, step.id)
-        with self.providers.limit(step.preset):
-            result = provider.run_image(request)
+        result = self.providers.call(step.preset, step.id, lambda p: p.run_image(request))
         data, (width, height) = normalised_png(result, step)
         metadata = {**result.metadata, "width": width, "height": height}
         if request.prompt and "prompt" not in metadata:

@@ -133,14 +133,19 @@ def with_retries(
     policy: RetryPolicy,
     notify: Notify | None = None,
 ) -> T:
-    """Run `attempt` until it gives a value; retry a retryable Failure as `policy` allows."""
-    n = 0
+    """Run `attempt` until it gives a value; retry a retryable Failure as `policy` allows. A
+    connection that cannot be made is tried at most CONNECT_ATTEMPTS times: a service that is
+    down fails its step in seconds (and the build stops sending to it), not after minutes."""
+    n = refused = 0
     while True:
         n += 1
         outcome = attempt()
         if not isinstance(outcome, Failure):
             return outcome
+        refused = refused + 1 if outcome.reason == NOT_SENT else 0
         wait = policy.wait(n, outcome.retry_after) if outcome.retryable else None
+        if refused >= CONNECT_ATTEMPTS:
+            wait = None
         if wait is None:
             log.debug("%s failed: %s", what, outcome.reason)
             raise outcome.error(provider, n)
@@ -257,6 +262,8 @@ class HttpClient:
 
 
 NOT_SENT = "cannot connect (not sent)"
+CONNECT_ATTEMPTS = 3
+"""Attempts in a row whose connection could not be made before a request gives up."""
 
 
 def transport_failure(exc: Exception, host: str, timeout: float) -> Failure:

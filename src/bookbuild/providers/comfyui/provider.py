@@ -19,7 +19,7 @@ from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 from bookbuild.providers.comfyui import graphs, pictures
 from bookbuild.providers.comfyui.builtin import BuiltIn, require_nodes
-from bookbuild.providers.comfyui.client import ComfyUIClient
+from bookbuild.providers.comfyui.client import START_HINT, ComfyUIClient
 from bookbuild.providers.comfyui.custom import request_values, upload_images
 from bookbuild.providers.comfyui.jobs import DEFAULT_DEADLINE, JobRunner, output_images
 from bookbuild.providers.comfyui.options import BASE_URL_ENV, DEFAULT_BASE_URL, ComfyUIOptions
@@ -47,6 +47,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
     Options = ComfyUIOptions
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    start_hint: ClassVar[str] = START_HINT
     local: ClassVar[bool] = True
 
     def __init__(
