@@ -25,7 +25,7 @@ from bookbuild.spec.masks import (
 )
 from bookbuild.graph.ops import op_named
 from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult
-from bookbuild.store.journal import JobJournal
+from bookbuild.store.journal import JobJournal, describe_job, unknown_job
 from bookbuild.build.pool import ProviderPool
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import MaskShape
@@ -112,6 +112,7 @@ class StepRunner:
     # -- images ----------------------------------------------------------------------------
     def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._image_request(step, inputs, journal)
+        refuse_unknown_job(journal, step.id)
         result = self.providers.call(step.preset, step.id, lambda p: p.run_image(request))
         data, (width, height) = normalised_png(result, step)
         metadata = {**result.metadata, "width": width, "height": height}
@@ -191,6 +192,22 @@ def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal)
     )
     messages = prompts.write_messages(ctx)
     return ChatRequest(step.id, "write", messages, p["language"], brief=p["brief"], journal=journal)
+
+
+def refuse_unknown_job(journal: JobJournal, step_id: str) -> None:
+    """A paid submit of an earlier make whose answer was never recorded: said once (the job
+    may be running and charged), then forgotten, so the next make sends the step again."""
+    record = journal.pending()
+    if record is None or not unknown_job(record):
+        return
+    journal.forget()
+    raise ProviderError(
+        f"a paid job may be running: id unknown ({describe_job(record)}): an earlier make "
+        "sent it but could not record the service's answer (it was killed, or the disk was "
+        "full). Check the service's dashboard or history for it; the next make sends this "
+        "step again",
+        step_id=step_id,
+    )
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

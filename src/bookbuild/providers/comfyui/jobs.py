@@ -43,7 +43,12 @@ class JobRunner:
         digest = graph_digest(graph)
         prompt_id = self._resumable(digest)
         if prompt_id is None:
-            prompt_id = self.client.submit(graph, client_id=uuid.uuid4().hex)
+            self.journal.intend("comfyui /prompt")
+            try:
+                prompt_id = self.client.submit(graph, client_id=uuid.uuid4().hex)
+            except ProviderError:
+                self.journal.forget()
+                raise
             self.journal.remember({"prompt_id": prompt_id, "graph": digest})
             log.debug("%s: queued as %s", self.step_id, prompt_id)
         entry = self._wait(prompt_id)

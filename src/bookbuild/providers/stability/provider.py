@@ -152,14 +152,22 @@ class StabilityProvider(Provider[StabilityOptions]):
                 log.debug("resuming job %s", pending["id"])
                 picture = self._wait(Running(str(pending["id"])), request.journal)
             else:
-                picture = self._wait(
-                    self.client().submit(call.path, call.fields, call.files), request.journal
-                )
+                answer = self._submit(call, request.journal)
+                picture = self._wait(answer, request.journal)
         request.journal.forget()
         if picture.finish_reason != "SUCCESS":
             raise ProviderError(FILTERED_ADVICE, provider="stability")
         image = fitting.finish(request, decode_image(picture.data, what="Stability's answer"))
         return ImageResult(encode_png(image), self._metadata(request, call, picture))
+
+    def _submit(self, call: Call, journal: JobJournal) -> Picture | Running:
+        """The paid POST, its intent journaled first (a lost answer is then known)."""
+        journal.intend(f"stability {call.path}")
+        try:
+            return self.client().submit(call.path, call.fields, call.files)
+        except ProviderError:
+            journal.forget()  # its message says whether it may have been accepted
+            raise
 
     def _metadata(self, request: ImageRequest, call: Call, picture: Picture) -> dict[str, Any]:
         """What the service says it used (the seed), and what it cost."""
@@ -187,7 +195,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             return answer
         if not answer.id:
             raise ProviderError("the service started a job without an id", provider="stability")
-        if journal.pending() is None:
+        if not (journal.pending() or {}).get("id"):
             journal.remember({"id": answer.id})
         limit = self.preset.deadline or DEFAULT_DEADLINE
         deadline = self.clock() + limit
