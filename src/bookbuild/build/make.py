@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
-from bookbuild.store.buildlock import exclusive_build
+from bookbuild.store.buildlock import exclusive_build, exclusive_store
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
 from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.build.events import Event, EventSink, ignore_events
@@ -66,8 +66,13 @@ def make(
     def waiting(owner: str) -> None:
         on_event(Event("build_waiting", message=f"another build of this book is running ({owner})"))
 
+    def sharing(owner: str) -> None:
+        message = f"another build using this book's store is running ({owner})"
+        on_event(Event("build_waiting", message=message))
+
     with exclusive_build(project.root / ".bookbuild", waiting):
-        return Build(project, options, on_event, stop).run()
+        with exclusive_store(project.store.root, sharing):
+            return Build(project, options, on_event, stop).run()
 
 
 class Build:
