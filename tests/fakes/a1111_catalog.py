@@ -84,6 +84,17 @@ CONTROLNET_MODULES = (
     "lineart_realistic",
 )
 
+FORGE_CONTROLNET_MODULES = (
+    "None",
+    "canny",
+    "depth_midas",
+    "openpose",
+    "scribble_pidinet",
+    "lineart_realistic",
+    "normalbae",
+)
+"""Forge's built-in ControlNet names the empty preprocessor `None` and normal_bae `normalbae`."""
+
 
 def samplers_listing() -> list[dict[str, Any]]:
     return [{"name": n, "aliases": a, "options": {}} for n, a in SAMPLERS.items()]

@@ -42,7 +42,7 @@ from PIL import Image
 
 from . import a1111_catalog as catalog
 from . import a1111_drawing as drawing
-from .a1111_answers import ApiError, check_unit, decoded, info_of
+from .a1111_answers import ApiError, decoded, info_of, unit_infotext, unit_problem
 from .a1111_validation import validation_errors
 from .loopback import QuietHandler, ServedFake
 
@@ -94,7 +94,10 @@ class FakeA1111(ServedFake):
         rembg: bool = False,
         pydantic: int = 1,
         work_seconds: float = 0.0,
+        forge: bool = False,
     ) -> None:
+        self.forge = forge  # Forge's ControlNet: no /controlnet/version, its module names
+        self.script_errors: list[str] = []  # what the web UI logged and skipped
         self.auth, self.api, self.pydantic = auth, api, pydantic
         self.controlnet, self.rembg = controlnet, rembg
         self.controlnet_routes = controlnet and controlnet_routes  # the extension's /controlnet/*
@@ -171,7 +174,12 @@ class FakeA1111(ServedFake):
                 return 404, {"detail": "Not Found"}
             self._check_auth(request.headers)
         route = _GETS.get(path) if method == "GET" else _POSTS.get(path)
-        if route is None or (path.startswith("/controlnet/") and not self.controlnet_routes):
+        forge_lacks = self.forge and path == "/controlnet/version"
+        if (
+            route is None
+            or forge_lacks
+            or (path.startswith("/controlnet/") and not self.controlnet_routes)
+        ):
             known = path in _GETS or path in _POSTS
             if known and not path.startswith("/controlnet/"):
                 return 405, {"detail": "Method Not Allowed"}
@@ -260,7 +268,10 @@ class FakeA1111(ServedFake):
         return {"model_list": list(catalog.CONTROLNET_MODELS)}
 
     def _cn_modules(self, _: Any) -> Any:
-        return {"module_list": list(catalog.CONTROLNET_MODULES), "module_detail": {}}
+        return {"module_list": list(self._modules()), "module_detail": {}}
+
+    def _cn_types(self, _: Any) -> Any:
+        return {"control_types": {"All": {"module_list": list(self._modules())}}}
 
     # -- work routes -----------------------------------------------------------------------
 
@@ -279,7 +290,7 @@ class FakeA1111(ServedFake):
         sampler, schedule = catalog.sampler_and_scheduler(sampler_asked, body.get("scheduler"))
         if sampler is None:
             raise ApiError(400, "Sampler not found")
-        control = self._control_image(body.get("alwayson_scripts") or {})
+        control, control_info = self._control_image(body.get("alwayson_scripts") or {})
         checkpoint = self._checkpoint(body)
         seed = int(body.get("seed", -1) if body.get("seed") is not None else -1)
         if seed == -1:
@@ -288,6 +299,7 @@ class FakeA1111(ServedFake):
         seeds = [seed + i for i in range(count)]
         params = {**body, "sampler_name": sampler, "scheduler": schedule}
         info = info_of(params, seeds, checkpoint, inits is not None)
+        info["extra_generation_params"].update(control_info)
         pictures = []
         for i, s in enumerate(seeds):
             picture = (
@@ -315,18 +327,26 @@ class FakeA1111(ServedFake):
             self.loaded = found  # not restored: the server's global model changes
         return found or self.loaded
 
-    def _control_image(self, scripts: dict[str, Any]) -> Image.Image | None:
+    def _control_image(self, scripts: dict[str, Any]) -> tuple[Image.Image | None, dict[str, str]]:
+        """The first unit's picture and its infotext; a unit the extension refuses is logged
+        and skipped (the web UI catches the script's exception and draws without it)."""
         for name in scripts:
             if name.lower() not in self._scripts(None)["txt2img"]:
                 raise ApiError(422, f"Script '{name}' not found")
         units = (scripts.get("controlnet") or scripts.get("ControlNet") or {}).get("args") or []
-        for unit in units:
-            check_unit(unit)
         active = [u for u in units if u.get("enabled") and (u.get("image") or u.get("input_image"))]
         if not active:
-            return None
+            return None, {}
+        problem = unit_problem(active[0], self._modules())
+        if problem is not None:
+            self.script_errors.append(f"Error running process: controlnet.py: {problem}")
+            return None, {}
         image = active[0].get("image") or active[0].get("input_image")
-        return decoded(image["image"] if isinstance(image, dict) else image)
+        picture = decoded(image["image"] if isinstance(image, dict) else image)
+        return picture, {"ControlNet 0": unit_infotext(active[0])}
+
+    def _modules(self) -> tuple[str, ...]:
+        return catalog.FORGE_CONTROLNET_MODULES if self.forge else catalog.CONTROLNET_MODULES
 
     def _extra_single(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("image") or ""))
@@ -355,6 +375,7 @@ _GETS = {
     "/controlnet/version": "_cn_version",
     "/controlnet/model_list": "_cn_models",
     "/controlnet/module_list": "_cn_modules",
+    "/controlnet/control_types": "_cn_types",
 }
 _POSTS = {
     "/sdapi/v1/txt2img": "_txt2img",

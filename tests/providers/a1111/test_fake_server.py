@@ -100,13 +100,25 @@ def test_without_api_flag_every_sdapi_route_is_404() -> None:
     assert (answer.status_code, answer.json()) == (404, {"detail": "Not Found"})
 
 
-def test_controlnet_unit_with_unknown_model_is_a_500_validation_error() -> None:
+def test_a_controlnet_unit_the_extension_refuses_is_skipped_with_a_200_as_the_web_ui_does() -> None:
     unit = {"enabled": True, "module": "canny", "model": "control_nope", "image": _b64(png())}
     with FakeA1111() as fake:
         body = {"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [unit]}}}
         answer = requests.post(f"{fake.base_url}/sdapi/v1/txt2img", json=body, timeout=10)
-    assert answer.status_code == 500 and answer.json()["error"] == "ValidationError"
-    assert "model(control_nope) not found" in answer.json()["errors"]
+        logged = fake.script_errors
+    assert answer.status_code == 200
+    assert "ControlNet 0" not in json.loads(answer.json()["info"])["extra_generation_params"]
+    assert "model(control_nope) not found" in logged[0]
+
+
+def test_a_controlnet_unit_the_extension_runs_is_recorded_in_extra_generation_params() -> None:
+    model = "control_v11p_sd15_canny [d14c016b]"
+    unit = {"enabled": True, "module": "canny", "model": model, "weight": 0.8, "image": _b64(png())}
+    with FakeA1111() as fake:
+        body = {"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [unit]}}}
+        answer = requests.post(f"{fake.base_url}/sdapi/v1/txt2img", json=body, timeout=10)
+    extra = json.loads(answer.json()["info"])["extra_generation_params"]
+    assert extra["ControlNet 0"] == f"Module: canny, Model: {model}, Weight: 0.8"
 
 
 def test_upscale_and_scripted_crash() -> None:

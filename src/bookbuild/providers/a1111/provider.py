@@ -21,7 +21,7 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.a1111 import bodies
+from bookbuild.providers.a1111 import bodies, controlnet
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
 from bookbuild.providers.a1111.client import (
@@ -185,13 +185,19 @@ class A1111Provider(Provider[A1111Options]):
         settings = given if isinstance(given, Mapping) else request.params
         kind = str(settings.get("type") or "canny")
         weight = float(settings.get("strength") or 1.0)
-        model = self._server().controlnet_model(kind, self.options.controlnet_models.get(kind))
-        module = (
-            CONTROLNET_MODULES.get(kind, kind) if self.options.controlnet_preprocess else "none"
+        controlnet.check_weight(weight)
+        server = self._server()
+        model = server.controlnet_model(kind, self.options.controlnet_models.get(kind))
+        module = controlnet.server_module(
+            CONTROLNET_MODULES.get(kind, kind) if self.options.controlnet_preprocess else "none",
+            server.controlnet_modules(),
+            self._client_().shown_url,
         )
         gen = self._generation(request, (request.width, request.height))
         unit = bodies.controlnet_unit(_png(control), module, model, weight)
-        picture, meta = self._generate(TXT2IMG, bodies.controlnet_body(gen, unit), gen)
+        answer = self._post(TXT2IMG, bodies.controlnet_body(gen, unit))
+        controlnet.check_applied(info_of(answer), model, self._client_().shown_url)
+        picture, meta = self._answered(TXT2IMG, answer, gen)
         meta.update(controlnet_model=model, controlnet_module=module, controlnet_weight=weight)
         return picture, meta
 
@@ -241,10 +247,18 @@ class A1111Provider(Provider[A1111Options]):
     def _generate(
         self, path: str, body: dict[str, Any], gen: Generation
     ) -> tuple[Image.Image, dict[str, Any]]:
+        return self._answered(path, self._post(path, body), gen)
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         log.debug("POST %s (%s)", path, ", ".join(sorted(body)))
         answer = self._client_().post(path, body)
         if not isinstance(answer, dict):
             raise ProviderError("the web UI answered without pictures", provider=NAME)
+        return answer
+
+    def _answered(
+        self, path: str, answer: dict[str, Any], gen: Generation
+    ) -> tuple[Image.Image, dict[str, Any]]:
         images = answer.get("images") or [None]
         picture = self._picture(images[0])
         record = generation_record(info_of(answer))

@@ -118,6 +118,9 @@ class ServerFacts:
         except ProviderError as err:
             if err.status != 404:
                 raise
+            forge = self._forge_models()  # Forge: /controlnet/model_list, no /version
+            if forge is not None:
+                return forge
             if self._has_script("controlnet"):
                 return None
             raise ProviderError(
@@ -130,6 +133,31 @@ class ServerFacts:
         answer = self.client.get("/controlnet/model_list")
         models = answer.get("model_list") if isinstance(answer, dict) else None
         return [str(m) for m in models or [] if str(m) != "None"]
+
+    def _forge_models(self) -> list[str] | None:
+        try:
+            answer = self.client.get("/controlnet/model_list")
+        except ProviderError as err:
+            if err.status != 404:
+                raise
+            return None
+        models = answer.get("model_list") if isinstance(answer, dict) else None
+        return [str(m) for m in models or [] if str(m) != "None"]
+
+    def controlnet_modules(self) -> list[str] | None:
+        """The preprocessors the server's ControlNet knows (`/controlnet/module_list`, on
+        sd-webui-controlnet and Forge alike); None when it does not list them."""
+        return self._once("controlnet-modules", self._modules)
+
+    def _modules(self) -> list[str] | None:
+        try:
+            answer = self.client.get("/controlnet/module_list")
+        except ProviderError as err:
+            if err.status != 404:
+                raise
+            return None
+        listed = answer.get("module_list") if isinstance(answer, dict) else None
+        return [str(m) for m in listed] if isinstance(listed, list) else None
 
     def _has_script(self, name: str) -> bool:
         answer = self.client.get("/sdapi/v1/scripts")
