@@ -208,7 +208,7 @@ class StabilityProvider(Provider[StabilityOptions]):
                     transient=True,
                 )
             self.sleep(self.preset.poll_interval)
-            polled = self.client().result(answer.id)
+            polled = _poll(self.client(), answer.id)
             if isinstance(polled, Picture):
                 return polled
 
@@ -283,6 +283,24 @@ def _needed(data: bytes | None, what: str) -> bytes:
     if data is None:
         raise ProviderError(f"this op needs {what}", provider="stability")
     return data
+
+
+def _poll(client: StabilityClient, job_id: str) -> Picture | Running:
+    """One look at a paid job. A refusal of the poll itself is not the job failing: the job
+    stays journaled (transient), so the next make polls it again instead of paying again; only
+    a 404 (the job does not exist, or expired after 24 h) lets it go."""
+    try:
+        return client.result(job_id)
+    except ProviderError as err:
+        if err.status == 404:
+            raise
+        raise ProviderError(
+            f"job {job_id} could not be polled ({err.message}); it stays recorded: run make "
+            "again to fetch it (it will not be paid again)",
+            provider="stability",
+            transient=True,
+            status=err.status,
+        ) from None
 
 
 @contextmanager
