@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.build.events import Event, EventSink
+from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import Provider, RetryNotice
 from bookbuild.providers.reach import DownServices, probe, shown_url
 from bookbuild.providers.registry import provider_class

@@ -13,14 +13,20 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.store.journal import INTENT, KEPT, describe_job
-from bookbuild.store.objects import check_json, dump_json, read_json
+from bookbuild.store.jsonfile import check_json, dump_json, read_json
 
-if TYPE_CHECKING:
-    from bookbuild.store.objects import Store
+
+class Objects(Protocol):
+    """What a journal needs of the store: its objects."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, digest: str) -> bytes: ...
+
 
 WRITE_WAITS: tuple[float, ...] = (0.2, 0.5, 1.0)
 """Seconds between the attempts at one journal write (a disk that is full for a moment)."""
@@ -31,7 +37,7 @@ class JournalWriteError(OSError):
 
 
 class FileJournal:
-    def __init__(self, path: Path, store: Store) -> None:
+    def __init__(self, path: Path, store: Objects) -> None:
         self.path = path
         self._store = store
         self._memory: dict[str, Any] | None = None  # the newest record, written or not

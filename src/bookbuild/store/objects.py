@@ -16,8 +16,6 @@ their digest whenever they are read for use; a corrupt one is moved aside and re
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import re
 import threading
@@ -30,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.hashing import digest_of
+from bookbuild.store.jobfile import FileJournal
+from bookbuild.store.jsonfile import check_json, dump_json, read_json
 
 if TYPE_CHECKING:
-    from bookbuild.store.jobfile import FileJournal
     from bookbuild.store.journal import JobJournal
 
 __all__ = [
@@ -75,42 +74,6 @@ def check_key(key: str) -> str:
     if not isinstance(key, str) or not _HEX_RE.fullmatch(key):
         raise StoreError(f"not a step key: {key!r} (expected 64 lowercase hex digits)")
     return key
-
-
-def check_json(value: Any, where: str) -> None:
-    """Raise TypeError unless `value` is plain JSON: dict (str keys), list or tuple (read back
-    as a list), str, int, finite float, bool or None. Sets, bytes, NaN and objects are refused."""
-    if value is None or isinstance(value, str | bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise TypeError(f"{where}: {value!r} is not a JSON number")
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            check_json(item, f"{where}[{index}]")
-        return
-    if isinstance(value, dict):
-        for name, item in value.items():
-            if not isinstance(name, str):
-                raise TypeError(f"{where}: key {name!r} is not a string")
-            check_json(item, f"{where}.{name}")
-        return
-    raise TypeError(f"{where}: {type(value).__name__} is not JSON-serialisable")
-
-
-def dump_json(value: dict[str, Any]) -> bytes:
-    text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
-
-
-def read_json(path: str | Path) -> Any:
-    """The parsed JSON of `path`, or None if it is absent or unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read())
-    except (OSError, ValueError):
-        return None
 
 
 class Store:
@@ -287,8 +250,6 @@ class Store:
     def journal(self, key: str) -> JobJournal:
         """The journal of a queued job for step `key` (jobs/<key>.json): one object per key and
         Store, so what it could not write to a full disk is still known in memory."""
-        from bookbuild.store.jobfile import FileJournal
-
         with self._journals_guard:
             found = self._journals.get(key)
             if found is None:
