@@ -14,6 +14,7 @@
     ├── StoreError               the content-addressed store or the lock cannot be used
     │   ├── LockConflictError    exit 2: book.lock has merge conflict markers, or pins a result
     │   │                        that disagrees with the store's own record (names book.lock:LINE)
+    │   ├── MalformedLockError   exit 2: book.lock is not a lock (truncated, bad JSON, bad digest)
     │   └── CorruptObjectError   a stored object does not match its digest (quarantined)
     ├── LockedError              --locked and some steps are not pinned and stored
     ├── BuildFailed              some steps failed; the others were kept (stored and pinned)
@@ -119,6 +120,13 @@ class StoreError(BookbuildError):
 class LockConflictError(StoreError):
     """book.lock cannot be trusted as it is: git conflict markers, or a pinned digest that
     differs from the store's record for that step's key (a hand edit, a line-by-line merge)."""
+
+    exit_code = 2
+
+
+class MalformedLockError(StoreError):
+    """book.lock is not a valid lock file (truncated, not JSON, a malformed digest): wrong
+    input like a conflicted lock, so exit 2 as well."""
 
     exit_code = 2
 

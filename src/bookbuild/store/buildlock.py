@@ -18,18 +18,26 @@ from pathlib import Path
 
 @contextmanager
 def exclusive_store(store_root: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
-    """Hold the store's build lock (its real folder, whatever symlink leads there). A store
-    that cannot be written (read-only, a CI cache) takes no lock: nothing can be paid into it
-    (the preflight refuses calls), and a build that only reads it must still run."""
+    """Hold the store's build lock: flock on the store's real folder itself (whatever symlink
+    leads there), so no file is added to a store that is committed to git. A store that does
+    not exist yet is created first; one that cannot be opened takes no lock (nothing can be
+    paid into it: the preflight refuses calls, and a build that only reads it must run)."""
     folder = store_root.resolve()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        open(folder / LOCK_NAME, "a+", encoding="utf-8").close()
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         yield
         return
-    with exclusive_build(folder, on_wait):
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait(f"on {folder}")
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 LOCK_NAME = "make.lock"
