@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
-from bookbuild.build.events import Event, EventSink, ignore_events
+from bookbuild.build.events import BuildStop, Event, EventSink, ignore_events
 from bookbuild.build.forecast import forecast
 from bookbuild.build.outputs import (
     outputs_up_to_date,
@@ -184,6 +184,17 @@ class Build:
     def render(self, digests: dict[str, str]) -> None:
         if self.stop.is_set():
             raise Interrupted("stopped by Ctrl-C before rendering; every step is kept")
+        if isinstance(self.stop, BuildStop):
+            self.stop.rendering = True  # a Ctrl-C from now on stops the render at once
+        try:
+            self._render(digests)
+        finally:
+            if isinstance(self.stop, BuildStop):
+                self.stop.rendering = False
+        if self.stop.is_set():  # a caller's event (no signal handler): stopped after the render
+            raise Interrupted("stopped by Ctrl-C while rendering; every step is kept")
+
+    def _render(self, digests: dict[str, str]) -> None:
         project = self.project
         epoch = self._source_date_epoch()
         fingerprint = self._fingerprint(epoch, digests)

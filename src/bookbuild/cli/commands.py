@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bookbuild.errors import BookbuildError
+from bookbuild.errors import BookbuildError, Interrupted
 from bookbuild.project import Project
 from bookbuild.version import __version__
 
@@ -158,11 +158,19 @@ def _echo_summary(summary: MakeSummary) -> None:
 def _stop_on_ctrl_c() -> Iterator[threading.Event]:
     """The first Ctrl-C sets the event (the build starts no new step and finishes what is in
     flight); the second quits at once with exit 130. Never a KeyboardInterrupt traceback."""
-    stop = threading.Event()
+    from bookbuild.build.events import BuildStop
+
+    stop = BuildStop()
 
     def on_sigint(signum: int, frame: object) -> None:
         if not stop.is_set():
             stop.set()
+            if stop.rendering:  # nothing paid is in flight: stop the render itself
+                sys.stderr.write("\nCtrl-C: stopping the render\n")
+                raise Interrupted(
+                    "stopped by Ctrl-C while rendering: every step is kept and pinned; the "
+                    "outputs were not all written (`bookbuild make` renders them again)"
+                )
             sys.stderr.write("\nCtrl-C: finishing the steps in flight; Ctrl-C again quits now\n")
             return
         sys.stderr.write("\nCtrl-C again: quitting now (queued jobs stay recorded)\n")
