@@ -28,6 +28,7 @@ as "txt2img", "img2img", "extra-single-image", "rembg"); unscripted requests are
 from __future__ import annotations
 
 import base64
+from io import BytesIO
 import json
 import random
 import threading
@@ -95,7 +96,9 @@ class FakeA1111(ServedFake):
         pydantic: int = 1,
         work_seconds: float = 0.0,
         forge: bool = False,
+        samples_format: str = "png",
     ) -> None:
+        self.samples_format = samples_format  # Settings > Saving images > File format
         self.forge = forge  # Forge's ControlNet: no /controlnet/version, its module names
         self.script_errors: list[str] = []  # what the web UI logged and skipped
         self.auth, self.api, self.pydantic = auth, api, pydantic
@@ -234,7 +237,7 @@ class FakeA1111(ServedFake):
     def _options(self, _: Any) -> Any:
         return {
             "sd_model_checkpoint": self.loaded.title,
-            "samples_format": "png",
+            "samples_format": self.samples_format,
             "sd_vae": "Automatic",
         }
 
@@ -361,7 +364,12 @@ class FakeA1111(ServedFake):
 
     def _rembg(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("input_image") or ""))
-        return {"image": drawing.encode(drawing.remove_background(image))}
+        cut = drawing.remove_background(image)
+        if self.samples_format.lower() in ("jpg", "jpeg"):  # encode_pil_to_base64 follows it
+            buffer = BytesIO()
+            cut.convert("RGB").save(buffer, format="JPEG")  # the alpha is dropped
+            return {"image": base64.b64encode(buffer.getvalue()).decode()}
+        return {"image": drawing.encode(cut)}
 
 
 _GETS = {

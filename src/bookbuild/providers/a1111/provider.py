@@ -35,6 +35,7 @@ from bookbuild.providers.a1111.client import (
     shown,
 )
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
+from bookbuild.providers.a1111.rembg import require_transparency
 from bookbuild.providers.a1111.server import ServerFacts
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
 
@@ -223,6 +224,7 @@ class A1111Provider(Provider[A1111Options]):
                 provider=NAME,
             ) from None
         result = self._picture(answer.get("image") if isinstance(answer, dict) else None)
+        require_transparency(result, self._client_().shown_url)
         return result, {"endpoint": REMBG, "rembg_model": model}
 
     # -- one generation --------------------------------------------------------------------
