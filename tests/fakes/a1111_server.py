@@ -28,7 +28,6 @@ as "txt2img", "img2img", "extra-single-image", "rembg"); unscripted requests are
 from __future__ import annotations
 
 import base64
-from io import BytesIO
 import json
 import random
 import threading
@@ -36,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 import pytest
