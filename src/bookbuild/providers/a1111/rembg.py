@@ -13,7 +13,8 @@ def require_transparency(picture: Image.Image, shown_url: str) -> None:
     """A background removal must come back with an alpha channel that cuts something out; the
     rembg extension encodes its answer in the web UI's `samples_format`, and a JPEG has none."""
     alpha = picture.getchannel("A") if picture.mode in ("RGBA", "LA") else None
-    if alpha is not None and alpha.getextrema()[0] < 255:
+    lowest = alpha.getextrema()[0] if alpha is not None else 255
+    if isinstance(lowest, int | float) and lowest < 255:
         return
     raise ProviderError(
         f"the web UI at {shown_url} answered remove_background without transparency (it "
