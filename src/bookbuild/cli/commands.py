@@ -322,15 +322,25 @@ def serve(
 @click.pass_context
 def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     """Remove store entries that neither book.lock nor the draft lock pins (old takes too)."""
+    from bookbuild.store.buildlock import exclusive_build, exclusive_store
     from bookbuild.store.gc import collect_garbage
+
+    def waiting(owner: str) -> None:
+        click.echo(f"waiting for the build in progress ({owner})", err=True)
 
     def action() -> None:
         project = Project.open(path)
-        report = collect_garbage(project.root, project.store, dry_run=dry_run)
+        with (  # a make in progress writes temp files and job records: wait for it
+            exclusive_build(project.root / ".bookbuild", waiting, optional=True),
+            exclusive_store(project.store.root, waiting),
+        ):
+            report = collect_garbage(project.root, project.store, dry_run=dry_run)
         verb = "would remove" if report.dry_run else "removed"
         click.echo(
             f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
-            f"and {report.removed_actions} record(s); kept {report.kept_objects} pinned object(s)"
+            f"and {report.removed_actions} record(s), {report.removed_temp} stray temp file(s) "
+            f"and {report.removed_jobs} finished job record(s); "
+            f"kept {report.kept_objects} pinned object(s)"
         )
 
     _run(ctx, action)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bookbuild.errors import StoreError
+
 
 @contextmanager
 def exclusive_store(store_root: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
@@ -44,11 +46,25 @@ LOCK_NAME = "make.lock"
 
 
 @contextmanager
-def exclusive_build(folder: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
-    """Hold the build lock of `folder`; call `on_wait(owner)` once if another build holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
+def exclusive_build(
+    folder: Path, on_wait: Callable[[str], None], *, optional: bool = False
+) -> Iterator[None]:
+    """Hold the build lock of `folder`; call `on_wait(owner)` once if another build holds it.
+    `optional`: a folder where the lock cannot be made (read-only) takes none (for `gc`, whose
+    own errors then say what cannot be written)."""
     path = folder / LOCK_NAME
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        if not optional:
+            raise StoreError(
+                f"cannot take the build lock {path}: {exc.strerror or exc}; the book's "
+                ".bookbuild folder must be writable for make"
+            ) from None
+        yield
+        return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

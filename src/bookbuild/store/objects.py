@@ -158,14 +158,18 @@ class Store:
     def _quarantine(self, target: Path) -> Path | None:
         """Move a bad object aside; None if another thread or process moved it first."""
         folder = self.root / "quarantine"
-        folder.mkdir(parents=True, exist_ok=True)
         destination = folder / f"{target.name}.{time.time_ns()}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             os.replace(target, destination)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StoreError(f"cannot quarantine corrupt object {target}: {exc}") from exc
+            raise StoreError(
+                f"store object {target} is corrupt (its bytes do not match its digest) and "
+                f"cannot be moved aside: {exc.strerror or exc}. Make the store writable (or "
+                "delete that file), then run make again: the step is recomputed or restored"
+            ) from None
         return destination
 
     # -- action index --------------------------------------------------------------------
