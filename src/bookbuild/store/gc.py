@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from bookbuild.errors import StoreError
 from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,8 @@ def collect_garbage(root: Path, store: Store, *, dry_run: bool = False) -> GcRep
             continue
         removed_actions += 1
         if not dry_run:
-            _removing(Path(store.root, "actions"), lambda k=key: store.remove_action(k))
+            with _clear_errors(Path(store.root, "actions")):
+                store.remove_action(key)
     freed, removed, kept = 0, 0, 0
     for digest in list(store.objects()):
         if digest in keep_digests:
@@ -56,7 +54,8 @@ def collect_garbage(root: Path, store: Store, *, dry_run: bool = False) -> GcRep
         if dry_run:
             freed += path.stat().st_size
         else:
-            freed += _removing(path, lambda d=digest: store.remove_object(d))
+            with _clear_errors(path):
+                freed += store.remove_object(digest)
     temps = _remove_temp_files(store.root, dry_run)
     jobs = _remove_finished_jobs(store, keep_keys, keep_digests, dry_run)
     if not dry_run:
@@ -69,7 +68,8 @@ def _remove_temp_files(root: Path, dry_run: bool) -> int:
     found = [Path(folder, name) for folder, _, names in os.walk(root) for name in names]
     stray = [p for p in found if p.name.startswith(".") and p.name.endswith(".tmp")]
     for path in stray if not dry_run else ():
-        _removing(path, lambda p=path: p.unlink(missing_ok=True))
+        with _clear_errors(path):
+            path.unlink(missing_ok=True)
     return len(stray)
 
 
@@ -85,13 +85,9 @@ def _remove_finished_jobs(
         if path.stem in keep_keys and store.action_digest(path.stem) in keep_digests
     ]  # (a key is pinned only when it is a valid key, so action_digest never refuses it)
     for path in done if not dry_run else ():
-        _removing(path, lambda p=path: p.unlink(missing_ok=True))
+        with _clear_errors(path):
+            path.unlink(missing_ok=True)
     return len(done)
-
-
-def _removing(path: Path, remove: Callable[[], T]) -> T:
-    with _clear_errors(path):
-        return remove()
 
 
 @contextmanager
