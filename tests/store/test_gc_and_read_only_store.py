@@ -96,10 +96,8 @@ def test_gc_on_a_read_only_store_is_one_clear_error(read_only_book: Path) -> Non
     shown = CliRunner().invoke(main, ["gc", str(book)])
     assert shown.exit_code == 1, shown.output
     assert "gc cannot remove" in shown.output and "writable" in shown.output
-    assert (
-        ("Traceback" not in shown.output
-        and shown.exception is None)
-        or isinstance(shown.exception, SystemExit)
+    assert ("Traceback" not in shown.output and shown.exception is None) or isinstance(
+        shown.exception, SystemExit
     )
 
 

@@ -225,19 +225,41 @@ class HttpClient:
 
     def download(self, url: str, *, retry_missing: bool = False) -> bytes:
         """GET a result file (no credentials), at most `max_download` bytes, within
-        `downloads.DOWNLOAD_DEADLINE` per attempt. `retry_missing` retries 404s too, for links
+        `downloads.DOWNLOAD_DEADLINE` for all its attempts together. `retry_missing` retries 404s too, for links
         that appear only when a job is done (or 404 for a moment after it)."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise ProviderError(
                 "the service gave an output link that is not http(s)", provider=self.provider
             )
-        return self.retrying(lambda: self.get_once(url, retry_missing), "download")
+        from bookbuild.providers import downloads
 
-    def get_once(self, url: str, retry_missing: bool = False) -> bytes | Failure:
+        limit = downloads.DOWNLOAD_DEADLINE
+        ends = time.monotonic() + limit  # one deadline for every attempt of this download
+
+        def attempt() -> bytes | Failure:
+            left = ends - time.monotonic()
+            if left <= 0:  # transient: a later make downloads it again (the job is kept)
+                message = f"the image download was too slow: not done within {limit:g} s"
+                raise ProviderError(
+                    message + " over all its attempts", provider=self.provider, transient=True
+                )
+            return self.get_once(url, retry_missing, deadline=left)
+
+        return self.retrying(attempt, "download")
+
+    def get_once(
+        self, url: str, retry_missing: bool = False, deadline: float | None = None
+    ) -> bytes | Failure:
         from bookbuild.providers.downloads import download_once
 
+        timeout = self.timeout if deadline is None else min(self.timeout, max(deadline, 0.1))
         return download_once(
-            self.session, url, timeout=self.timeout, limit=self.max_download, missing=retry_missing
+            self.session,
+            url,
+            timeout=timeout,
+            limit=self.max_download,
+            missing=retry_missing,
+            deadline=deadline,
         )
 
 
