@@ -225,8 +225,8 @@ class HttpClient:
 
     def download(self, url: str, *, retry_missing: bool = False) -> bytes:
         """GET a result file (no credentials), at most `max_download` bytes, within
-        `downloads.DOWNLOAD_DEADLINE` for all its attempts together. `retry_missing` retries 404s too, for links
-        that appear only when a job is done (or 404 for a moment after it)."""
+        `downloads.DOWNLOAD_DEADLINE` for all its attempts together. `retry_missing` retries
+        404s too, for links that appear only when a job is done (or 404 for a moment after)."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise ProviderError(
                 "the service gave an output link that is not http(s)", provider=self.provider
