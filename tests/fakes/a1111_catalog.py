@@ -107,6 +107,14 @@ def schedulers_listing() -> list[dict[str, Any]]:
     ]
 
 
+def loras_listing() -> list[dict[str, Any]]:
+    """GET /sdapi/v1/loras (the built-in Lora extension)."""
+    return [
+        {"name": n, "alias": n, "path": f"models/Lora/{n}.safetensors", "metadata": {}}
+        for n in LORAS
+    ]
+
+
 def upscalers_listing() -> list[dict[str, Any]]:
     return [
         {"name": n, "model_name": None, "model_path": None, "model_url": None, "scale": 4}
@@ -124,7 +132,7 @@ def sampler_and_scheduler(name: str, scheduler: str | None) -> tuple[str | None,
     for sampler, aliases in SAMPLERS.items():
         if name == sampler or name in aliases:
             return sampler, label
-    return None, label
+    return next(iter(SAMPLERS)), label  # an unknown sampler: the first one (1.9+), silently
 
 
 def _scheduler_label(value: str | None) -> str:

@@ -231,6 +231,9 @@ class FakeA1111(ServedFake):
     def _schedulers(self, _: Any) -> Any:
         return catalog.schedulers_listing()
 
+    def _loras(self, _: Any) -> Any:
+        return catalog.loras_listing()
+
     def _upscalers(self, _: Any) -> Any:
         return catalog.upscalers_listing()
 
@@ -376,6 +379,7 @@ _GETS = {
     "/sdapi/v1/sd-models": "_sd_models",
     "/sdapi/v1/samplers": "_samplers",
     "/sdapi/v1/schedulers": "_schedulers",
+    "/sdapi/v1/loras": "_loras",
     "/sdapi/v1/upscalers": "_upscalers",
     "/sdapi/v1/options": "_options",
     "/sdapi/v1/scripts": "_scripts",

@@ -21,7 +21,7 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.a1111 import bodies, controlnet
+from bookbuild.providers.a1111 import bodies, controlnet, names
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
 from bookbuild.providers.a1111.client import (
@@ -232,6 +232,7 @@ class A1111Provider(Provider[A1111Options]):
     def _generation(self, request: ImageRequest, size: tuple[int, int]) -> Generation:
         o = self.options
         checkpoint = self._server().checkpoint(o.model).title if o.model else None
+        self._check_names()
         return Generation(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt or o.negative_prompt or "",
@@ -270,6 +271,19 @@ class A1111Provider(Provider[A1111Options]):
             "model": gen.checkpoint or record.get("checkpoint"),
             **record,
         }
+
+    def _check_names(self) -> None:
+        """Sampler, scheduler and LoRAs against the server's lists (see `names`)."""
+        o, server = self.options, self._server()
+        names.check_names(
+            server.listing("/sdapi/v1/samplers") or [],
+            server.listing("/sdapi/v1/schedulers", optional=True),
+            server.listing("/sdapi/v1/loras", optional=True) if o.loras() else None,
+            sampler=o.sampler,
+            scheduler=o.scheduler,
+            lora_names=[name for name, _ in o.loras()],
+            shown_url=self._client_().shown_url,
+        )
 
     def _check_checkpoint(self, record: Mapping[str, Any]) -> None:
         """Refuse a picture drawn by another checkpoint than the preset's (the web UI ignores

@@ -64,6 +64,21 @@ class ServerFacts:
             provider=NAME,
         )
 
+    # -- samplers, schedulers, LoRAs --------------------------------------------------------
+
+    def listing(self, path: str, *, optional: bool = False) -> list[dict[str, Any]] | None:
+        """A GET listing of the web UI, once per build; None for a 404 when `optional`."""
+
+        def ask() -> list[dict[str, Any]] | None:
+            try:
+                return _list(self.client.get(path))
+            except ProviderError as err:
+                if optional and err.status == 404:
+                    return None
+                raise
+
+        return self._once(path, ask)
+
     # -- upscalers -------------------------------------------------------------------------
 
     def upscaler(self, name: str) -> str:
