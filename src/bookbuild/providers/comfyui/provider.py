@@ -139,7 +139,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             self.clock,
             request.step_id,
         )
-        prompt_id, entry = runner.run(graph)
+        prompt_id, entry = runner.run(graph, output)
         images = output_images(entry, output)
         if not images:
             raise ProviderError(
