@@ -120,4 +120,4 @@ def output_images(entry: Mapping[str, Any], node_id: str | None) -> list[dict[st
 
 def _saved(image: Mapping[str, Any]) -> bool:
     """A picture SaveImage wrote (type `output`), not a PreviewImage's `temp` one."""
-    return image.get("type", "output") == "output"
+    return bool(image.get("type", "output") == "output")
