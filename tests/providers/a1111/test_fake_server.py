@@ -120,7 +120,7 @@ def test_a_controlnet_unit_the_extension_runs_is_recorded_in_extra_generation_pa
         body = {"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [unit]}}}
         answer = requests.post(f"{fake.base_url}/sdapi/v1/txt2img", json=body, timeout=10)
     extra = json.loads(answer.json()["info"])["extra_generation_params"]
-    assert extra["ControlNet 0"] == f"Module: canny, Model: {model}, Weight: 0.8"
+    assert extra["ControlNet 0"].strip('"') == f"Module: canny, Model: {model}, Weight: 0.8"
 
 
 def test_upscale_and_scripted_crash() -> None:
