@@ -98,6 +98,17 @@ CONTROLNET_MODULES = (
     "lineart_realistic",
 )
 
+FORGE_CONTROLNET_MODULES = (
+    "None",
+    "canny",
+    "depth_midas",
+    "openpose",
+    "scribble_pidinet",
+    "lineart_realistic",
+    "normalbae",
+)
+"""Forge's built-in ControlNet names the empty preprocessor `None` and normal_bae `normalbae`."""
+
 
 def samplers_listing() -> list[dict[str, Any]]:
     return [{"name": n, "aliases": a, "options": {}} for n, a in SAMPLERS.items()]
@@ -107,6 +118,14 @@ def schedulers_listing() -> list[dict[str, Any]]:
     return [
         {"name": n, "label": label, "aliases": None, "default_rho": None, "need_inner_model": None}
         for n, label in SCHEDULERS.items()
+    ]
+
+
+def loras_listing() -> list[dict[str, Any]]:
+    """GET /sdapi/v1/loras (the built-in Lora extension)."""
+    return [
+        {"name": n, "alias": n, "path": f"models/Lora/{n}.safetensors", "metadata": {}}
+        for n in LORAS
     ]
 
 
@@ -127,7 +146,7 @@ def sampler_and_scheduler(name: str, scheduler: str | None) -> tuple[str | None,
     for sampler, aliases in SAMPLERS.items():
         if name == sampler or name in aliases:
             return sampler, label
-    return None, label
+    return next(iter(SAMPLERS)), label  # an unknown sampler: the first one (1.9+), silently
 
 
 def _scheduler_label(value: str | None) -> str:

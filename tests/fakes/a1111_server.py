@@ -35,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ from PIL import Image
 
 from . import a1111_catalog as catalog
 from . import a1111_drawing as drawing
-from .a1111_answers import ApiError, check_unit, decoded, info_of
+from .a1111_answers import ApiError, decoded, info_of, unit_problem
 from .a1111_validation import validation_errors
 from .loopback import QuietHandler, ServedFake
 
@@ -96,7 +97,12 @@ class FakeA1111(ServedFake):
         max_units: int = 3,
         pydantic: int = 1,
         work_seconds: float = 0.0,
+        forge: bool = False,
+        samples_format: str = "png",
     ) -> None:
+        self.samples_format = samples_format  # Settings > Saving images > File format
+        self.forge = forge  # Forge's ControlNet: no /controlnet/version, its module names
+        self.script_errors: list[str] = []  # what the web UI logged and skipped
         self.auth, self.api, self.pydantic = auth, api, pydantic
         self.controlnet, self.rembg = controlnet, rembg
         self.controlnet_routes = controlnet and controlnet_routes  # the extension's /controlnet/*
@@ -176,7 +182,12 @@ class FakeA1111(ServedFake):
                 return 404, {"detail": "Not Found"}
             self._check_auth(request.headers)
         route = _GETS.get(path) if method == "GET" else _POSTS.get(path)
-        if route is None or (path.startswith("/controlnet/") and not self.controlnet_routes):
+        forge_lacks = self.forge and path == "/controlnet/version"
+        if (
+            route is None
+            or forge_lacks
+            or (path.startswith("/controlnet/") and not self.controlnet_routes)
+        ):
             known = path in _GETS or path in _POSTS
             if known and not path.startswith("/controlnet/"):
                 return 405, {"detail": "Method Not Allowed"}
@@ -225,13 +236,16 @@ class FakeA1111(ServedFake):
     def _schedulers(self, _: Any) -> Any:
         return catalog.schedulers_listing()
 
+    def _loras(self, _: Any) -> Any:
+        return catalog.loras_listing()
+
     def _upscalers(self, _: Any) -> Any:
         return catalog.upscalers_listing()
 
     def _options(self, _: Any) -> Any:
         return {
             "sd_model_checkpoint": self.loaded.title,
-            "samples_format": "png",
+            "samples_format": self.samples_format,
             "sd_vae": "Automatic",
         }
 
@@ -267,13 +281,17 @@ class FakeA1111(ServedFake):
 
     @property
     def cn_modules(self) -> tuple[str, ...]:
-        return catalog.CONTROLNET_MODULES + (catalog.IP_ADAPTER_MODULES if self.ip_adapter else ())
+        base = catalog.FORGE_CONTROLNET_MODULES if self.forge else catalog.CONTROLNET_MODULES
+        return base + (catalog.IP_ADAPTER_MODULES if self.ip_adapter else ())
 
     def _cn_models(self, _: Any) -> Any:
         return {"model_list": ["None", *self.cn_models]}
 
     def _cn_modules(self, _: Any) -> Any:
         return {"module_list": list(self.cn_modules), "module_detail": {}}
+
+    def _cn_types(self, _: Any) -> Any:
+        return {"control_types": {"All": {"module_list": list(self.cn_modules)}}}
 
     def _cn_settings(self, _: Any) -> Any:
         return {"control_net_unit_count": self.max_units}
@@ -343,8 +361,12 @@ class FakeA1111(ServedFake):
                 raise ApiError(422, f"Script '{name}' not found")
         units = (scripts.get("controlnet") or scripts.get("ControlNet") or {}).get("args") or []
         units = units[: self.max_units]
-        for unit in units:
-            check_unit(unit, self.cn_models, self.cn_modules)
+        problems = [p for u in units if (p := unit_problem(u, self.cn_models, self.cn_modules))]
+        if problems:  # the script raised: the web UI logs it and draws without any unit
+            self.script_errors.append(f"Error running process: controlnet.py: {problems[0]}")
+            with self._lock:
+                self.used_units.append([])
+            return None
         active = [u for u in units if u.get("enabled") and (u.get("image") or u.get("input_image"))]
         with self._lock:
             self.used_units.append(active)
@@ -378,13 +400,19 @@ class FakeA1111(ServedFake):
 
     def _rembg(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("input_image") or ""))
-        return {"image": drawing.encode(drawing.remove_background(image))}
+        cut = drawing.remove_background(image)
+        if self.samples_format.lower() in ("jpg", "jpeg"):  # encode_pil_to_base64 follows it
+            buffer = BytesIO()
+            cut.convert("RGB").save(buffer, format="JPEG")  # the alpha is dropped
+            return {"image": base64.b64encode(buffer.getvalue()).decode()}
+        return {"image": drawing.encode(cut)}
 
 
 _GETS = {
     "/sdapi/v1/sd-models": "_sd_models",
     "/sdapi/v1/samplers": "_samplers",
     "/sdapi/v1/schedulers": "_schedulers",
+    "/sdapi/v1/loras": "_loras",
     "/sdapi/v1/upscalers": "_upscalers",
     "/sdapi/v1/options": "_options",
     "/sdapi/v1/scripts": "_scripts",
@@ -392,6 +420,7 @@ _GETS = {
     "/controlnet/version": "_cn_version",
     "/controlnet/model_list": "_cn_models",
     "/controlnet/module_list": "_cn_modules",
+    "/controlnet/control_types": "_cn_types",
     "/controlnet/settings": "_cn_settings",
 }
 _POSTS = {

@@ -205,6 +205,14 @@ def _file_nodes(models: Mapping[str, list[str]], files: list[str], io: FileIO) -
             category="image",
         ),
         NodeClass(
+            "PreviewImage",
+            {"images": ("IMAGE",)},
+            (),
+            lambda images: io.saver(images, "ComfyUI_temp", "temp"),
+            output_node=True,
+            category="image",
+        ),
+        NodeClass(
             "LoadImage",
             {"image": (files, {"image_upload": True})},
             ("IMAGE", "MASK"),

@@ -7,7 +7,8 @@ backend's `server.py` routes) for the real client to talk to.
         assert fake.count("prompt") == 1
 
 Routes: `POST /prompt` (the graph is validated like ComfyUI's `validate_prompt`: 400 with
-`error` and `node_errors`; else `{prompt_id, number, node_errors}` and the job is queued),
+`error` and `node_errors` when no output is valid; else `{prompt_id, number, node_errors}` and
+the job is queued with its valid outputs only, the others listed in `node_errors`),
 `GET /history/{prompt_id}` (`{}` while queued; the job runs when polled `polls` times, then the
 entry with `outputs` and `status`), `GET /view?filename&subfolder&type`, `POST /upload/image`
 and `POST /upload/mask` (multipart; a name already taken by other bytes becomes `x (1).png`;
@@ -39,7 +40,7 @@ import pytest
 from PIL import Image
 
 from .comfyui_catalogue import NodeClass, catalogue
-from .comfyui_graph import Invalid, NodeFailed, execute, validate
+from .comfyui_graph import Invalid, NodeFailed, check_outputs, execute, validate
 from .comfyui_nodes import load_image, load_mask
 from .loopback import QuietHandler, ServedFake
 
@@ -135,7 +136,10 @@ class FakeComfyUI(ServedFake):
             ipadapter=self.ipadapter,
         )
 
-    def _save(self, images: Image.Image, filename_prefix: str) -> tuple[Any, ...]:
+    def _save(
+        self, images: Image.Image, filename_prefix: str, kind: str = "output"
+    ) -> tuple[Any, ...]:
+        """SaveImage (type `output`), or PreviewImage (`kind="temp"`, ComfyUI's temp folder)."""
         with self.lock:
             self.state.counter += 1
             counter = self.state.counter
@@ -143,10 +147,8 @@ class FakeComfyUI(ServedFake):
         name = f"{prefix}_{counter:05}_.png"
         buffer = BytesIO()
         images.save(buffer, format="PNG")
-        self.state.files[("output", f"{subfolder}/{name}" if subfolder else name)] = (
-            buffer.getvalue()
-        )
-        entry = {"filename": name, "subfolder": subfolder, "type": "output"}
+        self.state.files[(kind, f"{subfolder}/{name}" if subfolder else name)] = buffer.getvalue()
+        entry = {"filename": name, "subfolder": subfolder, "type": kind}
         return ({"ui": {"images": [entry]}},)
 
     def _load(self, image: str) -> tuple[Any, ...]:
@@ -163,6 +165,9 @@ class FakeComfyUI(ServedFake):
             outputs = validate(graph, self.classes())
         except Invalid as refused:
             return 400, {"error": refused.error, "node_errors": refused.node_errors}
+        classes = self.classes()
+        every = [n for n, node in graph.items() if classes[node["class_type"]].output_node]
+        _, node_errors = check_outputs(graph, classes, every)  # the outputs that were dropped
         extra = dict(body.get("extra_data") or {})
         if "client_id" in body:
             extra["client_id"] = body["client_id"]
@@ -171,7 +176,7 @@ class FakeComfyUI(ServedFake):
             self.state.number += 1
             job = Job(str(uuid.uuid4()), number, graph, outputs, extra, self.polls)
             self.state.jobs[job.prompt_id] = job
-        return 200, {"prompt_id": job.prompt_id, "number": number, "node_errors": {}}
+        return 200, {"prompt_id": job.prompt_id, "number": number, "node_errors": node_errors}
 
     def history(self, prompt_id: str) -> dict[str, Any]:
         with self.lock:

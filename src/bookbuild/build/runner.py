@@ -31,7 +31,7 @@ from bookbuild.spec.masks import (
 )
 from bookbuild.spec.models import MaskShape
 from bookbuild.spec.presets import Lora
-from bookbuild.store.journal import JobJournal
+from bookbuild.store.journal import JobJournal, describe_job, unknown_job
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,7 @@ class StepRunner:
     # -- chat ------------------------------------------------------------------------------
     def _chat(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._chat_request(step, inputs, journal)
-        provider = self.providers.get(step.preset, step.id)
-        with self.providers.limit(step.preset):
-            result = provider.complete(request)
+        result = self.providers.call(step.preset, step.id, lambda p: p.complete(request))
         if step.op == "describe":
             return StepOutput(_described(step, result.text).encode(), result.metadata)
         text = _normalise_text(result.text)
@@ -118,9 +116,8 @@ class StepRunner:
     # -- images ----------------------------------------------------------------------------
     def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._image_request(step, inputs, journal)
-        provider = self.providers.get(step.preset, step.id)
-        with self.providers.limit(step.preset):
-            result = provider.run_image(request)
+        refuse_unknown_job(journal, step.id)
+        result = self.providers.call(step.preset, step.id, lambda p: p.run_image(request))
         data, (width, height) = normalised_png(result, step)
         metadata = {**result.metadata, "width": width, "height": height}
         if request.prompt and "prompt" not in metadata:
@@ -247,6 +244,22 @@ def _described(step: Step, reply: str) -> str:
     if cast:
         return prompts.parse_cast_prompt(reply, cast, step.id).to_json(with_cast=True)
     return prompts.parse_image_prompt(reply, step.id).to_json(with_cast=False)
+
+
+def refuse_unknown_job(journal: JobJournal, step_id: str) -> None:
+    """A paid submit of an earlier make whose answer was never recorded: said once (the job
+    may be running and charged), then forgotten, so the next make sends the step again."""
+    record = journal.pending()
+    if record is None or not unknown_job(record):
+        return
+    journal.forget()
+    raise ProviderError(
+        f"a paid job may be running: id unknown ({describe_job(record)}): an earlier make "
+        "sent it but could not record the service's answer (it was killed, or the disk was "
+        "full). Check the service's dashboard or history for it; the next make sends this "
+        "step again",
+        step_id=step_id,
+    )
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

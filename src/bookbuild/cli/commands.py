@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bookbuild.errors import BookbuildError
+from bookbuild.errors import BookbuildError, Interrupted
 from bookbuild.project import Project
 from bookbuild.version import __version__
 
@@ -158,11 +158,19 @@ def _echo_summary(summary: MakeSummary) -> None:
 def _stop_on_ctrl_c() -> Iterator[threading.Event]:
     """The first Ctrl-C sets the event (the build starts no new step and finishes what is in
     flight); the second quits at once with exit 130. Never a KeyboardInterrupt traceback."""
-    stop = threading.Event()
+    from bookbuild.build.events import BuildStop
+
+    stop = BuildStop()
 
     def on_sigint(signum: int, frame: object) -> None:
         if not stop.is_set():
             stop.set()
+            if stop.rendering:  # nothing paid is in flight: stop the render itself
+                sys.stderr.write("\nCtrl-C: stopping the render\n")
+                raise Interrupted(
+                    "stopped by Ctrl-C while rendering: every step is kept and pinned; the "
+                    "outputs were not all written (`bookbuild make` renders them again)"
+                )
             sys.stderr.write("\nCtrl-C: finishing the steps in flight; Ctrl-C again quits now\n")
             return
         sys.stderr.write("\nCtrl-C again: quitting now (queued jobs stay recorded)\n")
@@ -336,15 +344,25 @@ def serve(
 @click.pass_context
 def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     """Remove store entries that neither book.lock nor the draft lock pins (old takes too)."""
+    from bookbuild.store.buildlock import exclusive_build, exclusive_store
     from bookbuild.store.gc import collect_garbage
+
+    def waiting(owner: str) -> None:
+        click.echo(f"waiting for the build in progress ({owner})", err=True)
 
     def action() -> None:
         project = Project.open(path)
-        report = collect_garbage(project.root, project.store, dry_run=dry_run)
+        with (  # a make in progress writes temp files and job records: wait for it
+            exclusive_build(project.root / ".bookbuild", waiting, optional=True),
+            exclusive_store(project.store.root, waiting),
+        ):
+            report = collect_garbage(project.root, project.store, dry_run=dry_run)
         verb = "would remove" if report.dry_run else "removed"
         click.echo(
             f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
-            f"and {report.removed_actions} record(s); kept {report.kept_objects} pinned object(s)"
+            f"and {report.removed_actions} record(s), {report.removed_temp} stray temp file(s) "
+            f"and {report.removed_jobs} finished job record(s); "
+            f"kept {report.kept_objects} pinned object(s)"
         )
 
     _run(ctx, action)

@@ -265,6 +265,16 @@ class Provider(Generic[OptionsT]):
         from_env = self.env.get(self.base_url_env, "") if self.base_url_env else ""
         return (self.preset.base_url or from_env.strip() or self.default_base_url).rstrip("/")
 
+    def service_url(self) -> str | None:
+        """The address a build probes once before its first step (`providers.reach`); None
+        for a provider that reaches nothing (offline, diffusers)."""
+        if not (self.default_base_url or self.base_url_env or self.preset.base_url):
+            return None
+        return self.base_url() or None
+
+    start_hint: ClassVar[str] = "start it"
+    """What to do when `service_url` accepts no connection (e.g. how to start a local server)."""
+
     def complete(self, request: ChatRequest) -> ChatResult:
         raise NotImplementedError(f"{self.name} does not do chat")
 

@@ -21,7 +21,7 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.a1111 import bodies, references
+from bookbuild.providers.a1111 import bodies, controlnet, names, references
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
 from bookbuild.providers.a1111.client import (
@@ -36,6 +36,7 @@ from bookbuild.providers.a1111.client import (
 )
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
 from bookbuild.providers.a1111.references import check_applied
+from bookbuild.providers.a1111.rembg import require_transparency
 from bookbuild.providers.a1111.server import ServerFacts
 from bookbuild.providers.base import (
     CastNeeds,
@@ -199,13 +200,18 @@ class A1111Provider(Provider[A1111Options]):
         settings = given if isinstance(given, Mapping) else request.params
         kind = str(settings.get("type") or "canny")
         weight = float(settings.get("strength") or 1.0)
-        model = self._server().controlnet_model(kind, self.options.controlnet_models.get(kind))
-        module = (
-            CONTROLNET_MODULES.get(kind, kind) if self.options.controlnet_preprocess else "none"
+        controlnet.check_weight(weight)
+        server = self._server()
+        model = server.controlnet_model(kind, self.options.controlnet_models.get(kind))
+        module = controlnet.server_module(
+            CONTROLNET_MODULES.get(kind, kind) if self.options.controlnet_preprocess else "none",
+            server.controlnet_modules(),
+            self._client_().shown_url,
         )
         gen = self._generation(request, (request.width, request.height))
         unit = bodies.controlnet_unit(_png(control), module, model, weight)
-        picture, meta = self._generate(TXT2IMG, bodies.controlnet_body(gen, unit), gen, request)
+        body = bodies.controlnet_body(gen, unit)
+        picture, meta = self._generate(TXT2IMG, body, gen, request, control_model=model)
         meta.update(controlnet_model=model, controlnet_module=module, controlnet_weight=weight)
         return picture, meta
 
@@ -231,6 +237,7 @@ class A1111Provider(Provider[A1111Options]):
                 provider=NAME,
             ) from None
         result = self._picture(answer.get("image") if isinstance(answer, dict) else None)
+        require_transparency(result, self._client_().shown_url)
         return result, {"endpoint": REMBG, "rembg_model": model}
 
     # -- one generation --------------------------------------------------------------------
@@ -253,8 +260,14 @@ class A1111Provider(Provider[A1111Options]):
         )
 
     def _generate(
-        self, path: str, body: dict[str, Any], gen: Generation, request: ImageRequest
+        self,
+        path: str,
+        body: dict[str, Any],
+        gen: Generation,
+        request: ImageRequest,
+        control_model: str | None = None,
     ) -> tuple[Image.Image, dict[str, Any]]:
+        self._check_names(gen)  # the web UI would silently use others
         sent = self._with_references(body, request)  # checked against the server first
         log.debug("POST %s (%s)", path, ", ".join(sorted(body)))
         answer = self._client_().post(path, body)
@@ -263,6 +276,8 @@ class A1111Provider(Provider[A1111Options]):
         images = answer.get("images") or [None]
         picture = self._picture(images[0])
         info = info_of(answer)
+        if control_model is not None:  # the unit ran, or the picture has no control
+            controlnet.check_applied(info, control_model, self._client_().shown_url)
         record = generation_record(info)
         self._check_checkpoint(record)
         if sent:
@@ -274,6 +289,19 @@ class A1111Provider(Provider[A1111Options]):
             **sent,
             **loras_metadata(request),
         }
+
+    def _check_names(self, gen: Generation) -> None:
+        """Sampler, scheduler and LoRAs against the server's lists (see `names`)."""
+        server = self._server()
+        names.check_names(
+            server.listing("/sdapi/v1/samplers") or [],
+            server.listing("/sdapi/v1/schedulers", optional=True),
+            server.listing("/sdapi/v1/loras", optional=True) if gen.loras else None,
+            sampler=gen.sampler,
+            scheduler=gen.scheduler,
+            lora_names=[name for name, _ in gen.loras],
+            shown_url=self._client_().shown_url,
+        )
 
     def _with_references(self, body: dict[str, Any], request: ImageRequest) -> dict[str, Any]:
         """Add one IP-Adapter unit per character with a reference to `body`; what was sent

@@ -66,6 +66,21 @@ class ServerFacts:
             provider=NAME,
         )
 
+    # -- samplers, schedulers, LoRAs --------------------------------------------------------
+
+    def listing(self, path: str, *, optional: bool = False) -> list[dict[str, Any]] | None:
+        """A GET listing of the web UI, once per build; None for a 404 when `optional`."""
+
+        def ask() -> list[dict[str, Any]] | None:
+            try:
+                return _list(self.client.get(path))
+            except ProviderError as err:
+                if optional and err.status == 404:
+                    return None
+                raise
+
+        return self._once(path, ask)
+
     # -- upscalers -------------------------------------------------------------------------
 
     def upscaler(self, name: str) -> str:
@@ -120,6 +135,9 @@ class ServerFacts:
         except ProviderError as err:
             if err.status != 404:
                 raise
+            forge = self._forge_models()  # Forge: /controlnet/model_list, no /version
+            if forge is not None:
+                return forge
             if self._has_script("controlnet"):
                 return None
             raise ProviderError(
@@ -132,6 +150,31 @@ class ServerFacts:
         answer = self.client.get("/controlnet/model_list")
         models = answer.get("model_list") if isinstance(answer, dict) else None
         return [str(m) for m in models or [] if str(m) != "None"]
+
+    def _forge_models(self) -> list[str] | None:
+        try:
+            answer = self.client.get("/controlnet/model_list")
+        except ProviderError as err:
+            if err.status != 404:
+                raise
+            return None
+        models = answer.get("model_list") if isinstance(answer, dict) else None
+        return [str(m) for m in models or [] if str(m) != "None"]
+
+    def controlnet_modules(self) -> list[str] | None:
+        """The preprocessors the server's ControlNet knows (`/controlnet/module_list`, on
+        sd-webui-controlnet and Forge alike); None when it does not list them."""
+        return self._once("controlnet-module-list", self._modules)
+
+    def _modules(self) -> list[str] | None:
+        try:
+            answer = self.client.get("/controlnet/module_list")
+        except ProviderError as err:
+            if err.status != 404:
+                raise
+            return None
+        listed = answer.get("module_list") if isinstance(answer, dict) else None
+        return [str(m) for m in listed] if isinstance(listed, list) else None
 
     def ip_adapter(self, options: A1111Options) -> tuple[IPAdapter, int]:
         """The IP-Adapter module and model for character references, and how many ControlNet

@@ -26,7 +26,7 @@ from bookbuild.providers.base import (
 )
 from bookbuild.providers.comfyui import graphs, pictures, references
 from bookbuild.providers.comfyui.builtin import BuiltIn, require_nodes
-from bookbuild.providers.comfyui.client import ComfyUIClient
+from bookbuild.providers.comfyui.client import START_HINT, ComfyUIClient
 from bookbuild.providers.comfyui.custom import request_values, upload_images
 from bookbuild.providers.comfyui.jobs import DEFAULT_DEADLINE, JobRunner, output_images
 from bookbuild.providers.comfyui.options import BASE_URL_ENV, DEFAULT_BASE_URL, ComfyUIOptions
@@ -56,6 +56,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
     Options = ComfyUIOptions
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    start_hint: ClassVar[str] = START_HINT
     local: ClassVar[bool] = True
 
     def __init__(
@@ -152,7 +153,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             self.clock,
             request.step_id,
         )
-        prompt_id, entry = runner.run(graph)
+        prompt_id, entry = runner.run(graph, output)
         images = output_images(entry, output)
         if not images:
             raise ProviderError(

@@ -188,8 +188,22 @@ def _call(
         )
     except (RuntimeError, ValueError) as exc:  # e.g. out of memory, a size the model refuses
         raise ProviderError(f"{role} failed: {exc}", provider=PROVIDER) from exc
+    refuse_flagged(output)
     image: Image.Image = output.images[0]
     return _exactly(image, size)
+
+
+def refuse_flagged(output: Any) -> None:
+    """The pipeline's safety checker blacks out a picture it flags and says so in
+    `nsfw_content_detected`; such a picture is refused, never stored (as sdapi's is)."""
+    flags = getattr(output, "nsfw_content_detected", None)
+    if flags and bool(flags[0]):
+        raise ProviderError(
+            "the model's safety checker flagged this picture and blacked it out "
+            "(nsfw_content_detected): change the prompt or the seed, or set "
+            "`safety_checker: false` in the preset for a model you trust. Nothing was kept",
+            provider=PROVIDER,
+        )
 
 
 def _strength(request: ImageRequest) -> float:

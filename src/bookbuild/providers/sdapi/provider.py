@@ -247,7 +247,12 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         self.check_stop()
         self._claim_submit(request.step_id)
         sent = self.clock()
-        answer = http.submit(path, body)
+        request.journal.intend(f"sdapi {path}")  # before paying: a lost answer is known
+        try:
+            answer = http.submit(path, body)
+        except ProviderError:
+            request.journal.forget()  # the error says whether it may have been queued
+            raise
         status = http.check(answer)
         job = Job.from_answer(answer, family, path)
         if status == "processing" and not job.fetch_result:

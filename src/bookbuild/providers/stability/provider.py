@@ -165,14 +165,22 @@ class StabilityProvider(Provider[StabilityOptions]):
                 log.debug("resuming job %s", pending["id"])
                 picture = self._wait(Running(str(pending["id"])), request.journal)
             else:
-                picture = self._wait(
-                    self.client().submit(call.path, call.fields, call.files), request.journal
-                )
+                answer = self._submit(call, request.journal)
+                picture = self._wait(answer, request.journal)
         request.journal.forget()
         if picture.finish_reason != "SUCCESS":
             raise ProviderError(FILTERED_ADVICE, provider="stability")
         image = fitting.finish(request, decode_image(picture.data, what="Stability's answer"))
         return ImageResult(encode_png(image), self._metadata(request, call, picture))
+
+    def _submit(self, call: Call, journal: JobJournal) -> Picture | Running:
+        """The paid POST, its intent journaled first (a lost answer is then known)."""
+        journal.intend(f"stability {call.path}")
+        try:
+            return self.client().submit(call.path, call.fields, call.files)
+        except ProviderError:
+            journal.forget()  # its message says whether it may have been accepted
+            raise
 
     def _metadata(self, request: ImageRequest, call: Call, picture: Picture) -> dict[str, Any]:
         """What the service says it used (the seed), and what it cost."""
@@ -201,7 +209,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             return answer
         if not answer.id:
             raise ProviderError("the service started a job without an id", provider="stability")
-        if journal.pending() is None:
+        if not (journal.pending() or {}).get("id"):
             journal.remember({"id": answer.id})
         limit = self.preset.deadline or DEFAULT_DEADLINE
         deadline = self.clock() + limit
@@ -214,7 +222,7 @@ class StabilityProvider(Provider[StabilityOptions]):
                     transient=True,
                 )
             self.sleep(self.preset.poll_interval)
-            polled = self.client().result(answer.id)
+            polled = _poll(self.client(), answer.id)
             if isinstance(polled, Picture):
                 return polled
 
@@ -292,6 +300,24 @@ def _needed(data: bytes | None, what: str) -> bytes:
     if data is None:
         raise ProviderError(f"this op needs {what}", provider="stability")
     return data
+
+
+def _poll(client: StabilityClient, job_id: str) -> Picture | Running:
+    """One look at a paid job. A refusal of the poll itself is not the job failing: the job
+    stays journaled (transient), so the next make polls it again instead of paying again; only
+    a 404 (the job does not exist, or expired after 24 h) lets it go."""
+    try:
+        return client.result(job_id)
+    except ProviderError as err:
+        if err.status == 404:
+            raise
+        raise ProviderError(
+            f"job {job_id} could not be polled ({err.message}); it stays recorded: run make "
+            "again to fetch it (it will not be paid again)",
+            provider="stability",
+            transient=True,
+            status=err.status,
+        ) from None
 
 
 @contextmanager
