@@ -191,3 +191,21 @@ def test_fixed_layout_pictures_are_letterboxed_never_cropped(tmp_path: Path) -> 
         scenes = [archive.read(n).decode() for n in archive.namelist() if "chapter-" in n]
     assert "object-fit: contain" in css and "object-fit: cover" not in css
     assert any('class="scene with-picture"' in s and "background-color: #" in s for s in scenes)
+
+
+def test_epub_without_art_has_a_typeset_cover_and_semantic_footnotes(tmp_path: Path) -> None:
+    book = english_book(images=False)
+    noted = dataclasses.replace(book.chapters[0], markdown="A race.[^1]\n\n[^1]: A slow one.")
+    view = dataclasses.replace(book, chapters=(noted, *book.chapters[1:]))
+    epub = render_epub(view, tmp_path)
+    with zipfile.ZipFile(epub) as archive:
+        cover = archive.read("OEBPS/cover.xhtml").decode()
+        chapter = archive.read("OEBPS/chapter-001.xhtml").decode()
+    assert "typeset-cover" in cover and "The Hare and the Tortoise" in cover and "<img" not in cover
+    assert 'href="#fn-' in chapter and 'epub:type="noteref"' in chapter
+    assert 'epub:type="footnote"' in chapter and 'epub:type="backlink"' in chapter
+    command = _epubcheck_command()
+    if command is None:
+        pytest.skip("epubcheck (and java) not installed: run scripts/setup.sh")
+    done = subprocess.run([*command, str(epub), "--failonwarnings"], capture_output=True)
+    assert done.returncode == 0, done.stdout.decode()[-2000:]

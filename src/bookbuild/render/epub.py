@@ -95,7 +95,7 @@ def package_files(view: BookView) -> dict[str, bytes]:
     fixed = fixed_layout(view)
     book = _Book.from_view(view, fixed)
     images = _ImageSet()
-    cover = _cover_page(book, view.cover, images) if view.cover is not None else None
+    cover = _cover_page(book, view.cover, images)  # typeset on a colour without art
     if fixed is not None:
         chapters = fixed_chapter_pages(view, fixed, book.page, images.get)
     else:
@@ -103,7 +103,7 @@ def package_files(view: BookView) -> dict[str, bytes]:
             _chapter_page(book, number, chapter, images)
             for number, chapter in enumerate(view.chapters, start=1)
         ]
-    front = [cover] if cover is not None else []
+    front = [cover]
     body = [*chapters, _colophon_page(book, view)]
     nav = _nav_page(book, [*front, _title_page(book)], body)
     back = [_back_cover_page(book, view)] if view.blurb and view.blurb.strip() else []
@@ -272,9 +272,9 @@ def _chapter_page(book: _Book, number: int, chapter: ChapterView, images: _Image
     return Page(item_id, f"{item_id}.xhtml", title, xhtml, landmark="", in_toc=True)
 
 
-def _cover_page(book: _Book, cover: IllustrationView, images: _ImageSet) -> Page:
-    figure = _figure(cover, images)
-    alt = figure.alt or book.title
+def _cover_page(book: _Book, cover: IllustrationView | None, images: _ImageSet) -> Page:
+    figure = _figure(cover, images) if cover is not None else None
+    alt = (figure.alt if figure is not None else "") or book.title
     xhtml = book.page("cover.xhtml", book.labels["cover"], figure=figure, alt=alt)
     return Page("cover", "cover.xhtml", book.labels["cover"], xhtml, landmark="cover")
 

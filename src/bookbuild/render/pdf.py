@@ -31,6 +31,7 @@ from ..style import fmt_pt, theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .cover import cover_html
 from .fetch import BASE_URL, build_path, fetch_bytes
+from .floats import MAX_PASSES, defer_figures, pushed_figures
 from .fonts import check_font_coverage
 from .geometry import bleeds, print_geometry
 from .html import ASSETS, document_html, layout_for
@@ -165,13 +166,20 @@ def _interior(
     fetcher: BuildFetcher,
     convert: Convert,
 ) -> tuple[BookView, Any]:
-    """The laid-out interior; on a print target laid out again when its page count calls for
-    another gutter (at most twice more: the gutter only grows with the page count), then
-    padded to an even page count with a blank last page."""
+    """The laid-out interior, laid out again when a picture left a hole before it (moved after
+    the next paragraph, floats.py) and, on a print target, when its page count calls for
+    another gutter (the gutter only grows with the page count); then padded to an even page
+    count with a blank last page."""
     fitted = view if target is None else _for_print(view, target, pages=0)
-    for _ in range(3):
-        html = _print_html(fitted, sources, theme_dirs)
+    deferred: list[str] = []  # figures moved after the next paragraph (floats.py)
+    passes = 0
+    for _ in range(3 + MAX_PASSES):
+        html = defer_figures(_print_html(fitted, sources, theme_dirs), deferred)
         document = convert(html, fetcher)
+        pushed = [f for f in pushed_figures(document) if deferred.count(f) < MAX_PASSES]
+        if pushed and passes < MAX_PASSES:
+            deferred, passes = deferred + pushed, passes + 1
+            continue
         if target is None:
             return fitted, document
         again = _for_print(view, target, pages=len(document.pages))
