@@ -243,17 +243,26 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 
 @main.command()
 @PATH_ARG
+@click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")
 @click.pass_context
-def validate(ctx: click.Context, path: Path) -> None:
-    """Check book.yaml (every error at once, with line:col)."""
+def validate(ctx: click.Context, path: Path, strict: bool) -> None:
+    """Check book.yaml (every error at once, with line:col); warnings too."""
+    from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
+    from bookbuild.providers.registry import CATALOG
+    from bookbuild.spec.validate import validate_warnings
 
     def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
+        warnings = validate_warnings(project.spec, project.spec.catalog or CATALOG)
+        if strict and warnings:
+            raise SpecError(warnings)
+        for warning in warnings:
+            _console(stderr=True).print(f"[yellow]{escape(str(warning))}[/]")
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
-            f"{len(graph.steps)} step(s))"
+            f"{len(graph.steps)} step(s))" + (f", {len(warnings)} warning(s)" if warnings else "")
         )
 
     _run(ctx, action)

@@ -79,14 +79,56 @@ class Style(Strict):
             "count, PDF/X) and build/<slug>-cover.pdf a cover wrap for this printer."
         ),
     )
+    print_bleed: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description=(
+            "Print target: bleed (0.125 in on the top, bottom and outside edge of each page) "
+            "when something on the pages runs to the edge (auto: the picture-book theme or "
+            "text_over), or always / never. Without bleed the interior is at the trim size."
+        ),
+    )
+    pdf_x: Literal["x-4", "x-1a"] = Field(
+        default="x-4",
+        description=(
+            "Print target: the PDF/X variant of the interior and cover: x-4 (default; "
+            "transparency kept) or x-1a (transparency flattened against the paper, as "
+            "older IngramSpark workflows ask)."
+        ),
+    )
+    opening: Literal["classic", "drop-cap", "small-caps", "ornament"] = Field(
+        default="classic",
+        description=(
+            "How chapters open: classic (number and title), drop-cap (a large first letter), "
+            "small-caps (the first line in capitals), ornament (a fleuron under the title)."
+        ),
+    )
+    chapter_number: Literal["numeral", "roman", "word", "none"] = Field(
+        default="numeral",
+        description="Chapter numbers above the titles: 1, I, One (en; 제1장 in ko) or none.",
+    )
+    scene_break: Literal["asterism", "dinkus", "fleuron", "rule", "space"] = Field(
+        default="asterism",
+        description=(
+            "The mark of a scene break (`***` or `---` in a chapter): ⁂, * * *, ❦, a short "
+            "rule or a blank line."
+        ),
+    )
+    cover_color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description=(
+            "Colour of the cover's spine and back ('#rrggbb'); default: taken from the cover "
+            "art's spine-side edge (slate without art)."
+        ),
+    )
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
     text_over: bool = Field(
-        default=False,
+        default=True,
         description=(
             "picture-book: short text goes over its picture (on a pale panel) so the picture "
-            "fills the page to the bleed."
+            "fills the page to the bleed (default); false frames the picture above its text."
         ),
     )
     art: ArtStyle | None = Field(
@@ -291,6 +333,10 @@ class Character(Strict):
 class Chapter(Strict):
     id: Slug
     title: str = Field(min_length=1, description="Chapter title.")
+    short_title: str | None = Field(
+        default=None,
+        description="Shorter title for the running heads of the PDF (default: the title, cut).",
+    )
     text: str | None = Field(default=None, description="Chapter text (Markdown), inline.")
     file: str | None = Field(
         default=None, description="Markdown file with the text, relative to book.yaml."
@@ -343,4 +389,40 @@ class Book(Strict):
     )
     cover: Illustration | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
+    isbn: str | None = Field(
+        default=None,
+        description="ISBN of this edition (on the copyright page, the EPUB's identifiers).",
+    )
+    publisher: str | None = Field(
+        default=None, description="Publisher or imprint (copyright page, EPUB dc:publisher)."
+    )
+    edition: str | None = Field(
+        default=None, description="Edition line of the copyright page, e.g. 'First edition'."
+    )
+    rights: str | None = Field(
+        default=None,
+        description=(
+            "Rights line of the copyright page and EPUB dc:rights (default: 'All rights "
+            "reserved.' in the book's language)."
+        ),
+    )
+    dedication: str | None = Field(
+        default=None, description="Dedication, on its own right-hand page after the copyright."
+    )
+    epigraph: str | None = Field(
+        default=None,
+        description=(
+            "Epigraph before the first chapter; a last line starting with '—' is its source."
+        ),
+    )
+    acknowledgements: str | None = Field(
+        default=None,
+        description="Acknowledgements page after the last chapter (Markdown-free text).",
+    )
+    about_author: str | None = Field(
+        default=None, description="About-the-author page at the back of the book (plain text)."
+    )
+    also_by: list[str] = Field(
+        default_factory=list, description="Other titles by the author(s), listed at the back."
+    )
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")
