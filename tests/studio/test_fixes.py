@@ -123,7 +123,9 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
     wait_builds(running, 1)
     page = browser.new_page(viewport={"width": 900, "height": 500})
     page.goto(running.url + "/")
-    page.wait_for_function("() => Number(document.body.dataset.previewLoaded || 0) >= 1")
+    page.wait_for_function(
+        "() => Number(document.body.dataset.previewLoaded || 0) >= 1", timeout=WAIT_MS
+    )
     frame = page.frame_locator("#preview")
     page.evaluate("() => document.getElementById('preview').contentWindow.scrollTo(0, 400)")
     page.wait_for_function(
@@ -132,7 +134,9 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
     chapter = running.root / "chapters" / "keeper.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA gull on the rail.\n", "utf-8")
     expect(frame.locator("body")).to_contain_text("A gull on the rail.", timeout=WAIT_MS)
-    page.wait_for_function("() => Number(document.body.dataset.previewLoaded) >= 2")
+    page.wait_for_function(
+        "() => Number(document.body.dataset.previewLoaded) >= 2", timeout=WAIT_MS
+    )
     y = page.evaluate("() => document.getElementById('preview').contentWindow.scrollY")
     assert y == 400
 
@@ -142,9 +146,13 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
         "() => document.getElementById('preview')"
         ".contentWindow.location.assign('/book/ch-storm.html')"
     )
-    page.wait_for_function("() => Number(document.body.dataset.previewLoaded) >= 3")
+    page.wait_for_function(
+        "() => Number(document.body.dataset.previewLoaded) >= 3", timeout=WAIT_MS
+    )
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAnd a tern.\n", "utf-8")
-    page.wait_for_function("() => Number(document.body.dataset.previewLoaded) >= 4")
+    page.wait_for_function(
+        "() => Number(document.body.dataset.previewLoaded) >= 4", timeout=WAIT_MS
+    )
     path = page.evaluate("() => document.getElementById('preview').contentWindow.location.pathname")
     assert path == "/book/ch-storm.html"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import Image
 
 from bookbuild.fsutil import atomic_write_bytes
@@ -44,15 +46,20 @@ def mask_overlay(project: Project, step_id: str) -> bytes:
     return encode_png(tint)
 
 
+def cached_overlay(root: Path, key: str, width: int) -> bytes | None:
+    """The board's overlay of the edit step with key `key`, if made before (the key names the
+    mask and the picture before it, so a cached overlay is never out of date)."""
+    cached = _overlay_path(root, key, width)
+    return cached.read_bytes() if cached.is_file() else None
+
+
+def _overlay_path(root: Path, key: str, width: int) -> Path:
+    return root / ".bookbuild" / "thumbs" / "overlays" / f"{check_key(key)}-{width}.png"
+
+
 def board_overlay(project: Project, step_id: str, key: str | None, width: int) -> bytes:
-    """The overlay sized for the board, cached by the step's key (the key names its mask and
-    the picture before it, so a cached overlay is never out of date): no plan when cached."""
-    cached = None
-    if key is not None:
-        check_key(key)
-        cached = project.root / ".bookbuild" / "thumbs" / "overlays" / f"{key}-{width}.png"
-        if cached.is_file():
-            return cached.read_bytes()
+    """The overlay sized for the board (`width` wide), cached by the step's key."""
+    cached = _overlay_path(project.root, key, width) if key is not None else None
     mask = edit_mask(project, step_id)
     if mask.width > width:
         mask = mask.resize((width, max(1, round(mask.height * width / mask.width))))

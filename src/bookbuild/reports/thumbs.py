@@ -10,7 +10,7 @@ from PIL import Image
 
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.media.images import decode_image
-from bookbuild.project import Project
+from bookbuild.project import Project, store_at
 from bookbuild.store.objects import check_digest
 
 WIDTHS = (160, 320, 640, 1280)
@@ -22,19 +22,19 @@ def thumb_width(requested: int) -> int:
     return next((w for w in WIDTHS if w >= requested), WIDTHS[-1])
 
 
-def thumb_path(project: Project, digest: str, width: int) -> Path:
+def thumb_path(root: Path, digest: str, width: int) -> Path:
     hex_part = check_digest(digest)
-    return project.root / ".bookbuild" / "thumbs" / hex_part[:2] / f"{hex_part}-{width}.webp"
+    return root / ".bookbuild" / "thumbs" / hex_part[:2] / f"{hex_part}-{width}.webp"
 
 
-def thumbnail(project: Project, digest: str, width: int) -> bytes:
-    """The picture `digest` at most `width` pixels wide (never enlarged), as WebP; made once.
-    KeyError when the store has no such picture."""
+def thumbnail(root: Path, digest: str, width: int) -> bytes:
+    """The picture `digest` of the book in `root` at most `width` pixels wide (never
+    enlarged), as WebP; made once (book.yaml is not read). KeyError when it is not stored."""
     width = thumb_width(width)
-    cached = thumb_path(project, digest, width)
+    cached = thumb_path(root, digest, width)
     if cached.is_file():
         return cached.read_bytes()
-    image = decode_image(project.store.get(digest), what="a stored picture")
+    image = decode_image(store_at(root).get(digest), what="a stored picture")
     if image.width > width:
         image = image.resize(
             (width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS

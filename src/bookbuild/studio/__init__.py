@@ -38,16 +38,8 @@ def serve(
     from bookbuild.studio.app import create_app
     from bookbuild.studio.state import Studio
 
-    try:
-        root = Project.open(path, draft=draft).root
-    except SpecError as exc:  # no book folder at all is still exit 2 (ConfigError)
-        root = (path if path.is_dir() else path.parent).resolve()
-        problem: str | None = f"book.yaml has errors; the studio shows them until fixed:\n{exc}"
-    else:
-        problem = None
     lines = _Terminal(say)
-    if problem:
-        lines.say(problem)
+    root = _book_root(path, lines.say)
     studio = Studio(root=root, draft=draft, host=host, say=lines.say)
     config = uvicorn.Config(
         create_app(studio), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
@@ -71,6 +63,16 @@ def serve(
         server.run(sockets=[listening])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
         return
+
+
+def _book_root(path: Path, say: Callable[[str], None]) -> Path:
+    """The book folder; a book.yaml with errors is served all the same (said once), but no
+    book at all is exit 2 (ConfigError)."""
+    try:
+        return Project.open(path).root
+    except SpecError as exc:
+        say(f"book.yaml has errors; the studio shows them until they are fixed:\n{exc}")
+        return (path if path.is_dir() else path.parent).resolve()
 
 
 class _Terminal:

@@ -267,16 +267,6 @@ def routes(studio: Studio) -> list[Route]:
 
         return handle
 
-    async def build(request: Request) -> Response:
-        refused = write_refusal(request, studio.token)
-        if refused is not None:
-            return JSONResponse({"error": refused}, status_code=403)
-        body = await _json_body(request) or {}
-        approved = body.get("approved_cost")
-        cost = float(approved) if isinstance(approved, int | float) else None
-        studio.build.request("studio: build asked from the page", cost)
-        return JSONResponse({"ok": True})
-
     return [
         Route("/api/forecast", endpoint(forecast_edit), methods=["POST"]),
         Route("/api/edit", endpoint(apply_edit), methods=["POST"]),
@@ -288,8 +278,22 @@ def routes(studio: Studio) -> list[Route]:
         Route("/api/edit/change", endpoint(change_edit), methods=["POST"]),
         Route("/api/variants", endpoint(make_variants), methods=["POST"]),
         Route("/api/approve", endpoint(approve), methods=["POST"]),
-        Route("/api/build", build, methods=["POST"]),
+        Route("/api/build", _build_endpoint(studio), methods=["POST"]),
     ]
+
+
+def _build_endpoint(studio: Studio) -> Handler:
+    async def build(request: Request) -> Response:
+        refused = write_refusal(request, studio.token)
+        if refused is not None:
+            return JSONResponse({"error": refused}, status_code=403)
+        body = await _json_body(request) or {}
+        approved = body.get("approved_cost")
+        cost = float(approved) if isinstance(approved, int | float) else None
+        studio.build.request("studio: build asked from the page", cost)
+        return JSONResponse({"ok": True})
+
+    return build
 
 
 async def _json_body(request: Request) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookbuild.errors import BookbuildError, StoreError
+from bookbuild.project import store_at
 from bookbuild.reports.board import (
     board,
     chain,
@@ -37,7 +38,7 @@ from bookbuild.reports.board import (
 )
 from bookbuild.reports.cast import change_forecast
 from bookbuild.reports.cast_page import cast_page, reference_file, sniff_image
-from bookbuild.reports.overlay import board_overlay, mask_overlay
+from bookbuild.reports.overlay import board_overlay, cached_overlay, mask_overlay
 from bookbuild.reports.thumbs import thumb_width, thumbnail
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
@@ -129,7 +130,7 @@ class _Pages:
         try:
             width = int(request.query_params.get("w", "320"))
             check_digest(digest)
-            data = await asyncio.to_thread(thumbnail, self.studio.project(), digest, width)
+            data = await asyncio.to_thread(thumbnail, self.studio.root, digest, width)
         except (KeyError, ValueError, BookbuildError):
             return Response("no such picture", status_code=404)
         return Response(data, media_type="image/webp", headers=IMMUTABLE)
@@ -194,7 +195,7 @@ class _Pages:
         digest = request.path_params["digest"]
         try:
             check_digest(digest)
-            data = await asyncio.to_thread(self.studio.project().store.get, digest)
+            data = await asyncio.to_thread(store_at(self.studio.root).get, digest)
         except (KeyError, StoreError):
             return Response("no such object", status_code=404)
         kind = "image/png" if data.startswith(PNG_SIGNATURE) else "text/plain; charset=utf-8"
@@ -208,8 +209,11 @@ class _Pages:
                 png = await asyncio.to_thread(mask_overlay, self.studio.project(), step_id)
             else:
                 size = thumb_width(int(width or 320))
-                project = self.studio.project()
-                png = await asyncio.to_thread(board_overlay, project, step_id, key, size)
+                found = cached_overlay(self.studio.root, key, size) if key else None
+                if found is None:
+                    project = self.studio.project()
+                    found = await asyncio.to_thread(board_overlay, project, step_id, key, size)
+                png = found
         except (BookbuildError, LookupError, ValueError) as exc:
             return Response(str(exc), status_code=404)
         cache = IMMUTABLE if key is not None else {"Cache-Control": "no-store"}
