@@ -186,12 +186,15 @@ def banded(ill_id: str, size: tuple[int, int], caption: str) -> IllustrationView
 
 
 def picture_book(*ills: IllustrationView, paragraphs: int = 1) -> BookView:
+    """A picture book with its pictures framed above the text (`text_over: false`; the
+    default, text over the picture, is tested in test_picture_book.py)."""
     book = english_book(theme="picture-book", page="auto", chapters=len(ills))
     chapters = tuple(
         dataclasses.replace(ch, illustrations=(ill,), markdown=ch.markdown.split("\n\n")[0])
         for ch, ill in zip(book.chapters, ills, strict=True)
     )
-    return dataclasses.replace(book, chapters=chapters)
+    style = dataclasses.replace(book.style, text_over=False)
+    return dataclasses.replace(book, chapters=chapters, style=style)
 
 
 def img_boxes(html: str) -> list[tuple[float, float]]:
