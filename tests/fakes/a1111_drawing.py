@@ -78,7 +78,8 @@ def upscale(image: Image.Image, body: dict[str, Any]) -> Image.Image:
         size = (int(body.get("upscaling_resize_w", 512)), int(body.get("upscaling_resize_h", 512)))
     else:
         factor = float(body.get("upscaling_resize", 2) or 2)
-        size = (round(image.width * factor), round(image.height * factor))
+        # the web UI's upscaler works in tiles of 8: the size is floored to a multiple of 8
+        size = (int(image.width * factor) // 8 * 8, int(image.height * factor) // 8 * 8)
     return image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
 
 

@@ -112,3 +112,25 @@ def test_controlnet_sends_the_extension_unit_and_the_lines_show(tmp_path: Path) 
     assert picture.getpixel((64, 48)) != picture.getpixel((10, 48))  # the bar is drawn
     assert json.dumps(meta)  # recorded
     assert meta["controlnet_model"] == unit["model"]
+
+
+def test_an_upscale_is_exactly_the_scale_although_the_web_ui_floors_to_multiples_of_8(
+    tmp_path: Path,
+) -> None:
+    """Issue 19, item 9: x2 of a 130 px wide picture (an outpaint of 2 px) is 260 px; the web
+    UI answers 256."""
+    spec = """\
+      - id: dawn
+        prompt: "a lighthouse at dawn"
+        seed: 11
+        edits:
+          - outpaint: {left: 2}
+          - upscale: {scale: 2}
+"""
+    book = write_book(tmp_path, spec)
+    with FakeA1111() as fake:
+        build(book, fake.env)
+    before, _ = result(book, "shore/dawn/edit-1")
+    picture, meta = result(book, "shore/dawn/edit-2")
+    assert before.size == (130, 96)
+    assert picture.size == (260, 192) and meta["server_size"] == [256, 192]

@@ -73,3 +73,13 @@ def issues_of_or_none(spec: Path) -> list[str]:
 
 
 __all__ = ["issues_of"]
+
+
+def test_input_fidelity_is_refused_on_a_model_that_does_not_take_it(tmp_path: Path) -> None:
+    """Issue 19, item 9: the API refuses `input_fidelity` on gpt-image-1-mini."""
+    message = issue_for(tmp_path / "a", "model: gpt-image-1-mini, input_fidelity: high")
+    assert "`input_fidelity` is not taken by gpt-image-1-mini" in message
+    spec = write_book(
+        tmp_path / "b", BOOK.format(fields="model: gpt-image-1.5, input_fidelity: high")
+    )
+    assert issues_of_or_none(spec) == []

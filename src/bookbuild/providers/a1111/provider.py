@@ -222,7 +222,12 @@ class A1111Provider(Provider[A1111Options]):
         scale = float(request.params.get("scale") or 2)
         answer = self._client_().post(UPSCALE, bodies.upscale_body(_png(picture), upscaler, scale))
         result = self._picture(answer.get("image") if isinstance(answer, dict) else None)
-        return result, {"endpoint": UPSCALE, "upscaler": upscaler, "scale": scale}
+        meta: dict[str, Any] = {"endpoint": UPSCALE, "upscaler": upscaler, "scale": scale}
+        target = (round(picture.width * scale), round(picture.height * scale))
+        if result.size != target:  # the web UI floors to multiples of 8: exact, as elsewhere
+            meta["server_size"] = list(result.size)
+            result = result.resize(target, Image.Resampling.LANCZOS)
+        return result, meta
 
     def _remove_background(self, picture: Image.Image) -> tuple[Image.Image, dict[str, Any]]:
         model = self.options.rembg or "u2net"

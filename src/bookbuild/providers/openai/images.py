@@ -101,6 +101,11 @@ def preset_problems(preset: OpenAIOptions) -> list[str]:
     )
     if chat:
         problems.append(f"{', '.join(chat)}: chat fields have no effect on the image model {model}")
+    if preset.input_fidelity is not None and not references.takes_input_fidelity(model):
+        problems.append(
+            f"`input_fidelity` is not taken by {model} (the API refuses the request): remove it, "
+            "or use a model that takes it, e.g. gpt-image-1.5"
+        )
     unknown = sorted(set(preset.price or {}) - {"per_image"})
     if unknown:
         problems.append(f"unknown image price key(s) {', '.join(unknown)}: use per_image (USD)")
