@@ -12,16 +12,19 @@ that leads outside its book folder through a symlink is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
 
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
 from ..errors import ConfigError
+from .markdown import keep_words
 
 
 def css_string(value: object) -> str:
@@ -70,4 +73,14 @@ def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = css_string
+    return env
+
+
+@lru_cache(maxsize=16)
+def theme_environment(theme: str, theme_dirs: tuple[Path, ...], keep_all: bool) -> Environment:
+    """One environment per theme, theme folders and `keep` filter, kept for the process: its
+    compiled templates are reused by every page (Jinja reloads a template whose file changed).
+    `keep_all` makes `keep` join Korean words (print), otherwise it only escapes."""
+    env = make_environment(theme, theme_dirs)
+    env.filters["keep"] = keep_words if keep_all else escape
     return env
