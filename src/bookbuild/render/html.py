@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from markupsafe import Markup
 from bookbuild.style import parse_page, resolve_theme
 
 from ..errors import RenderError
-from ..fsutil import atomic_write_bytes
+from ..fsutil import replace_file
 from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .context import (
@@ -36,6 +37,7 @@ from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
 from .labels import labels
 from .pages import Layout, page_layout
+from .site import PageRecord, navigation_only, page_key, site_key, view_for_page
 from .theme import theme_environment
 from .view import BookView, IllustrationView
 
@@ -141,15 +143,25 @@ class _Pages:
             where = f" ({where_name}:{line})" if where_name else ""
             raise RenderError(f"theme {self.theme!r}{where}: {exc}") from exc
 
-    def chapter_page(self, number: int) -> str:
-        """The page of the chapter at `number` (0-based), linking to its neighbours."""
-        chapters = self.chapters
+    def chapter_page(self, view: BookView, number: int) -> str:
+        """The page of the chapter at `number` (0-based): that chapter in full, the others as
+        navigation (see site.py), linking to its neighbours."""
+        nav = self.navigation
+        own = self.chapters[number]
+        chapters = (*nav[:number], own, *nav[number + 1 :])
         return self.render(
             CHAPTER_TEMPLATE,
-            page_chapter=chapters[number],
-            previous=chapters[number - 1] if number > 0 else None,
-            following=chapters[number + 1] if number + 1 < len(chapters) else None,
+            book=view_for_page(view, number),
+            chapters=chapters,
+            figures=list(own.figures),
+            page_chapter=own,
+            previous=nav[number - 1] if number > 0 else None,
+            following=nav[number + 1] if number + 1 < len(nav) else None,
         )
+
+    @cached_property
+    def navigation(self) -> tuple[Chapter, ...]:
+        return tuple(navigation_only(chapter) for chapter in self.chapters)
 
 
 def render_html(
@@ -171,15 +183,29 @@ def render_html(
     pages = _Pages(view, src, theme_dirs, "screen", downloads)
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
-    _write_chapter_pages(pages, out_dir)
+    _write_chapter_pages(view, pages, out_dir, theme_dirs, downloads)
     return index
 
 
-def _write_chapter_pages(pages: _Pages, out_dir: Path) -> None:
-    """One page per chapter; pages of chapters no longer in the book are removed."""
+def _write_chapter_pages(
+    view: BookView,
+    pages: _Pages,
+    out_dir: Path,
+    theme_dirs: Sequence[Path],
+    downloads: Sequence[tuple[str, str]],
+) -> None:
+    """One page per chapter, rendered only when what it shows changed (site.py); pages of
+    chapters no longer in the book are removed."""
+    record = PageRecord(build_path(out_dir))
+    site = site_key(view, theme_dirs, downloads)
     for number, chapter in enumerate(pages.chapters):
-        page = pages.chapter_page(number)
-        _write_if_changed(build_path(out_dir, chapter.page), page.encode("utf-8"))
+        key = page_key(site, view.chapters[number])
+        if record.current(chapter.page, key):
+            continue
+        data = pages.chapter_page(view, number).encode("utf-8")
+        _write_if_changed(build_path(out_dir, chapter.page), data)
+        record.wrote(chapter.page, key, data)
+    record.save()
     current = {chapter.page for chapter in pages.chapters}
     for old in build_path(out_dir).glob("ch-*.html"):
         if old.name not in current and not old.is_symlink():
@@ -188,7 +214,7 @@ def _write_chapter_pages(pages: _Pages, out_dir: Path) -> None:
 
 def _write_if_changed(target: Path, data: bytes) -> None:
     if not (target.is_file() and target.read_bytes() == data):
-        atomic_write_bytes(target, data)
+        replace_file(target, data)
 
 
 def _all_illustrations(view: BookView) -> list[IllustrationView]:
