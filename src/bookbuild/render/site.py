@@ -22,6 +22,7 @@ from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
 from ..fsutil import replace_file
 from .context import Chapter
+from .frontmatter import ai_disclosure
 from .view import BookView, ChapterView, IllustrationView
 
 PAGES_FILE = ".bookbuild-pages.json"  # in the build folder: page -> [key, digest of its bytes]
@@ -41,7 +42,7 @@ def site_key(view: BookView, theme_dirs: Sequence[Path], downloads: Sequence[Any
             "identifier": view.identifier,
             "blurb": view.blurb,
             "draft": view.draft,
-            "made_by": _made_by(view),
+            "disclosure": ai_disclosure(view),
             "downloads": [list(d) for d in downloads],
             "templates": templates_digest(view.style.theme, theme_dirs),
             "chapters": [[ch.id, ch.title] for ch in view.chapters],
@@ -64,13 +65,6 @@ def page_key(site: str, chapter: ChapterView) -> str:
 
 def _illustration(ill: IllustrationView) -> list[Any]:
     return [ill.id, ill.digest, ill.width, ill.height, ill.caption, ill.alt, repr(ill.provenance)]
-
-
-def _made_by(view: BookView) -> list[Any]:
-    """Who made what (the AI disclosure of the front matter sums it up over the whole book)."""
-    return [
-        [ch.written_by, [repr(ill.provenance) for ill in ch.illustrations]] for ch in view.chapters
-    ]
 
 
 def templates_digest(theme: str, theme_dirs: Sequence[Path]) -> str:
