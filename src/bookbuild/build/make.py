@@ -204,6 +204,7 @@ class Build:
             self._rendered,
             lambda message: self.on_event(Event("render_warning", message=message)),
             strict=self.options.strict,
+            cache_dir=project.root / ".bookbuild" / "cache",
         )
         self.summary.rendered = True
 

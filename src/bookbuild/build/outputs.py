@@ -8,6 +8,7 @@ outputs, so a build with nothing changed re-renders nothing and never imports We
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.graph.plan import Graph, IllustrationPlan
+from bookbuild.build.sidecar import render_side_by_side
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
 
@@ -109,31 +111,40 @@ def render_outputs(
     warn: Callable[[str], None] | None = None,
     *,
     strict: bool = False,
+    cache_dir: Path | None = None,
 ) -> dict[str, Path]:
-    """Render each format (HTML first: the PDF is made from the same page); `strict` makes
-    the print preflight's warnings errors."""
+    """Render each format: the PDF in this process while the HTML site and the EPUB are made
+    in a child process on another core (sidecar.py); `strict` makes the print preflight's
+    warnings errors; `cache_dir` keeps derived files (print images) between builds. Each
+    format is recorded as soon as it is written."""
     formats = tuple(formats)
     if "pdf" in formats:  # before any output is written: a missing glyph fails the whole render
         from bookbuild.render.fonts import check_font_coverage
 
         check_font_coverage(view)
-    renderers = _renderers(theme_dirs, slug, warn, strict, formats)
+    renderers = _renderers(theme_dirs, slug, warn, strict, formats, cache_dir)
     state = _read_state(build_dir)
-    written: dict[str, Path] = {}
-    for fmt in FORMATS:
-        if fmt not in formats:
-            continue
-        path = _render_one(renderers[fmt], fmt, view, build_dir)
-        written[fmt] = path
-        state[fmt] = {
-            "fingerprint": format_fingerprint(fmt, fingerprint, formats),
-            "file": path.relative_to(build_dir).as_posix(),
-            "digest": _file_digest(path),
-        }
-        atomic_write_text(build_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True))
-        if on_render:
-            on_render(fmt, path)
-    return written
+    recording = threading.Lock()
+
+    def done(fmt: str, path: Path) -> None:
+        with recording:
+            state[fmt] = {
+                "fingerprint": format_fingerprint(fmt, fingerprint, formats),
+                "file": path.relative_to(build_dir).as_posix(),
+                "digest": _file_digest(path),
+            }
+            atomic_write_text(build_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True))
+            if on_render:
+                on_render(fmt, path)
+
+    def render(fmt: str) -> Path:
+        return _render_one(renderers[fmt], fmt, view, build_dir)
+
+    ordered = [f for f in FORMATS if f in formats]
+    here = [f for f in ordered if f == "pdf"]
+    aside = [f for f in ordered if f != "pdf"]
+    written = render_side_by_side(here, aside, render, done)
+    return {fmt: written[fmt] for fmt in ordered}
 
 
 def recorded_outputs(build_dir: Path, formats: Iterable[str]) -> dict[str, Path]:
@@ -158,6 +169,7 @@ def _renderers(
     warn: Callable[[str], None] | None,
     strict: bool = False,
     formats: tuple[str, ...] = (),
+    cache_dir: Path | None = None,
 ) -> dict[str, Callable[[BookView, Path], Path]]:
     downloads = [(DOWNLOADS[f], f"{slug}.{f}") for f in formats if f in DOWNLOADS]
 
@@ -169,7 +181,10 @@ def _renderers(
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
 
-        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn, strict=strict)
+        images = cache_dir / "print" if cache_dir else None
+        return render_pdf(
+            view, out, theme_dirs, slug=slug, warn=warn, strict=strict, image_cache=images
+        )
 
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub
