@@ -193,7 +193,7 @@ class Build:
             epoch,
             draft=project.draft,
         )
-        self.on_event(Event("render_started", message=", ".join(formats)))
+        self.on_event(Event("render_started", message=", ".join(formats), total=len(formats)))
         self.summary.outputs = render_outputs(
             view,
             project.build_dir,
@@ -205,6 +205,7 @@ class Build:
             lambda message: self.on_event(Event("render_warning", message=message)),
             strict=self.options.strict,
             cache_dir=project.root / ".bookbuild" / "cache",
+            progress=self.on_event,
         )
         self.summary.rendered = True
 
