@@ -15,8 +15,13 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (creating parent folders)."""
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write `data` to `path` atomically (creating parent folders); `durable` waits until the
+    file and its name are on disk (fsync), which a result that costs nothing to make again
+    may skip (see `replace_file`)."""
+    if not durable:
+        replace_file(path, data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

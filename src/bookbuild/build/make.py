@@ -25,7 +25,7 @@ from bookbuild.build.outputs import (
     render_fingerprint,
     render_outputs,
 )
-from bookbuild.graph.plan import plan_book
+from bookbuild.graph.plan import DRAFT_PROVIDER, plan_book
 from bookbuild.build.preflight import check_store_ready
 from bookbuild.project import Project
 from bookbuild.build.pool import ProviderPool
@@ -148,6 +148,7 @@ class Build:
             options.jobs,
             options.locked,
             self.stop,
+            free=self.graph_is_free(),
         )
         result = engine.run(self.selected)
         self.summary.called = result.called
@@ -157,6 +158,12 @@ class Build:
         if result.failures:
             raise BuildFailed(result.failures, result.skipped)
         return result.digests
+
+    def graph_is_free(self) -> bool:
+        """Every model of this build is the offline draft one: nothing it makes is paid for."""
+        return self.project.draft and all(
+            preset.provider == DRAFT_PROVIDER for preset in self.graph.presets.values()
+        )
 
     def nothing_to_read(self) -> bool:
         """Every selected step is pinned and no object will be read (--only, or the outputs are
