@@ -78,7 +78,9 @@ def test_an_incremental_site_is_the_site_a_fresh_build_makes(tmp_path: Path) -> 
     book = english_book(chapters=4)
     render_html(book, tmp_path / "kept")
     edited = with_chapter(book, 3, markdown="A *new* last chapter.\n", title="Last")
-    edited = dataclasses.replace(edited, chapters=(*edited.chapters, ChapterView("ch5", "More", "x")))
+    edited = dataclasses.replace(
+        edited, chapters=(*edited.chapters, ChapterView("ch5", "More", "x"))
+    )
     render_html(edited, tmp_path / "kept")
     render_html(edited, tmp_path / "fresh")
     kept, fresh = files(tmp_path / "kept"), files(tmp_path / "fresh")
