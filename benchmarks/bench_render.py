@@ -124,7 +124,9 @@ def goal_html_scaling(trees: tuple[Tree, Tree], repeat: int, sizes: list[int]) -
         size = str(chapters)
         runs: dict[str, list[dict[str, float]]] = {t.name: [] for t in trees}
 
-        def measure(tree: Tree, size: str = size) -> float:
+        def measure(
+            tree: Tree, size: str = size, runs: dict[str, list[dict[str, float]]] = runs
+        ) -> float:
             runs[tree.name].append(probe(tree, HTML_PROBE, size, here))
             return runs[tree.name][-1]["seconds"]
 
