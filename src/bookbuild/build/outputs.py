@@ -13,20 +13,20 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild import __version__
-from bookbuild.errors import RenderError, UserError
-from bookbuild.fsutil import atomic_write_text
-from bookbuild.hashing import digest_of, key_of
-from bookbuild.graph.plan import Graph, IllustrationPlan
 from bookbuild.build.events import Event, EventSink, ignore_events
 from bookbuild.build.sidecar import render_side_by_side
+from bookbuild.errors import RenderError, UserError
+from bookbuild.fsutil import atomic_write_text
+from bookbuild.graph.model import Graph, IllustrationPlan
+from bookbuild.hashing import digest_of, key_of
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
+from bookbuild.style import TEMPLATES
+from bookbuild.version import __version__
 
 FORMATS = ("html", "pdf", "epub")
 DOWNLOADS = {"pdf": "PDF", "epub": "EPUB"}  # formats the HTML site links to
 STATE_FILE = ".bookbuild-render.json"
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -210,7 +210,6 @@ def _renderers(
 
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
-
         from bookbuild.render.progress import pdf_progress
 
         images = cache_dir / "print" if cache_dir else None

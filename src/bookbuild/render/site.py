@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bookbuild import __version__
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
+from bookbuild.version import __version__
 
 from ..fsutil import replace_file
 from .context import Chapter
