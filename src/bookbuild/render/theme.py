@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
@@ -59,12 +59,55 @@ class _ContainedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
+_PLAIN_VALUES = (str, Markup, int, float, bool, type(None), tuple)
+
+
+class _BookEnvironment(SandboxedEnvironment):
+    """The sandbox, with a fast path for the data bookbuild itself hands to templates: a
+    public attribute of the page model or the view (frozen dataclasses of plain values) whose
+    value is plain data (text, numbers, tuples) cannot reach Python internals, so it skips the
+    sandbox's per-access checks (the navigation of a site reads thousands of them). Anything
+    else, including every method, goes through the full sandbox."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) in _plain_types() and not attribute.startswith("_"):
+            value = getattr(obj, attribute, _MISSING)
+            if type(value) in _PLAIN_VALUES:
+                return value
+        return super().getattr(obj, attribute)
+
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=1)
+def _plain_types() -> frozenset[type]:
+    from . import context, pages, view
+
+    return frozenset(
+        {
+            context.Chapter,
+            context.Figure,
+            context.FlowItem,
+            context.Scene,
+            context.ImageBox,
+            context.SceneMetrics,
+            pages.Layout,
+            view.BookView,
+            view.ChapterView,
+            view.IllustrationView,
+            view.Provenance,
+            view.StyleView,
+        }
+    )
+
+
 def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment:
     """The sandboxed Jinja environment for `theme`, with the book's theme folders first."""
     folder = resolve_theme(theme)
     books: list[BaseLoader] = [_ContainedLoader(contained_theme_dir(Path(d))) for d in theme_dirs]
     built_in = [FileSystemLoader(str(TEMPLATES / folder)), FileSystemLoader(str(TEMPLATES / BASE))]
-    env = SandboxedEnvironment(
+    env = _BookEnvironment(
         loader=ChoiceLoader([*books, *built_in]),
         autoescape=_autoescape,
         undefined=StrictUndefined,
