@@ -128,3 +128,36 @@ def test_other_chapters_are_navigation_only_on_a_chapter_page(tmp_path: Path) ->
     own = len([b for b in book.chapters[1].markdown.split("\n\n") if b.strip()])
     assert page.startswith(f"[The Challenge:0][The Nap:{own}][The Finish Line:0]")
     assert page.endswith(f"|{book.chapters[1].markdown}|")
+
+
+def recaption(book: BookView, number: int, caption: str) -> BookView:
+    ill = dataclasses.replace(book.chapters[number].illustrations[0], caption=caption)
+    return with_chapter(book, number, illustrations=(ill,))
+
+
+def test_a_caption_edit_rewrites_its_chapter_page_and_the_index_only(tmp_path: Path) -> None:
+    book = english_book(chapters=3)
+    render_html(book, tmp_path)
+    before = files(tmp_path)
+    render_html(recaption(book, 0, "A new caption"), tmp_path)
+    assert rewritten(before, files(tmp_path)) == {"ch-ch1.html", "index.html"}
+
+
+def test_chapter_pages_showing_the_disclosure_follow_every_caption(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "chapter.html.j2").write_text(
+        "{{ page_chapter.title }}: {{ disclosure | join(' ') }}", "utf-8"
+    )
+    site = tmp_path / "site"
+    book = english_book(chapters=3)
+    render_html(book, site, theme_dirs=[theme])
+    before = files(site)
+    render_html(recaption(book, 0, "A new caption"), site, theme_dirs=[theme])
+    assert rewritten(before, files(site)) == {
+        "index.html",
+        "ch-ch1.html",
+        "ch-ch2.html",
+        "ch-ch3.html",
+    }
+    assert "A new caption" in (site / "ch-ch3.html").read_text("utf-8")

@@ -37,7 +37,14 @@ from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
 from .labels import labels
 from .pages import Layout, page_layout
-from .site import PageRecord, navigation_only, page_key, site_key, view_for_page
+from .site import (
+    PageRecord,
+    navigation_only,
+    page_key,
+    site_key,
+    template_names,
+    view_for_page,
+)
 from .theme import theme_environment
 from .view import BookView, IllustrationView
 
@@ -197,7 +204,8 @@ def _write_chapter_pages(
     """One page per chapter, rendered only when what it shows changed (site.py); pages of
     chapters no longer in the book are removed."""
     record = PageRecord(build_path(out_dir))
-    site = site_key(view, theme_dirs, downloads)
+    used = template_names(pages.env, CHAPTER_TEMPLATE)
+    site = site_key(view, theme_dirs, downloads, used is None or "disclosure" in used)
     for number, chapter in enumerate(pages.chapters):
         key = page_key(site, view.chapters[number])
         if record.current(chapter.page, key):

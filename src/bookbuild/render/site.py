@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, TemplateNotFound, meta
+
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 from bookbuild.version import __version__
@@ -29,8 +31,15 @@ PAGES_FILE = ".bookbuild-pages.json"  # in the build folder: page -> [key, diges
 _FORMAT = 1  # bump when a page shows something new
 
 
-def site_key(view: BookView, theme_dirs: Sequence[Path], downloads: Sequence[Any]) -> str:
-    """What every chapter page shows of the book as a whole (everything but the chapters)."""
+def site_key(
+    view: BookView,
+    theme_dirs: Sequence[Path],
+    downloads: Sequence[Any],
+    shows_disclosure: bool = True,
+) -> str:
+    """What every chapter page shows of the book as a whole (everything but the chapters);
+    the AI disclosure (which names every picture by its caption) only when the chapter page's
+    templates use it."""
     return key_of(
         {
             "format": _FORMAT,
@@ -42,7 +51,7 @@ def site_key(view: BookView, theme_dirs: Sequence[Path], downloads: Sequence[Any
             "identifier": view.identifier,
             "blurb": view.blurb,
             "draft": view.draft,
-            "disclosure": ai_disclosure(view),
+            "disclosure": ai_disclosure(view) if shows_disclosure else None,
             "downloads": [list(d) for d in downloads],
             "templates": templates_digest(view.style.theme, theme_dirs),
             "chapters": [[ch.id, ch.title] for ch in view.chapters],
@@ -77,6 +86,30 @@ def templates_digest(theme: str, theme_dirs: Sequence[Path]) -> str:
                 name = path.relative_to(folder).as_posix()
                 entries.append([number, name, digest_of(path.read_bytes())])
     return key_of({"files": entries})
+
+
+def template_names(env: Environment, name: str) -> frozenset[str] | None:
+    """The context variables template `name` and the templates it includes or extends use;
+    None when one of them is chosen at render time (then it may use any)."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0] if env.loader else ""
+        except TemplateNotFound:
+            continue
+        tree = env.parse(source)
+        names |= meta.find_undeclared_variables(tree)
+        for referenced in meta.find_referenced_templates(tree):
+            if referenced is None:
+                return None
+            todo.append(referenced)
+    return frozenset(names)
 
 
 def navigation_only(chapter: Chapter) -> Chapter:
