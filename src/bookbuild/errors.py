@@ -4,6 +4,7 @@
     ├── UserError                exit 2: the user's input is wrong (fix the spec, an option, a file)
     │   ├── SpecError            book.yaml problems; carries every SpecIssue found, with line:col
     │   ├── ConfigError          environment/options: missing API key, unknown preset, bad option
+    │   │   └── ServiceUnreachable  a service a step needs accepts no connection (names the URL)
     │   ├── MaskError            a mask file that cannot be used
     │   ├── ImageDecodeError     a picture of the book (art/, masks/) that cannot be decoded
     │   └── StudioInputError     a studio request that cannot be carried out as sent (a region
@@ -13,6 +14,7 @@
     ├── StoreError               the content-addressed store or the lock cannot be used
     │   ├── LockConflictError    exit 2: book.lock has merge conflict markers, or pins a result
     │   │                        that disagrees with the store's own record (names book.lock:LINE)
+    │   ├── MalformedLockError   exit 2: book.lock is not a lock (truncated, bad JSON, bad digest)
     │   └── CorruptObjectError   a stored object does not match its digest (quarantined)
     ├── LockedError              --locked and some steps are not pinned and stored
     ├── BuildFailed              some steps failed; the others were kept (stored and pinned)
@@ -68,6 +70,17 @@ class ConfigError(UserError):
     """A wrong option, a missing environment variable, an unknown step: exit code 2."""
 
 
+class ServiceUnreachable(ConfigError):
+    """A service the build needs accepts no connection at its address: found before any step
+    (the build stops at once) or when a step failed (its provider's other steps are not sent).
+    Exit 2: the address or the server is the user's to fix."""
+
+    def __init__(self, message: str, *, url: str = "", step_id: str = "") -> None:
+        self.url = url
+        self.step_id = step_id
+        super().__init__(f"{step_id}: {message}" if step_id else message)
+
+
 class ProviderError(BookbuildError):
     """A provider could not produce a step's result.
 
@@ -107,6 +120,13 @@ class StoreError(BookbuildError):
 class LockConflictError(StoreError):
     """book.lock cannot be trusted as it is: git conflict markers, or a pinned digest that
     differs from the store's record for that step's key (a hand edit, a line-by-line merge)."""
+
+    exit_code = 2
+
+
+class MalformedLockError(StoreError):
+    """book.lock is not a valid lock file (truncated, not JSON, a malformed digest): wrong
+    input like a conflicted lock, so exit 2 as well."""
 
     exit_code = 2
 

@@ -46,7 +46,7 @@ class Project:
 
     @property
     def store(self) -> Store:
-        return Store(self.root / ".bookbuild" / "store")
+        return store_at(self.root)
 
     @property
     def lock_path(self) -> Path:
@@ -75,3 +75,8 @@ class Project:
 
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def store_at(root: Path) -> Store:
+    """The store of the book in folder `root` (without reading its book.yaml)."""
+    return Store(root / ".bookbuild" / "store")

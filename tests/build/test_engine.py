@@ -109,6 +109,8 @@ def test_only_runs_matching_steps_and_their_inputs(tmp_path: Path) -> None:
         Project.open(folder, draft=True), MakeOptions(formats=("html",), only="race/challenge/*")
     )
     assert sorted(summary.called) == [
+        "cast/hare/image",  # the character sheets of the cast the picture may show
+        "cast/tortoise/image",
         "meadow/summary",
         "race/challenge/edit-1",
         "race/challenge/edit-2",
@@ -154,10 +156,18 @@ def test_build_killed_while_a_job_is_queued_resumes_it_without_a_second_submit(
     with FakeSDAPI() as images:
         images.script("txt2img", processing(fetches=3, eta=0.01))
         env = {**os.environ, **images.env}
-        kill_make_when(tmp_path, env, lambda: bool(list(jobs.glob("*.json"))))
+        kill_make_when(tmp_path, env, lambda: _answered(jobs, '"id"'))  # not the intent alone
         assert list(jobs.glob("*.json")), "the queued job was not journaled"
         assert images.count("txt2img") == 1
         summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))
         assert summary.called == ["one/a/image"]
         assert images.count("txt2img") == 1  # the same job was polled, not submitted again
         assert not list(jobs.glob("*.json"))  # finished jobs are forgotten
+
+
+def _answered(jobs: Path, field: str) -> bool:
+    """The journal holds the service's answer (`field`), not only the intent to submit."""
+    try:
+        return any(field in f.read_text(encoding="utf-8") for f in jobs.glob("*.json"))
+    except OSError:
+        return False

@@ -75,6 +75,20 @@ CONTROLNET_MODELS = (
     "control_v11p_sd15_scribble [d4ba51ff]",
     "control_v11p_sd15_lineart [43d4be0d]",
 )
+IP_ADAPTER_MODELS = (
+    "ip-adapter-plus_sd15 [836b5c2e]",
+    "ip-adapter_sd15 [6a3f6166]",
+    "ip-adapter-plus-face_sd15 [7f7a633a]",
+    "ip-adapter_sdxl [d0f4a7c1]",
+)
+"""IP-Adapter models as sd-webui-controlnet lists them (files in models/ControlNet)."""
+IP_ADAPTER_MODULES = (
+    "ip-adapter_clip_sd15",
+    "ip-adapter_clip_sdxl",
+    "ip-adapter_clip_sdxl_plus_vith",
+    "ip-adapter-auto",
+)
+"""The extension's IP-Adapter preprocessors (CLIP vision encoders)."""
 CONTROLNET_MODULES = (
     "none",
     "canny",
@@ -83,6 +97,17 @@ CONTROLNET_MODULES = (
     "scribble_pidinet",
     "lineart_realistic",
 )
+
+FORGE_CONTROLNET_MODULES = (
+    "None",
+    "canny",
+    "depth_midas",
+    "openpose",
+    "scribble_pidinet",
+    "lineart_realistic",
+    "normalbae",
+)
+"""Forge's built-in ControlNet names the empty preprocessor `None` and normal_bae `normalbae`."""
 
 
 def samplers_listing() -> list[dict[str, Any]]:
@@ -93,6 +118,14 @@ def schedulers_listing() -> list[dict[str, Any]]:
     return [
         {"name": n, "label": label, "aliases": None, "default_rho": None, "need_inner_model": None}
         for n, label in SCHEDULERS.items()
+    ]
+
+
+def loras_listing() -> list[dict[str, Any]]:
+    """GET /sdapi/v1/loras (the built-in Lora extension)."""
+    return [
+        {"name": n, "alias": n, "path": f"models/Lora/{n}.safetensors", "metadata": {}}
+        for n in LORAS
     ]
 
 
@@ -113,7 +146,7 @@ def sampler_and_scheduler(name: str, scheduler: str | None) -> tuple[str | None,
     for sampler, aliases in SAMPLERS.items():
         if name == sampler or name in aliases:
             return sampler, label
-    return None, label
+    return next(iter(SAMPLERS)), label  # an unknown sampler: the first one (1.9+), silently
 
 
 def _scheduler_label(value: str | None) -> str:
@@ -131,5 +164,5 @@ def find_checkpoint(name: str | None) -> Checkpoint | None:
     return None
 
 
-def controlnet_model_known(name: str) -> bool:
-    return name in CONTROLNET_MODELS or any(m.split(" [")[0] == name for m in CONTROLNET_MODELS)
+def controlnet_model_known(name: str, models: tuple[str, ...] = CONTROLNET_MODELS) -> bool:
+    return name in models or any(m.split(" [")[0] == name for m in models)

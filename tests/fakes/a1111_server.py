@@ -35,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ from PIL import Image
 
 from . import a1111_catalog as catalog
 from . import a1111_drawing as drawing
-from .a1111_answers import ApiError, check_unit, decoded, info_of
+from .a1111_answers import ApiError, decoded, info_of, unit_problem
 from .a1111_validation import validation_errors
 from .loopback import QuietHandler, ServedFake
 
@@ -92,13 +93,23 @@ class FakeA1111(ServedFake):
         controlnet: bool = True,
         controlnet_routes: bool = True,
         rembg: bool = False,
+        ip_adapter: bool = True,
+        max_units: int = 3,
         pydantic: int = 1,
         work_seconds: float = 0.0,
+        forge: bool = False,
+        samples_format: str = "png",
     ) -> None:
+        self.samples_format = samples_format  # Settings > Saving images > File format
+        self.forge = forge  # Forge's ControlNet: no /controlnet/version, its module names
+        self.script_errors: list[str] = []  # what the web UI logged and skipped
         self.auth, self.api, self.pydantic = auth, api, pydantic
         self.controlnet, self.rembg = controlnet, rembg
         self.controlnet_routes = controlnet and controlnet_routes  # the extension's /controlnet/*
         self.work_seconds = work_seconds
+        self.ip_adapter = ip_adapter  # IP-Adapter models in models/ControlNet
+        self.max_units = max_units  # Settings > ControlNet > "Multi-ControlNet: max models"
+        self.used_units: list[list[dict[str, Any]]] = []  # per generation: the units applied
         self.loaded = catalog.CHECKPOINTS[0]
         self._state = _State()
         self._lock = threading.Lock()
@@ -171,7 +182,12 @@ class FakeA1111(ServedFake):
                 return 404, {"detail": "Not Found"}
             self._check_auth(request.headers)
         route = _GETS.get(path) if method == "GET" else _POSTS.get(path)
-        if route is None or (path.startswith("/controlnet/") and not self.controlnet_routes):
+        forge_lacks = self.forge and path == "/controlnet/version"
+        if (
+            route is None
+            or forge_lacks
+            or (path.startswith("/controlnet/") and not self.controlnet_routes)
+        ):
             known = path in _GETS or path in _POSTS
             if known and not path.startswith("/controlnet/"):
                 return 405, {"detail": "Method Not Allowed"}
@@ -220,13 +236,16 @@ class FakeA1111(ServedFake):
     def _schedulers(self, _: Any) -> Any:
         return catalog.schedulers_listing()
 
+    def _loras(self, _: Any) -> Any:
+        return catalog.loras_listing()
+
     def _upscalers(self, _: Any) -> Any:
         return catalog.upscalers_listing()
 
     def _options(self, _: Any) -> Any:
         return {
             "sd_model_checkpoint": self.loaded.title,
-            "samples_format": "png",
+            "samples_format": self.samples_format,
             "sd_vae": "Automatic",
         }
 
@@ -256,11 +275,26 @@ class FakeA1111(ServedFake):
     def _cn_version(self, _: Any) -> Any:
         return {"version": 2}
 
+    @property
+    def cn_models(self) -> tuple[str, ...]:
+        return catalog.CONTROLNET_MODELS + (catalog.IP_ADAPTER_MODELS if self.ip_adapter else ())
+
+    @property
+    def cn_modules(self) -> tuple[str, ...]:
+        base = catalog.FORGE_CONTROLNET_MODULES if self.forge else catalog.CONTROLNET_MODULES
+        return base + (catalog.IP_ADAPTER_MODULES if self.ip_adapter else ())
+
     def _cn_models(self, _: Any) -> Any:
-        return {"model_list": list(catalog.CONTROLNET_MODELS)}
+        return {"model_list": ["None", *self.cn_models]}
 
     def _cn_modules(self, _: Any) -> Any:
-        return {"module_list": list(catalog.CONTROLNET_MODULES), "module_detail": {}}
+        return {"module_list": list(self.cn_modules), "module_detail": {}}
+
+    def _cn_types(self, _: Any) -> Any:
+        return {"control_types": {"All": {"module_list": list(self.cn_modules)}}}
+
+    def _cn_settings(self, _: Any) -> Any:
+        return {"control_net_unit_count": self.max_units}
 
     # -- work routes -----------------------------------------------------------------------
 
@@ -287,7 +321,9 @@ class FakeA1111(ServedFake):
         count = int(body.get("batch_size") or 1) * int(body.get("n_iter") or 1)
         seeds = [seed + i for i in range(count)]
         params = {**body, "sampler_name": sampler, "scheduler": schedule}
-        info = info_of(params, seeds, checkpoint, inits is not None)
+        with self._lock:
+            units = self.used_units[-1] if self.used_units else []
+        info = info_of(params, seeds, checkpoint, inits is not None, units)
         pictures = []
         for i, s in enumerate(seeds):
             picture = (
@@ -297,6 +333,7 @@ class FakeA1111(ServedFake):
             )
             if control is not None:
                 picture = drawing.with_control(picture, control)
+            picture = self._references(picture.convert("RGB"))
             pictures.append(drawing.encode(picture, info["infotexts"][i]))
         echo = dict(body)
         if inits is not None and not body.get("include_init_images"):
@@ -316,17 +353,39 @@ class FakeA1111(ServedFake):
         return found or self.loaded
 
     def _control_image(self, scripts: dict[str, Any]) -> Image.Image | None:
+        """The control map of the first non-IP-Adapter unit; IP-Adapter units are recorded in
+        `used_units` (and drawn by `_references`). Units past the server's unit count are
+        ignored, as the extension reads only that many."""
         for name in scripts:
             if name.lower() not in self._scripts(None)["txt2img"]:
                 raise ApiError(422, f"Script '{name}' not found")
         units = (scripts.get("controlnet") or scripts.get("ControlNet") or {}).get("args") or []
-        for unit in units:
-            check_unit(unit)
-        active = [u for u in units if u.get("enabled") and (u.get("image") or u.get("input_image"))]
-        if not active:
+        units = units[: self.max_units]
+        problems = [p for u in units if (p := unit_problem(u, self.cn_models, self.cn_modules))]
+        if problems:  # the script raised: the web UI logs it and draws without any unit
+            self.script_errors.append(f"Error running process: controlnet.py: {problems[0]}")
+            with self._lock:
+                self.used_units.append([])
             return None
-        image = active[0].get("image") or active[0].get("input_image")
+        active = [u for u in units if u.get("enabled") and (u.get("image") or u.get("input_image"))]
+        with self._lock:
+            self.used_units.append(active)
+        maps = [u for u in active if not str(u.get("module", "")).startswith("ip-adapter")]
+        if not maps:
+            return None
+        image = maps[0].get("image") or maps[0].get("input_image")
         return decoded(image["image"] if isinstance(image, dict) else image)
+
+    def _references(self, picture: Image.Image) -> Image.Image:
+        """Each IP-Adapter unit's picture, small, along the top edge (left to right)."""
+        with self._lock:
+            units = self.used_units[-1] if self.used_units else []
+        ip_units = [u for u in units if str(u.get("module", "")).startswith("ip-adapter")]
+        side = max(1, picture.width // 4)
+        for index, unit in enumerate(ip_units):
+            thumb = decoded(unit.get("image") or unit.get("input_image")).convert("RGB")
+            picture.paste(thumb.resize((side, side)), (index * side, 0))
+        return picture
 
     def _extra_single(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("image") or ""))
@@ -341,13 +400,19 @@ class FakeA1111(ServedFake):
 
     def _rembg(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("input_image") or ""))
-        return {"image": drawing.encode(drawing.remove_background(image))}
+        cut = drawing.remove_background(image)
+        if self.samples_format.lower() in ("jpg", "jpeg"):  # encode_pil_to_base64 follows it
+            buffer = BytesIO()
+            cut.convert("RGB").save(buffer, format="JPEG")  # the alpha is dropped
+            return {"image": base64.b64encode(buffer.getvalue()).decode()}
+        return {"image": drawing.encode(cut)}
 
 
 _GETS = {
     "/sdapi/v1/sd-models": "_sd_models",
     "/sdapi/v1/samplers": "_samplers",
     "/sdapi/v1/schedulers": "_schedulers",
+    "/sdapi/v1/loras": "_loras",
     "/sdapi/v1/upscalers": "_upscalers",
     "/sdapi/v1/options": "_options",
     "/sdapi/v1/scripts": "_scripts",
@@ -355,6 +420,8 @@ _GETS = {
     "/controlnet/version": "_cn_version",
     "/controlnet/model_list": "_cn_models",
     "/controlnet/module_list": "_cn_modules",
+    "/controlnet/control_types": "_cn_types",
+    "/controlnet/settings": "_cn_settings",
 }
 _POSTS = {
     "/sdapi/v1/txt2img": "_txt2img",

@@ -63,12 +63,41 @@ def validate(graph: Any, classes: dict[str, NodeClass]) -> list[str]:
             outputs.append(node_id)
     if not outputs:
         raise Invalid(_problem("prompt_no_outputs", "Prompt has no outputs", ""), [])
-    problems: dict[str, list[dict[str, Any]]] = {}
-    for output in outputs:
-        _check_node(graph, classes, output, problems, set())
-    if any(problems.values()):
+    good, _ = check_outputs(graph, classes, outputs)
+    if not good:
+        problems: dict[str, list[dict[str, Any]]] = {}
+        for output in outputs:
+            _check_node(graph, classes, output, problems, set())
         raise Invalid(*_refusal(graph, outputs, problems))
-    return outputs
+    return good
+
+
+def check_outputs(
+    graph: Graph, classes: dict[str, NodeClass], outputs: list[str]
+) -> tuple[list[str], dict[str, Any]]:
+    """(the outputs whose inputs all validate, node_errors of the others), as ComfyUI's
+    validate_prompt: a partly valid graph is queued with its good outputs only, and the 200
+    answer's `node_errors` lists each failing node with the outputs it ("Output will be
+    ignored") took down in `dependent_outputs`."""
+    good: list[str] = []
+    node_errors: dict[str, Any] = {}
+    for output in outputs:
+        problems: dict[str, list[dict[str, Any]]] = {}
+        _check_node(graph, classes, output, problems, set())
+        failing = {node: errors for node, errors in problems.items() if errors}
+        if not failing:
+            good.append(output)
+        for node, errors in failing.items():
+            entry = node_errors.setdefault(
+                node,
+                {
+                    "errors": errors,
+                    "dependent_outputs": [],
+                    "class_type": graph[node]["class_type"],
+                },
+            )
+            entry["dependent_outputs"].append(output)
+    return good, node_errors
 
 
 def _refusal(

@@ -7,7 +7,8 @@ backend's `server.py` routes) for the real client to talk to.
         assert fake.count("prompt") == 1
 
 Routes: `POST /prompt` (the graph is validated like ComfyUI's `validate_prompt`: 400 with
-`error` and `node_errors`; else `{prompt_id, number, node_errors}` and the job is queued),
+`error` and `node_errors` when no output is valid; else `{prompt_id, number, node_errors}` and
+the job is queued with its valid outputs only, the others listed in `node_errors`),
 `GET /history/{prompt_id}` (`{}` while queued; the job runs when polled `polls` times, then the
 entry with `outputs` and `status`), `GET /view?filename&subfolder&type`, `POST /upload/image`
 and `POST /upload/mask` (multipart; a name already taken by other bytes becomes `x (1).png`;
@@ -39,7 +40,7 @@ import pytest
 from PIL import Image
 
 from .comfyui_catalogue import NodeClass, catalogue
-from .comfyui_graph import Invalid, NodeFailed, execute, validate
+from .comfyui_graph import Invalid, NodeFailed, check_outputs, execute, validate
 from .comfyui_nodes import load_image, load_mask
 from .loopback import QuietHandler, ServedFake
 
@@ -48,6 +49,8 @@ MODELS: dict[str, list[str]] = {
     "loras": ["watercolor.safetensors"],
     "upscale_models": ["4x-UltraSharp.pth", "RealESRGAN_x2plus.pth"],
     "controlnet": ["control_v11p_sd15_canny.pth"],
+    "ipadapter": ["ip-adapter-plus_sd15.safetensors"],
+    "clip_vision": ["CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors"],
 }
 
 
@@ -80,10 +83,11 @@ class FakeState:
 
 
 class FakeComfyUI(ServedFake):
-    def __init__(self, *, polls: int = 2, controlnet: bool = True) -> None:
+    def __init__(self, *, polls: int = 2, controlnet: bool = True, ipadapter: bool = True) -> None:
         self.handler = Handler
         self.polls = polls
         self.controlnet = controlnet
+        self.ipadapter = ipadapter  # the ComfyUI_IPAdapter_plus custom nodes are installed
         self.models = {kind: list(names) for kind, names in MODELS.items()}
         self.state = FakeState()
         self.requests: list[Recorded] = []
@@ -123,10 +127,19 @@ class FakeComfyUI(ServedFake):
     def classes(self) -> dict[str, NodeClass]:
         inputs = [name for kind, name in self.state.files if kind == "input"]
         return catalogue(
-            self.models, inputs, self._save, self._load, self._load_mask, controlnet=self.controlnet
+            self.models,
+            inputs,
+            self._save,
+            self._load,
+            self._load_mask,
+            controlnet=self.controlnet,
+            ipadapter=self.ipadapter,
         )
 
-    def _save(self, images: Image.Image, filename_prefix: str) -> tuple[Any, ...]:
+    def _save(
+        self, images: Image.Image, filename_prefix: str, kind: str = "output"
+    ) -> tuple[Any, ...]:
+        """SaveImage (type `output`), or PreviewImage (`kind="temp"`, ComfyUI's temp folder)."""
         with self.lock:
             self.state.counter += 1
             counter = self.state.counter
@@ -134,10 +147,8 @@ class FakeComfyUI(ServedFake):
         name = f"{prefix}_{counter:05}_.png"
         buffer = BytesIO()
         images.save(buffer, format="PNG")
-        self.state.files[("output", f"{subfolder}/{name}" if subfolder else name)] = (
-            buffer.getvalue()
-        )
-        entry = {"filename": name, "subfolder": subfolder, "type": "output"}
+        self.state.files[(kind, f"{subfolder}/{name}" if subfolder else name)] = buffer.getvalue()
+        entry = {"filename": name, "subfolder": subfolder, "type": kind}
         return ({"ui": {"images": [entry]}},)
 
     def _load(self, image: str) -> tuple[Any, ...]:
@@ -154,6 +165,9 @@ class FakeComfyUI(ServedFake):
             outputs = validate(graph, self.classes())
         except Invalid as refused:
             return 400, {"error": refused.error, "node_errors": refused.node_errors}
+        classes = self.classes()
+        every = [n for n, node in graph.items() if classes[node["class_type"]].output_node]
+        _, node_errors = check_outputs(graph, classes, every)  # the outputs that were dropped
         extra = dict(body.get("extra_data") or {})
         if "client_id" in body:
             extra["client_id"] = body["client_id"]
@@ -162,7 +176,7 @@ class FakeComfyUI(ServedFake):
             self.state.number += 1
             job = Job(str(uuid.uuid4()), number, graph, outputs, extra, self.polls)
             self.state.jobs[job.prompt_id] = job
-        return 200, {"prompt_id": job.prompt_id, "number": number, "node_errors": {}}
+        return 200, {"prompt_id": job.prompt_id, "number": number, "node_errors": node_errors}
 
     def history(self, prompt_id: str) -> dict[str, Any]:
         with self.lock:

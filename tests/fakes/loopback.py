@@ -4,6 +4,7 @@ handler that decodes a request and writes a reply, and start/stop as a context m
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -15,6 +16,19 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, handler: type[BaseHTTPRequestHandler], fake: Any) -> None:
         super().__init__(("127.0.0.1", 0), handler)
         self.fake = fake
+        self.open_sockets: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def drop_connections(self) -> None:
+        """Close every accepted connection (a keep-alive one too), as a server that dies does."""
+        for sock in list(self.open_sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                continue
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet: a client that hung up (e.g. on a slow answer) is expected in tests."""
@@ -87,6 +101,7 @@ class ServedFake:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

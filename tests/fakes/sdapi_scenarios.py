@@ -124,9 +124,14 @@ class DictJournal:
         self.remembered: list[dict[str, Any]] = []
         self.forgotten = 0
         self.kept_data: bytes | None = None
+        self.intents: list[str] = []
 
     def pending(self) -> dict[str, Any] | None:
         return dict(self.job) if self.job is not None else None
+
+    def intend(self, what: str) -> None:
+        self.intents.append(what)
+        self.job = {"intent": {"what": what, "sent": "now"}}
 
     def remember(self, job: dict[str, Any]) -> None:
         self.job = json.loads(json.dumps(job))  # what a file-backed journal would keep

@@ -247,6 +247,9 @@ class FakeStability(ServedFake):
 
     def _result(self, request: Recorded) -> Reply:
         job_id = request.path.removeprefix(RESULTS_PREFIX)
+        if request.headers.get("accept", "image/*") not in ("image/*", "application/json"):
+            # the results route documents only these two (a submit takes */* as well)
+            return _error(400, "bad_request", "accept: must be image/* or application/json")
         answer = self._next("results")
         if answer.kind == "error":
             return _error(answer.status, answer.name, *answer.errors, headers=answer.headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +76,9 @@ def test_an_undecodable_picture_from_a_provider_is_a_provider_error(tmp_path: Pa
 
         def limit(self, preset: str) -> contextlib.nullcontext[None]:
             return contextlib.nullcontext()
+
+        def call(self, preset: str, step_id: str, send: Any) -> Any:
+            return send(self.get(preset, step_id))
 
     (tmp_path / "book.yaml").write_text(
         "title: T\nchapters:\n  - {id: a, title: A, text: x}\n", encoding="utf-8"

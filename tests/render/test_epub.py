@@ -232,7 +232,7 @@ def test_nav_lists_every_chapter_and_the_landmarks(tmp_path: Path) -> None:
         ("colophon.xhtml", "Colophon"),
     ]
     kinds = [a.get(f"{EPUB_NS}type") for a in navs["landmarks"].iter(f"{XHTML}a")]
-    assert kinds == ["titlepage", "toc", "bodymatter", "colophon"]
+    assert kinds == ["cover", "titlepage", "toc", "bodymatter", "colophon"]  # a typeset cover
 
 
 def test_package_metadata_spine_and_cover(tmp_path: Path) -> None:

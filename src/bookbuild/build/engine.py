@@ -26,6 +26,7 @@ from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, Lo
 from bookbuild.graph.model import Graph
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
+from bookbuild.store.jobfile import FileJournal
 from bookbuild.store.lock import LockEntry, LockWriter
 from bookbuild.store.objects import ActionRecord, Store
 
@@ -165,6 +166,7 @@ class Engine:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
         scope = self.graph.frozen.get(step.id)
         status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        step = status.step  # bound to the cast its prompt names (graph.cast.bind_cast)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
             self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))
@@ -215,7 +217,7 @@ class Engine:
         try:
             digest = self._keep(step, key, output, result)
         except (BookbuildError, TypeError, OSError) as exc:
-            self._fail(step, f"could not store the result: {exc}", result)
+            self._fail(step, self._not_kept(key, exc), result)
             return
         self.store.journal(key).forget()  # the paid job's record lives until its result is stored
         result.digests[step.id] = digest
@@ -236,6 +238,18 @@ class Engine:
         self.store.record(ActionRecord(key, digest, step.media_type, manifest, metadata), durable)
         self.lock.pin(step.id, LockEntry(key, digest, step.media_type))
         return digest
+
+    def _not_kept(self, key: str, exc: Exception) -> str:
+        """Why a result was not kept, naming the paid job it came from (a full disk)."""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        journal = self.store.journal(key)
+        job = journal.describe() if isinstance(journal, FileJournal) else ""
+        if not job:
+            return f"could not store the result: {reason}"
+        return (
+            f"could not store the result of {job}: {reason}. Free some space and run make "
+            "again: a job whose journal was written is fetched again, not paid again"
+        )
 
     def _fail(self, step: Step, message: str, result: RunResult) -> None:
         message = message.removeprefix(f"{step.id}: ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -43,3 +44,11 @@ EventSink = Callable[[Event], None]
 
 def ignore_events(event: Event) -> None:
     return None
+
+
+class BuildStop(threading.Event):
+    """The Ctrl-C event of one make. Set while steps run, it starts no new step and lets the
+    ones in flight finish; `rendering` says the build is past its steps, when a Ctrl-C stops
+    the render itself at once (there is nothing paid in flight to wait for)."""
+
+    rendering: bool = False

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
-from bookbuild.build.events import Event, EventSink, ignore_events
+from bookbuild.build.events import BuildStop, Event, EventSink, ignore_events
 from bookbuild.build.forecast import forecast
 from bookbuild.build.outputs import (
     outputs_up_to_date,
@@ -29,8 +29,12 @@ from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 from bookbuild.project import Project
+<<<<<<< HEAD
 from bookbuild.providers.registry import DRAFT_PROVIDER
 from bookbuild.store.buildlock import exclusive_build
+=======
+from bookbuild.store.buildlock import exclusive_build, exclusive_store
+>>>>>>> main
 from bookbuild.store.lock import Lock, LockWriter
 
 
@@ -67,7 +71,14 @@ def make(
     def waiting(owner: str) -> None:
         on_event(Event("build_waiting", message=f"another build of this book is running ({owner})"))
 
-    with exclusive_build(project.root / ".bookbuild", waiting):
+    def sharing(owner: str) -> None:
+        message = f"another build using this book's store is running ({owner})"
+        on_event(Event("build_waiting", message=message))
+
+    with (
+        exclusive_build(project.root / ".bookbuild", waiting),
+        exclusive_store(project.store.root, sharing),
+    ):
         return Build(project, options, on_event, stop).run()
 
 
@@ -112,6 +123,7 @@ class Build:
         self.check_budget()
         needed = {self.statuses[s].step.preset for s in self.selected if self._calls(s)}
         self.pool.check_ready(needed)
+        self.pool.probe(needed)  # a service that is down: one error naming its URL, exit 2
         self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
         check_store_ready(self.project.store, *self._calls_by_kind())
 
@@ -184,6 +196,17 @@ class Build:
     def render(self, digests: dict[str, str]) -> None:
         if self.stop.is_set():
             raise Interrupted("stopped by Ctrl-C before rendering; every step is kept")
+        if isinstance(self.stop, BuildStop):
+            self.stop.rendering = True  # a Ctrl-C from now on stops the render at once
+        try:
+            self._render(digests)
+        finally:
+            if isinstance(self.stop, BuildStop):
+                self.stop.rendering = False
+        if self.stop.is_set():  # a caller's event (no signal handler): stopped after the render
+            raise Interrupted("stopped by Ctrl-C while rendering; every step is kept")
+
+    def _render(self, digests: dict[str, str]) -> None:
         project = self.project
         epoch = self._source_date_epoch()
         fingerprint = self._fingerprint(epoch, digests)

@@ -4,14 +4,17 @@ provider: a service's queue limit is per account, so presets of one provider sha
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from bookbuild.build.events import Event, EventSink
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import Provider, RetryNotice
+from bookbuild.providers.reach import DownServices, probe, shown_url
 from bookbuild.providers.registry import provider_class
 from bookbuild.spec.presets import Preset
+
+T = TypeVar("T")
 
 
 class ProviderPool:
@@ -32,6 +35,7 @@ class ProviderPool:
         self._limits: dict[str, threading.Semaphore] = {}
         self._guard = threading.Lock()
         self._current = threading.local()  # the step each worker thread is running
+        self._down = DownServices()  # addresses found refusing connections in this build
 
     def get(self, preset_name: str, step_id: str = "") -> Provider[Any]:
         self._current.step_id = step_id
@@ -77,6 +81,59 @@ class ProviderPool:
     def warn(self, step_id: str, message: str) -> None:
         """Tell the reporter something the user should know about a step (it still runs)."""
         self._on_event(Event("step_warning", step_id, message))
+
+    def probe(self, preset_names: set[str]) -> None:
+        """One TCP connect per distinct service address the build will call, before any step:
+        ServiceUnreachable (exit 2) naming every address that accepts no connection."""
+        users: dict[str, list[str]] = {}
+        hints: dict[str, str] = {}
+        for name in sorted(preset_names):
+            provider = self.get(name)
+            url = provider.service_url()
+            if url:
+                users.setdefault(url, []).append(f"`{name}`")
+                hints[url] = provider.start_hint
+        problems: list[str] = []
+        for url, names in users.items():
+            why = probe(url)
+            if why is not None:
+                self._down.mark(url, why)
+                problems.append(
+                    f"no service answers at {shown_url(url)} ({why}), needed by preset "
+                    f"{', '.join(names)}: {hints[url]}, or point the preset's `base_url` (or "
+                    "its environment variable) at it"
+                )
+        if problems:
+            raise ServiceUnreachable(
+                "\n".join(problems) + "\nnothing was sent", url=next(iter(users))
+            )
+
+    def call(self, preset_name: str, step_id: str, send: Callable[[Provider[Any]], T]) -> T:
+        """`send` to the preset's provider within its concurrency limit; not at all when its
+        service was found down earlier in this build (ServiceUnreachable). A step that fails
+        probes the address again, so one refused connection stops the provider's later steps
+        instead of each retrying for minutes."""
+        provider = self.get(preset_name, step_id)
+        url = provider.service_url()
+        with self.limit(preset_name):
+            self._refuse_if_down(url, step_id)
+            try:
+                return send(provider)
+            except ProviderError:
+                why = probe(url) if url else None
+                if url and why is not None:
+                    self._down.mark(url, why)
+                raise
+
+    def _refuse_if_down(self, url: str | None, step_id: str) -> None:
+        why = self._down.why(url) if url else None
+        if url and why is not None:
+            raise ServiceUnreachable(
+                f"not sent: the service at {shown_url(url)} stopped accepting connections "
+                f"earlier in this build ({why}); start it and run make again",
+                url=url,
+                step_id=step_id,
+            )
 
     def prepare(self, preset_names: set[str]) -> None:
         """Let each needed provider get ready (e.g. reach its server) before any step runs, so

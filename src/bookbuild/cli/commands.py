@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bookbuild.errors import BookbuildError
+from bookbuild.errors import BookbuildError, Interrupted
 from bookbuild.project import Project
 from bookbuild.version import __version__
 
@@ -158,11 +158,19 @@ def _echo_summary(summary: MakeSummary) -> None:
 def _stop_on_ctrl_c() -> Iterator[threading.Event]:
     """The first Ctrl-C sets the event (the build starts no new step and finishes what is in
     flight); the second quits at once with exit 130. Never a KeyboardInterrupt traceback."""
-    stop = threading.Event()
+    from bookbuild.build.events import BuildStop
+
+    stop = BuildStop()
 
     def on_sigint(signum: int, frame: object) -> None:
         if not stop.is_set():
             stop.set()
+            if stop.rendering:  # nothing paid is in flight: stop the render itself
+                sys.stderr.write("\nCtrl-C: stopping the render\n")
+                raise Interrupted(
+                    "stopped by Ctrl-C while rendering: every step is kept and pinned; the "
+                    "outputs were not all written (`bookbuild make` renders them again)"
+                )
             sys.stderr.write("\nCtrl-C: finishing the steps in flight; Ctrl-C again quits now\n")
             return
         sys.stderr.write("\nCtrl-C again: quitting now (queued jobs stay recorded)\n")
@@ -200,12 +208,16 @@ def _print_plan(data: dict[str, Any]) -> None:
     if not console.is_terminal:
         console.width = 160  # a log or a pipe: keep step ids whole
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status"):
+    cast = any(step.get("characters") for step in data["steps"])  # a book with `characters:`
+    for column in ("step", "op", "provider", "status", *(("cast",) if cast else ())):
         table.add_column(column, no_wrap=True)
     table.add_column("why")
     for step in data["steps"]:
         why = "; ".join(step["reasons"])
-        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
+        row = [step["id"], step["op"], step["provider"] or "-", step["status"]]
+        if cast:
+            row.append(", ".join(step.get("characters", ())))
+        table.add_row(*row, why)
     console.print(table)
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
@@ -239,17 +251,26 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 
 @main.command()
 @PATH_ARG
+@click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")
 @click.pass_context
-def validate(ctx: click.Context, path: Path) -> None:
-    """Check book.yaml (every error at once, with line:col)."""
+def validate(ctx: click.Context, path: Path, strict: bool) -> None:
+    """Check book.yaml (every error at once, with line:col); warnings too."""
+    from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
+    from bookbuild.providers.registry import CATALOG
+    from bookbuild.spec.validate import validate_warnings
 
     def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
+        warnings = validate_warnings(project.spec, project.spec.catalog or CATALOG)
+        if strict and warnings:
+            raise SpecError(warnings)
+        for warning in warnings:
+            _console(stderr=True).print(f"[yellow]{escape(str(warning))}[/]")
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
-            f"{len(graph.steps)} step(s))"
+            f"{len(graph.steps)} step(s))" + (f", {len(warnings)} warning(s)" if warnings else "")
         )
 
     _run(ctx, action)
@@ -300,10 +321,19 @@ def serve(
     def ready(url: str) -> None:
         click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
 
+    def say(line: str) -> None:
+        click.echo(f"bookbuild studio: {line}", err=True)
+
     _run(
         ctx,
         lambda: serve_studio(
-            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+            path,
+            host=host,
+            port=port,
+            draft=draft,
+            open_browser=open_browser,
+            on_ready=ready,
+            say=say,
         ),
     )
 
@@ -314,15 +344,25 @@ def serve(
 @click.pass_context
 def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     """Remove store entries that neither book.lock nor the draft lock pins (old takes too)."""
+    from bookbuild.store.buildlock import exclusive_build, exclusive_store
     from bookbuild.store.gc import collect_garbage
+
+    def waiting(owner: str) -> None:
+        click.echo(f"waiting for the build in progress ({owner})", err=True)
 
     def action() -> None:
         project = Project.open(path)
-        report = collect_garbage(project.root, project.store, dry_run=dry_run)
+        with (  # a make in progress writes temp files and job records: wait for it
+            exclusive_build(project.root / ".bookbuild", waiting, optional=True),
+            exclusive_store(project.store.root, waiting),
+        ):
+            report = collect_garbage(project.root, project.store, dry_run=dry_run)
         verb = "would remove" if report.dry_run else "removed"
         click.echo(
             f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
-            f"and {report.removed_actions} record(s); kept {report.kept_objects} pinned object(s)"
+            f"and {report.removed_actions} record(s), {report.removed_temp} stray temp file(s) "
+            f"and {report.removed_jobs} finished job record(s); "
+            f"kept {report.kept_objects} pinned object(s)"
         )
 
     _run(ctx, action)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from bookbuild.errors import ConfigError, Interrupted, ProviderError
 from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.spec.catalog import CastNeeds as CastNeeds  # with the catalog: validate uses it
+from bookbuild.spec.catalog import CastProblem as CastProblem
 from bookbuild.spec.presets import Lora, Preset
 from bookbuild.store.journal import JobJournal, NullJournal
 
@@ -52,7 +54,19 @@ class ChatRequest:
     source_text: str = ""
     json_schema: dict[str, Any] | None = None
     seed: int | None = None
+    cast: tuple[CastName, ...] = ()
+    """The book's characters as the writer and the describer know them (no looks)."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
+
+
+@dataclass(frozen=True)
+class CastName:
+    """A character as a chat step knows it: its id (the `{id}` placeholder of prompts), its
+    name in the book's text and, for the writer, its traits. Never the visual description."""
+
+    id: str
+    name: str
+    traits: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +216,14 @@ class Provider(Generic[OptionsT]):
         return None
 
     @classmethod
+    def cast_problems(cls, preset: OptionsT, op: str, needs: CastNeeds) -> list[CastProblem]:
+        """What this preset cannot do with one picture's cast (references, LoRAs, the art
+        style's reference) for `op`, from the spec alone: `validate` reports these at the
+        illustration or edit. Errors stop the build; warnings say a reference is not used (e.g.
+        a back end with no identity reference: the character relies on its description)."""
+        return []
+
+    @classmethod
     def book_file_problems(
         cls, preset: OptionsT, role: str, data: bytes
     ) -> list[tuple[tuple[str, ...], str]]:
@@ -242,6 +264,16 @@ class Provider(Generic[OptionsT]):
         provider's default."""
         from_env = self.env.get(self.base_url_env, "") if self.base_url_env else ""
         return (self.preset.base_url or from_env.strip() or self.default_base_url).rstrip("/")
+
+    def service_url(self) -> str | None:
+        """The address a build probes once before its first step (`providers.reach`); None
+        for a provider that reaches nothing (offline, diffusers)."""
+        if not (self.default_base_url or self.base_url_env or self.preset.base_url):
+            return None
+        return self.base_url() or None
+
+    start_hint: ClassVar[str] = "start it"
+    """What to do when `service_url` accepts no connection (e.g. how to start a local server)."""
 
     def complete(self, request: ChatRequest) -> ChatResult:
         raise NotImplementedError(f"{self.name} does not do chat")

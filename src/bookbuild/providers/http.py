@@ -113,14 +113,19 @@ def with_retries(
     policy: RetryPolicy,
     notify: Notify | None = None,
 ) -> T:
-    """Run `attempt` until it gives a value; retry a retryable Failure as `policy` allows."""
-    n = 0
+    """Run `attempt` until it gives a value; retry a retryable Failure as `policy` allows. A
+    connection that cannot be made is tried at most CONNECT_ATTEMPTS times: a service that is
+    down fails its step in seconds (and the build stops sending to it), not after minutes."""
+    n = refused = 0
     while True:
         n += 1
         outcome = attempt()
         if not isinstance(outcome, Failure):
             return outcome
+        refused = refused + 1 if outcome.reason == NOT_SENT else 0
         wait = policy.wait(n, outcome.retry_after) if outcome.retryable else None
+        if refused >= CONNECT_ATTEMPTS:
+            wait = None
         if wait is None:
             log.debug("%s failed: %s", what, outcome.reason)
             raise outcome.error(provider, n)
@@ -220,23 +225,47 @@ class HttpClient:
 
     def download(self, url: str, *, retry_missing: bool = False) -> bytes:
         """GET a result file (no credentials), at most `max_download` bytes, within
-        `downloads.DOWNLOAD_DEADLINE` per attempt. `retry_missing` retries 404s too, for links
-        that appear only when a job is done (or 404 for a moment after it)."""
+        `downloads.DOWNLOAD_DEADLINE` for all its attempts together. `retry_missing` retries
+        404s too, for links that appear only when a job is done (or 404 for a moment after)."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise ProviderError(
                 "the service gave an output link that is not http(s)", provider=self.provider
             )
-        return self.retrying(lambda: self.get_once(url, retry_missing), "download")
+        from bookbuild.providers import downloads
 
-    def get_once(self, url: str, retry_missing: bool = False) -> bytes | Failure:
+        limit = downloads.DOWNLOAD_DEADLINE
+        ends = time.monotonic() + limit  # one deadline for every attempt of this download
+
+        def attempt() -> bytes | Failure:
+            left = ends - time.monotonic()
+            if left <= 0:  # transient: a later make downloads it again (the job is kept)
+                message = f"the image download was too slow: not done within {limit:g} s"
+                raise ProviderError(
+                    message + " over all its attempts", provider=self.provider, transient=True
+                )
+            return self.get_once(url, retry_missing, deadline=left)
+
+        return self.retrying(attempt, "download")
+
+    def get_once(
+        self, url: str, retry_missing: bool = False, deadline: float | None = None
+    ) -> bytes | Failure:
         from bookbuild.providers.downloads import download_once
 
+        timeout = self.timeout if deadline is None else min(self.timeout, max(deadline, 0.1))
         return download_once(
-            self.session, url, timeout=self.timeout, limit=self.max_download, missing=retry_missing
+            self.session,
+            url,
+            timeout=timeout,
+            limit=self.max_download,
+            missing=retry_missing,
+            deadline=deadline,
         )
 
 
 NOT_SENT = "cannot connect (not sent)"
+CONNECT_ATTEMPTS = 3
+"""Attempts in a row whose connection could not be made before a request gives up."""
 
 
 def transport_failure(exc: Exception, host: str, timeout: float) -> Failure:

@@ -28,6 +28,7 @@ from bookbuild.render.epub_fixed import (
     fixed_layout,
     fixed_stylesheet,
 )
+from bookbuild.render.epub_meta import publishing_metadata
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
 from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
@@ -94,7 +95,7 @@ def package_files(view: BookView) -> dict[str, bytes]:
     fixed = fixed_layout(view)
     book = _Book.from_view(view, fixed)
     images = _ImageSet()
-    cover = _cover_page(book, view.cover, images) if view.cover is not None else None
+    cover = _cover_page(book, view.cover, images)  # typeset on a colour without art
     if fixed is not None:
         chapters = fixed_chapter_pages(view, fixed, book.page, images.get)
     else:
@@ -102,7 +103,7 @@ def package_files(view: BookView) -> dict[str, bytes]:
             _chapter_page(book, number, chapter, images)
             for number, chapter in enumerate(view.chapters, start=1)
         ]
-    front = [cover] if cover is not None else []
+    front = [cover]
     body = [*chapters, _colophon_page(book, view)]
     nav = _nav_page(book, [*front, _title_page(book)], body)
     back = [_back_cover_page(book, view)] if view.blurb and view.blurb.strip() else []
@@ -112,18 +113,9 @@ def package_files(view: BookView) -> dict[str, bytes]:
         extra.append(fixed_stylesheet(fixed, _font_stacks(view)))
     if view.style.css and view.style.css.strip():
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
-    metadata = {**book.metadata(), **_accessibility(book, view), "fixed": fixed is not None}
+    publishing = publishing_metadata(view, fixed is not None)
+    metadata = {**book.metadata(), **publishing, "fixed": fixed is not None}
     return build_package(metadata, pages, extra, images.items(view.cover))
-
-
-def _accessibility(book: _Book, view: BookView) -> dict[str, Any]:
-    """schema.org accessibility metadata: every picture has alt text (its caption, else its
-    prompt), so the text alone is sufficient."""
-    has_images = view.cover is not None or any(ch.illustrations for ch in view.chapters)
-    summary = "Reflowable text with a table of contents and landmarks, in reading order. " + (
-        "Every illustration has a text alternative." if has_images else "No illustrations."
-    )
-    return {"has_images": has_images, "summary": summary}
 
 
 @dataclass(frozen=True)
@@ -280,9 +272,9 @@ def _chapter_page(book: _Book, number: int, chapter: ChapterView, images: _Image
     return Page(item_id, f"{item_id}.xhtml", title, xhtml, landmark="", in_toc=True)
 
 
-def _cover_page(book: _Book, cover: IllustrationView, images: _ImageSet) -> Page:
-    figure = _figure(cover, images)
-    alt = figure.alt or book.title
+def _cover_page(book: _Book, cover: IllustrationView | None, images: _ImageSet) -> Page:
+    figure = _figure(cover, images) if cover is not None else None
+    alt = (figure.alt if figure is not None else "") or book.title
     xhtml = book.page("cover.xhtml", book.labels["cover"], figure=figure, alt=alt)
     return Page("cover", "cover.xhtml", book.labels["cover"], xhtml, landmark="cover")
 

@@ -11,6 +11,7 @@ reduced to their text.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from markupsafe import escape
@@ -38,7 +39,8 @@ _ELEMENTS = frozenset(
     | _VOID
 )
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
-_NOTE_LINKS = ("#fn-", "#fnref-")  # footnote references and back links, inside one chapter page
+# footnote references (#fn-<chapter>-1) and back links (#fnref-…), inside one chapter page
+_NOTE_LINK = re.compile(r"^#fn(ref)?(-[\w:.-]+|\d+(:\d+)?)$")
 
 
 def html_to_xhtml(html: str) -> str:
@@ -58,7 +60,20 @@ def _epub_tag(tag: str) -> str:
 
 def _kept_link(attrs: list[tuple[str, str | None]]) -> bool:
     href = (dict(attrs).get("href") or "").strip().lower()
-    return href.startswith(_LINK_SCHEMES) or href.startswith(_NOTE_LINKS)
+    return href.startswith(_LINK_SCHEMES) or _NOTE_LINK.match(href) is not None
+
+
+def _epub_type(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    """EPUB structural semantics of footnotes: noteref, footnote, backlink, footnotes."""
+    values = dict(attrs)
+    href, classes = values.get("href") or "", (values.get("class") or "").split()
+    if tag == "a" and _NOTE_LINK.match(href):
+        return "backlink" if href.startswith("#fnref") else "noteref"
+    if tag == "li" and "footnote-item" in classes:
+        return "footnote"
+    if tag == "section" and "footnotes" in classes:
+        return "footnotes"
+    return ""
 
 
 class _XhtmlWriter(HTMLParser):
@@ -81,7 +96,10 @@ class _XhtmlWriter(HTMLParser):
             return
         written = tag in _ELEMENTS and (tag != "a" or _kept_link(attrs))
         if written and not self._skipping:
-            self._out.append(f"<{tag}{_attributes(tag, attrs)}{' /' if tag in _VOID else ''}>")
+            kind = _epub_type(tag, attrs)
+            semantics = f' epub:type="{kind}"' if kind else ""
+            end = " /" if tag in _VOID else ""
+            self._out.append(f"<{tag}{_attributes(tag, attrs)}{semantics}{end}>")
         if tag not in _VOID:
             self._open.append((tag, written))
 

@@ -15,6 +15,11 @@ class JobJournal(Protocol):
 
     def pending(self) -> dict[str, Any] | None: ...
 
+    def intend(self, what: str) -> None:
+        """Just before a paid submit is sent; OSError when it cannot be recorded (then the
+        submit must not be sent)."""
+        ...
+
     def remember(self, job: dict[str, Any]) -> None: ...
 
     def keep(self, data: bytes) -> None: ...
@@ -30,6 +35,9 @@ class NullJournal:
     def pending(self) -> dict[str, Any] | None:
         return None
 
+    def intend(self, what: str) -> None:
+        return None
+
     def remember(self, job: dict[str, Any]) -> None:
         return None
 
@@ -41,3 +49,30 @@ class NullJournal:
 
     def forget(self) -> None:
         return None
+
+
+INTENT = "intent"
+"""The record's key while a paid submit is sent and its answer not yet recorded."""
+KEPT = "kept_result"
+"""The record's key naming the store object of a downloaded result."""
+_ID_FIELDS = ("id", "prompt_id", "job_id", "request_id", "fetch_result")
+
+
+def unknown_job(record: dict[str, Any] | None) -> bool:
+    """True when the record says a paid submit was sent and its answer never recorded (the
+    process was killed while sending, or the disk was full): the job may be running."""
+    return bool(record) and INTENT in (record or {}) and not describe_job(record or {}, ids=True)
+
+
+def describe_job(record: dict[str, Any], *, ids: bool = False) -> str:
+    """ "job <id>" from a journal record (empty with `ids` when it names none)."""
+    for name in _ID_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return f"job {value}"
+    if ids:
+        return ""
+    intent = record.get(INTENT)
+    what = intent.get("what") if isinstance(intent, dict) else None
+    sent = intent.get("sent") if isinstance(intent, dict) else None
+    return f"a paid {what or 'job'} sent at {sent or 'an unknown time'} (id unknown)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bookbuild.errors import LockConflictError, StoreError
+from bookbuild.errors import LockConflictError, MalformedLockError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.store.objects import check_digest, check_key
 
@@ -77,7 +77,7 @@ class Lock:
         try:
             return _parse(raw)
         except _Malformed as exc:
-            raise StoreError(_malformed_message(path, str(exc))) from None
+            raise MalformedLockError(_malformed_message(path, str(exc))) from None
         except _Conflicted as exc:
             raise LockConflictError(_conflict_message(path, exc.lines)) from None
 

@@ -16,10 +16,9 @@ their digest whenever they are read for use; a corrupt one is moved aside and re
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.hashing import digest_of
+from bookbuild.store.jobfile import FileJournal
+from bookbuild.store.jsonfile import check_json, dump_json, read_json
 
 if TYPE_CHECKING:
     from bookbuild.store.journal import JobJournal
@@ -75,80 +76,6 @@ def check_key(key: str) -> str:
     return key
 
 
-def check_json(value: Any, where: str) -> None:
-    """Raise TypeError unless `value` is plain JSON: dict (str keys), list or tuple (read back
-    as a list), str, int, finite float, bool or None. Sets, bytes, NaN and objects are refused."""
-    if value is None or isinstance(value, str | bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise TypeError(f"{where}: {value!r} is not a JSON number")
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            check_json(item, f"{where}[{index}]")
-        return
-    if isinstance(value, dict):
-        for name, item in value.items():
-            if not isinstance(name, str):
-                raise TypeError(f"{where}: key {name!r} is not a string")
-            check_json(item, f"{where}.{name}")
-        return
-    raise TypeError(f"{where}: {type(value).__name__} is not JSON-serialisable")
-
-
-def _dump_json(value: dict[str, Any]) -> bytes:
-    text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
-
-
-def _read_json(path: str | Path) -> Any:
-    """The parsed JSON of `path`, or None if it is absent or unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read())
-    except (OSError, ValueError):
-        return None
-
-
-class _FileJournal:
-    """A JobJournal kept in one JSON file (see bookbuild.store.journal.JobJournal); a kept
-    result is a store object named in the file, so it survives anything the file survives."""
-
-    def __init__(self, path: Path, store: Store) -> None:
-        self.path = path
-        self._store = store
-
-    def pending(self) -> dict[str, Any] | None:
-        job = _read_json(self.path)
-        return job if isinstance(job, dict) else None
-
-    def remember(self, job: dict[str, Any]) -> None:
-        check_json(job, "job")
-        kept = (self.pending() or {}).get(_KEPT)
-        record = {**job, _KEPT: kept} if kept and _KEPT not in job else job
-        atomic_write_bytes(self.path, _dump_json(record))
-
-    def keep(self, data: bytes) -> None:
-        digest = self._store.put(data)
-        self.remember({**(self.pending() or {}), _KEPT: digest})
-
-    def kept(self) -> bytes | None:
-        digest = (self.pending() or {}).get(_KEPT)
-        if not isinstance(digest, str):
-            return None
-        try:
-            return self._store.get(digest)
-        except (KeyError, StoreError):
-            return None
-
-    def forget(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-_KEPT = "kept_result"
-
-
 class Store:
     """Content-addressed objects plus an action index, rooted at `<book>/.bookbuild/store`.
 
@@ -160,6 +87,8 @@ class Store:
         # Plain strings for the hot paths (has/lookup): pathlib costs more than the stat itself.
         self._objects = os.path.join(self.root, "objects", "sha256")
         self._actions = os.path.join(self.root, "actions")
+        self._journals: dict[str, FileJournal] = {}
+        self._journals_guard = threading.Lock()
 
     # -- objects -------------------------------------------------------------------------
 
@@ -231,14 +160,18 @@ class Store:
     def _quarantine(self, target: Path) -> Path | None:
         """Move a bad object aside; None if another thread or process moved it first."""
         folder = self.root / "quarantine"
-        folder.mkdir(parents=True, exist_ok=True)
         destination = folder / f"{target.name}.{time.time_ns()}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             os.replace(target, destination)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StoreError(f"cannot quarantine corrupt object {target}: {exc}") from exc
+            raise StoreError(
+                f"store object {target} is corrupt (its bytes do not match its digest) and "
+                f"cannot be moved aside: {exc.strerror or exc}. Make the store writable (or "
+                "delete that file), then run make again: the step is recomputed or restored"
+            ) from None
         return destination
 
     # -- action index --------------------------------------------------------------------
@@ -260,11 +193,15 @@ class Store:
             raise StoreError(f"step key {record.key}: media_type must be a non-empty string")
         check_json(record.manifest, "manifest")
         check_json(record.metadata, "metadata")
+<<<<<<< HEAD
         atomic_write_bytes(target, _dump_json(_record_to_json(record)), durable)
+=======
+        atomic_write_bytes(target, dump_json(_record_to_json(record)))
+>>>>>>> main
 
     def lookup(self, key: str) -> ActionRecord | None:
         """The record of `key`, or None if absent, unreadable, or its object is missing."""
-        found = _record_from_json(_read_json(self._action_file(key)), key)
+        found = _record_from_json(read_json(self._action_file(key)), key)
         if found is None or not self.has(found.digest):
             return None
         return found
@@ -280,12 +217,12 @@ class Store:
 
     def action_digest(self, key: str) -> str | None:
         """The object digest an action points at (even if the object is gone), else None."""
-        found = _record_from_json(_read_json(self._action_file(key)), key)
+        found = _record_from_json(read_json(self._action_file(key)), key)
         return found.digest if found else None
 
     def action_media(self, key: str) -> tuple[str, str] | None:
         """(digest, media type) an action records (even if the object is gone), else None."""
-        found = _record_from_json(_read_json(self._action_file(key)), key)
+        found = _record_from_json(read_json(self._action_file(key)), key)
         return (found.digest, found.media_type) if found else None
 
     def remove_object(self, digest: str) -> int:
@@ -306,7 +243,7 @@ class Store:
     def build_date(self, lock_name: str) -> int | None:
         """The build date (SOURCE_DATE_EPOCH) last fixed in the lock `lock_name`, kept here too
         so that deleting the lock does not change the outputs' bytes."""
-        dates = _read_json(self.root / "dates.json")
+        dates = read_json(self.root / "dates.json")
         value = dates.get(lock_name) if isinstance(dates, dict) else None
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -314,16 +251,22 @@ class Store:
         """Remember the build date of `lock_name` (no write if it is already the one kept)."""
         if self.build_date(lock_name) == epoch:
             return
-        dates = _read_json(self.root / "dates.json")
+        dates = read_json(self.root / "dates.json")
         kept = dict(dates) if isinstance(dates, dict) else {}
         kept[lock_name] = epoch
-        atomic_write_bytes(self.root / "dates.json", _dump_json(kept))
+        atomic_write_bytes(self.root / "dates.json", dump_json(kept))
 
     # -- job journals --------------------------------------------------------------------
 
     def journal(self, key: str) -> JobJournal:
-        """The journal of a queued job for step `key` (jobs/<key>.json)."""
-        return _FileJournal(self.root / "jobs" / f"{check_key(key)}.json", self)
+        """The journal of a queued job for step `key` (jobs/<key>.json): one object per key and
+        Store, so what it could not write to a full disk is still known in memory."""
+        with self._journals_guard:
+            found = self._journals.get(key)
+            if found is None:
+                found = FileJournal(self.root / "jobs" / f"{check_key(key)}.json", self)
+                self._journals[key] = found
+            return found
 
 
 def _sorted_names(folder: Path) -> list[str]:

@@ -111,3 +111,15 @@ def test_unknown_option_is_a_spec_error_with_a_suggestion(tmp_path: Path) -> Non
 def test_remove_background_is_accepted_with_rembg(tmp_path: Path) -> None:
     book = write_book(tmp_path, CUT_OUT, "{provider: a1111, rembg: u2net}")
     assert load_spec(book / "book.yaml").book.models["painter"].provider == "a1111"
+
+
+def test_a_background_removal_answered_as_jpeg_is_refused_not_kept(tmp_path: Path) -> None:
+    """Issue 19, item 3: the rembg extension encodes its answer in the web UI's
+    `samples_format`; with JPEG the alpha is gone and the cut-out would be a plain picture."""
+    painter = "{provider: a1111, width: 128, height: 96, rembg: u2net}"
+    book = write_book(tmp_path, CUT_OUT, painter)
+    with FakeA1111(rembg=True, samples_format="jpg") as fake, pytest.raises(BuildFailed) as failed:
+        build(book, fake.env)
+    message = failed.value.failures["shore/fox/edit-1"]
+    assert "without transparency" in message and "png" in message
+    assert "shore/fox/edit-1" not in (book / "book.lock").read_text(encoding="utf-8")

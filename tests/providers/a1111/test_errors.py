@@ -131,11 +131,39 @@ def test_a_picture_drawn_by_another_checkpoint_is_refused_and_not_stored(tmp_pat
     assert "drew with checkpoint `v1-5-pruned-emaonly` instead of `dreamshaper_8`" in message
 
 
-def test_unknown_sampler_is_the_servers_message(tmp_path: Path) -> None:
+def test_an_unknown_sampler_is_refused_before_the_web_ui_draws_with_its_first_one(
+    tmp_path: Path,
+) -> None:
+    """Issue 19, item 2: the web UI would answer 200 with its first sampler."""
     painter = "{provider: a1111, sampler: Heun++, width: 128, height: 96}"
     with FakeA1111() as fake:
         message = _failure(write_book(tmp_path, ONE, painter), fake.env)
-    assert "Sampler not found (HTTP 400)" in message
+        drawn = fake.generations
+    assert "has no sampler `Heun++`" in message and "Euler a" in message and drawn == []
+
+
+def test_a_sampler_with_its_schedule_in_the_name_is_accepted(tmp_path: Path) -> None:
+    painter = "{provider: a1111, sampler: DPM++ 2M Karras, width: 128, height: 96}"
+    with FakeA1111() as fake:
+        build(write_book(tmp_path, ONE, painter), fake.env)
+        assert len(fake.generations) == 1
+
+
+def test_an_unknown_scheduler_is_refused(tmp_path: Path) -> None:
+    painter = "{provider: a1111, scheduler: wobbly, width: 128, height: 96}"
+    with FakeA1111() as fake:
+        message = _failure(write_book(tmp_path, ONE, painter), fake.env)
+        drawn = fake.generations
+    assert "has no scheduler `wobbly`" in message and "karras" in message and drawn == []
+
+
+def test_an_unknown_lora_is_refused_before_the_web_ui_drops_it(tmp_path: Path) -> None:
+    painter = "{provider: a1111, lora: {model: no-such-style}, width: 128, height: 96}"
+    with FakeA1111() as fake:
+        message = _failure(write_book(tmp_path, ONE, painter), fake.env)
+        drawn = fake.generations
+    assert "has no LoRA `no-such-style`" in message and "watercolor-style" in message
+    assert drawn == []
 
 
 def test_server_crash_is_reported_and_not_cached(tmp_path: Path) -> None:

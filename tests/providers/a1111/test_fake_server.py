@@ -85,7 +85,9 @@ def test_documented_errors() -> None:
         no_script = requests.post(f"{url}/sdapi/v1/txt2img", json=script, auth=auth)
     assert bad_type.status_code == 422
     assert bad_type.json()["detail"][0]["loc"] == ["body", "steps"]
-    assert (sampler.status_code, sampler.json()["detail"]) == (400, "Sampler not found")
+    # an unknown sampler is replaced by the first one (1.9+ get_sampler_and_scheduler)
+    assert sampler.status_code == 200
+    assert json.loads(sampler.json()["info"])["sampler_name"] == "DPM++ 2M"
     assert (no_init.status_code, no_init.json()["detail"]) == (404, "Init image not found")
     assert (no_auth.status_code, wrong.json()["detail"]) == (401, "Incorrect username or password")
     assert (no_script.status_code, no_script.json()["detail"]) == (
@@ -100,13 +102,25 @@ def test_without_api_flag_every_sdapi_route_is_404() -> None:
     assert (answer.status_code, answer.json()) == (404, {"detail": "Not Found"})
 
 
-def test_controlnet_unit_with_unknown_model_is_a_500_validation_error() -> None:
+def test_a_controlnet_unit_the_extension_refuses_is_skipped_with_a_200_as_the_web_ui_does() -> None:
     unit = {"enabled": True, "module": "canny", "model": "control_nope", "image": _b64(png())}
     with FakeA1111() as fake:
         body = {"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [unit]}}}
         answer = requests.post(f"{fake.base_url}/sdapi/v1/txt2img", json=body, timeout=10)
-    assert answer.status_code == 500 and answer.json()["error"] == "ValidationError"
-    assert "model(control_nope) not found" in answer.json()["errors"]
+        logged = fake.script_errors
+    assert answer.status_code == 200
+    assert "ControlNet 0" not in json.loads(answer.json()["info"])["extra_generation_params"]
+    assert "model(control_nope) not found" in logged[0]
+
+
+def test_a_controlnet_unit_the_extension_runs_is_recorded_in_extra_generation_params() -> None:
+    model = "control_v11p_sd15_canny [d14c016b]"
+    unit = {"enabled": True, "module": "canny", "model": model, "weight": 0.8, "image": _b64(png())}
+    with FakeA1111() as fake:
+        body = {"prompt": "x", "alwayson_scripts": {"controlnet": {"args": [unit]}}}
+        answer = requests.post(f"{fake.base_url}/sdapi/v1/txt2img", json=body, timeout=10)
+    extra = json.loads(answer.json()["info"])["extra_generation_params"]
+    assert extra["ControlNet 0"].strip('"') == f"Module: canny, Model: {model}, Weight: 0.8"
 
 
 def test_upscale_and_scripted_crash() -> None:

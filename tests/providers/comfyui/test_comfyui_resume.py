@@ -35,7 +35,9 @@ def test_a_killed_build_resumes_polling_its_queued_job(tmp_path: Path) -> None:
     with FakeComfyUI() as fake:
         fake.hold()  # the job stays queued until released
         env = {**os.environ, "COMFYUI_BASE_URL": fake.base_url}
-        kill_make_when(tmp_path, env, lambda: bool(list(jobs.glob("*.json"))))
+        kill_make_when(
+            tmp_path, env, lambda: _answered(jobs, '"prompt_id"')
+        )  # not the intent alone
         assert list(jobs.glob("*.json")), "the queued job was not journaled"
         assert fake.count("prompt") == 1
         fake.release()
@@ -45,3 +47,11 @@ def test_a_killed_build_resumes_polling_its_queued_job(tmp_path: Path) -> None:
         assert summary.called == ["one/a/image"]
         assert fake.count("prompt") == 1  # the same job was polled, not queued again
         assert not list(jobs.glob("*.json"))  # finished jobs are forgotten
+
+
+def _answered(jobs: Path, field: str) -> bool:
+    """The journal holds the service's answer (`field`), not only the intent to submit."""
+    try:
+        return any(field in f.read_text(encoding="utf-8") for f in jobs.glob("*.json"))
+    except OSError:
+        return False

@@ -13,8 +13,9 @@ from PIL import Image
 
 from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
-from bookbuild.errors import SpecError
+from bookbuild.errors import BuildFailed, SpecError
 from bookbuild.project import Project, load_spec
+from bookbuild.providers.comfyui.client import execution_error
 from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store
 from tests.fakes.comfyui_server import FakeComfyUI
@@ -212,3 +213,57 @@ def test_a_workflow_mapping_mask_repaints_only_the_masked_half(
     left = [(x, y) for x in range(0, 28) for y in range(48)]
     assert all(edited.getpixel(p) == base.getpixel(p) for p in right)  # black in our mask: kept
     assert sum(edited.getpixel(p) != base.getpixel(p) for p in left) > 0.9 * len(left)
+
+
+def _with_preview(save_input: list[Any]) -> dict[str, Any]:
+    """WORKFLOW plus a PreviewImage "2" (type temp) before its SaveImage "9" in id order."""
+    graph = json.loads(json.dumps(WORKFLOW))
+    graph["2"] = {"class_type": "PreviewImage", "inputs": {"images": ["8", 0]}}
+    graph["9"]["inputs"]["images"] = save_input
+    return graph
+
+
+def test_the_saveimage_output_is_used_not_a_preview_before_it(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    """Issue 19, item 4: the first output node in id order was used, so a PreviewImage (type
+    `temp`) beat SaveImage."""
+    flow = book / "workflows" / "my-flow.json"
+    flow.write_text(json.dumps(_with_preview(["8", 0])), encoding="utf-8")
+    assert build(book, fake_comfyui) == ["one/fox/image"]
+    views = [r.path for r in fake_comfyui.requests if "/view" in r.path]
+    assert views and all("type=output" in v for v in views)
+
+
+def test_a_200_whose_node_errors_drop_the_saveimage_is_refused_with_the_servers_words(
+    book: Path, fake_comfyui: FakeComfyUI
+) -> None:
+    """The real server queues the valid outputs (here the preview) and lists the others in
+    `node_errors`, with HTTP 200."""
+    flow = book / "workflows" / "my-flow.json"
+    flow.write_text(json.dumps(_with_preview(["5", 0])), encoding="utf-8")  # a LATENT, not IMAGE
+    with pytest.raises(BuildFailed) as failed:
+        build(book, fake_comfyui)
+    message = failed.value.failures["one/fox/image"]
+    assert "dropped the output node 9" in message and "node 9 (SaveImage)" in message
+    assert not (book / "book.lock").exists() or "one/fox" not in (book / "book.lock").read_text()
+
+
+def test_an_interrupted_job_names_execution_interrupted_and_the_node() -> None:
+    """Issue 19, item 8: the history of a job stopped by /interrupt, as execution.py writes it."""
+    entry = {
+        "status": {
+            "status_str": "error",
+            "completed": False,
+            "messages": [
+                ["execution_start", {"prompt_id": "p", "timestamp": 1}],
+                [
+                    "execution_interrupted",
+                    {"prompt_id": "p", "node_id": "3", "node_type": "KSampler", "executed": []},
+                ],
+            ],
+        }
+    }
+    message = execution_error(entry)
+    assert message is not None
+    assert "execution_interrupted" in message and "node 3 (KSampler)" in message

@@ -113,3 +113,14 @@ def test_a_key_echoed_in_urls_never_reaches_the_job_journal(
     assert "?key=***" in json.loads(texts[0])["fetch_result"]
     result = provider(fake_sdapi).run_image(txt2img(journal=journal))  # resumes all the same
     assert result.png.startswith(b"\x89PNG") and fake_sdapi.count("submit") == 1
+
+
+def test_the_download_deadline_covers_all_attempts_of_one_link(
+    fake_sdapi: FakeSDAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19, item 12: a slow-drip link held a build for 8 attempts x 180 s per image."""
+    monkeypatch.setattr(downloads, "DOWNLOAD_DEADLINE", 0.5)
+    fake_sdapi.script("file", *[trickled(0.2)] * (2 * client.MAX_ATTEMPTS))
+    with pytest.raises(ProviderError, match="too slow"):
+        provider(fake_sdapi).run_image(txt2img())
+    assert fake_sdapi.count("file") <= 2  # one slow attempt per link (output, proxy_links)

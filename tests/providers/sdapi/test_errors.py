@@ -12,6 +12,7 @@ import requests
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.providers.base import ImageRequest
+from bookbuild.providers.http import CONNECT_ATTEMPTS
 from bookbuild.providers.sdapi import client
 from bookbuild.providers.sdapi.provider import SDAPIProvider
 from tests.fakes.sdapi_server import (
@@ -98,14 +99,15 @@ def test_a_submit_that_may_have_been_queued_is_never_sent_again(
     assert "was not sent again" in str(caught.value)
 
 
-def test_a_submit_that_cannot_connect_is_sent_again() -> None:
+def test_a_submit_that_cannot_connect_is_tried_a_few_times_then_fails() -> None:
     with FakeSDAPI() as fake:
         provider, clock, _ = make(fake, model="m")
-    # the fake is stopped: its port refuses connections, so nothing was ever sent
+    # the fake is stopped: its port refuses connections, so nothing was ever sent; a service
+    # that is down fails in seconds (issue 19 item 10), not after SUBMIT_ATTEMPTS backoffs
     with pytest.raises(ProviderError, match="cannot connect") as caught:
         provider.run_image(txt2img())
-    attempts = client.SUBMIT_ATTEMPTS
-    assert caught.value.transient and len(clock.sleeps) == attempts - 1  # none reached it
+    assert caught.value.transient and len(clock.sleeps) == CONNECT_ATTEMPTS - 1
+    assert CONNECT_ATTEMPTS < client.SUBMIT_ATTEMPTS
 
 
 @pytest.mark.parametrize("failure", [server_error(500), dropped()])

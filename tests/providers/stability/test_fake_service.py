@@ -166,12 +166,14 @@ def test_creative_upscale_is_polled_through_results_while_202(
     job = submit.json()["id"]
     assert submit.status_code == 200 and len(job) == 64
     url = f"{fake_stability.base_url}/v2beta/results/{job}"
-    auth = {"authorization": f"Bearer {fake_stability.key}", "accept": "*/*"}
+    auth = {"authorization": f"Bearer {fake_stability.key}", "accept": "image/*"}
     codes = [requests.get(url, headers=auth, timeout=10).status_code for _ in range(2)]
     assert codes == [202, 202]
     done = requests.get(url, headers=auth, timeout=10)
     assert done.status_code == 200 and done.headers["finish-reason"] == "SUCCESS"
-    other_key = requests.get(url, headers={"authorization": "Bearer other"}, timeout=10)
+    other_key = requests.get(
+        url, headers={"authorization": "Bearer other", "accept": "image/*"}, timeout=10
+    )
     assert other_key.status_code == 404 and other_key.json()["name"] == "generation_not_found"
 
 

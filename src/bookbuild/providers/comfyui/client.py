@@ -78,9 +78,10 @@ class ComfyUIClient:
         sub = str(data.get("subfolder") or "")
         return f"{sub}/{data['name']}" if sub else str(data["name"])
 
-    def submit(self, graph: Mapping[str, Any], client_id: str) -> str:
+    def submit(self, graph: Mapping[str, Any], client_id: str, output: str | None = None) -> str:
         """Queue the graph, once; its prompt_id. A refused graph raises with every node
-        error."""
+        error, and so does one the server queued without `output` (a 200 whose `node_errors`
+        name it among their `dependent_outputs`: the server runs only the valid outputs)."""
         import requests
 
         body = {"prompt": graph, "client_id": client_id}
@@ -107,6 +108,12 @@ class ComfyUIClient:
             raise data.error("comfyui", 1)
         if not isinstance(data, dict) or not isinstance(data.get("prompt_id"), str):
             raise self._error("/prompt did not answer a prompt_id")
+        if touches_output(data.get("node_errors"), output):
+            body = {"error": "the workflow's output node failed validation", **data}
+            raise ProviderError(
+                f"ComfyUI dropped the output node {output or '(any)'}: {refusal_message(body)}",
+                provider="comfyui",
+            )
         return str(data["prompt_id"])
 
     def history(self, prompt_id: str) -> dict[str, Any] | None:
@@ -186,6 +193,19 @@ def _decoded(response: Any) -> Any:
         return None
 
 
+def touches_output(node_errors: Any, output: str | None) -> bool:
+    """Whether a 200's `node_errors` took down `output` (any output when it is not known)."""
+    if not isinstance(node_errors, dict) or not node_errors:
+        return False
+    if output is None:
+        return True
+    for node_id, info in node_errors.items():
+        dependents = info.get("dependent_outputs") if isinstance(info, dict) else None
+        if node_id == output or output in (dependents or []):
+            return True
+    return False
+
+
 def refusal_message(body: Any) -> str:
     """ComfyUI's 400 answer to /prompt as one message: the error, then each node's errors
     as `node <id> (<class_type>): <message>: <details>`."""
@@ -221,8 +241,15 @@ def execution_error(entry: Mapping[str, Any]) -> str | None:
     if not isinstance(status, dict) or status.get("status_str") != "error":
         return None
     for message in status.get("messages") or []:
-        if isinstance(message, list) and len(message) == 2 and message[0] == "execution_error":
-            info = message[1] if isinstance(message[1], dict) else {}
-            where = f"node {info.get('node_id', '?')} ({info.get('node_type', '?')})"
+        if not (isinstance(message, list) and len(message) == 2):
+            continue
+        info = message[1] if isinstance(message[1], dict) else {}
+        where = f"node {info.get('node_id', '?')} ({info.get('node_type', '?')})"
+        if message[0] == "execution_error":
             return f"{where}: {str(info.get('exception_message', '')).strip()}"
+        if message[0] == "execution_interrupted":  # /interrupt, or Cancel in the UI
+            return (
+                f"the job was interrupted on the server at {where} (execution_interrupted: "
+                "someone pressed Cancel or called /interrupt); run make again to queue it anew"
+            )
     return "the workflow failed (no execution_error message in the history)"

@@ -38,12 +38,20 @@ class JobRunner:
     clock: Callable[[], float]
     step_id: str = ""
 
-    def run(self, graph: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """(prompt_id, history entry) of the job that ran `graph`, successfully."""
+    def run(
+        self, graph: Mapping[str, Any], output: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """(prompt_id, history entry) of the job that ran `graph`, successfully; refused when
+        the server queued it without `output` (node errors touching it)."""
         digest = graph_digest(graph)
         prompt_id = self._resumable(digest)
         if prompt_id is None:
-            prompt_id = self.client.submit(graph, client_id=uuid.uuid4().hex)
+            self.journal.intend("comfyui /prompt")
+            try:
+                prompt_id = self.client.submit(graph, client_id=uuid.uuid4().hex, output=output)
+            except ProviderError:
+                self.journal.forget()
+                raise
             self.journal.remember({"prompt_id": prompt_id, "graph": digest})
             log.debug("%s: queued as %s", self.step_id, prompt_id)
         entry = self._wait(prompt_id)
@@ -95,8 +103,8 @@ def _finished(entry: Mapping[str, Any]) -> bool:
 
 
 def output_images(entry: Mapping[str, Any], node_id: str | None) -> list[dict[str, Any]]:
-    """The images the history lists for `node_id` (or for the first output node that has
-    any, in id order)."""
+    """The saved images (type `output`) the history lists for `node_id` (or for the first
+    output node that has any, in id order)."""
     outputs = entry.get("outputs")
     if not isinstance(outputs, dict):
         return []
@@ -104,6 +112,12 @@ def output_images(entry: Mapping[str, Any], node_id: str | None) -> list[dict[st
     for node in nodes:
         found = outputs.get(node)
         images = found.get("images") if isinstance(found, dict) else None
-        if isinstance(images, list) and images:
-            return [i for i in images if isinstance(i, dict)]
+        saved = [i for i in images or [] if isinstance(i, dict) and _saved(i)]
+        if saved:
+            return saved
     return []
+
+
+def _saved(image: Mapping[str, Any]) -> bool:
+    """A picture SaveImage wrote (type `output`), not a PreviewImage's `temp` one."""
+    return bool(image.get("type", "output") == "output")

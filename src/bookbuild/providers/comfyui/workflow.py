@@ -113,12 +113,16 @@ def fill(
 
 
 def output_nodes(graph: Mapping[str, Any], classes: Mapping[str, Any] | None) -> list[str]:
-    """Nodes whose outputs are saved pictures: SaveImage, or any output node /object_info
-    names, in id order."""
-    found = []
+    """Nodes whose outputs are pictures: SaveImage nodes first (they save to ComfyUI's
+    `output` folder), then any other output node /object_info names (a PreviewImage only
+    previews, type `temp`), each group in id order."""
+    saves, others = [], []
     for node_id, node in graph.items():
         cls = node.get("class_type")
         info = classes.get(cls) if classes else None
-        if cls == "SaveImage" or (isinstance(info, dict) and info.get("output_node")):
-            found.append(node_id)
-    return sorted(found, key=lambda n: (len(n), n))
+        if cls == "SaveImage":
+            saves.append(node_id)
+        elif isinstance(info, dict) and info.get("output_node"):
+            others.append(node_id)
+    order = lambda n: (len(n), n)  # noqa: E731
+    return sorted(saves, key=order) + sorted(others, key=order)

@@ -146,7 +146,7 @@ class StabilityClient:
     def _get_once(self, url: str) -> Answer | Failure:
         try:
             response = self.session.get(
-                url, headers=self._headers("*/*"), timeout=(CONNECT_TIMEOUT, 60.0)
+                url, headers=self._headers("image/*"), timeout=(CONNECT_TIMEOUT, 60.0)
             )
         except requests.RequestException as exc:
             message = f"could not read the job ({type(exc).__name__}); run make again to resume it"

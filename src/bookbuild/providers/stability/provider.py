@@ -21,9 +21,16 @@ from typing import Any, ClassVar, Literal
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.http import RetryPolicy
-from bookbuild.providers.stability import fitting
+from bookbuild.providers.stability import fitting, references
 from bookbuild.providers.stability.calls import (
     CREDITS,
     MODELS,
@@ -112,6 +119,12 @@ class StabilityProvider(Provider[StabilityOptions]):
             )
         return problems
 
+    @classmethod
+    def cast_problems(
+        cls, preset: StabilityOptions, op: str, needs: CastNeeds
+    ) -> list[CastProblem]:
+        return references.cast_problems(preset, op, needs)
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
             return 0.0
@@ -152,14 +165,22 @@ class StabilityProvider(Provider[StabilityOptions]):
                 log.debug("resuming job %s", pending["id"])
                 picture = self._wait(Running(str(pending["id"])), request.journal)
             else:
-                picture = self._wait(
-                    self.client().submit(call.path, call.fields, call.files), request.journal
-                )
+                answer = self._submit(call, request.journal)
+                picture = self._wait(answer, request.journal)
         request.journal.forget()
         if picture.finish_reason != "SUCCESS":
             raise ProviderError(FILTERED_ADVICE, provider="stability")
         image = fitting.finish(request, decode_image(picture.data, what="Stability's answer"))
         return ImageResult(encode_png(image), self._metadata(request, call, picture))
+
+    def _submit(self, call: Call, journal: JobJournal) -> Picture | Running:
+        """The paid POST, its intent journaled first (a lost answer is then known)."""
+        journal.intend(f"stability {call.path}")
+        try:
+            return self.client().submit(call.path, call.fields, call.files)
+        except ProviderError:
+            journal.forget()  # its message says whether it may have been accepted
+            raise
 
     def _metadata(self, request: ImageRequest, call: Call, picture: Picture) -> dict[str, Any]:
         """What the service says it used (the seed), and what it cost."""
@@ -179,6 +200,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             metadata["aspect_ratio"] = call.fields["aspect_ratio"]
         if call.image_as != "png":
             metadata["input_sent_as"] = call.image_as
+        metadata.update(references.metadata(request, call))
         return metadata
 
     def _wait(self, answer: Picture | Running, journal: JobJournal) -> Picture:
@@ -187,7 +209,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             return answer
         if not answer.id:
             raise ProviderError("the service started a job without an id", provider="stability")
-        if journal.pending() is None:
+        if not (journal.pending() or {}).get("id"):
             journal.remember({"id": answer.id})
         limit = self.preset.deadline or DEFAULT_DEADLINE
         deadline = self.clock() + limit
@@ -200,12 +222,15 @@ class StabilityProvider(Provider[StabilityOptions]):
                     transient=True,
                 )
             self.sleep(self.preset.poll_interval)
-            polled = self.client().result(answer.id)
+            polled = _poll(self.client(), answer.id)
             if isinstance(polled, Picture):
                 return polled
 
     def _call(self, request: ImageRequest) -> Call:
         fields = self._fields(request)
+        styled = references.style_call(self.preset, request, fields)
+        if styled is not None:  # the art style's reference: control/style draws it
+            return styled
         op = request.op
         if op in ("txt2img", "img2img"):
             fields["aspect_ratio"] = nearest_ratio(request.width, request.height)
@@ -275,6 +300,24 @@ def _needed(data: bytes | None, what: str) -> bytes:
     if data is None:
         raise ProviderError(f"this op needs {what}", provider="stability")
     return data
+
+
+def _poll(client: StabilityClient, job_id: str) -> Picture | Running:
+    """One look at a paid job. A refusal of the poll itself is not the job failing: the job
+    stays journaled (transient), so the next make polls it again instead of paying again; only
+    a 404 (the job does not exist, or expired after 24 h) lets it go."""
+    try:
+        return client.result(job_id)
+    except ProviderError as err:
+        if err.status == 404:
+            raise
+        raise ProviderError(
+            f"job {job_id} could not be polled ({err.message}); it stays recorded: run make "
+            "again to fetch it (it will not be paid again)",
+            provider="stability",
+            transient=True,
+            status=err.status,
+        ) from None
 
 
 @contextmanager
