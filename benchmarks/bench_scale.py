@@ -86,8 +86,9 @@ FORCED = Forced()
 
 
 class Run:
-    def __init__(self, seconds: float, peak_rss_mb: float, http: str) -> None:
+    def __init__(self, seconds: float, peak_rss_mb: float, http: str, cpu: float = 0.0) -> None:
         self.seconds, self.peak_rss_mb, self.http = seconds, peak_rss_mb, http
+        self.cpu_seconds = cpu  # user + system, with the child processes it waited for
 
     @classmethod
     def of(cls, argv: list[str], env: dict[str, str]) -> Run:
@@ -104,7 +105,8 @@ class Run:
         if child.returncode:
             raise SystemExit(f"{' '.join(argv[3:])} failed:\n{stderr[-3000:]}")
         http = next((ln.split(":", 1)[1] for ln in stderr.splitlines() if "HTTP-CLIENTS" in ln), "")
-        return cls(seconds, usage.ru_maxrss / 1024, http)
+        cpu = usage.ru_utime + usage.ru_stime
+        return cls(seconds, usage.ru_maxrss / 1024, http, cpu)
 
 
 @contextmanager

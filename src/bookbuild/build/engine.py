@@ -82,6 +82,7 @@ class Engine:
         jobs: int = 4,
         locked: bool = False,
         stop: threading.Event | None = None,
+        free: bool = False,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -91,6 +92,7 @@ class Engine:
         self.jobs = max(1, jobs)
         self.locked = locked  # never call a model: a call step not in the cache fails
         self.stop = stop or threading.Event()
+        self.free = free  # a draft: no result costs anything, the store need not wait for the disk
 
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
@@ -225,14 +227,15 @@ class Engine:
 
     def _keep(self, step: Step, key: str, output: StepOutput, result: RunResult) -> str:
         """Store the output, index it under its key and pin it: at once, so a crash keeps it."""
-        digest = self.store.put(output.data)
+        durable = not self.free
+        digest = self.store.put(output.data, durable)
         metadata = {
             **output.metadata,
             "step": step.id,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         manifest = step_manifest(step, result.digests)
-        self.store.record(ActionRecord(key, digest, step.media_type, manifest, metadata))
+        self.store.record(ActionRecord(key, digest, step.media_type, manifest, metadata), durable)
         self.lock.pin(step.id, LockEntry(key, digest, step.media_type))
         return digest
 

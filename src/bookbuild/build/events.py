@@ -20,7 +20,9 @@ EventKind = Literal[
     "step_retried",  # a provider retries a transient failure
     "step_warning",  # something to know about a step that still runs (a stretched mask)
     "object_corrupt",  # a stored object failed verification: treated as a miss
-    "render_started",
+    "render_started",  # message: the formats, comma-separated; total: how many
+    "render_format_started",  # step_id: the format (html, pdf, epub)
+    "render_progress",  # step_id: the format; message: the stage; done of total pages (0: unknown)
     "render_done",
     "render_skipped",  # outputs are up to date
     "render_warning",  # a renderer's warning (e.g. WeasyPrint's)
@@ -34,6 +36,7 @@ class Event:
     step_id: str = ""
     message: str = ""
     total: int = 0
+    done: int = 0  # render_progress: pages laid out so far
 
 
 EventSink = Callable[[Event], None]

@@ -29,7 +29,12 @@ from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 from bookbuild.project import Project
+<<<<<<< HEAD
+from bookbuild.providers.registry import DRAFT_PROVIDER
+from bookbuild.store.buildlock import exclusive_build
+=======
 from bookbuild.store.buildlock import exclusive_build, exclusive_store
+>>>>>>> main
 from bookbuild.store.lock import Lock, LockWriter
 
 
@@ -156,6 +161,7 @@ class Build:
             options.jobs,
             options.locked,
             self.stop,
+            free=self.graph_is_free(),
         )
         result = engine.run(self.selected)
         self.summary.called = result.called
@@ -165,6 +171,12 @@ class Build:
         if result.failures:
             raise BuildFailed(result.failures, result.skipped)
         return result.digests
+
+    def graph_is_free(self) -> bool:
+        """Every model of this build is the offline draft one: nothing it makes is paid for."""
+        return self.project.draft and all(
+            preset.provider == DRAFT_PROVIDER for preset in self.graph.presets.values()
+        )
 
     def nothing_to_read(self) -> bool:
         """Every selected step is pinned and no object will be read (--only, or the outputs are
@@ -212,7 +224,7 @@ class Build:
             epoch,
             draft=project.draft,
         )
-        self.on_event(Event("render_started", message=", ".join(formats)))
+        self.on_event(Event("render_started", message=", ".join(formats), total=len(formats)))
         self.summary.outputs = render_outputs(
             view,
             project.build_dir,
@@ -223,6 +235,8 @@ class Build:
             self._rendered,
             lambda message: self.on_event(Event("render_warning", message=message)),
             strict=self.options.strict,
+            cache_dir=project.root / ".bookbuild" / "cache",
+            progress=self.on_event,
         )
         self.summary.rendered = True
 

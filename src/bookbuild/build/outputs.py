@@ -8,10 +8,13 @@ outputs, so a build with nothing changed re-renders nothing and never imports We
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bookbuild.build.events import Event, EventSink, ignore_events
+from bookbuild.build.sidecar import render_side_by_side
 from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
 from bookbuild.graph.model import Graph, IllustrationPlan
@@ -109,31 +112,68 @@ def render_outputs(
     warn: Callable[[str], None] | None = None,
     *,
     strict: bool = False,
+    cache_dir: Path | None = None,
+    progress: EventSink = ignore_events,
 ) -> dict[str, Path]:
-    """Render each format (HTML first: the PDF is made from the same page); `strict` makes
-    the print preflight's warnings errors."""
+    """Render each format: the PDF in this process while the HTML site and the EPUB are made
+    in a child process on another core (sidecar.py); `strict` makes the print preflight's
+    warnings errors; `cache_dir` keeps derived files (print images) between builds;
+    `progress` gets each format's start and the PDF's pages (of the count the last build
+    laid out, 0 when unknown). Each format is recorded as soon as it is written."""
     formats = tuple(formats)
     if "pdf" in formats:  # before any output is written: a missing glyph fails the whole render
         from bookbuild.render.fonts import check_font_coverage
 
         check_font_coverage(view)
-    renderers = _renderers(theme_dirs, slug, warn, strict, formats)
     state = _read_state(build_dir)
-    written: dict[str, Path] = {}
-    for fmt in FORMATS:
-        if fmt not in formats:
-            continue
-        path = _render_one(renderers[fmt], fmt, view, build_dir)
-        written[fmt] = path
-        state[fmt] = {
-            "fingerprint": format_fingerprint(fmt, fingerprint, formats),
-            "file": path.relative_to(build_dir).as_posix(),
-            "digest": _file_digest(path),
-        }
-        atomic_write_text(build_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True))
-        if on_render:
-            on_render(fmt, path)
-    return written
+    pages = _Pages(progress, _recorded_pages(state))
+    renderers = _renderers(theme_dirs, slug, warn, strict, formats, cache_dir, pages)
+    recording = threading.Lock()
+
+    def done(fmt: str, path: Path) -> None:
+        with recording:
+            state[fmt] = {
+                "fingerprint": format_fingerprint(fmt, fingerprint, formats),
+                "file": path.relative_to(build_dir).as_posix(),
+                "digest": _file_digest(path),
+                **({"pages": pages.laid_out} if fmt == "pdf" and pages.laid_out else {}),
+            }
+            atomic_write_text(build_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True))
+            if on_render:
+                on_render(fmt, path)
+
+    def render(fmt: str) -> Path:
+        return _render_one(renderers[fmt], fmt, view, build_dir)
+
+    ordered = [f for f in FORMATS if f in formats]
+    here = [f for f in ordered if f == "pdf"]
+    aside = [f for f in ordered if f != "pdf"]
+    written = render_side_by_side(here, aside, render, done, pages.started)
+    return {fmt: written[fmt] for fmt in ordered}
+
+
+class _Pages:
+    """Reports the formats as they start and the PDF's pages as WeasyPrint lays them out."""
+
+    def __init__(self, sink: EventSink, expected: int) -> None:
+        self.sink = sink
+        self.expected = expected
+        self.laid_out = 0
+
+    def started(self, fmt: str) -> None:
+        total = self.expected if fmt == "pdf" else 0
+        self.sink(Event("render_format_started", fmt, total=total))
+
+    def report(self, stage: str, page: int) -> None:
+        self.laid_out = max(self.laid_out, page)
+        total = max(self.expected, self.laid_out) if self.expected else 0
+        self.sink(Event("render_progress", "pdf", stage, total=total, done=self.laid_out))
+
+
+def _recorded_pages(state: dict[str, Any]) -> int:
+    entry = state.get("pdf")
+    pages = entry.get("pages") if isinstance(entry, dict) else None
+    return pages if isinstance(pages, int) and pages > 0 else 0
 
 
 def recorded_outputs(build_dir: Path, formats: Iterable[str]) -> dict[str, Path]:
@@ -158,6 +198,8 @@ def _renderers(
     warn: Callable[[str], None] | None,
     strict: bool = False,
     formats: tuple[str, ...] = (),
+    cache_dir: Path | None = None,
+    pages: _Pages | None = None,
 ) -> dict[str, Callable[[BookView, Path], Path]]:
     downloads = [(DOWNLOADS[f], f"{slug}.{f}") for f in formats if f in DOWNLOADS]
 
@@ -168,8 +210,13 @@ def _renderers(
 
     def pdf(view: BookView, out: Path) -> Path:
         from bookbuild.render.pdf import render_pdf
+        from bookbuild.render.progress import pdf_progress
 
-        return render_pdf(view, out, theme_dirs, slug=slug, warn=warn, strict=strict)
+        images = cache_dir / "print" if cache_dir else None
+        with pdf_progress(pages.report if pages else lambda stage, page: None):
+            return render_pdf(
+                view, out, theme_dirs, slug=slug, warn=warn, strict=strict, image_cache=images
+            )
 
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub

@@ -9,7 +9,15 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from bookbuild.build.events import Event
 
@@ -26,6 +34,7 @@ _PLAIN_LABELS = {
     "step_warning": "warning",
     "object_corrupt": "corrupt",
     "render_started": "render",
+    "render_format_started": "rendering",
     "render_done": "wrote",
     "render_skipped": "render",
     "render_warning": "warning",
@@ -46,7 +55,7 @@ class PlainReporter:
         label = _PLAIN_LABELS.get(event.kind)
         if label is None:
             return
-        parts = [label, event.step_id, event.message]
+        parts = [label, event.step_id, event.message or _pages_hint(event)]
         with self._lock:
             self.console.print(escape(" ".join(p for p in parts if p)), highlight=False)
 
@@ -59,8 +68,16 @@ class PlainReporter:
         return None
 
 
+def _pages_hint(event: Event) -> str:
+    if event.kind == "render_format_started" and event.total:
+        return f"({event.total} pages last time)"
+    return ""
+
+
 class RichReporter(PlainReporter):
-    """A progress bar over the steps, with failures, retries and outputs printed above it."""
+    """Progress bars: one over the steps, then one per format of the render phase (the PDF's
+    counts pages), each with its running clock and an estimate of the time left; failures,
+    retries and outputs are printed above them."""
 
     def __init__(self, console: Console, verbose: bool = False) -> None:
         super().__init__(console, verbose)
@@ -68,12 +85,17 @@ class RichReporter(PlainReporter):
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("{task.fields[unit]}"),
             TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
             TextColumn("{task.fields[current]}"),
             console=console,
             transient=True,
         )
-        self.task = self.progress.add_task("steps", total=None, current="")
+        self.task = self.progress.add_task("steps", total=None, current="", unit="steps")
+        self.formats: dict[str, TaskID] = {}
+        self.pages: dict[str, int] = {}
 
     def __call__(self, event: Event) -> None:
         if event.kind == "build_started":
@@ -82,6 +104,8 @@ class RichReporter(PlainReporter):
             self.progress.update(self.task, current=f"{event.step_id} ({event.message})")
         elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
             self.progress.advance(self.task)
+        elif event.kind.startswith("render_"):
+            self._render(event)
         if event.kind in (
             "build_waiting",
             "build_stopping",
@@ -95,6 +119,30 @@ class RichReporter(PlainReporter):
             "render_warning",
         ):
             super().__call__(event)
+
+    def _render(self, event: Event) -> None:
+        """The render phase: a bar per format, the PDF's over its pages (as many as the last
+        build laid out; unknown on the first)."""
+        if event.kind == "render_started":
+            self.progress.update(self.task, current=f"render phase: {event.message}")
+        elif event.kind == "render_format_started":
+            unit = "pages" if event.step_id == "pdf" else ""
+            self.formats[event.step_id] = self.progress.add_task(
+                f"render {event.step_id}", total=event.total or None, current="", unit=unit
+            )
+        elif event.kind == "render_progress" and event.step_id in self.formats:
+            stage = f"page {event.done}" if event.message == "layout" else "writing the PDF"
+            self.pages[event.step_id] = event.done
+            self.progress.update(
+                self.formats[event.step_id],
+                completed=event.done,
+                total=event.total or None,
+                current=stage,
+            )
+        elif event.kind == "render_done" and event.step_id in self.formats:
+            task = self.formats[event.step_id]
+            done = max(self.pages.get(event.step_id, 0), 1)
+            self.progress.update(task, completed=done, total=done, current="written")
 
     def __enter__(self) -> RichReporter:
         self.progress.start()

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from markupsafe import Markup
 
@@ -175,7 +175,7 @@ def make_chapter(
 ) -> Chapter:
     """The page model of a chapter, shared by HTML, PDF and EPUB: its blocks with the figures
     spread between them, and its footnotes after everything."""
-    blocks = render_blocks(chapter.markdown, keep_all, language, html_id("n", chapter.id))
+    blocks = chapter_blocks(chapter.markdown, keep_all, language, html_id("n", chapter.id))
     notes = [block for block in blocks if is_notes(block)]
     text = [block for block in blocks if not is_notes(block)]
     figures = [make_figure(ill, src, chapter.id, chapter.title) for ill in chapter.illustrations]
@@ -189,6 +189,13 @@ def make_chapter(
         figures=tuple(figures),
         flow=flow,
     )
+
+
+@lru_cache(maxsize=512)
+def chapter_blocks(text: str, keep_all: bool, language: str, doc_id: str) -> tuple[Markup, ...]:
+    """A chapter's blocks, kept for the process: a long-running studio renders each chapter's
+    Markdown once, until its text changes."""
+    return tuple(render_blocks(text, keep_all, language, doc_id))
 
 
 def make_chapters(view: BookView, src: ImageSource, keep_all: bool = False) -> tuple[Chapter, ...]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import TemplateError
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from bookbuild.style import resolve_theme
 
@@ -19,10 +19,9 @@ from .cover_colors import cover_colors
 from .fonts import font_stack
 from .frontmatter import blurb_paragraphs
 from .labels import labels
-from .markdown import keep_words
 from .pages import Layout
 from .printing import CoverWrap
-from .theme import make_environment
+from .theme import theme_environment
 from .view import BookView
 
 COVER_TEMPLATE = "cover.html.j2"
@@ -67,9 +66,8 @@ def cover_html(
     theme_dirs: Sequence[Path] = (),
 ) -> str:
     """The cover as one HTML document for the PDF renderer."""
-    env = make_environment(view.style.theme, theme_dirs)
     keep = needs_keep_all(view.language, "print")
-    env.filters["keep"] = keep_words if keep else escape
+    env = theme_environment(view.style.theme, tuple(Path(d) for d in theme_dirs), keep)
     context = {
         "book": view,
         "lang": lang_tag(view.language),

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from bookbuild.style import parse_page, resolve_theme
 
 from ..errors import RenderError
-from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..fsutil import replace_file
 from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .context import (
     SCENE,
+    Chapter,
     Figure,
     ImageBox,
     ImageSource,
@@ -35,10 +37,21 @@ from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
 from .geometry import RUNNING, running_title
 from .labels import labels
+<<<<<<< HEAD
+=======
 from .markdown import keep_words
 from .matter import SCENE_BREAKS, chapter_label, matter, open_paragraph
+>>>>>>> main
 from .pages import Layout, page_layout
-from .theme import make_environment
+from .site import (
+    PageRecord,
+    navigation_only,
+    page_key,
+    site_key,
+    template_names,
+    view_for_page,
+)
+from .theme import theme_environment
 from .view import BookView, IllustrationView
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
@@ -112,9 +125,65 @@ def document_html(
 ) -> str:
     """The book as one HTML document; `src` gives each illustration's URL, `downloads` the
     (label, file) links of the site's navigation."""
-    return _render(ENTRY_TEMPLATE, view, src, theme_dirs, medium, downloads=list(downloads))
+    pages = _Pages(view, src, theme_dirs, medium, downloads)
+    return pages.render(ENTRY_TEMPLATE)
 
 
+<<<<<<< HEAD
+class _Pages:
+    """Renders pages of one book from one template context (every chapter made once) and one
+    cached Jinja environment (every template compiled once per process)."""
+
+    def __init__(
+        self,
+        view: BookView,
+        src: ImageSource,
+        theme_dirs: Sequence[Path],
+        medium: str,
+        downloads: Sequence[tuple[str, str]],
+    ) -> None:
+        self.theme = view.style.theme
+        keep_all = needs_keep_all(view.language, medium)
+        self.env = theme_environment(self.theme, tuple(Path(d) for d in theme_dirs), keep_all)
+        self.context = {
+            "downloads": list(downloads),
+            "page_chapter": None,
+            **template_context(view, medium, src),
+        }
+
+    @property
+    def chapters(self) -> tuple[Chapter, ...]:
+        chapters: tuple[Chapter, ...] = self.context["chapters"]
+        return chapters
+
+    def render(self, name: str, **extra: Any) -> str:
+        try:
+            return self.env.get_template(name).render({**self.context, **extra})
+        except TemplateError as exc:
+            where_name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+            where = f" ({where_name}:{line})" if where_name else ""
+            raise RenderError(f"theme {self.theme!r}{where}: {exc}") from exc
+
+    def chapter_page(self, view: BookView, number: int) -> str:
+        """The page of the chapter at `number` (0-based): that chapter in full, the others as
+        navigation (see site.py), linking to its neighbours."""
+        nav = self.navigation
+        own = self.chapters[number]
+        chapters = (*nav[:number], own, *nav[number + 1 :])
+        return self.render(
+            CHAPTER_TEMPLATE,
+            book=view_for_page(view, number),
+            chapters=chapters,
+            figures=list(own.figures),
+            page_chapter=own,
+            previous=nav[number - 1] if number > 0 else None,
+            following=nav[number + 1] if number + 1 < len(nav) else None,
+        )
+
+    @cached_property
+    def navigation(self) -> tuple[Chapter, ...]:
+        return tuple(navigation_only(chapter) for chapter in self.chapters)
+=======
 def _render(
     name: str,
     view: BookView,
@@ -133,6 +202,7 @@ def _render(
         where_name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
         where = f" ({where_name}:{line})" if where_name else ""
         raise RenderError(f"theme {view.style.theme!r}{where}: {exc}") from exc
+>>>>>>> main
 
 
 def render_html(
@@ -144,40 +214,41 @@ def render_html(
     """Write the HTML site: out_dir/index.html (cover, front matter, contents and the whole
     book), one page per chapter (`ch-<id>.html`, with previous/next links), and
     out_dir/assets/<hex16>.png; `downloads` are (label, file) links to the PDF and EPUB.
-    Returns the index path."""
+    Only files whose bytes change are written. Returns the index path."""
     images = _all_illustrations(view)
     for ill in images:
         _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
     for name, data in theme_static_files(theme_dirs).items():
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
-    html = document_html(view, src, theme_dirs, downloads=downloads)
+    pages = _Pages(view, src, theme_dirs, "screen", downloads)
     index = build_path(out_dir, "index.html")
-    atomic_write_text(index, html)
-    _write_chapter_pages(view, out_dir, theme_dirs, src, downloads)
+    _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
+    _write_chapter_pages(view, pages, out_dir, theme_dirs, downloads)
     return index
 
 
 def _write_chapter_pages(
     view: BookView,
+    pages: _Pages,
     out_dir: Path,
     theme_dirs: Sequence[Path],
-    src: ImageSource,
     downloads: Sequence[tuple[str, str]],
 ) -> None:
-    """One page per chapter; pages of chapters no longer in the book are removed."""
-    chapters = make_chapters(view, src)
-    for number, chapter in enumerate(chapters):
-        neighbours = {
-            "previous": chapters[number - 1] if number > 0 else None,
-            "following": chapters[number + 1] if number + 1 < len(chapters) else None,
-        }
-        page = _render(
-            CHAPTER_TEMPLATE, view, src, theme_dirs, "screen",
-            downloads=list(downloads), page_chapter=chapter, **neighbours,
-        )  # fmt: skip
-        atomic_write_text(build_path(out_dir, chapter.page), page)
-    current = {chapter.page for chapter in chapters}
+    """One page per chapter, rendered only when what it shows changed (site.py); pages of
+    chapters no longer in the book are removed."""
+    record = PageRecord(build_path(out_dir))
+    used = template_names(pages.env, CHAPTER_TEMPLATE)
+    site = site_key(view, theme_dirs, downloads, used is None or "disclosure" in used)
+    for number, chapter in enumerate(pages.chapters):
+        key = page_key(site, view.chapters[number])
+        if record.current(chapter.page, key):
+            continue
+        data = pages.chapter_page(view, number).encode("utf-8")
+        _write_if_changed(build_path(out_dir, chapter.page), data)
+        record.wrote(chapter.page, key, data)
+    record.save()
+    current = {chapter.page for chapter in pages.chapters}
     for old in build_path(out_dir).glob("ch-*.html"):
         if old.name not in current and not old.is_symlink():
             old.unlink()
@@ -185,7 +256,7 @@ def _write_chapter_pages(
 
 def _write_if_changed(target: Path, data: bytes) -> None:
     if not (target.is_file() and target.read_bytes() == data):
-        atomic_write_bytes(target, data)
+        replace_file(target, data)
 
 
 def _all_illustrations(view: BookView) -> list[IllustrationView]:

@@ -35,11 +35,18 @@ from .floats import MAX_PASSES, defer_figures, pushed_figures
 from .fonts import check_font_coverage
 from .geometry import bleeds, print_geometry
 from .html import ASSETS, document_html, layout_for
+<<<<<<< HEAD
+from .images import PRINT_DPI, cmyk_profile, max_pixels
+from .preflight import Placement, preflight
+from .printcache import PrintJob, prepare_many
+from .printing import Printer, cover_wrap, print_margins, printer
+=======
 from .images import PRINT_DPI, cmyk_profile, max_pixels, prepare_for_print
 from .ink import cmyk_html
 from .pdfcheck import Expect, check_pdf
 from .preflight import Placement, preflight
 from .printing import Printer, cover_wrap, printer
+>>>>>>> main
 from .view import BookView, IllustrationView
 
 __all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
@@ -85,16 +92,19 @@ def render_pdf(
     *,
     warn: Warn | None = None,
     strict: bool = False,
+    image_cache: Path | None = None,
 ) -> Path:
     """Write out_dir/<slug>.pdf (the interior) and out_dir/<slug>-cover.pdf atomically and
     return the interior's path. On a print target (`style.print`) the interior gets the
     printer's bleed and gutter for its page count and PDF/X; the preflight's warnings go to
-    `warn`, or raise PreflightError when `strict`."""
+    `warn`, or raise PreflightError when `strict`. Print images are kept in `image_cache`
+    (a folder) when given."""
     if not _SLUG.match(slug):
         raise RenderError(f"PDF name {slug!r} must be a plain file name (letters, digits, ._-)")
     check_font_coverage(view)
     target = printer(view.style.print_target) if view.style.print_target else None
-    fetcher, sources = _fetcher(view, build_path(out_dir).resolve(), theme_dirs, target)
+    root = build_path(out_dir).resolve()
+    fetcher, sources = _fetcher(view, root, theme_dirs, target, image_cache)
     with _weasyprint(view.source_date_epoch, warn) as convert:
         fitted, document = _interior(view, target, theme_dirs, sources, fetcher, convert)
         pages = len(document.pages)
@@ -209,12 +219,20 @@ def _for_print(view: BookView, target: Printer, pages: int) -> BookView:
 
 
 def _fetcher(
-    view: BookView, root: Path, theme_dirs: Sequence[Path], target: Printer | None
+    view: BookView,
+    root: Path,
+    theme_dirs: Sequence[Path],
+    target: Printer | None,
+    image_cache: Path | None = None,
 ) -> tuple[BuildFetcher, dict[str, str]]:
     """What the renderer may load: the build folder, the print images, the theme's static
     files and, on a print target, the CMYK profile."""
+<<<<<<< HEAD
+    prepared, sources = prepare_print_images(view, root, target is not None, image_cache)
+=======
     limit = target.ink_limit if target is not None else 300
     prepared, sources = prepare_print_images(view, root, cmyk=target is not None, ink_limit=limit)
+>>>>>>> main
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
     if target is not None:
@@ -315,21 +333,36 @@ def _bytes(data: object) -> bytes:
 
 
 def prepare_print_images(
+<<<<<<< HEAD
+    view: BookView, root: Path, cmyk: bool = False, cache: Path | None = None
+=======
     view: BookView, root: Path, cmyk: bool = False, ink_limit: int = 300
+>>>>>>> main
 ) -> tuple[dict[Path, bytes], dict[str, str]]:
-    """Each distinct image once, sized for its box at 300 DPI: (path -> bytes, key -> URL)."""
+    """Each distinct image once, sized for its box at 300 DPI: (path -> bytes, key -> URL);
+    kept in the `cache` folder, and made on every core when many are missing."""
     layout = layout_for(view)
     full_page = theme_settings(view.style.theme).full_page_images
     box = max_pixels(*(layout.bleed_inches if full_page else layout.content_inches))
     cover_box = max_pixels(*layout.bleed_inches)
+    unique: dict[str, tuple[IllustrationView, PrintJob]] = {}
+    for ill, ill_box in _illustrations(view, box, cover_box):
+        what = f"illustration {ill.id!r}"
+        job = PrintJob(ill.digest, ill.image, ill_box, what, cmyk)
+        unique.setdefault(asset_name(ill, "png"), (ill, job))
+    images = prepare_many([job for _, job in unique.values()], cache)
     prepared: dict[Path, bytes] = {}
     sources: dict[str, str] = {}
+<<<<<<< HEAD
+    for (key, (ill, _)), image in zip(unique.items(), images, strict=True):
+=======
     for ill, ill_box in _illustrations(view, box, cover_box):
         key = asset_name(ill, "png")
         if key in sources:
             continue
         what = f"illustration {ill.id!r}"
         image = prepare_for_print(ill.image, ill_box, what=what, cmyk=cmyk, ink_limit=ink_limit)
+>>>>>>> main
         name = asset_name(ill, image.ext)
         prepared[root / ASSETS / name] = image.data
         sources[key] = f"{ASSETS}/{name}"

@@ -12,16 +12,19 @@ that leads outside its book folder through a symlink is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
 from ..errors import ConfigError
+from .markdown import keep_words
 
 
 def css_string(value: object) -> str:
@@ -56,12 +59,55 @@ class _ContainedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
+_PLAIN_VALUES = (str, Markup, int, float, bool, type(None), tuple)
+
+
+class _BookEnvironment(SandboxedEnvironment):
+    """The sandbox, with a fast path for the data bookbuild itself hands to templates: a
+    public attribute of the page model or the view (frozen dataclasses of plain values) whose
+    value is plain data (text, numbers, tuples) cannot reach Python internals, so it skips the
+    sandbox's per-access checks (the navigation of a site reads thousands of them). Anything
+    else, including every method, goes through the full sandbox."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) in _plain_types() and not attribute.startswith("_"):
+            value = getattr(obj, attribute, _MISSING)
+            if type(value) in _PLAIN_VALUES:
+                return value
+        return super().getattr(obj, attribute)
+
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=1)
+def _plain_types() -> frozenset[type]:
+    from . import context, pages, view
+
+    return frozenset(
+        {
+            context.Chapter,
+            context.Figure,
+            context.FlowItem,
+            context.Scene,
+            context.ImageBox,
+            context.SceneMetrics,
+            pages.Layout,
+            view.BookView,
+            view.ChapterView,
+            view.IllustrationView,
+            view.Provenance,
+            view.StyleView,
+        }
+    )
+
+
 def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment:
     """The sandboxed Jinja environment for `theme`, with the book's theme folders first."""
     folder = resolve_theme(theme)
     books: list[BaseLoader] = [_ContainedLoader(contained_theme_dir(Path(d))) for d in theme_dirs]
     built_in = [FileSystemLoader(str(TEMPLATES / folder)), FileSystemLoader(str(TEMPLATES / BASE))]
-    env = SandboxedEnvironment(
+    env = _BookEnvironment(
         loader=ChoiceLoader([*books, *built_in]),
         autoescape=_autoescape,
         undefined=StrictUndefined,
@@ -70,4 +116,14 @@ def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = css_string
+    return env
+
+
+@lru_cache(maxsize=16)
+def theme_environment(theme: str, theme_dirs: tuple[Path, ...], keep_all: bool) -> Environment:
+    """One environment per theme, theme folders and `keep` filter, kept for the process: its
+    compiled templates are reused by every page (Jinja reloads a template whose file changed).
+    `keep_all` makes `keep` join Korean words (print), otherwise it only escapes."""
+    env = make_environment(theme, theme_dirs)
+    env.filters["keep"] = keep_words if keep_all else escape
     return env

@@ -103,8 +103,10 @@ class Store:
         hex_part = check_digest(digest)
         return f"{self._objects}{os.sep}{hex_part[:2]}{os.sep}{hex_part}"
 
-    def put(self, data: bytes) -> str:
-        """Store `data` and return its digest. Idempotent; replaces a damaged copy."""
+    def put(self, data: bytes, durable: bool = True) -> str:
+        """Store `data` and return its digest. Idempotent; replaces a damaged copy. Not
+        `durable`: not waiting for the disk, for results that cost nothing to make again
+        (a crash may lose them; a damaged object fails verification and is made again)."""
         digest = digest_of(data)
         target = self.path(digest)
         existing = self._read_if_present(target)
@@ -112,7 +114,7 @@ class Store:
             return digest
         if existing is not None:
             self._quarantine(target)
-        atomic_write_bytes(target, data)
+        atomic_write_bytes(target, data, durable)
         target.chmod(0o444)
         return digest
 
@@ -178,8 +180,9 @@ class Store:
         check_key(key)
         return f"{self._actions}{os.sep}{key[:2]}{os.sep}{key}.json"
 
-    def record(self, record: ActionRecord) -> None:
-        """Remember that step `record.key` produced object `record.digest` (already stored)."""
+    def record(self, record: ActionRecord, durable: bool = True) -> None:
+        """Remember that step `record.key` produced object `record.digest` (already stored);
+        `durable` as for `put`."""
         target = Path(self._action_file(record.key))
         if not self.has(record.digest):
             raise StoreError(
@@ -190,7 +193,11 @@ class Store:
             raise StoreError(f"step key {record.key}: media_type must be a non-empty string")
         check_json(record.manifest, "manifest")
         check_json(record.metadata, "metadata")
+<<<<<<< HEAD
+        atomic_write_bytes(target, _dump_json(_record_to_json(record)), durable)
+=======
         atomic_write_bytes(target, dump_json(_record_to_json(record)))
+>>>>>>> main
 
     def lookup(self, key: str) -> ActionRecord | None:
         """The record of `key`, or None if absent, unreadable, or its object is missing."""

@@ -1,0 +1,112 @@
+"""Print-ready images, made once: kept in a cache folder under a key of everything that decides
+their bytes (the source image's digest, the box, CMYK or not, the encoder's settings), and made
+on every core when many are missing (a cold build of a large book).
+
+The cache holds derived files only: a missing or damaged entry is made again, so it may be
+deleted at any time (`bookbuild gc` does not need to know about it)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from bookbuild.hashing import digest_of, key_of
+
+from ..fsutil import replace_file
+from .images import JPEG_QUALITY, PRINT_DPI, PreparedImage, cmyk_profile, prepare_for_print
+
+_FORMAT = 1  # bump when prepare_for_print's output changes for the same inputs
+PARALLEL_FROM = 4  # fewer missing images than this are made in this process
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """One image to prepare: `digest` names `data` (the store digest of the final image)."""
+
+    digest: str
+    data: bytes
+    box: tuple[int, int]
+    what: str
+    cmyk: bool
+
+
+def prepare_many(jobs: Sequence[PrintJob], cache: Path | None) -> list[PreparedImage]:
+    """Each job's print image, in order: from the cache when there, otherwise made (on every
+    core when many are missing) and kept in the cache."""
+    keys = [_key(job) for job in jobs]
+    found: list[PreparedImage | None] = [_load(cache, key) for key in keys]
+    missing = [i for i, image in enumerate(found) if image is None]
+    made = _make([jobs[i] for i in missing])
+    for index, image in zip(missing, made, strict=True):
+        found[index] = image
+        _store(cache, keys[index], image)
+    return [image for image in found if image is not None]
+
+
+def _key(job: PrintJob) -> str:
+    profile = digest_of(cmyk_profile()) if job.cmyk else None
+    return key_of(
+        {
+            "format": _FORMAT,
+            "image": job.digest if job.digest.startswith("sha256:") else digest_of(job.data),
+            "box": list(job.box),
+            "cmyk": profile,
+            "quality": JPEG_QUALITY,
+            "dpi": PRINT_DPI,
+        }
+    )
+
+
+def _make(jobs: list[PrintJob]) -> list[PreparedImage]:
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in _methods():
+        return [_prepare(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_prepare, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+
+
+def _methods() -> list[str]:
+    return multiprocessing.get_all_start_methods()
+
+
+def _prepare(job: PrintJob) -> PreparedImage:
+    return prepare_for_print(job.data, job.box, what=job.what, cmyk=job.cmyk)
+
+
+def _load(cache: Path | None, key: str) -> PreparedImage | None:
+    if cache is None:
+        return None
+    for ext in ("jpg", "png"):
+        path = cache / f"{key}.{ext}"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        size = _size(data)
+        if size is not None:
+            return PreparedImage(data, ext, *size)
+    return None
+
+
+def _size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a cached image's header; None when it is not one (made again).
+    Entries are written whole (temp file and rename), so the header is enough."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("JPEG", "PNG")) as image:
+            return image.width, image.height
+    except (OSError, ValueError):
+        return None
+
+
+def _store(cache: Path | None, key: str, image: PreparedImage) -> None:
+    if cache is None:
+        return
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        replace_file(cache / f"{key}.{image.ext}", image.data)

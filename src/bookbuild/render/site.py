@@ -1,0 +1,167 @@
+"""Incremental HTML site: which chapter pages an edit changes.
+
+A chapter's own page shows its chapter in full and the other chapters as navigation only (their
+id, title, number and page; their text and pictures are on index.html). So each chapter page has
+a key made of what it shows: the book's metadata, style, cover, front matter and templates (the
+site key), the list of chapters (ids and titles: the navigation and the neighbours) and the
+chapter itself. The keys are recorded in the build folder with a digest of each page written;
+a page whose key and file are unchanged is neither rendered nor written again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, TemplateNotFound, meta
+
+from bookbuild.hashing import digest_of, key_of
+from bookbuild.style import BASE, TEMPLATES, resolve_theme
+from bookbuild.version import __version__
+
+from ..fsutil import replace_file
+from .context import Chapter
+from .frontmatter import ai_disclosure
+from .view import BookView, ChapterView, IllustrationView
+
+PAGES_FILE = ".bookbuild-pages.json"  # in the build folder: page -> [key, digest of its bytes]
+_FORMAT = 1  # bump when a page shows something new
+
+
+def site_key(
+    view: BookView,
+    theme_dirs: Sequence[Path],
+    downloads: Sequence[Any],
+    shows_disclosure: bool = True,
+) -> str:
+    """What every chapter page shows of the book as a whole (everything but the chapters);
+    the AI disclosure (which names every picture by its caption) only when the chapter page's
+    templates use it."""
+    return key_of(
+        {
+            "format": _FORMAT,
+            "bookbuild": __version__,
+            "book": [view.title, view.subtitle, list(view.authors), view.language],
+            "style": repr(view.style),
+            "cover": _illustration(view.cover) if view.cover else None,
+            "epoch": view.source_date_epoch,
+            "identifier": view.identifier,
+            "blurb": view.blurb,
+            "draft": view.draft,
+            "disclosure": ai_disclosure(view) if shows_disclosure else None,
+            "downloads": [list(d) for d in downloads],
+            "templates": templates_digest(view.style.theme, theme_dirs),
+            "chapters": [[ch.id, ch.title] for ch in view.chapters],
+        }
+    )
+
+
+def page_key(site: str, chapter: ChapterView) -> str:
+    return key_of(
+        {
+            "site": site,
+            "id": chapter.id,
+            "title": chapter.title,
+            "text": chapter.markdown,
+            "written_by": chapter.written_by,
+            "ills": [_illustration(ill) for ill in chapter.illustrations],
+        }
+    )
+
+
+def _illustration(ill: IllustrationView) -> list[Any]:
+    return [ill.id, ill.digest, ill.width, ill.height, ill.caption, ill.alt, repr(ill.provenance)]
+
+
+def templates_digest(theme: str, theme_dirs: Sequence[Path]) -> str:
+    """The name and digest of every file a page's templates can come from."""
+    folders = [*(Path(d) for d in theme_dirs), TEMPLATES / resolve_theme(theme), TEMPLATES / BASE]
+    entries = []
+    for number, folder in enumerate(folders):
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                name = path.relative_to(folder).as_posix()
+                entries.append([number, name, digest_of(path.read_bytes())])
+    return key_of({"files": entries})
+
+
+def template_names(env: Environment, name: str) -> frozenset[str] | None:
+    """The context variables template `name` and the templates it includes or extends use;
+    None when one of them is chosen at render time (then it may use any)."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0] if env.loader else ""
+        except TemplateNotFound:
+            continue
+        tree = env.parse(source)
+        names |= meta.find_undeclared_variables(tree)
+        for referenced in meta.find_referenced_templates(tree):
+            if referenced is None:
+                return None
+            todo.append(referenced)
+    return frozenset(names)
+
+
+def navigation_only(chapter: Chapter) -> Chapter:
+    """A chapter as the other chapters' pages see it: id, anchor, number and title."""
+    return replace(chapter, blocks=(), figures=(), flow=())
+
+
+def view_for_page(view: BookView, number: int) -> BookView:
+    """The book as chapter `number`'s page sees it: the other chapters without text or
+    pictures."""
+    chapters = tuple(
+        ch if index == number else ChapterView(id=ch.id, title=ch.title, markdown="")
+        for index, ch in enumerate(view.chapters)
+    )
+    return replace(view, chapters=chapters)
+
+
+class PageRecord:
+    """The keys and digests of the pages written last time (in the build folder)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / PAGES_FILE
+        self.out_dir = out_dir
+        self.old = _read(self.path)
+        self.new: dict[str, list[str]] = {}
+
+    def current(self, page: str, key: str) -> bool:
+        """The page on disk was made from `key` and nobody changed it since."""
+        entry = self.old.get(page)
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] == key):
+            return False
+        try:
+            data = (self.out_dir / page).read_bytes()
+        except OSError:
+            return False
+        if digest_of(data) != entry[1]:
+            return False
+        self.new[page] = entry
+        return True
+
+    def wrote(self, page: str, key: str, data: bytes) -> None:
+        self.new[page] = [key, digest_of(data)]
+
+    def save(self) -> None:
+        if self.new != self.old:
+            text = json.dumps(self.new, indent=1, sort_keys=True) + "\n"
+            replace_file(self.path, text.encode("utf-8"))
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,65 @@
+"""Formats rendered side by side: the PDF here, the others in a forked child process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bookbuild.build.sidecar import render_side_by_side
+from bookbuild.errors import RenderError
+
+
+def writer(folder: Path, fail: str = "", die: str = ""):  # type: ignore[no-untyped-def]
+    def render(fmt: str) -> Path:
+        if fmt == fail:
+            raise RenderError(f"{fmt}: the theme is broken")
+        if fmt == die:
+            os._exit(3)
+        path = folder / f"book.{fmt}"
+        path.write_text(str(os.getpid()), "utf-8")
+        return path
+
+    return render
+
+
+def test_formats_aside_render_in_another_process_and_are_reported_here(tmp_path: Path) -> None:
+    reported: list[tuple[str, int]] = []
+    started: list[str] = []
+    written = render_side_by_side(
+        ["pdf"],
+        ["html", "epub"],
+        writer(tmp_path),
+        lambda fmt, path: reported.append((fmt, os.getpid())),
+        started.append,
+    )
+    assert sorted(written) == ["epub", "html", "pdf"]
+    pids = {fmt: int(path.read_text("utf-8")) for fmt, path in written.items()}
+    assert pids["pdf"] == os.getpid()
+    assert pids["html"] != os.getpid() and pids["epub"] == pids["html"]
+    assert sorted(reported) == [("epub", os.getpid()), ("html", os.getpid()), ("pdf", os.getpid())]
+    assert sorted(started) == ["epub", "html", "pdf"]
+
+
+def test_an_error_aside_is_raised_after_the_pdf_is_written(tmp_path: Path) -> None:
+    reported: list[str] = []
+    with pytest.raises(RenderError, match="html: the theme is broken"):
+        render_side_by_side(
+            ["pdf"], ["html", "epub"], writer(tmp_path, fail="html"),
+            lambda fmt, path: reported.append(fmt),
+        )  # fmt: skip
+    assert reported == ["pdf"]
+    assert (tmp_path / "book.pdf").is_file() and not (tmp_path / "book.epub").exists()
+
+
+def test_a_renderer_process_that_dies_is_an_error_naming_its_formats(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="html, epub: the renderer process stopped"):
+        render_side_by_side(
+            ["pdf"], ["html", "epub"], writer(tmp_path, die="html"), lambda f, p: None
+        )
+
+
+def test_without_a_pdf_every_format_renders_here(tmp_path: Path) -> None:
+    written = render_side_by_side([], ["html", "epub"], writer(tmp_path), lambda f, p: None)
+    assert {int(p.read_text("utf-8")) for p in written.values()} == {os.getpid()}
