@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
 from bookbuild.store.buildlock import exclusive_build
+from bookbuild.build.checks import check_fonts_before_spending
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
 from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.build.events import Event, EventSink, ignore_events
@@ -105,7 +106,10 @@ class Build:
 
     # -- phases ----------------------------------------------------------------------------
     def check(self) -> None:
-        """Before any call: --locked, the budget, and every provider that will be called."""
+        """Before any call: --locked, the budget, the PDF's font, and every provider that will
+        be called."""
+        if "pdf" in self.options.formats and not self.options.only:
+            check_fonts_before_spending(self.project.spec)
         if self.options.locked:
             check_locked(self.statuses, self.selected)
         self.check_budget()

@@ -64,17 +64,49 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
-@click.option("--title", default="My Book", help="Book title.")
-@click.option("--language", default="en", help="Language tag (ko, en, ...).")
-@click.option("--author", default="Anonymous", help="Author name.")
+@click.option(
+    "--template",
+    "-t",
+    default=None,
+    metavar="NAME",
+    help="picture-book, novel or korean-novel (default: novel; korean-novel for --language ko).",
+)
+@click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
+@click.option("--title", default=None, help="Book title (default: the template's).")
+@click.option("--language", default=None, help="Language tag (ko, en, ...).")
+@click.option("--author", default=None, help="Author name.")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
-    """Create a new book folder with a commented book.yaml."""
-    from bookbuild.scaffold import init_book
+def init(
+    ctx: click.Context,
+    folder: Path,
+    template: str | None,
+    list_templates: bool,
+    title: str | None,
+    language: str | None,
+    author: str | None,
+) -> None:
+    """Create a new book folder from a template: a complete book that builds with --draft."""
+    from bookbuild.scaffold import TEMPLATES, init_book
+    from bookbuild.spec import book_json_schema
 
     def action() -> None:
-        for path in init_book(folder, title=title, language=language, author=author):
+        if list_templates:
+            for name, known in TEMPLATES.items():
+                click.echo(f"{name:<14} {known.summary}")
+            return
+        written = init_book(
+            folder,
+            template=template,
+            title=title,
+            language=language,
+            author=author,
+            schema=book_json_schema,
+        )
+        for path in written:
             click.echo(f"created {path}")
+        click.echo(
+            f"next: bookbuild make {folder} --draft   (free; then `bookbuild plan {folder}`)"
+        )
 
     _run(ctx, action)
 
@@ -239,18 +271,32 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 
 @main.command()
 @PATH_ARG
+@click.option("--strict", is_flag=True, help="Warnings are errors (exit 2).")
 @click.pass_context
-def validate(ctx: click.Context, path: Path) -> None:
-    """Check book.yaml (every error at once, with line:col)."""
+def validate(ctx: click.Context, path: Path, strict: bool) -> None:
+    """Check book.yaml (every error at once, with line:col), fonts, and what looks wrong."""
+    from bookbuild.build.checks import check_book
+    from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
 
-    def action() -> None:
+    def action() -> int:
         project = Project.open(path)
         graph = plan_book(project.spec)
+        checks = check_book(project.spec)
+        for warning in checks.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if checks.errors:
+            raise SpecError(checks.errors)
+        if strict and checks.warnings:
+            click.echo(
+                f"{len(checks.warnings)} warning(s), and --strict makes them errors", err=True
+            )
+            return 2
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
             f"{len(graph.steps)} step(s))"
         )
+        return 0
 
     _run(ctx, action)
 
