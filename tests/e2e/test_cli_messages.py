@@ -139,3 +139,18 @@ def test_preset_fields_of_the_wrong_kind_are_reported(english_book: Path) -> Non
     assert result.exit_code == 2
     assert "`steps` has no effect on the provider `openai`" in result.output  # chats and draws
     assert "`temperature` has no effect on the image provider `sdapi`" in result.output
+
+
+def test_missing_key_error_names_the_variable_where_to_get_a_key_and_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    book = tmp_path / "b"
+    CliRunner().invoke(main, ["init", str(book), "--template", "picture-book"])
+    result = CliRunner().invoke(main, ["make", str(book), "--plain"])
+    assert result.exit_code == 2
+    out = result.output
+    assert "openai: no API key: set OPENAI_API_KEY" in out
+    assert "https://platform.openai.com/api-keys" in out
+    assert "bookbuild make --draft" in out
+    assert out.count("no API key") == 1  # one preset's message per provider, not one per preset
