@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from bookbuild import __version__
+from bookbuild.cli.completion import complete_step
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
 
@@ -117,12 +117,18 @@ def init(
 @click.option("--locked", is_flag=True, help="Never call a model; fail if a step is not pinned.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, help="Steps in parallel.")
 @click.option("--format", "formats", default="html,pdf", help="Outputs: html,pdf,epub.")
-@click.option("--only", default=None, help="Only steps matching this glob (and their inputs).")
+@click.option(
+    "--only",
+    default=None,
+    shell_complete=complete_step,
+    help="Only steps matching this glob (and their inputs).",
+)
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
 @click.option(
     "--refresh",
     multiple=True,
     metavar="ID",
+    shell_complete=complete_step,
     help="Redo a frozen illustration or chapter (id or glob; repeatable).",
 )
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
@@ -211,60 +217,46 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
 @main.command()
 @PATH_ARG
 @draft_option
+@click.option("--changed", is_flag=True, help="Only the steps that make would run.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def plan(ctx: click.Context, path: Path, draft: bool, as_json: bool) -> None:
-    """Show every step, its status (and why), and what `make` would call."""
+def plan(ctx: click.Context, path: Path, draft: bool, changed: bool, as_json: bool) -> None:
+    """A summary (calls, cost, what changed and what it cascades into), then every step."""
+    from bookbuild.cli.plan_view import print_plan
     from bookbuild.reports.inspect_plan import plan_report
 
     def action() -> None:
-        report = plan_report(Project.open(path, draft=draft))
+        data = plan_report(Project.open(path, draft=draft)).to_json()
         if as_json:
-            click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+            if changed:
+                data["steps"] = [s for s in data["steps"] if s["will_run"]]
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        _print_plan(report.to_json())
+        console = _console()
+        if not console.is_terminal:
+            console.width = 160  # a log or a pipe: keep step ids whole
+        print_plan(console, data, changed)
 
     _run(ctx, action)
 
 
-def _print_plan(data: dict[str, Any]) -> None:
-    console = _console()
-    if not console.is_terminal:
-        console.width = 160  # a log or a pipe: keep step ids whole
-    table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("why")
-    for step in data["steps"]:
-        why = "; ".join(step["reasons"])
-        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
-    console.print(table)
-    for provider, calls in sorted(data["calls"].items()):
-        cost = data["estimated_cost_usd"].get(provider, 0.0)
-        if provider in data["local_providers"]:
-            console.print(f"{provider}: {calls} call(s), free (runs locally)")
-        else:
-            console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
-    for preset, calls in sorted(data["unknown_price_calls"].items()):
-        console.print(f"preset {preset}: {calls} call(s) of unknown price (set `price:` on it)")
-    console.print(
-        f"make would make {data['total_calls']} call(s), "
-        f"estimated ${data['total_estimated_cost_usd']:.4f}"
-    )
-
-
 @main.command()
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @PATH_ARG
 @draft_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
-    """Print a step's key inputs, status and stored metadata."""
+def explain(ctx: click.Context, step: str, path: Path, draft: bool, as_json: bool) -> None:
+    """A step's status and why, its inputs, and what it made (says when a draft result exists)."""
+    from bookbuild.cli.plan_view import print_explain
     from bookbuild.reports.inspect_plan import explain_step
 
     def action() -> None:
         info = explain_step(Project.open(path, draft=draft), step)
-        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        if as_json:
+            click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+            return
+        print_explain(_console(), info, draft)
 
     _run(ctx, action)
 
@@ -302,7 +294,7 @@ def validate(ctx: click.Context, path: Path, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @PATH_ARG
 @draft_option
 @click.pass_context

@@ -56,6 +56,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "date": "Built",
         "back_cover": "Back cover",
         "ai_disclosure": "AI disclosure",
+        "draft_note": "DRAFT: placeholder text and pictures from bookbuild make --draft, "
+        "not the finished book.",
     },
     "ko": {
         "contents": "차례",
@@ -74,6 +76,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "date": "만든 날",
         "back_cover": "뒤표지",
         "ai_disclosure": "AI 사용 고지",
+        "draft_note": "초안(DRAFT): bookbuild make --draft로 만든 임시 글과 그림입니다. "
+        "완성된 책이 아닙니다.",
     },
 }
 
@@ -140,6 +144,7 @@ class _Book:
     labels: dict[str, str]
     stylesheets: tuple[str, ...]
     viewport: str = ""  # fixed layout: "width=W, height=H" of every page ("" = reflowable)
+    draft: bool = False  # built with --draft: the title page, colophon and metadata say so
 
     @classmethod
     def from_view(cls, view: BookView, fixed: FixedLayout | None = None) -> _Book:
@@ -169,6 +174,7 @@ class _Book:
             labels=_LABELS.get(language.split("-")[0].lower(), _LABELS["en"]),
             stylesheets=sheets,
             viewport=fixed.viewport if fixed else "",
+            draft=view.draft,
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -179,6 +185,7 @@ class _Book:
             "language": self.language,
             "identifier": self.identifier,
             "modified": self.modified,
+            "description": self.labels["draft_note"] if self.draft else "",
         }
 
     def page(self, template: str, title: str, **context: Any) -> str:

@@ -25,6 +25,7 @@ from bookbuild.providers.base import (
 )
 from bookbuild.providers.offline import image as ops
 from bookbuild.providers.offline import retouch
+from bookbuild.providers.offline.draftmark import MARK_VERSION, mark_draft
 from bookbuild.providers.offline.paint import paint_placeholder
 from bookbuild.providers.offline.text import (
     describe_json,
@@ -65,7 +66,7 @@ class OfflineProvider(Provider[OfflineOptions]):
         handler = _HANDLERS.get(request.op)
         if handler is None:
             raise self._fail(request, f"unknown image op {request.op!r}")
-        image = handler(self, request)
+        image = mark_draft(handler(self, request))  # every picture says it is a draft
         metadata = {
             "provider": self.name,
             "model": MODEL,
@@ -73,6 +74,7 @@ class OfflineProvider(Provider[OfflineOptions]):
             "op": request.op,
             "width": image.width,
             "height": image.height,
+            "draft_mark": MARK_VERSION,
         }
         return ImageResult.of_image(image, metadata)
 
