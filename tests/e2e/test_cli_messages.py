@@ -154,3 +154,15 @@ def test_missing_key_error_names_the_variable_where_to_get_a_key_and_draft(
     assert "https://platform.openai.com/api-keys" in out
     assert "bookbuild make --draft" in out
     assert out.count("no API key") == 1  # one preset's message per provider, not one per preset
+
+
+def test_make_prints_each_output_once_and_lists_the_cover_pdf(tmp_path: Path) -> None:
+    book = tmp_path / "b"
+    CliRunner().invoke(main, ["init", str(book), "--template", "picture-book"])
+    result = CliRunner().invoke(main, ["make", str(book), "--draft", "--plain"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for name in ("index.html", "b.pdf", "b-cover.pdf"):
+        path = str(book / "build" / name)
+        assert out.count(path) == 1, (name, out)
+    assert f"cover pdf: {book / 'build' / 'b-cover.pdf'} (written, " in out
