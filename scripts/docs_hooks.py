@@ -79,7 +79,7 @@ def on_files(files: Any, config: Any) -> Any:
 
     from mkdocs.structure.files import File
 
-    from bookbuild.spec import book_json_schema
+    from bookbuild.project import book_json_schema
 
     render = runpy.run_path(str(ROOT / "scripts" / "spec_reference.py"))["render"]
 

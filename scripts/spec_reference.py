@@ -111,7 +111,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    from bookbuild.spec import book_json_schema
+    from bookbuild.project import book_json_schema
 
     sys.stdout.write(render(book_json_schema()))
 

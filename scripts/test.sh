@@ -7,5 +7,6 @@ cd "$root"
 ruff check src tests benchmarks
 ruff format --check src tests benchmarks
 mypy
+lint-imports --no-cache
 NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "${TMPDIR:-/tmp}/bookbuild-site"
 pytest "$@"

@@ -8,7 +8,7 @@ import runpy
 from pathlib import Path
 from typing import Any
 
-from bookbuild.spec import book_json_schema
+from bookbuild.project import book_json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_REFERENCE = runpy.run_path(str(ROOT / "scripts" / "spec_reference.py"))

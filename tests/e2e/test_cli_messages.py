@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.cli.commands import main
 from bookbuild.errors import ConfigError, UserError
-from bookbuild.project import Project
-from bookbuild.spec import load_spec
+from bookbuild.project import Project, load_spec
 from tests.conftest import copy_sample
 
 HTML = MakeOptions(formats=("html",))
@@ -100,7 +99,11 @@ def test_explain_shows_the_text_a_step_made(english_book: Path) -> None:
     runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"])
     result = runner.invoke(main, ["explain", "storm/lamp/prompt", str(english_book), "--draft"])
     assert result.exit_code == 0
-    assert '"output_text": "{\\"prompt\\":' in result.output
+    assert 'output text\n{"prompt": "' in result.output
+    as_json = runner.invoke(
+        main, ["explain", "storm/lamp/prompt", str(english_book), "--draft", "--json"]
+    )
+    assert '"output_text": "{\\"prompt\\":' in as_json.output
 
 
 def test_budget_refuses_when_a_price_is_unknown(english_book: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bookbuild.cli.commands import main
-from bookbuild.spec import book_json_schema, load_spec
+from bookbuild.project import book_json_schema, load_spec
 
 TEMPLATES = ["picture-book", "novel", "korean-novel"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bookbuild.spec import book_json_schema
+from bookbuild.project import book_json_schema
 from bookbuild.spec.schema import JSON_SCHEMA_DIALECT
 
 
@@ -84,8 +84,6 @@ def test_schema_is_a_valid_schema_that_accepts_a_full_spec() -> None:
 
 
 def test_described_fields_carry_no_generated_title_to_show_twice_on_hover() -> None:
-    from bookbuild.spec import book_json_schema
-
     schema = book_json_schema()
     fields = [schema["properties"], *(d.get("properties", {}) for d in schema["$defs"].values())]
     described = [f for props in fields for f in props.values() if "description" in f]

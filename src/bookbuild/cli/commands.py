@@ -17,10 +17,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from bookbuild import __version__
 from bookbuild.cli.completion import complete_step
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
+from bookbuild.version import __version__
 
 if TYPE_CHECKING:
     from bookbuild.build.make import MakeSummary
@@ -86,8 +86,8 @@ def init(
     author: str | None,
 ) -> None:
     """Create a new book folder from a template: a complete book that builds with --draft."""
+    from bookbuild.project import book_json_schema
     from bookbuild.scaffold import TEMPLATES, init_book
-    from bookbuild.spec import book_json_schema
 
     def action() -> None:
         if list_templates:
@@ -370,7 +370,7 @@ def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
 @click.pass_context
 def schema(ctx: click.Context) -> None:
     """Print the JSON Schema of book.yaml (for editors)."""
-    from bookbuild.spec import book_json_schema
+    from bookbuild.project import book_json_schema
 
     _run(ctx, lambda: click.echo(json.dumps(book_json_schema(), indent=2, ensure_ascii=False)))
 

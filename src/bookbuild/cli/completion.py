@@ -14,7 +14,7 @@ def book_ids(path: Path) -> list[str]:
     """Every step id of the book, then each chapter and illustration id prefix (for globs and
     --refresh, which takes an illustration or a chapter)."""
     from bookbuild.graph.plan import plan_book
-    from bookbuild.spec import load_spec
+    from bookbuild.project import load_spec
 
     graph = plan_book(load_spec(path))
     prefixes: dict[str, None] = {}

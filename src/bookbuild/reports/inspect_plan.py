@@ -9,11 +9,12 @@ from typing import Any
 from bookbuild.build.forecast import Forecast, forecast
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import BookbuildError, ConfigError, StoreError
-from bookbuild.graph.plan import Graph, plan_book
+from bookbuild.graph.model import Graph
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
-from bookbuild.project import DRAFT_LOCK, Project
+from bookbuild.project import Project
 from bookbuild.reports.plan_summary import PlanSummary, summarize, will_run
-from bookbuild.store.lock import Lock
+from bookbuild.store.lock import DRAFT_LOCK, Lock
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bookbuild.errors import SpecIssue
 from bookbuild.spec.paths import resolve_in_book
 
 if TYPE_CHECKING:
-    from bookbuild.spec.loader import LoadedSpec
+    from bookbuild.spec.loaded import LoadedSpec
 
 
 def spec_warnings(spec: LoadedSpec) -> list[SpecIssue]:

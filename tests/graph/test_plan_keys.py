@@ -9,7 +9,7 @@ import pytest
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.steps import DRAFT_MARK_VERSION, step_key, step_manifest
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from tests.conftest import copy_sample
 
 SPEC = """\
