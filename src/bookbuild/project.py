@@ -17,6 +17,9 @@ from bookbuild.store.check import check_lock
 from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
 
+REAL_STORE = Path(".bookbuild") / "store"
+DRAFT_STORE = Path(".bookbuild") / "drafts"
+
 
 def load_spec(path: Path) -> LoadedSpec:
     """book.yaml (or the one in folder `path`), validated against every installed back end."""
@@ -46,7 +49,9 @@ class Project:
 
     @property
     def store(self) -> Store:
-        return Store(self.root / ".bookbuild" / "store")
+        """Real results in .bookbuild/store (commit or share it); drafts' placeholders in a store
+        of their own, .bookbuild/drafts (git-ignored by `init`), so they never reach git."""
+        return Store(self.root / (DRAFT_STORE if self.draft else REAL_STORE))
 
     @property
     def lock_path(self) -> Path:

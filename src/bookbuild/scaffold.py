@@ -53,12 +53,12 @@ TEMPLATES: dict[str, BookTemplate] = {
 }
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
-# Drafts are pinned in their own lock; results of a draft are placeholders and stay out of git
-# with the build's outputs and bookkeeping. book.lock and .bookbuild/store (real, paid results)
-# are committed.
+# Drafts are pinned in their own lock and kept in a store of their own (.bookbuild/drafts):
+# placeholders stay out of git with the build's outputs and bookkeeping. book.lock and
+# .bookbuild/store (real, paid results) are committed.
 GITIGNORE = """\
 build/
-site/
+.bookbuild/drafts/
 .bookbuild/draft.lock
 .bookbuild/make.lock
 .bookbuild/stamp

@@ -81,3 +81,26 @@ def test_init_fills_title_and_author_into_the_template(tmp_path: Path) -> None:
     CliRunner().invoke(main, [*args, "--author", "Kim, Lee"])
     book = load_spec(tmp_path / "b").book
     assert (book.title, book.authors) == ("Pip: a #1 snail", ["Kim, Lee"])
+
+
+def test_draft_placeholders_stay_out_of_git(tmp_path: Path) -> None:
+    """Drafts live in a store of their own that init's .gitignore ignores; git sees the book."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    book = tmp_path / "b"
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(book), "--template", "picture-book"])
+    made = runner.invoke(main, ["make", str(book), "--draft", "--plain", "--format", "html"])
+    assert made.exit_code == 0, made.output
+    assert any(p.is_file() for p in (book / ".bookbuild" / "drafts" / "objects").rglob("*"))
+    assert not (book / ".bookbuild" / "store").exists()  # nothing real was made
+    subprocess.run(["git", "init", "-q", str(book)], check=True)
+    subprocess.run(["git", "-C", str(book), "add", "-A"], check=True)
+    listed = subprocess.run(
+        ["git", "-C", str(book), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert "book.yaml" in listed and "chapters/meadow.md" in listed
+    assert not [f for f in listed if f.startswith((".bookbuild/", "build/"))], listed

@@ -355,13 +355,15 @@ def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     from bookbuild.store.gc import collect_garbage
 
     def action() -> None:
-        project = Project.open(path)
-        report = collect_garbage(project.root, project.store, dry_run=dry_run)
-        verb = "would remove" if report.dry_run else "removed"
-        click.echo(
-            f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
-            f"and {report.removed_actions} record(s); kept {report.kept_objects} pinned object(s)"
-        )
+        for draft in (False, True):  # the real store, then the drafts' own
+            project = Project.open(path, draft=draft)
+            report = collect_garbage(project.root, project.store, dry_run=dry_run)
+            verb = "would remove" if report.dry_run else "removed"
+            click.echo(
+                f"{'drafts' if draft else 'store'}: {verb} {report.removed_objects} object(s) "
+                f"({report.freed_bytes / 1024:.0f} KiB) and {report.removed_actions} record(s); "
+                f"kept {report.kept_objects} pinned object(s)"
+            )
 
     _run(ctx, action)
 
