@@ -163,6 +163,7 @@ class Engine:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
         scope = self.graph.frozen.get(step.id)
         status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        step = status.step  # bound to the cast its prompt names (graph.cast.bind_cast)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
             self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))

@@ -263,32 +263,32 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool, as_json: boo
 
 @main.command()
 @PATH_ARG
-@click.option("--strict", is_flag=True, help="Warnings are errors (exit 2).")
+@click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, strict: bool) -> None:
-    """Check book.yaml (every error at once, with line:col), fonts, and what looks wrong."""
+    """Check book.yaml (every error at once, with line:col), fonts; warnings too."""
     from bookbuild.build.checks import check_book
     from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
+    from bookbuild.providers.registry import CATALOG
+    from bookbuild.spec.validate import validate_warnings
 
-    def action() -> int:
+    def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
         checks = check_book(project.spec)
-        for warning in checks.warnings:
-            click.echo(f"warning: {warning}", err=True)
         if checks.errors:
             raise SpecError(checks.errors)
-        if strict and checks.warnings:
-            click.echo(
-                f"{len(checks.warnings)} warning(s), and --strict makes them errors", err=True
-            )
-            return 2
+        warnings = validate_warnings(project.spec, project.spec.catalog or CATALOG)
+        warnings = [*warnings, *checks.warnings]
+        if strict and warnings:
+            raise SpecError(warnings)
+        for warning in warnings:
+            _console(stderr=True).print(f"[yellow]warning: {escape(str(warning))}[/]")
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
-            f"{len(graph.steps)} step(s))"
+            f"{len(graph.steps)} step(s))" + (f", {len(warnings)} warning(s)" if warnings else "")
         )
-        return 0
 
     _run(ctx, action)
 
@@ -338,10 +338,19 @@ def serve(
     def ready(url: str) -> None:
         click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
 
+    def say(line: str) -> None:
+        click.echo(f"bookbuild studio: {line}", err=True)
+
     _run(
         ctx,
         lambda: serve_studio(
-            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+            path,
+            host=host,
+            port=port,
+            draft=draft,
+            open_browser=open_browser,
+            on_ready=ready,
+            say=say,
         ),
     )
 

@@ -27,12 +27,15 @@ def print_plan(console: Console, data: dict[str, Any], changed_only: bool) -> No
         return
     console.print()
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status"):
+    cast = any(step.get("characters") for step in steps)  # a book with `characters:`
+    for column in ("step", "op", "provider", "status", *(("cast",) if cast else ())):
         table.add_column(column, no_wrap=True)
     table.add_column("why")
     for step in steps:
-        why = "; ".join(step["reasons"])
-        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
+        row = [step["id"], step["op"], step["provider"] or "-", step["status"]]
+        if cast:
+            row.append(", ".join(step.get("characters", ())))
+        table.add_row(*row, "; ".join(step["reasons"]))
     console.print(table)
 
 
