@@ -17,6 +17,9 @@ from bookbuild.store.check import check_lock
 from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
 
+REAL_STORE = Path(".bookbuild") / "store"
+DRAFT_STORE = Path(".bookbuild") / "drafts"
+
 
 def load_spec(path: Path) -> LoadedSpec:
     """book.yaml (or the one in folder `path`), validated against every installed back end."""
@@ -46,7 +49,9 @@ class Project:
 
     @property
     def store(self) -> Store:
-        return store_at(self.root)
+        """Real results in .bookbuild/store (commit or share it); drafts' placeholders in a store
+        of their own, .bookbuild/drafts (git-ignored by `init`), so they never reach git."""
+        return store_at(self.root, draft=self.draft)
 
     @property
     def lock_path(self) -> Path:
@@ -77,6 +82,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def store_at(root: Path) -> Store:
-    """The store of the book in folder `root` (without reading its book.yaml)."""
-    return Store(root / ".bookbuild" / "store")
+def store_at(root: Path, *, draft: bool = False) -> Store:
+    """The store of the book in folder `root` (without reading its book.yaml): the real one, or
+    the drafts' own store."""
+    return Store(root / (DRAFT_STORE if draft else REAL_STORE))

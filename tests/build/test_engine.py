@@ -86,7 +86,7 @@ def test_corrupt_object_is_reported_and_recomputed(tmp_path: Path) -> None:
     options = MakeOptions(formats=("html",))
     make(Project.open(folder, draft=True), options)
     lock = Lock.load(folder / ".bookbuild" / "draft.lock")
-    store = Store(folder / ".bookbuild" / "store")
+    store = Store(folder / ".bookbuild" / "drafts")
     digest = lock.entries["keeper/tower/image"].digest
     path = store.path(digest)
     path.chmod(0o644)

@@ -48,7 +48,7 @@ def add_theme_file(book: Path) -> None:
 
 
 def remove_pinned_object(book: Path) -> None:
-    objects = sorted((book / ".bookbuild" / "store" / "objects").rglob("*"))
+    objects = sorted((book / ".bookbuild").glob("*/objects/**/*"))
     victim = next(p for p in objects if p.is_file())
     victim.chmod(0o644)
     victim.unlink()

@@ -67,7 +67,7 @@ def test_corrupt_pinned_object_is_recomputed_when_outputs_are_rendered(tmp_path:
     folder = copy_sample("lighthouse-fox", tmp_path)
     make(Project.open(folder, draft=True), HTML)
     lock = Lock.load(folder / ".bookbuild" / "draft.lock")
-    store = Store(folder / ".bookbuild" / "store")
+    store = Store(folder / ".bookbuild" / "drafts")
     digest = lock.entries["storm/text"].digest
     path = store.path(digest)
     path.chmod(0o644)
@@ -87,7 +87,7 @@ def test_locked_build_never_calls_a_model_for_a_corrupt_pinned_object(tmp_path: 
     lock_path = folder / ".bookbuild" / "draft.lock"
     before = lock_path.read_bytes()
     digest = Lock.load(lock_path).entries["storm/text"].digest
-    path = Store(folder / ".bookbuild" / "store").path(digest)
+    path = Store(folder / ".bookbuild" / "drafts").path(digest)
     path.chmod(0o644)
     path.write_bytes(b"garbage")
     shutil.rmtree(folder / "build")
@@ -104,7 +104,7 @@ def test_draft_images_keep_the_presets_size_and_negative_prompt(tmp_path: Path) 
     only = MakeOptions(formats=("html",), only="keeper/tower/image")
     make(Project.open(folder, draft=True), only)
     digest = Lock.load(folder / ".bookbuild" / "draft.lock").entries["keeper/tower/image"].digest
-    png = Store(folder / ".bookbuild" / "store").get(digest)
+    png = Store(folder / ".bookbuild" / "drafts").get(digest)
     assert image_size(png) == (768, 512)
     step = plan_book(load_spec(folder), draft=True).steps["keeper/tower/image"]
     assert step.params["negative_prompt"] == "blurry, text, watermark"

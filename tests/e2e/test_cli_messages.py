@@ -68,14 +68,14 @@ def test_validate_reports_style_and_preset_problems_with_positions(english_book:
     spec = english_book / "book.yaml"
     text = spec.read_text(encoding="utf-8")
     text = text.replace(
-        "style: {theme: default, page: A5}",
-        'style: {theme: pictur-book, page: A3, margin: lots, bleed: "-3mm"}',
+        "  theme: default\n  page: A5\n",
+        '  theme: pictur-book\n  page: A3\n  margin: lots\n  bleed: "-3mm"\n',
     ).replace("{provider: openai, model: gpt-4o-mini,", "{provider: openai,")
     spec.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(english_book)])
     assert result.exit_code == 2
     out = result.output
-    assert "book.yaml:14:16: style.theme: unknown theme 'pictur-book'" in out
+    assert "book.yaml:15:10: style.theme: unknown theme 'pictur-book'" in out
     assert "style.page: unknown page size 'a3'" in out
     assert "style.margin: not a length: 'lots'" in out
     assert "style.bleed: not a length: '-3mm'" in out
@@ -99,7 +99,11 @@ def test_explain_shows_the_text_a_step_made(english_book: Path) -> None:
     runner.invoke(main, ["make", str(english_book), "--draft", "--format", "html"])
     result = runner.invoke(main, ["explain", "storm/lamp/prompt", str(english_book), "--draft"])
     assert result.exit_code == 0
-    assert '"output_text": "{\\"prompt\\":' in result.output
+    assert 'output text\n{"prompt": "' in result.output
+    as_json = runner.invoke(
+        main, ["explain", "storm/lamp/prompt", str(english_book), "--draft", "--json"]
+    )
+    assert '"output_text": "{\\"prompt\\":' in as_json.output
 
 
 def test_budget_refuses_when_a_price_is_unknown(english_book: Path) -> None:
@@ -138,3 +142,30 @@ def test_preset_fields_of_the_wrong_kind_are_reported(english_book: Path) -> Non
     assert result.exit_code == 2
     assert "`steps` has no effect on the provider `openai`" in result.output  # chats and draws
     assert "`temperature` has no effect on the image provider `sdapi`" in result.output
+
+
+def test_missing_key_error_names_the_variable_where_to_get_a_key_and_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    book = tmp_path / "b"
+    CliRunner().invoke(main, ["init", str(book), "--template", "picture-book"])
+    result = CliRunner().invoke(main, ["make", str(book), "--plain"])
+    assert result.exit_code == 2
+    out = result.output
+    assert "openai: no API key: set OPENAI_API_KEY" in out
+    assert "https://platform.openai.com/api-keys" in out
+    assert "bookbuild make --draft" in out
+    assert out.count("no API key") == 1  # one preset's message per provider, not one per preset
+
+
+def test_make_prints_each_output_once_and_lists_the_cover_pdf(tmp_path: Path) -> None:
+    book = tmp_path / "b"
+    CliRunner().invoke(main, ["init", str(book), "--template", "picture-book"])
+    result = CliRunner().invoke(main, ["make", str(book), "--draft", "--plain"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for name in ("index.html", "b.pdf", "b-cover.pdf"):
+        path = str(book / "build" / name)
+        assert out.count(path) == 1, (name, out)
+    assert f"cover pdf: {book / 'build' / 'b-cover.pdf'} (written, " in out

@@ -2,7 +2,10 @@
 draft presets) is what bookbuild 0.1.0 before the stage layout computed, recorded in
 keys_written_by_0.1.0.json (upstream outputs given fixed stand-in digests). The books are copies
 of the samples as they were then, in pinned_books/ (the samples have since gained a cast: a book
-without `characters:` and `style.art` must keep these keys)."""
+without `characters:` and `style.art` must keep these keys). The one
+deliberate change: offline (draft) pictures gained the DRAFT mark, so their keys hold `draft_mark`
+and draft pictures pinned before it are made again (free); without that field they are the
+recorded keys."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bookbuild.graph.plan import plan_book
-from bookbuild.graph.steps import step_key
+from bookbuild.graph.steps import step_key, step_manifest
+from bookbuild.hashing import key_of
 from bookbuild.project import load_spec
 
 PINNED = Path(__file__).resolve().parent / "pinned_books"
@@ -27,10 +31,14 @@ def _stand_in(step_id: str) -> str:
 def _keys(name: str, draft: bool) -> dict[str, str]:
     graph = plan_book(load_spec(PINNED / name), draft=draft)
     label = f"{name}{' --draft' if draft else ''}"
-    return {
-        f"{label} {sid}": step_key(step, {dep: _stand_in(dep) for _, dep in step.deps})
-        for sid, step in graph.steps.items()
-    }
+    keys = {}
+    for sid, step in graph.steps.items():
+        inputs = {dep: _stand_in(dep) for _, dep in step.deps}
+        manifest = step_manifest(step, inputs)
+        if manifest.pop("draft_mark", None) is not None:
+            assert draft and step.kind == "image" and key_of(manifest) != step_key(step, inputs)
+        keys[f"{label} {sid}"] = key_of(manifest)
+    return keys
 
 
 @pytest.mark.parametrize("draft", [False, True], ids=["real", "draft"])

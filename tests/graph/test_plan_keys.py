@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bookbuild.graph.plan import plan_book
-from bookbuild.graph.steps import step_key
-from bookbuild.hashing import digest_of
+from bookbuild.graph.steps import DRAFT_MARK_VERSION, step_key, step_manifest
+from bookbuild.hashing import digest_of, key_of
 from bookbuild.project import load_spec
 from tests.conftest import copy_sample
 
@@ -161,3 +161,43 @@ def test_secrets_in_the_environment_never_reach_a_key(
 def test_draft_keys_differ_from_real_keys(tmp_path: Path) -> None:
     folder = copy_sample("lighthouse-fox", tmp_path)
     assert keys(folder, draft=True)["keeper/tower/image"] != keys(folder)["keeper/tower/image"]
+
+
+MANIFEST_FIELDS = {"op", "op_version", "provider", "model", "params", "inputs", "files"}
+
+
+def _manifests(folder: Path, draft: bool) -> dict[str, dict[str, object]]:
+    graph = plan_book(load_spec(folder), draft=draft)
+    outputs = {sid: digest_of(sid.encode()) for sid in graph.steps}
+    return {sid: step_manifest(step, outputs) for sid, step in graph.steps.items()}
+
+
+def test_real_provider_manifests_hold_no_draft_mark(book: Path) -> None:
+    """The DRAFT mark's version is a key input of offline pictures only: a real book's keys
+    (and so every book.lock written before it) are unchanged."""
+    for sid, manifest in _manifests(book, draft=False).items():
+        assert set(manifest) - {"prompt_version"} == MANIFEST_FIELDS, sid
+
+
+def test_draft_pictures_carry_the_mark_version_and_draft_text_does_not(book: Path) -> None:
+    drafts = _manifests(book, draft=True)
+    assert drafts["one/pic/image"]["draft_mark"] == DRAFT_MARK_VERSION
+    assert drafts["one/pic/edit-1"]["draft_mark"] == DRAFT_MARK_VERSION
+    assert "draft_mark" not in drafts["two/text"]
+    assert "draft_mark" not in drafts["one/text"]
+
+
+def test_a_draft_picture_pinned_before_the_mark_is_made_again(book: Path) -> None:
+    graph = plan_book(load_spec(book), draft=True)
+    outputs = {sid: digest_of(sid.encode()) for sid in graph.steps}
+    step = graph.steps["one/pic/image"]
+    before = {k: v for k, v in step_manifest(step, outputs).items() if k != "draft_mark"}
+    assert key_of(before) != step_key(step, outputs)
+    text = graph.steps["two/text"]
+    assert step_key(text, outputs) == key_of(step_manifest(text, outputs))
+
+
+def test_the_plan_and_the_provider_agree_on_the_mark_version() -> None:
+    from bookbuild.providers.offline.draftmark import MARK_VERSION
+
+    assert MARK_VERSION == DRAFT_MARK_VERSION

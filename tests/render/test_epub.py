@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -311,3 +313,28 @@ def test_html_to_xhtml_closes_void_elements_and_balances_tags() -> None:
     xhtml = html_to_xhtml(html)
     assert xhtml == "<p>a<br />b &amp; in page <em>open<hr /><p>c\xa0d</p></em></p>"
     ElementTree.fromstring(f"<div>{xhtml}</div>")
+
+
+@pytest.mark.parametrize("make_view", [korean_view, english_view])
+def test_a_draft_epub_says_it_is_a_draft_and_stays_valid(
+    make_view: Callable[[], BookView], tmp_path: Path
+) -> None:
+    path = render_epub(dataclasses.replace(make_view(), draft=True), tmp_path, slug="draft")
+    members = _members(path)
+    meta = _xml(path, "OEBPS/content.opf").find(f"{OPF}metadata")
+    assert meta is not None and "DRAFT" in (meta.findtext(f"{DC}description") or "")
+    pages = {n: m.decode("utf-8") for n, m in members.items() if n.endswith(".xhtml")}
+    noted = [n for n, text in pages.items() if 'class="draft-note"' in text]
+    assert any("title" in n for n in noted) and any("colophon" in n for n in noted)
+    command = _epubcheck_command()
+    if command is not None:
+        done = subprocess.run(
+            [*command, str(path), "--failonwarnings"], capture_output=True, text=True, timeout=240
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_real_epub_has_no_draft_note(tmp_path: Path) -> None:
+    members = _members(render_epub(english_view(), tmp_path))
+    documents = [data for name, data in members.items() if name.endswith((".xhtml", ".opf"))]
+    assert documents and not any(b"draft-note" in d or b"DRAFT" in d for d in documents)

@@ -81,3 +81,11 @@ def test_schema_is_a_valid_schema_that_accepts_a_full_spec() -> None:
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(spec)) == []
     spec["chapters"][0]["ilustrations"] = []  # type: ignore[index]
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(spec)) != []
+
+
+def test_described_fields_carry_no_generated_title_to_show_twice_on_hover() -> None:
+    schema = book_json_schema()
+    fields = [schema["properties"], *(d.get("properties", {}) for d in schema["$defs"].values())]
+    described = [f for props in fields for f in props.values() if "description" in f]
+    assert described and all("title" not in f for f in described)
+    assert schema["title"] == "bookbuild book spec (book.yaml)"

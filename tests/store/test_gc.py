@@ -18,7 +18,7 @@ def test_gc_drops_old_takes_and_keeps_pinned_results(english_book: Path) -> None
     spec = english_book / "book.yaml"
     spec.write_text(spec.read_text().replace("seed: 3", "seed: 3\n        take: 2"), "utf-8")
     make(Project.open(english_book, draft=True), options)  # take 1's image and edit now unpinned
-    store = Store(english_book / ".bookbuild" / "store")
+    store = Store(english_book / ".bookbuild" / "drafts")
     before = len(list(store.objects()))
     runner = CliRunner()
     dry = runner.invoke(main, ["gc", str(english_book), "--dry-run"])

@@ -65,7 +65,7 @@ def test_text_step_pinned_to_an_image_is_a_clear_error_not_a_decode_error(
     edit_lock(folder, {text_step: steps[image_steps(steps)[0]]["digest"]})
     for action in ("wipe-record", "keep-record"):
         if action == "wipe-record":  # no record to compare: the content is checked instead
-            store = folder / ".bookbuild" / "store" / "actions"
+            store = folder / ".bookbuild" / "drafts" / "actions"
             key = steps[text_step]["key"]
             (store / key[:2] / f"{key}.json").unlink()
         run = subprocess.run(

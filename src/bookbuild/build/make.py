@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
+from bookbuild.build.checks import check_fonts_before_spending
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
 from bookbuild.build.events import BuildStop, Event, EventSink, ignore_events
 from bookbuild.build.forecast import forecast
@@ -29,12 +30,8 @@ from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 from bookbuild.project import Project
-<<<<<<< HEAD
 from bookbuild.providers.registry import DRAFT_PROVIDER
-from bookbuild.store.buildlock import exclusive_build
-=======
 from bookbuild.store.buildlock import exclusive_build, exclusive_store
->>>>>>> main
 from bookbuild.store.lock import Lock, LockWriter
 
 
@@ -117,7 +114,10 @@ class Build:
 
     # -- phases ----------------------------------------------------------------------------
     def check(self) -> None:
-        """Before any call: --locked, the budget, and every provider that will be called."""
+        """Before any call: --locked, the budget, the PDF's font, and every provider that will
+        be called."""
+        if "pdf" in self.options.formats and not self.options.only:
+            check_fonts_before_spending(self.project.spec)
         if self.options.locked:
             check_locked(self.statuses, self.selected)
         self.check_budget()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
-from bookbuild.providers.base import Provider, RetryNotice
+from bookbuild.providers.base import MISSING_KEY, Provider, RetryNotice
 from bookbuild.providers.reach import DownServices, probe, shown_url
 from bookbuild.providers.registry import provider_class
 from bookbuild.spec.presets import Preset
@@ -75,6 +75,10 @@ class ProviderPool:
                 message = f"preset `{name}`: {exc}"
                 if str(exc) not in " ".join(problems):
                     problems.append(message)
+        if any(MISSING_KEY in p for p in problems):
+            problems.append(
+                "to build a free draft meanwhile (no key, no network): bookbuild make --draft"
+            )
         if problems:
             raise ConfigError("\n".join(problems))
 

@@ -35,9 +35,14 @@ NOOP_RENDER_LINE = "render outputs are up to date"  # the reporter's line for `r
 def summary_lines(
     calls: int, cached: int, outputs: list[tuple[str, str, int]], state: str
 ) -> list[str]:
-    """What `make` prints when it is done; `outputs` holds (format, path, size in bytes)."""
+    """What `make` prints when it is done, each output once; `outputs` holds (format, path, size
+    in bytes). The PDF's cover (`<slug>-cover.pdf`, written beside it) is listed after it."""
     lines = [f"{calls} model call(s), {cached} step(s) from cache"]
-    lines += [f"{fmt}: {path} ({state}, {size / 1024:.0f} KiB)" for fmt, path, size in outputs]
+    for fmt, path, size in outputs:
+        lines.append(f"{fmt}: {path} ({state}, {size / 1024:.0f} KiB)")
+        cover = path[: -len(".pdf")] + "-cover.pdf" if fmt == "pdf" else ""
+        if cover and os.path.isfile(cover):
+            lines.append(f"cover pdf: {cover} ({state}, {os.path.getsize(cover) / 1024:.0f} KiB)")
     return lines
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from bookbuild.cli.completion import complete_step
 from bookbuild.errors import BookbuildError, Interrupted
 from bookbuild.project import Project
 from bookbuild.version import __version__
@@ -64,17 +64,49 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
-@click.option("--title", default="My Book", help="Book title.")
-@click.option("--language", default="en", help="Language tag (ko, en, ...).")
-@click.option("--author", default="Anonymous", help="Author name.")
+@click.option(
+    "--template",
+    "-t",
+    default=None,
+    metavar="NAME",
+    help="picture-book, novel or korean-novel (default: novel; korean-novel for --language ko).",
+)
+@click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
+@click.option("--title", default=None, help="Book title (default: the template's).")
+@click.option("--language", default=None, help="Language tag (ko, en, ...).")
+@click.option("--author", default=None, help="Author name.")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, title: str, language: str, author: str) -> None:
-    """Create a new book folder with a commented book.yaml."""
-    from bookbuild.scaffold import init_book
+def init(
+    ctx: click.Context,
+    folder: Path,
+    template: str | None,
+    list_templates: bool,
+    title: str | None,
+    language: str | None,
+    author: str | None,
+) -> None:
+    """Create a new book folder from a template: a complete book that builds with --draft."""
+    from bookbuild.project import book_json_schema
+    from bookbuild.scaffold import TEMPLATES, init_book
 
     def action() -> None:
-        for path in init_book(folder, title=title, language=language, author=author):
+        if list_templates:
+            for name, known in TEMPLATES.items():
+                click.echo(f"{name:<14} {known.summary}")
+            return
+        written = init_book(
+            folder,
+            template=template,
+            title=title,
+            language=language,
+            author=author,
+            schema=book_json_schema,
+        )
+        for path in written:
             click.echo(f"created {path}")
+        click.echo(
+            f"next: bookbuild make {folder} --draft   (free; then `bookbuild plan {folder}`)"
+        )
 
     _run(ctx, action)
 
@@ -85,12 +117,18 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--locked", is_flag=True, help="Never call a model; fail if a step is not pinned.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=4, help="Steps in parallel.")
 @click.option("--format", "formats", default="html,pdf", help="Outputs: html,pdf,epub.")
-@click.option("--only", default=None, help="Only steps matching this glob (and their inputs).")
+@click.option(
+    "--only",
+    default=None,
+    shell_complete=complete_step,
+    help="Only steps matching this glob (and their inputs).",
+)
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Max forecast, USD.")
 @click.option(
     "--refresh",
     multiple=True,
     metavar="ID",
+    shell_complete=complete_step,
     help="Redo a frozen illustration or chapter (id or glob; repeatable).",
 )
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
@@ -187,64 +225,46 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
 @main.command()
 @PATH_ARG
 @draft_option
+@click.option("--changed", is_flag=True, help="Only the steps that make would run.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def plan(ctx: click.Context, path: Path, draft: bool, as_json: bool) -> None:
-    """Show every step, its status (and why), and what `make` would call."""
+def plan(ctx: click.Context, path: Path, draft: bool, changed: bool, as_json: bool) -> None:
+    """A summary (calls, cost, what changed and what it cascades into), then every step."""
+    from bookbuild.cli.plan_view import print_plan
     from bookbuild.reports.inspect_plan import plan_report
 
     def action() -> None:
-        report = plan_report(Project.open(path, draft=draft))
+        data = plan_report(Project.open(path, draft=draft)).to_json()
         if as_json:
-            click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+            if changed:
+                data["steps"] = [s for s in data["steps"] if s["will_run"]]
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        _print_plan(report.to_json())
+        console = _console()
+        if not console.is_terminal:
+            console.width = 160  # a log or a pipe: keep step ids whole
+        print_plan(console, data, changed)
 
     _run(ctx, action)
 
 
-def _print_plan(data: dict[str, Any]) -> None:
-    console = _console()
-    if not console.is_terminal:
-        console.width = 160  # a log or a pipe: keep step ids whole
-    table = Table(show_edge=False, pad_edge=False)
-    cast = any(step.get("characters") for step in data["steps"])  # a book with `characters:`
-    for column in ("step", "op", "provider", "status", *(("cast",) if cast else ())):
-        table.add_column(column, no_wrap=True)
-    table.add_column("why")
-    for step in data["steps"]:
-        why = "; ".join(step["reasons"])
-        row = [step["id"], step["op"], step["provider"] or "-", step["status"]]
-        if cast:
-            row.append(", ".join(step.get("characters", ())))
-        table.add_row(*row, why)
-    console.print(table)
-    for provider, calls in sorted(data["calls"].items()):
-        cost = data["estimated_cost_usd"].get(provider, 0.0)
-        if provider in data["local_providers"]:
-            console.print(f"{provider}: {calls} call(s), free (runs locally)")
-        else:
-            console.print(f"{provider}: {calls} call(s), estimated ${cost:.4f}")
-    for preset, calls in sorted(data["unknown_price_calls"].items()):
-        console.print(f"preset {preset}: {calls} call(s) of unknown price (set `price:` on it)")
-    console.print(
-        f"make would make {data['total_calls']} call(s), "
-        f"estimated ${data['total_estimated_cost_usd']:.4f}"
-    )
-
-
 @main.command()
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @PATH_ARG
 @draft_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
-    """Print a step's key inputs, status and stored metadata."""
+def explain(ctx: click.Context, step: str, path: Path, draft: bool, as_json: bool) -> None:
+    """A step's status and why, its inputs, and what it made (says when a draft result exists)."""
+    from bookbuild.cli.plan_view import print_explain
     from bookbuild.reports.inspect_plan import explain_step
 
     def action() -> None:
         info = explain_step(Project.open(path, draft=draft), step)
-        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        if as_json:
+            click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+            return
+        print_explain(_console(), info, draft)
 
     _run(ctx, action)
 
@@ -254,7 +274,8 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 @click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")
 @click.pass_context
 def validate(ctx: click.Context, path: Path, strict: bool) -> None:
-    """Check book.yaml (every error at once, with line:col); warnings too."""
+    """Check book.yaml (every error at once, with line:col), fonts; warnings too."""
+    from bookbuild.build.checks import check_book
     from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
     from bookbuild.providers.registry import CATALOG
@@ -263,11 +284,15 @@ def validate(ctx: click.Context, path: Path, strict: bool) -> None:
     def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
+        checks = check_book(project.spec)
+        if checks.errors:
+            raise SpecError(checks.errors)
         warnings = validate_warnings(project.spec, project.spec.catalog or CATALOG)
+        warnings = [*warnings, *checks.warnings]
         if strict and warnings:
             raise SpecError(warnings)
         for warning in warnings:
-            _console(stderr=True).print(f"[yellow]{escape(str(warning))}[/]")
+            _console(stderr=True).print(f"[yellow]warning: {escape(str(warning))}[/]")
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
             f"{len(graph.steps)} step(s))" + (f", {len(warnings)} warning(s)" if warnings else "")
@@ -277,7 +302,7 @@ def validate(ctx: click.Context, path: Path, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("step")
+@click.argument("step", shell_complete=complete_step)
 @PATH_ARG
 @draft_option
 @click.pass_context
@@ -351,19 +376,20 @@ def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
         click.echo(f"waiting for the build in progress ({owner})", err=True)
 
     def action() -> None:
-        project = Project.open(path)
-        with (  # a make in progress writes temp files and job records: wait for it
-            exclusive_build(project.root / ".bookbuild", waiting, optional=True),
-            exclusive_store(project.store.root, waiting),
-        ):
-            report = collect_garbage(project.root, project.store, dry_run=dry_run)
-        verb = "would remove" if report.dry_run else "removed"
-        click.echo(
-            f"{verb} {report.removed_objects} object(s) ({report.freed_bytes / 1024:.0f} KiB) "
-            f"and {report.removed_actions} record(s), {report.removed_temp} stray temp file(s) "
-            f"and {report.removed_jobs} finished job record(s); "
-            f"kept {report.kept_objects} pinned object(s)"
-        )
+        for draft in (False, True):  # the real store, then the drafts' own
+            project = Project.open(path, draft=draft)
+            with (  # a make in progress writes temp files and job records: wait for it
+                exclusive_build(project.root / ".bookbuild", waiting, optional=True),
+                exclusive_store(project.store.root, waiting),
+            ):
+                report = collect_garbage(project.root, project.store, dry_run=dry_run)
+            verb = "would remove" if report.dry_run else "removed"
+            click.echo(
+                f"{'drafts' if draft else 'store'}: {verb} {report.removed_objects} object(s) "
+                f"({report.freed_bytes / 1024:.0f} KiB) and {report.removed_actions} record(s), "
+                f"{report.removed_temp} stray temp file(s) and {report.removed_jobs} finished "
+                f"job record(s); kept {report.kept_objects} pinned object(s)"
+            )
 
     _run(ctx, action)
 

@@ -13,4 +13,4 @@ def main() -> None:
         sys.exit(0)
     from bookbuild.cli.commands import main as cli_main
 
-    cli_main()
+    cli_main(prog_name="bookbuild", complete_var="_BOOKBUILD_COMPLETE")

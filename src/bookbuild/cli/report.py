@@ -52,6 +52,8 @@ class PlainReporter:
     def __call__(self, event: Event) -> None:
         if event.kind == "step_cached" and not self.verbose:
             return
+        if event.kind == "render_done" and not self.verbose:
+            return  # `make`'s closing lines list every output once, with its size
         label = _PLAIN_LABELS.get(event.kind)
         if label is None:
             return

@@ -17,6 +17,12 @@ from bookbuild.graph.ops import StepKind, op_named
 from bookbuild.graph.prompts import PROMPT_VERSION
 from bookbuild.hashing import key_of
 
+OFFLINE_PROVIDER = "offline"
+DRAFT_MARK_VERSION = 1
+"""The offline provider's DRAFT mark (providers/offline/draftmark.py MARK_VERSION): a key input
+of offline image steps only, so draft pictures pinned before the mark are re-made (free) and no
+real provider's key changes."""
+
 
 @dataclass(frozen=True)
 class FileInput:
@@ -120,6 +126,7 @@ def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
         "op_version": op_named(step.op).version,
         **({"prompt_version": PROMPT_VERSION} if step.kind == "chat" else {}),
         "provider": step.provider,
+        **_offline_picture_fields(step),
         "model": dict(step.model),
         "params": dict(step.params),
         "inputs": {
@@ -132,6 +139,12 @@ def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
     if step.art is not None:
         manifest["art"] = step.art.manifest()
     return manifest
+
+
+def _offline_picture_fields(step: Step) -> dict[str, Any]:
+    if step.provider == OFFLINE_PROVIDER and step.kind == "image":
+        return {"draft_mark": DRAFT_MARK_VERSION}
+    return {}
 
 
 def step_key(step: Step, dep_digests: Mapping[str, str]) -> str:

@@ -144,6 +144,10 @@ RetryNotice = Callable[[str, int, float], None]
 """Called by a provider before it retries: (reason, attempt number, seconds to wait)."""
 
 
+MISSING_KEY = "no API key:"
+"""Starts every missing-key message (the pool then adds how to build a free draft instead)."""
+
+
 class Provider(Generic[OptionsT]):
     """Base of every provider. Subclasses set the class attributes and implement the methods
     for what they support."""
@@ -152,6 +156,7 @@ class Provider(Generic[OptionsT]):
     ops: ClassVar[frozenset[str]] = frozenset()
     Options: ClassVar[type[Preset]] = Preset  # the default: the fields its ops need
     key_env: ClassVar[str | None] = None  # environment variable of the API key, if it needs one
+    key_url: ClassVar[str] = ""  # where an author gets that key (named by the missing-key error)
     base_url_env: ClassVar[str | None] = None  # environment variable overriding the address
     default_base_url: ClassVar[str] = ""
     local: ClassVar[bool] = False  # runs on the author's machine: no money is spent
@@ -251,13 +256,18 @@ class Provider(Generic[OptionsT]):
 
     def api_key(self) -> str:
         """The key from the environment; ConfigError naming the variable when it is unset."""
-        var = self.key_var()
-        key = self.env.get(var, "").strip()
+        key = self.env.get(self.key_var(), "").strip()
         if not key:
-            raise ConfigError(
-                f"{self.name}: no API key: set {var} or name another variable with `api_key_env`"
-            )
+            raise ConfigError(self.missing_key_message())
         return key
+
+    def missing_key_message(self, hint: str = "") -> str:
+        """No key: which variable to set, where to get a key (the pool adds the --draft way)."""
+        where = f" (get a key at {self.key_url})" if self.key_url else ""
+        return (
+            f"{self.name}: {MISSING_KEY} set {self.key_var()}{where}, or name another variable "
+            f"with `api_key_env`{hint}"
+        )
 
     def base_url(self) -> str:
         """The service's address: the preset's `base_url`, else the environment, else the

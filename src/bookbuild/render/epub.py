@@ -57,6 +57,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "date": "Built",
         "back_cover": "Back cover",
         "ai_disclosure": "AI disclosure",
+        "draft_note": "DRAFT: placeholder text and pictures from bookbuild make --draft, "
+        "not the finished book.",
     },
     "ko": {
         "contents": "차례",
@@ -75,6 +77,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "date": "만든 날",
         "back_cover": "뒤표지",
         "ai_disclosure": "AI 사용 고지",
+        "draft_note": "초안(DRAFT): bookbuild make --draft로 만든 임시 글과 그림입니다. "
+        "완성된 책이 아닙니다.",
     },
 }
 
@@ -115,6 +119,10 @@ def package_files(view: BookView) -> dict[str, bytes]:
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
     publishing = publishing_metadata(view, fixed is not None)
     metadata = {**book.metadata(), **publishing, "fixed": fixed is not None}
+    if book.draft:  # a draft says so first in its description (stores show it), then the blurb
+        metadata["description"] = " ".join(
+            part for part in (book.labels["draft_note"], publishing["description"]) if part
+        )
     return build_package(metadata, pages, extra, images.items(view.cover))
 
 
@@ -132,6 +140,7 @@ class _Book:
     labels: dict[str, str]
     stylesheets: tuple[str, ...]
     viewport: str = ""  # fixed layout: "width=W, height=H" of every page ("" = reflowable)
+    draft: bool = False  # built with --draft: the title page, colophon and metadata say so
 
     @classmethod
     def from_view(cls, view: BookView, fixed: FixedLayout | None = None) -> _Book:
@@ -161,6 +170,7 @@ class _Book:
             labels=_LABELS.get(language.split("-")[0].lower(), _LABELS["en"]),
             stylesheets=sheets,
             viewport=fixed.viewport if fixed else "",
+            draft=view.draft,
         )
 
     def metadata(self) -> dict[str, Any]:

@@ -225,3 +225,28 @@ def _parse_charsets(text: str) -> Iterator[int]:
         first, _, last = item.partition("-")
         start = int(first, 16)
         yield from range(start, int(last, 16) + 1 if last else start + 1)
+
+
+def style_font_problems(font: str | None, language: str) -> tuple[str | None, str | None]:
+    """(error, warning) about `style.font` before anything is spent: an error when fontconfig
+    does not know the family, a warning when it lacks the book's script (its text would be set
+    in a fallback font). Both None when the font is fine or not set."""
+    font = (font or "").strip()
+    if not font:
+        return None, None
+    if not family_charset(font):
+        return missing_font_message(font, language), None
+    lang = _primary_language(language)
+    if lang in ("und", "en") or _fc_list("%{family[0]}\n", _family_with_lang(font, lang)).strip():
+        return None, None
+    script = SCRIPT_NAMES.get(lang, f"the {lang!r} language's letters")
+    families = [f for f in font_stack(language) if f in families_for_language(lang)]
+    better = f"; e.g. {', '.join(repr(f) for f in families[:3])}" if families else ""
+    return None, (
+        f"style.font {font!r} has no {script}: that text would be set in a fallback font; "
+        f"choose a family that covers it{better}"
+    )
+
+
+def _family_with_lang(font: str, lang: str) -> str:
+    return f":family={_fc_escape(font)}:lang={_fc_escape(lang)}"

@@ -37,11 +37,7 @@ from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
 from .geometry import RUNNING, running_title
 from .labels import labels
-<<<<<<< HEAD
-=======
-from .markdown import keep_words
-from .matter import SCENE_BREAKS, chapter_label, matter, open_paragraph
->>>>>>> main
+from .matter import SCENE_BREAKS, chapter_label, matter
 from .pages import Layout, page_layout
 from .site import (
     PageRecord,
@@ -106,6 +102,7 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "running_title": lambda chapter_id: short.get(chapter_id, ""),
         "chapter_label": lambda n: chapter_label(n, view.style.chapter_number, view.language),
         "scene_break": SCENE_BREAKS.get(view.style.scene_break, "⁂"),
+        "opening_style": view.style.opening,
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),
@@ -129,7 +126,6 @@ def document_html(
     return pages.render(ENTRY_TEMPLATE)
 
 
-<<<<<<< HEAD
 class _Pages:
     """Renders pages of one book from one template context (every chapter made once) and one
     cached Jinja environment (every template compiled once per process)."""
@@ -183,26 +179,6 @@ class _Pages:
     @cached_property
     def navigation(self) -> tuple[Chapter, ...]:
         return tuple(navigation_only(chapter) for chapter in self.chapters)
-=======
-def _render(
-    name: str,
-    view: BookView,
-    src: ImageSource,
-    theme_dirs: Sequence[Path],
-    medium: str,
-    **extra: Any,
-) -> str:
-    env = make_environment(view.style.theme, theme_dirs)
-    env.filters["keep"] = keep_words if needs_keep_all(view.language, medium) else escape
-    env.filters["opening"] = lambda block: open_paragraph(str(block), view.style.opening)
-    context = {"downloads": [], "page_chapter": None, **template_context(view, medium, src)}
-    try:
-        return env.get_template(name).render({**context, **extra})
-    except TemplateError as exc:
-        where_name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-        where = f" ({where_name}:{line})" if where_name else ""
-        raise RenderError(f"theme {view.style.theme!r}{where}: {exc}") from exc
->>>>>>> main
 
 
 def render_html(

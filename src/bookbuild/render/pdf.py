@@ -35,18 +35,12 @@ from .floats import MAX_PASSES, defer_figures, pushed_figures
 from .fonts import check_font_coverage
 from .geometry import bleeds, print_geometry
 from .html import ASSETS, document_html, layout_for
-<<<<<<< HEAD
 from .images import PRINT_DPI, cmyk_profile, max_pixels
-from .preflight import Placement, preflight
-from .printcache import PrintJob, prepare_many
-from .printing import Printer, cover_wrap, print_margins, printer
-=======
-from .images import PRINT_DPI, cmyk_profile, max_pixels, prepare_for_print
 from .ink import cmyk_html
 from .pdfcheck import Expect, check_pdf
 from .preflight import Placement, preflight
+from .printcache import PrintJob, prepare_many
 from .printing import Printer, cover_wrap, printer
->>>>>>> main
 from .view import BookView, IllustrationView
 
 __all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
@@ -227,12 +221,10 @@ def _fetcher(
 ) -> tuple[BuildFetcher, dict[str, str]]:
     """What the renderer may load: the build folder, the print images, the theme's static
     files and, on a print target, the CMYK profile."""
-<<<<<<< HEAD
-    prepared, sources = prepare_print_images(view, root, target is not None, image_cache)
-=======
     limit = target.ink_limit if target is not None else 300
-    prepared, sources = prepare_print_images(view, root, cmyk=target is not None, ink_limit=limit)
->>>>>>> main
+    prepared, sources = prepare_print_images(
+        view, root, target is not None, image_cache, ink_limit=limit
+    )
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
     if target is not None:
@@ -333,11 +325,11 @@ def _bytes(data: object) -> bytes:
 
 
 def prepare_print_images(
-<<<<<<< HEAD
-    view: BookView, root: Path, cmyk: bool = False, cache: Path | None = None
-=======
-    view: BookView, root: Path, cmyk: bool = False, ink_limit: int = 300
->>>>>>> main
+    view: BookView,
+    root: Path,
+    cmyk: bool = False,
+    cache: Path | None = None,
+    ink_limit: int = 300,
 ) -> tuple[dict[Path, bytes], dict[str, str]]:
     """Each distinct image once, sized for its box at 300 DPI: (path -> bytes, key -> URL);
     kept in the `cache` folder, and made on every core when many are missing."""
@@ -348,21 +340,12 @@ def prepare_print_images(
     unique: dict[str, tuple[IllustrationView, PrintJob]] = {}
     for ill, ill_box in _illustrations(view, box, cover_box):
         what = f"illustration {ill.id!r}"
-        job = PrintJob(ill.digest, ill.image, ill_box, what, cmyk)
+        job = PrintJob(ill.digest, ill.image, ill_box, what, cmyk, ink_limit)
         unique.setdefault(asset_name(ill, "png"), (ill, job))
     images = prepare_many([job for _, job in unique.values()], cache)
     prepared: dict[Path, bytes] = {}
     sources: dict[str, str] = {}
-<<<<<<< HEAD
     for (key, (ill, _)), image in zip(unique.items(), images, strict=True):
-=======
-    for ill, ill_box in _illustrations(view, box, cover_box):
-        key = asset_name(ill, "png")
-        if key in sources:
-            continue
-        what = f"illustration {ill.id!r}"
-        image = prepare_for_print(ill.image, ill_box, what=what, cmyk=cmyk, ink_limit=ink_limit)
->>>>>>> main
         name = asset_name(ill, image.ext)
         prepared[root / ASSETS / name] = image.data
         sources[key] = f"{ASSETS}/{name}"

@@ -22,7 +22,7 @@ from bookbuild.hashing import digest_of, key_of
 from ..fsutil import replace_file
 from .images import JPEG_QUALITY, PRINT_DPI, PreparedImage, cmyk_profile, prepare_for_print
 
-_FORMAT = 1  # bump when prepare_for_print's output changes for the same inputs
+_FORMAT = 2  # bump when prepare_for_print's output changes for the same inputs
 PARALLEL_FROM = 4  # fewer missing images than this are made in this process
 
 
@@ -35,6 +35,7 @@ class PrintJob:
     box: tuple[int, int]
     what: str
     cmyk: bool
+    ink_limit: int = 300  # total ink (percent) of the CMYK conversion
 
 
 def prepare_many(jobs: Sequence[PrintJob], cache: Path | None) -> list[PreparedImage]:
@@ -58,6 +59,7 @@ def _key(job: PrintJob) -> str:
             "image": job.digest if job.digest.startswith("sha256:") else digest_of(job.data),
             "box": list(job.box),
             "cmyk": profile,
+            "ink_limit": job.ink_limit if job.cmyk else None,
             "quality": JPEG_QUALITY,
             "dpi": PRINT_DPI,
         }
@@ -77,7 +79,9 @@ def _methods() -> list[str]:
 
 
 def _prepare(job: PrintJob) -> PreparedImage:
-    return prepare_for_print(job.data, job.box, what=job.what, cmyk=job.cmyk)
+    return prepare_for_print(
+        job.data, job.box, what=job.what, cmyk=job.cmyk, ink_limit=job.ink_limit
+    )
 
 
 def _load(cache: Path | None, key: str) -> PreparedImage | None:

@@ -16,8 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+)
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -25,6 +33,7 @@ from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
 from ..errors import ConfigError
 from .markdown import keep_words
+from .matter import open_paragraph
 
 
 def css_string(value: object) -> str:
@@ -126,4 +135,11 @@ def theme_environment(theme: str, theme_dirs: tuple[Path, ...], keep_all: bool) 
     `keep_all` makes `keep` join Korean words (print), otherwise it only escapes."""
     env = make_environment(theme, theme_dirs)
     env.filters["keep"] = keep_words if keep_all else escape
+    env.filters["opening"] = _opening
     return env
+
+
+@pass_context
+def _opening(context: Context, block: object) -> Markup:
+    """The `opening` filter: the chapter's first paragraph with the book's `style.opening`."""
+    return open_paragraph(str(block), str(context.get("opening_style", "none")))

@@ -8,11 +8,13 @@ from typing import Any
 
 from bookbuild.build.forecast import Forecast, forecast
 from bookbuild.build.pool import ProviderPool
-from bookbuild.errors import ConfigError, StoreError
+from bookbuild.errors import BookbuildError, ConfigError, StoreError
 from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
+from bookbuild.reports.plan_summary import PlanSummary, summarize, will_run
+from bookbuild.store.lock import DRAFT_LOCK, Lock
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,13 @@ class PlanReport:
     statuses: dict[str, StepStatus]
     forecast: Forecast
 
+    @property
+    def summary(self) -> PlanSummary:
+        return summarize(self.statuses)
+
     def to_json(self) -> dict[str, Any]:
         return {
+            "summary": self.summary.to_json(),
             "steps": [
                 {
                     "id": s.step.id,
@@ -34,6 +41,7 @@ class PlanReport:
                     "key": s.key,
                     "digest": s.digest,
                     "reasons": list(s.reasons),
+                    "will_run": will_run(s),
                     **({"characters": [c.id for c in s.step.cast]} if s.step.cast else {}),
                 }
                 for s in self.statuses.values()
@@ -82,7 +90,20 @@ def explain_step(project: Project, step_id: str) -> dict[str, Any]:
         "output": status.digest,
         "stored_metadata": record.metadata if record else None,
         "output_text": _output_text(project, status),
+        "draft_result": _draft_result(project, step_id),
     }
+
+
+def _draft_result(project: Project, step_id: str) -> str | None:
+    """The digest a draft build pinned for this step, when explaining the real build: so
+    `explain` can say a draft result exists (see it with --draft)."""
+    if project.draft:
+        return None
+    try:
+        entry = Lock.load(project.root / DRAFT_LOCK).entries.get(step_id)
+    except BookbuildError:
+        return None
+    return entry.digest if entry is not None else None
 
 
 PREVIEW_CHARS = 4000

@@ -27,14 +27,14 @@ def thumb_path(root: Path, digest: str, width: int) -> Path:
     return root / ".bookbuild" / "thumbs" / hex_part[:2] / f"{hex_part}-{width}.webp"
 
 
-def thumbnail(root: Path, digest: str, width: int) -> bytes:
+def thumbnail(root: Path, digest: str, width: int, *, draft: bool = False) -> bytes:
     """The picture `digest` of the book in `root` at most `width` pixels wide (never
     enlarged), as WebP; made once (book.yaml is not read). KeyError when it is not stored."""
     width = thumb_width(width)
     cached = thumb_path(root, digest, width)
     if cached.is_file():
         return cached.read_bytes()
-    image = decode_image(store_at(root).get(digest), what="a stored picture")
+    image = decode_image(store_at(root, draft=draft).get(digest), what="a stored picture")
     if image.width > width:
         image = image.resize(
             (width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS

@@ -11,6 +11,7 @@ after a few hundred thousand steps instead of exhausting memory) and `MAX_DEPTH`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +126,7 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
     except _Limit as exc:
         raise SpecError([_issue(file, exc.mark, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
-        raise SpecError([_issue(file, exc.problem_mark, _yaml_message(exc))]) from None
+        raise SpecError([_issue(file, exc.problem_mark, _yaml_message(exc, text))]) from None
     except yaml.reader.ReaderError as exc:
         line, col = _offset_position(text, exc.position)
         char = chr(exc.character) if isinstance(exc.character, int) else exc.character
@@ -142,15 +143,65 @@ def _issue(file: str, mark: Any, message: str) -> SpecIssue:
     return SpecIssue(file, line, col, message)
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str = "") -> str:
     problem = exc.problem or "invalid YAML"
     context = f" ({exc.context})" if exc.context else ""
+    line_no = exc.problem_mark.line if exc.problem_mark is not None else 0
+    tab = _tab_in_indent(text, line_no)
+    if tab is not None or "'\\t'" in problem or "tab" in problem:
+        where = f" (line {tab + 1})" if tab is not None and tab != line_no else ""
+        return (
+            f"a tab character in the indentation{where}: YAML allows no tabs there; "
+            "replace it with spaces — indent with spaces, not tabs"
+        )
     hint = ""
-    if "'\\t'" in problem or "tab" in problem:
-        hint = "; indent with spaces, not tabs"
+    if problem.startswith(_INDENT_PROBLEMS) or "expected <block end>" in problem:
+        hint = _indent_hint(text, line_no)
     elif "mapping values are not allowed" in problem:
-        hint = "; put text that contains ': ' in quotes"
+        hint = _indent_hint(text, line_no, only_deeper=True) or (
+            "; put text that contains ': ' in quotes"
+        )
     return f"YAML syntax error: {problem}{context}{hint}"
+
+
+_INDENT_PROBLEMS = ("did not find expected", "expected <block end>", "found a tab")
+
+
+def _tab_in_indent(text: str, line_no: int) -> int | None:
+    """The 0-based line, at or just before `line_no`, whose leading whitespace holds a tab."""
+    lines = text.splitlines()
+    for index in (line_no, line_no - 1):
+        if 0 <= index < len(lines):
+            line = lines[index]
+            if "\t" in line[: len(line) - len(line.lstrip())]:
+                return index
+    return None
+
+
+def _key_column(line: str) -> int:
+    """Where a line's key starts: its spaces plus any `- ` list markers before the key."""
+    match = re.match(r"^(?:[ ]*-[ ]+)*[ ]*", line)
+    return len(match.group(0)) if match else 0
+
+
+def _indent_hint(text: str, line_no: int, *, only_deeper: bool = False) -> str:
+    """Name the bad indentation: this line's spaces against the line above it (`only_deeper`:
+    only when this line is indented deeper than a line that opens no block)."""
+    lines = text.splitlines()
+    if not 0 <= line_no < len(lines):
+        return ""
+    spaces = _key_column(lines[line_no])
+    above = [ln for ln in lines[:line_no] if ln.strip() and not ln.lstrip().startswith("#")]
+    if not above:
+        return ""
+    before = _key_column(above[-1])
+    opens_block = above[-1].rstrip().endswith((":", "|", ">", "|-", ">-"))
+    if only_deeper and (spaces <= before or opens_block):
+        return ""
+    return (
+        f"; bad indentation: line {line_no + 1} starts at column {spaces + 1} and the line "
+        f"above it at column {before + 1}: keys of the same mapping must line up exactly"
+    )
 
 
 def _offset_position(text: str, offset: int) -> Position:

@@ -41,7 +41,22 @@ def book_json_schema(catalog: ProviderCatalog) -> dict[str, Any]:
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, **generated, "title": SCHEMA_TITLE}
     _allow_edit_shorthands(schema["$defs"])
     _presets_by_provider(schema, catalog.tagged_options_models())
+    _drop_field_titles(schema)
     return schema
+
+
+def _drop_field_titles(node: Any) -> None:
+    """Remove pydantic's generated `title` of each field ("Id", "Title"...) where a description
+    says more: editors show both on hover, so every field read its name twice."""
+    if isinstance(node, dict):
+        for field in node.get("properties", {}).values():
+            if isinstance(field, dict) and "description" in field:
+                field.pop("title", None)
+        for value in node.values():
+            _drop_field_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_field_titles(value)
 
 
 def _presets_by_provider(schema: dict[str, Any], members: list[type[Preset]]) -> None:

@@ -4,6 +4,7 @@ and every path names a usable file inside the book folder."""
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -334,9 +335,38 @@ class _Checker:
             self.add(loc, str(exc))
             return False
         problem = _file_problem(target, relative, kind)
+        if problem and not target.exists():
+            problem += _near_file(self.spec.root, relative)
         if problem:
             self.add(loc, problem)
         return problem is None
+
+
+_SKIPPED_FOLDERS = frozenset({".bookbuild", ".git", "build", "site", "node_modules", ".venv"})
+MAX_FILES_SEARCHED = 5000
+
+
+def _book_files(root: Path) -> list[str]:
+    """The book's own files (relative, posix), for suggestions; bookkeeping folders skipped."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_FOLDERS)
+        found += [(Path(folder) / f).relative_to(root).as_posix() for f in sorted(files)]
+        if len(found) > MAX_FILES_SEARCHED:
+            break
+    return found
+
+
+def _near_file(root: Path, relative: str) -> str:
+    """` — did you mean `chapters/opening.md`?` for the book's file nearest to a missing path."""
+    wanted = relative.replace("\\", "/").removeprefix("./")
+    files = _book_files(root)
+    close = difflib.get_close_matches(wanted, files, n=1, cutoff=0.6)
+    if not close:
+        by_name = {Path(f).name: f for f in files}
+        names = difflib.get_close_matches(Path(wanted).name, by_name, n=1, cutoff=0.6)
+        close = [by_name[n] for n in names]
+    return f" — did you mean `{close[0]}`?" if close else ""
 
 
 def _file_problem(target: Path, relative: str, kind: FileKind) -> str | None:

@@ -193,11 +193,7 @@ class Store:
             raise StoreError(f"step key {record.key}: media_type must be a non-empty string")
         check_json(record.manifest, "manifest")
         check_json(record.metadata, "metadata")
-<<<<<<< HEAD
-        atomic_write_bytes(target, _dump_json(_record_to_json(record)), durable)
-=======
-        atomic_write_bytes(target, dump_json(_record_to_json(record)))
->>>>>>> main
+        atomic_write_bytes(target, dump_json(_record_to_json(record)), durable)
 
     def lookup(self, key: str) -> ActionRecord | None:
         """The record of `key`, or None if absent, unreadable, or its object is missing."""

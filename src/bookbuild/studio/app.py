@@ -130,7 +130,9 @@ class _Pages:
         try:
             width = int(request.query_params.get("w", "320"))
             check_digest(digest)
-            data = await asyncio.to_thread(thumbnail, self.studio.root, digest, width)
+            data = await asyncio.to_thread(
+                thumbnail, self.studio.root, digest, width, draft=self.studio.draft
+            )
         except (KeyError, ValueError, BookbuildError):
             return Response("no such picture", status_code=404)
         return Response(data, media_type="image/webp", headers=IMMUTABLE)
@@ -195,7 +197,8 @@ class _Pages:
         digest = request.path_params["digest"]
         try:
             check_digest(digest)
-            data = await asyncio.to_thread(store_at(self.studio.root).get, digest)
+            store = store_at(self.studio.root, draft=self.studio.draft)
+            data = await asyncio.to_thread(store.get, digest)
         except (KeyError, StoreError):
             return Response("no such object", status_code=404)
         kind = "image/png" if data.startswith(PNG_SIGNATURE) else "text/plain; charset=utf-8"

@@ -22,6 +22,13 @@ from bookbuild.spec.models import MaskShape
 PROMPT = "a rabbit and a tortoise at the start of a race, soft watercolor"
 
 
+@pytest.fixture(autouse=True)
+def _without_the_draft_mark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about each op's pixels; the DRAFT mark drawn over every result is
+    tested in test_draftmark.py."""
+    monkeypatch.setattr("bookbuild.providers.offline.provider.mark_draft", lambda image: image)
+
+
 def _run(op: ImageOp, **fields: Any) -> tuple[Image.Image, bytes, dict[str, Any]]:
     provider = OfflineProvider(make_preset(provider="offline"), {})
     result = provider.run_image(ImageRequest(step_id="ch/ill/image", op=op, **fields))
@@ -55,6 +62,7 @@ def test_txt2img_is_deterministic_and_seeded() -> None:
         "op": "txt2img",
         "width": 320,
         "height": 240,
+        "draft_mark": 1,
     }
 
 

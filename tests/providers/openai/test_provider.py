@@ -193,8 +193,11 @@ def test_estimate_cost_uses_typical_tokens_per_task() -> None:
 def test_missing_key_names_the_variable_and_api_key_env() -> None:
     with pytest.raises(ConfigError) as caught:
         make(None, env={}).check_ready()
-    assert "set OPENAI_API_KEY or name another variable with `api_key_env`" in str(caught.value)
-    with pytest.raises(ConfigError, match="set BOOK_KEY or name another variable"):
+    assert (
+        "set OPENAI_API_KEY (get a key at https://platform.openai.com/api-keys), or name "
+        "another variable with `api_key_env`" in str(caught.value)
+    )
+    with pytest.raises(ConfigError, match=r"set BOOK_KEY .*, or name another variable"):
         make(None, env={"OPENAI_API_KEY": KEY}, api_key_env="BOOK_KEY").check_ready()
     make(None, env={"BOOK_KEY": KEY}, api_key_env="BOOK_KEY").check_ready()
 

@@ -260,7 +260,8 @@ def test_a_missing_key_is_a_config_error_naming_the_variable(
     provider = SDAPIProvider(fake_sdapi.preset(**fields), {"SDAPI_KEY_OTHER": "x"})
     with pytest.raises(ConfigError) as caught:
         provider.check_ready()
-    assert f"set {variable} or name another variable with `api_key_env`" in str(caught.value)
+    assert f"set {variable} (get a key at https://modelslab.com/" in str(caught.value)
+    assert "or name another variable with `api_key_env`" in str(caught.value)
     with pytest.raises(ConfigError):
         provider.run_image(txt2img())
     assert fake_sdapi.requests == []

@@ -25,6 +25,7 @@ from bookbuild.providers.base import (
 )
 from bookbuild.providers.offline import image as ops
 from bookbuild.providers.offline import retouch
+from bookbuild.providers.offline.draftmark import MARK_VERSION, mark_draft
 from bookbuild.providers.offline.figures import draw_cast
 from bookbuild.providers.offline.paint import paint_placeholder
 from bookbuild.providers.offline.text import (
@@ -72,6 +73,7 @@ class OfflineProvider(Provider[OfflineOptions]):
         image = handler(self, request)
         if request.op in CAST_OPS and request.characters:
             image = draw_cast(image, [(c.id, c.name) for c in request.characters])
+        image = mark_draft(image)  # every picture says it is a draft
         metadata = {
             "provider": self.name,
             "model": MODEL,
@@ -79,6 +81,7 @@ class OfflineProvider(Provider[OfflineOptions]):
             "op": request.op,
             "width": image.width,
             "height": image.height,
+            "draft_mark": MARK_VERSION,
         }
         if request.characters:
             metadata["characters"] = [c.id for c in request.characters]

@@ -67,6 +67,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
     ops: ClassVar[frozenset[str]] = CHAT_OPS | images.IMAGE_OPS  # image ops: GPT image models
     Options = OpenAIOptions
     key_env = DEFAULT_KEY_ENV
+    key_url = "https://platform.openai.com/api-keys"
     base_url_env = "OPENAI_BASE_URL"
     default_base_url = OFFICIAL_BASE_URL
 
@@ -129,10 +130,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         if key:
             return key
         hint = "" if self.official else " (a local server that needs no key accepts any value)"
-        raise ConfigError(
-            f"no API key for the openai provider: set {self.key_var()} or name another "
-            f"variable with `api_key_env`{hint}"
-        )
+        raise ConfigError(self.missing_key_message(hint))
 
     def _client(self) -> openai.OpenAI:
         with self._lock:

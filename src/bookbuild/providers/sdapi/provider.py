@@ -79,6 +79,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     )
     Options = SDAPIOptions
     key_env: ClassVar[str | None] = DEFAULT_KEY_ENV
+    key_url: ClassVar[str] = "https://modelslab.com/dashboard/api-keys"  # ModelsLab's
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 

@@ -79,6 +79,7 @@ class StabilityProvider(Provider[StabilityOptions]):
     )
     Options = StabilityOptions
     key_env: ClassVar[str | None] = "STABILITY_API_KEY"
+    key_url: ClassVar[str] = "https://platform.stability.ai/account/keys"
     base_url_env: ClassVar[str | None] = "STABILITY_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.stability.ai"
 
