@@ -28,6 +28,7 @@ from bookbuild.build.runner import StepOutput, StepRunner
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
 from bookbuild.store.objects import ActionRecord, Store
+from bookbuild.store.remote_cache import RemoteCache
 
 STOP_CHECK = 0.2
 """Seconds between looks at the stop event while steps are running."""
@@ -81,6 +82,7 @@ class Engine:
         jobs: int = 4,
         locked: bool = False,
         stop: threading.Event | None = None,
+        remote: RemoteCache | None = None,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -90,6 +92,7 @@ class Engine:
         self.jobs = max(1, jobs)
         self.locked = locked  # never call a model: a call step not in the cache fails
         self.stop = stop or threading.Event()
+        self.remote = remote  # a team's shared store: asked before paying, given what is made
 
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
@@ -161,8 +164,7 @@ class Engine:
         result: RunResult,
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        scope = self.graph.frozen.get(step.id)
-        status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        status = self._decide(step, result)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
             self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))
@@ -185,6 +187,17 @@ class Engine:
         future = pool.submit(self.runner.run, step, inputs, self.store.journal(key))
         running[future] = (step, key)
         return False
+
+    def _decide(self, step: Step, result: RunResult) -> StepStatus:
+        """The up-to-date decision; a call step missing here is looked up in the remote first."""
+        scope = self.graph.frozen.get(step.id)
+        status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        if status.digest is None and step.is_call and self.remote is not None:
+            pin = self.lock.lock.entries.get(step.id)
+            wanted = pin.digest if pin is not None and pin.key == status.key else None
+            if self.remote.fetch(str(status.key), wanted):
+                return decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        return status
 
     def _usable(self, digest: str) -> bool:
         try:
@@ -216,6 +229,8 @@ class Engine:
             self._fail(step, f"could not store the result: {exc}", result)
             return
         self.store.journal(key).forget()  # the paid job's record lives until its result is stored
+        if self.remote is not None:
+            self.remote.publish(key)
         result.digests[step.id] = digest
         if step.is_call:
             result.called.append(step.id)

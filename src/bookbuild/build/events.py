@@ -19,6 +19,10 @@ EventKind = Literal[
     "step_retried",  # a provider retries a transient failure
     "step_warning",  # something to know about a step that still runs (a stretched mask)
     "object_corrupt",  # a stored object failed verification: treated as a miss
+    "remote_warning",  # the remote store is down or slow: local work from here (said once)
+    "remote_corrupt",  # a downloaded object failed its digest: refused, the step runs locally
+    "remote_progress",  # transfers with the remote store: message "url: 3/10 ... looked up"
+    "remote_done",  # what this make fetched from and pushed to the remote store
     "render_started",
     "render_done",
     "render_skipped",  # outputs are up to date

@@ -29,6 +29,7 @@ from bookbuild.graph.plan import plan_book
 from bookbuild.build.preflight import check_store_ready
 from bookbuild.project import Project
 from bookbuild.build.pool import ProviderPool
+from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 
@@ -91,9 +92,11 @@ class Build:
         self.selected = select_steps(self.graph, options.only)
         self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event, self.stop)
         self.writer = LockWriter(project.lock_path, self.lock)
+        self.remote = open_remote(project, on_event, required=options.locked, jobs=options.jobs * 2)
 
     def run(self) -> MakeSummary:
         try:
+            self.pull()
             self.check()
             digests = self.resolve()
             if not self.options.only:
@@ -101,7 +104,17 @@ class Build:
                 self.render(digests)
         finally:
             self.pool.close()
+            close_remote(self.remote, self.on_event)
         return self.summary
+
+    # -- phases ----------------------------------------------------------------------------
+    def pull(self) -> None:
+        """Before deciding what to pay for: fetch from the team's remote what is missing here."""
+        if self.remote is None or all(self.statuses[s].digest for s in self.selected):
+            return
+        self.statuses = pull_missing(
+            self.remote, self.graph, self.selected, self.lock, self.statuses
+        )
 
     # -- phases ----------------------------------------------------------------------------
     def check(self) -> None:
@@ -148,6 +161,7 @@ class Build:
             options.jobs,
             options.locked,
             self.stop,
+            self.remote,
         )
         result = engine.run(self.selected)
         self.summary.called = result.called

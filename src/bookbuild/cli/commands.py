@@ -328,6 +328,47 @@ def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
     _run(ctx, action)
 
 
+JOBS_OPTION = click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=8, help="Transfers in parallel."
+)
+
+
+@main.command()
+@PATH_ARG
+@click.option("--all", "everything", is_flag=True, help="Every stored result, not only pins.")
+@JOBS_OPTION
+@click.pass_context
+def push(ctx: click.Context, path: Path, everything: bool, jobs: int) -> None:
+    """Upload the pinned results to the team's remote store (`store: remote:` in book.yaml)."""
+    from bookbuild.cli.team import push_command
+
+    _run(ctx, lambda: push_command(path, everything, jobs))
+
+
+@main.command()
+@PATH_ARG
+@click.option("--only", default=None, help="Only the steps matching this glob.")
+@JOBS_OPTION
+@click.pass_context
+def pull(ctx: click.Context, path: Path, only: str | None, jobs: int) -> None:
+    """Fetch the pinned results missing here from the team's remote store."""
+    from bookbuild.cli.team import pull_command
+
+    _run(ctx, lambda: pull_command(path, only, jobs))
+
+
+@main.command()
+@PATH_ARG
+@click.option("--remote", is_flag=True, help="Also ask the remote store what it holds.")
+@JOBS_OPTION
+@click.pass_context
+def status(ctx: click.Context, path: Path, remote: bool, jobs: int) -> None:
+    """Where the pinned results are: the local store, and with --remote the remote store."""
+    from bookbuild.cli.team import status_command
+
+    _run(ctx, lambda: status_command(path, remote, jobs))
+
+
 @main.command()
 @click.pass_context
 def schema(ctx: click.Context) -> None:

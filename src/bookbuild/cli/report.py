@@ -25,6 +25,9 @@ _PLAIN_LABELS = {
     "step_retried": "retry",
     "step_warning": "warning",
     "object_corrupt": "corrupt",
+    "remote_warning": "warning",
+    "remote_corrupt": "corrupt",
+    "remote_done": "remote",
     "render_started": "render",
     "render_done": "wrote",
     "render_skipped": "render",
@@ -80,6 +83,8 @@ class RichReporter(PlainReporter):
             self.progress.update(self.task, total=event.total)
         elif event.kind == "step_started":
             self.progress.update(self.task, current=f"{event.step_id} ({event.message})")
+        elif event.kind == "remote_progress":
+            self.progress.update(self.task, current=event.message)
         elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
             self.progress.advance(self.task)
         if event.kind in (
@@ -90,6 +95,9 @@ class RichReporter(PlainReporter):
             "step_retried",
             "step_warning",
             "object_corrupt",
+            "remote_warning",
+            "remote_corrupt",
+            "remote_done",
             "render_done",
             "render_skipped",
             "render_warning",

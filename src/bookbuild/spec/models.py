@@ -10,6 +10,7 @@ from bookbuild.graph.ops import EDIT_OPS
 from bookbuild.spec.base import Fraction, Slug, Strict
 from bookbuild.spec.edits import Mask, MaskShape
 from bookbuild.spec.presets import Preset
+from bookbuild.spec.remote import StoreSettings
 
 __all__ = ["Book", "Chapter", "Defaults", "Edit", "Illustration", "Mask", "MaskShape", "Style"]
 
@@ -233,3 +234,7 @@ class Book(Strict):
     cover: Illustration | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")
+    store: StoreSettings = Field(
+        default_factory=StoreSettings,
+        description="Where results are shared with a team (`remote: s3://bucket/prefix`).",
+    )
