@@ -21,6 +21,7 @@ message (botocore's errors name the operation and the server's message, not the 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,12 +115,15 @@ class S3Remote:
         self.bucket = config.bucket
         self.prefix = config.prefix
         self._client = client
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = _call(self.config.url, "connect", lambda: _make_client(self.config))
-        return self._client
+        """One boto3 client, made on first use (creating one costs ~0.1 s: made once)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = _call(self.config.url, "connect", lambda: _make_client(self.config))
+            return self._client
 
     @property
     def url(self) -> str:
