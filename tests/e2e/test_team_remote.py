@@ -50,7 +50,9 @@ def clone(folder: Path, s3: FakeS3, **store: object) -> Path:
     return folder
 
 
-def build(book: Path, fake: FakeSDAPI, events: list[Event] | None = None, **opts: object) -> list[str]:
+def build(
+    book: Path, fake: FakeSDAPI, events: list[Event] | None = None, **opts: object
+) -> list[str]:
     options = MakeOptions(formats=("html",), jobs=2, **opts)  # type: ignore[arg-type]
     sink = events.append if events is not None else (lambda event: None)
     return sorted(make(Project.open(book, env=fake.env), options, sink).called)

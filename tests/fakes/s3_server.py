@@ -246,13 +246,14 @@ class FakeS3:
         with self.state.lock:
             self.state.rules.clear()
 
-    def requests(self, method: str | None = None, where: Callable[[str], bool] | None = None) -> list[Seen]:
+    def requests(
+        self, method: str | None = None, where: Callable[[str], bool] | None = None
+    ) -> list[Seen]:
         assert self.state is not None
         with self.state.lock:
             seen = list(self.state.seen)
-        return [
-            s for s in seen if (method is None or s.method == method) and (where is None or where(s.path))
-        ]
+        wanted = [s for s in seen if method is None or s.method == method]
+        return [s for s in wanted if where is None or where(s.path)]
 
     def down(self) -> None:
         """Close the port: every later request is refused."""

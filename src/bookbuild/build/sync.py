@@ -49,7 +49,11 @@ def _open(project: Project, on_event: EventSink, jobs: int) -> RemoteCache:
 
 
 def push_book(
-    project: Project, on_event: EventSink = ignore_events, *, everything: bool = False, jobs: int = 8
+    project: Project,
+    on_event: EventSink = ignore_events,
+    *,
+    everything: bool = False,
+    jobs: int = 8,
 ) -> RemoteReport:
     """Upload every pinned result (with `everything`, every result in the store) and its
     action record. Idempotent: what the remote has is not sent again."""
