@@ -14,7 +14,8 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from bookbuild.studio.app import Studio, create_app
+from bookbuild.studio.app import create_app
+from bookbuild.studio.state import Studio
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = "() => window.studio && window.studio.state === 'ok' && window.studio.generation >= 1"

@@ -6,4 +6,5 @@ cd "$root"
 ruff check src tests benchmarks
 ruff format --check src tests benchmarks
 mypy
+lint-imports --no-cache
 pytest "$@"

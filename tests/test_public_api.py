@@ -9,7 +9,7 @@ from pathlib import Path
 
 import bookbuild
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_books" / "lighthouse-fox"
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_books" / "lighthouse-fox"
 
 
 def test_a_script_plans_and_makes_a_draft_book(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from bookbuild.version import __version__ as __version__
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the no-op `make` ms
 if TYPE_CHECKING:
@@ -36,17 +36,18 @@ if TYPE_CHECKING:
         StoreError,
         UserError,
     )
-    from bookbuild.graph.plan import Graph, plan_book
-    from bookbuild.project import Project
+    from bookbuild.graph.model import Graph
+    from bookbuild.graph.plan import plan_book
+    from bookbuild.project import Project, load_spec
     from bookbuild.reports.inspect_plan import PlanReport, explain_step, plan_report
-    from bookbuild.spec import LoadedSpec, load_spec
+    from bookbuild.spec import LoadedSpec
 
 _HOMES = {
     "Project": "project",
-    "load_spec": "spec",
+    "load_spec": "project",
     "LoadedSpec": "spec",
     "plan_book": "graph.plan",
-    "Graph": "graph.plan",
+    "Graph": "graph.model",
     "plan_report": "reports.inspect_plan",
     "PlanReport": "reports.inspect_plan",
     "explain_step": "reports.inspect_plan",

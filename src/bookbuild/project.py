@@ -7,14 +7,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bookbuild.spec import LoadedSpec, load_spec
+from bookbuild.providers.registry import CATALOG
+from bookbuild.spec import LoadedSpec
+from bookbuild.spec import load_spec as load_spec_with
+from bookbuild.spec.schema import book_json_schema as book_json_schema_with
 from bookbuild.store.check import check_lock
-from bookbuild.store.lock import Lock
+from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
 from bookbuild.store.remote import RemoteConfig
 
-DRAFT_LOCK = Path(".bookbuild") / "draft.lock"
+
+def load_spec(path: Path) -> LoadedSpec:
+    """book.yaml (or the one in folder `path`), validated against every installed back end."""
+    return load_spec_with(path, CATALOG)
+
+
+def book_json_schema() -> dict[str, Any]:
+    """The JSON Schema of book.yaml with the presets of every installed back end."""
+    return book_json_schema_with(CATALOG)
 
 
 @dataclass

@@ -167,3 +167,26 @@ def test_command_lines_the_fast_path_understands() -> None:
     found = parse_make_args(["--debug", "make", "book", "--draft", "-j8", "--format=PDF,html"])
     assert found is not None
     assert (found.path, found.draft, found.formats) == ("book", True, ["pdf", "html"])
+
+
+def test_stamp_watches_every_module_and_template_of_bookbuild(tmp_path: Path) -> None:
+    """The package moved into stage folders: the stamp still stats all of it, so an upgrade
+    or an edit of any bookbuild module or template makes the next `make` a full one."""
+    import bookbuild
+    from bookbuild.build.stamp import read_stamp
+
+    book = copy_sample("lighthouse-fox", tmp_path)
+    assert run_make(book, "--draft", "--format", "html")[0] == "full"
+    stamp = read_stamp(str(book))
+    assert isinstance(stamp, dict)
+    watched = {Path(entry[0]) for entry in stamp["files"]}
+    package = Path(bookbuild.__file__).resolve().parent
+    for module in ("graph/plan.py", "render/html.py", "spec/models.py", "errors.py"):
+        assert package / module in watched, module
+    assert package / "templates" / "base" in watched
+
+
+def test_render_fingerprint_covers_the_builtin_templates() -> None:
+    from bookbuild.build.outputs import TEMPLATES
+
+    assert (TEMPLATES / "base").is_dir()

@@ -21,8 +21,7 @@ from bookbuild.cli.commands import main
 from bookbuild.errors import BuildFailed, StoreError
 from bookbuild.graph.plan import plan_book
 from bookbuild.media.images import encode_png, image_size
-from bookbuild.project import Project
-from bookbuild.spec import load_spec
+from bookbuild.project import Project, load_spec
 from bookbuild.store.buildlock import exclusive_build
 from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store

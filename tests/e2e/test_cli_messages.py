@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.cli.commands import main
 from bookbuild.errors import ConfigError, UserError
-from bookbuild.project import Project
-from bookbuild.spec import load_spec
+from bookbuild.project import Project, load_spec
 from tests.conftest import copy_sample
 
 HTML = MakeOptions(formats=("html",))

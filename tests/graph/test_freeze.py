@@ -11,7 +11,7 @@ from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import LockedError
 from bookbuild.project import Project
 from bookbuild.reports.inspect_plan import plan_report
-from bookbuild.studio.specwrite import IllustrationRef, set_chapter_field, set_field
+from bookbuild.spec.specwrite import IllustrationRef, set_chapter_field, set_field
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 CHALLENGE = IllustrationRef(1, 0)  # race/challenge: described from race/text (written by a model)

@@ -11,8 +11,8 @@ import pytest
 
 from bookbuild.graph import ops
 from bookbuild.graph.steps import Step, step_key
+from bookbuild.project import book_json_schema
 from bookbuild.providers.registry import provider_classes
-from bookbuild.spec import book_json_schema
 from bookbuild.spec.models import Edit
 
 
@@ -61,8 +61,8 @@ def test_media_type_and_kind_come_from_the_table() -> None:
 def test_an_undecodable_picture_from_a_provider_is_a_provider_error(tmp_path: Path) -> None:
     from bookbuild.build.runner import StepRunner
     from bookbuild.errors import ProviderError, UserError
+    from bookbuild.project import load_spec
     from bookbuild.providers.base import ImageRequest, ImageResult
-    from bookbuild.spec import load_spec
     from bookbuild.store.journal import JobJournal, NullJournal
 
     class Garbage:

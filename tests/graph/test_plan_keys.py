@@ -9,7 +9,7 @@ import pytest
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.steps import step_key
 from bookbuild.hashing import digest_of
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from tests.conftest import copy_sample
 
 SPEC = """\

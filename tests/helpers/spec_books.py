@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from bookbuild.errors import SpecError, SpecIssue
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 
 
 def write_book(folder: Path, text: str) -> Path:

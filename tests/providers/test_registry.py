@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.spec import book_json_schema, load_spec
+from bookbuild.project import book_json_schema, load_spec
 from tests.helpers.spec_books import only_issue, write_book
 
 PLUGIN = '''
@@ -95,7 +95,7 @@ def test_a_book_loads_only_the_providers_it_names(tmp_path: Path) -> None:
 
     book = write_book(tmp_path, BOOK.replace("provider: kiln, glaze: %s", "provider: offline"))
     code = (
-        "import sys; from bookbuild.spec import load_spec; "
+        "import sys; from bookbuild.project import load_spec; "
         f"load_spec(__import__('pathlib').Path({str(book)!r})); "
         "print(sorted(m for m in sys.modules if m.startswith('bookbuild.providers.')))"
     )

@@ -71,7 +71,7 @@ def test_panorama_spans_a_left_and_a_right_page(tmp_path: Path) -> None:
 
 def test_default_picture_size_follows_a_picture_books_page(tmp_path: Path) -> None:
     from bookbuild.graph.plan import plan_book
-    from bookbuild.spec import load_spec
+    from bookbuild.project import load_spec
     from tests.conftest import copy_sample
 
     folder = copy_sample("lighthouse-fox", tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.errors import SpecError
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 
 SPEC = """\
 title: Waves

@@ -12,7 +12,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_books" / "hare-and-tortoi
 
 def test_loading_and_planning_a_book_imports_no_render_module() -> None:
     code = (
-        "import sys; from pathlib import Path; from bookbuild.spec import load_spec; "
+        "import sys; from pathlib import Path; from bookbuild.project import load_spec; "
         "from bookbuild.graph.plan import plan_book; "
         f"plan_book(load_spec(Path({str(SAMPLE)!r})), draft=True); "
         "print(sorted(m for m in sys.modules if m.startswith(('bookbuild.render', 'jinja2', "

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bookbuild.errors import ConfigError, SpecError, SpecIssue, UserError
-from bookbuild.spec import LoadedSpec, load_spec
+from bookbuild.project import load_spec
+from bookbuild.spec import LoadedSpec
 from bookbuild.spec.positions import MAX_ALIASES, MAX_NODES
 from tests.helpers.spec_books import issues_of, only_issue, write_book, write_png
 

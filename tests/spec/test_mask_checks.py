@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from bookbuild.errors import SpecError
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from bookbuild.spec.masks import aspect_warning, coverage_problem, to_mask
 
 SPEC = """\

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bookbuild.spec import book_json_schema
+from bookbuild.project import book_json_schema
 from bookbuild.spec.schema import JSON_SCHEMA_DIALECT
 
 

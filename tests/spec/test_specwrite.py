@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bookbuild.errors import SpecWriteError
-from bookbuild.studio.specwrite import (
+from bookbuild.spec.specwrite import (
     IllustrationRef,
     add_edit,
     move_edit,

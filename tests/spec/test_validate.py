@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.spec import load_spec, resolve_in_book
+from bookbuild.project import load_spec
+from bookbuild.spec import resolve_in_book
 from tests.helpers.spec_books import issues_of, only_issue, write_png
 from tests.helpers.spec_books import write_book as shared_write_book
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from bookbuild.studio.app import Studio, create_app
+from bookbuild.studio.app import create_app
+from bookbuild.studio.state import Studio
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 CHROMIUM = Path("/usr/bin/chromium")

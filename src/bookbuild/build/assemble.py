@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild.store.lock import Lock
+from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.media.images import image_size
-from bookbuild.graph.plan import Graph, IllustrationPlan
 from bookbuild.render.view import (
     BookView,
     ChapterView,
@@ -18,6 +17,7 @@ from bookbuild.render.view import (
     StyleView,
 )
 from bookbuild.spec import LoadedSpec, resolve_in_book
+from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store
 
 

@@ -20,13 +20,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
 from bookbuild.build.events import Event, EventSink
-from bookbuild.store.lock import LockEntry, LockWriter
-from bookbuild.graph.plan import Graph
 from bookbuild.build.runner import StepOutput, StepRunner
+from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
+from bookbuild.graph.model import Graph
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
+from bookbuild.store.lock import LockEntry, LockWriter
 from bookbuild.store.objects import ActionRecord, Store
 from bookbuild.store.remote_cache import RemoteCache
 

@@ -13,25 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
-from bookbuild.store.buildlock import exclusive_build
 from bookbuild.build.engine import Engine, RunResult, check_locked, select_steps
-from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.build.events import Event, EventSink, ignore_events
 from bookbuild.build.forecast import forecast
-from bookbuild.store.lock import Lock, LockWriter
 from bookbuild.build.outputs import (
     outputs_up_to_date,
     recorded_outputs,
     render_fingerprint,
     render_outputs,
 )
-from bookbuild.graph.plan import plan_book
-from bookbuild.build.preflight import check_store_ready
-from bookbuild.project import Project
 from bookbuild.build.pool import ProviderPool
+from bookbuild.build.preflight import check_store_ready
 from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
+from bookbuild.errors import BuildFailed, Interrupted, UserError
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
+from bookbuild.project import Project
+from bookbuild.store.buildlock import exclusive_build
+from bookbuild.store.lock import Lock, LockWriter
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,6 @@ class Build:
             self.remote, self.graph, self.selected, self.lock, self.statuses
         )
 
-    # -- phases ----------------------------------------------------------------------------
     def check(self) -> None:
         """Before any call: --locked, the budget, and every provider that will be called."""
         if self.options.locked:

@@ -12,18 +12,18 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bookbuild import __version__
 from bookbuild.errors import RenderError, UserError
 from bookbuild.fsutil import atomic_write_text
+from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.hashing import digest_of, key_of
-from bookbuild.graph.plan import Graph, IllustrationPlan
 from bookbuild.render.view import BookView
 from bookbuild.spec import LoadedSpec
+from bookbuild.style import TEMPLATES
+from bookbuild.version import __version__
 
 FORMATS = ("html", "pdf", "epub")
 DOWNLOADS = {"pdf": "PDF", "epub": "EPUB"}  # formats the HTML site links to
 STATE_FILE = ".bookbuild-render.json"
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def parse_formats(value: str) -> tuple[str, ...]:

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from bookbuild.errors import ConfigError
 from bookbuild.build.events import Event, EventSink
+from bookbuild.errors import ConfigError
 from bookbuild.providers.base import Provider, RetryNotice
 from bookbuild.providers.registry import provider_class
 from bookbuild.spec.presets import Preset

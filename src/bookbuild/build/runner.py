@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bookbuild.graph import prompts
+from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
+from bookbuild.graph import prompts
+from bookbuild.graph.ops import op_named
+from bookbuild.graph.steps import Step
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png, image_size
+from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult
+from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.masks import (
     aspect_warning,
     coverage_problem,
@@ -23,13 +28,8 @@ from bookbuild.spec.masks import (
     scale_mask,
     to_mask,
 )
-from bookbuild.graph.ops import op_named
-from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult
-from bookbuild.store.journal import JobJournal
-from bookbuild.build.pool import ProviderPool
-from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import MaskShape
-from bookbuild.graph.steps import Step
+from bookbuild.store.journal import JobJournal
 
 
 @dataclass(frozen=True)

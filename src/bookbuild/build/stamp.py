@@ -77,7 +77,7 @@ def stamp_options(
     spec: str, draft: bool, locked: bool, strict: bool, formats: list[str], budget: float | None
 ) -> dict[str, object]:
     """Everything besides the files that decides what `make` does, as plain JSON."""
-    from bookbuild import __version__
+    from bookbuild.version import __version__
 
     return {
         "stamp": STAMP_FORMAT,

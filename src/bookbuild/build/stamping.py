@@ -13,14 +13,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bookbuild.errors import BookbuildError
-from bookbuild.fsutil import atomic_write_bytes
-from bookbuild.store.lock import Lock
 from bookbuild.build.make import MakeSummary
 from bookbuild.build.outputs import STATE_FILE
-from bookbuild.graph.plan import Graph, plan_book
-from bookbuild.project import Project
-from bookbuild.spec import resolve_in_book
 from bookbuild.build.stamp import (
     NOOP_RENDER_LINE,
     dump_stamp,
@@ -31,8 +25,15 @@ from bookbuild.build.stamp import (
     stamp_path,
     summary_lines,
 )
+from bookbuild.errors import BookbuildError
+from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.graph.model import Graph
+from bookbuild.graph.plan import plan_book
+from bookbuild.project import Project
+from bookbuild.spec import resolve_in_book
+from bookbuild.store.lock import Lock
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # bookbuild/, not build/: every module counts
 """bookbuild's own files: a changed module or template (an upgrade, a `git pull` in an editable
 install) changes what a build makes even when the version number does not."""
 

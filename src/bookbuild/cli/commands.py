@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bookbuild import __version__
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
+from bookbuild.version import __version__
 
 if TYPE_CHECKING:
     from bookbuild.build.make import MakeSummary
@@ -373,7 +373,7 @@ def status(ctx: click.Context, path: Path, remote: bool, jobs: int) -> None:
 @click.pass_context
 def schema(ctx: click.Context) -> None:
     """Print the JSON Schema of book.yaml (for editors)."""
-    from bookbuild.spec import book_json_schema
+    from bookbuild.project import book_json_schema
 
     _run(ctx, lambda: click.echo(json.dumps(book_json_schema(), indent=2, ensure_ascii=False)))
 

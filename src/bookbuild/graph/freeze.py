@@ -9,22 +9,10 @@ it was made from, is still the pinned key. `make --refresh ID` lifts the freeze 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
 
+from bookbuild.graph.model import ChapterPlan, FreezeScope, Graph, IllustrationPlan
 from bookbuild.graph.steps import Step, step_key, step_manifest
-
-if TYPE_CHECKING:
-    from bookbuild.graph.plan import ChapterPlan, Graph, IllustrationPlan
-
-
-@dataclass(frozen=True)
-class FreezeScope:
-    """A frozen illustration or chapter: its name (for messages) and its steps."""
-
-    name: str
-    steps: frozenset[str]
 
 
 def freeze_scopes(graph: Graph, refresh: Iterable[str] = ()) -> dict[str, FreezeScope]:

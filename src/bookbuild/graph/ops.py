@@ -43,6 +43,14 @@ class Op:
         return self.kind != "source"
 
 
+def _edit_op(
+    name: str, inputs: tuple[InputRole, ...], version: int = 1, size_from_input: bool = True
+) -> Op:
+    """An image op that is an `edits:` entry: its spec model and summary come from spec.edits."""
+    model, summary = edits.EDITS[name]
+    return Op(name, "image", version, PNG, summary, inputs, model, size_from_input)
+
+
 _TABLE: tuple[Op, ...] = (
     Op("source", "source", 1, TEXT, "Hand-written chapter text."),
     Op("import", "source", 1, PNG, "Your own picture, used as-is."),
@@ -51,62 +59,13 @@ _TABLE: tuple[Op, ...] = (
     Op("describe", "chat", 1, JSON, "Write an image prompt from the chapter's text."),
     Op("txt2img", "image", 1, PNG, "Draw a picture from a prompt."),
     Op("controlnet", "image", 1, PNG, "Draw guided by a reference.", ("control_image",)),
-    Op(
-        "inpaint",
-        "image",
-        1,
-        PNG,
-        "Repaint a masked region.",
-        ("image", "mask"),
-        edits.InpaintEdit,
-    ),
-    Op(
-        "outpaint",
-        "image",
-        1,
-        PNG,
-        "Grow the canvas and paint the rest.",
-        ("image",),
-        edits.OutpaintEdit,
-    ),
-    Op("upscale", "image", 1, PNG, "Super-resolution.", ("image",), edits.UpscaleEdit),
-    Op(
-        "remove_background",
-        "image",
-        1,
-        PNG,
-        "Cut the subject out (transparent background).",
-        ("image",),
-        edits.RemoveBackgroundEdit,
-    ),
-    Op(
-        "img2img",
-        "image",
-        1,
-        PNG,
-        "Redraw the whole image from itself.",
-        ("image",),
-        edits.Img2ImgEdit,
-        size_from_input=False,
-    ),
-    Op(
-        "erase",
-        "image",
-        1,
-        PNG,
-        "Remove what the mask covers, filled in from its surroundings (no prompt).",
-        ("image", "mask"),
-        edits.EraseEdit,
-    ),
-    Op(
-        "replace",
-        "image",
-        1,
-        PNG,
-        "Replace what `search` names with the prompt; no mask: the back end finds it.",
-        ("image",),
-        edits.ReplaceEdit,
-    ),
+    _edit_op("inpaint", ("image", "mask")),
+    _edit_op("outpaint", ("image",)),
+    _edit_op("upscale", ("image",)),
+    _edit_op("remove_background", ("image",)),
+    _edit_op("img2img", ("image",), size_from_input=False),
+    _edit_op("erase", ("image", "mask")),
+    _edit_op("replace", ("image",)),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

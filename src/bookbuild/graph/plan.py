@@ -8,60 +8,22 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ConfigError
-from bookbuild.graph.freeze import FreezeScope, freeze_scopes
+from bookbuild.graph.freeze import freeze_scopes
+from bookbuild.graph.model import ChapterPlan, Graph, IllustrationPlan
 from bookbuild.graph.steps import FileInput, Step
 from bookbuild.hashing import digest_of
-from bookbuild.providers.registry import make_preset
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.presets import Preset
 from bookbuild.style import default_picture_size
 
-DRAFT_PROVIDER = "offline"
 DEFAULT_SIZE = 768
 MAX_PREVIOUS_SUMMARIES = 30
 MAX_SEED_PLUS_ONE = 4_294_967_295  # the spec allows seeds 0..4294967294
-
-
-@dataclass(frozen=True)
-class IllustrationPlan:
-    chapter_id: str
-    illustration: Illustration
-    id: str
-    prompt_step: str | None  # the `describe` step, if any
-    image_step: str
-    edit_steps: tuple[str, ...]
-
-    @property
-    def final_step(self) -> str:
-        return self.edit_steps[-1] if self.edit_steps else self.image_step
-
-
-@dataclass(frozen=True)
-class ChapterPlan:
-    chapter: Chapter
-    text_step: str
-    illustrations: tuple[IllustrationPlan, ...]
-
-
-@dataclass
-class Graph:
-    """Steps in dependency order, plus the book's structure for rendering."""
-
-    steps: dict[str, Step] = field(default_factory=dict)
-    chapters: list[ChapterPlan] = field(default_factory=list)
-    cover: IllustrationPlan | None = None
-    presets: dict[str, Preset] = field(default_factory=dict)  # as used (after --draft)
-    frozen: dict[str, FreezeScope] = field(default_factory=dict)  # step id -> `freeze: true`
-
-    def add(self, step: Step) -> str:
-        self.steps[step.id] = step
-        return step.id
 
 
 def plan_book(spec: LoadedSpec, *, draft: bool = False, refresh: Iterable[str] = ()) -> Graph:
@@ -71,11 +33,21 @@ def plan_book(spec: LoadedSpec, *, draft: bool = False, refresh: Iterable[str] =
     return graph
 
 
+def _draft_preset(spec: LoadedSpec) -> Preset:
+    if spec.catalog is None:
+        raise ConfigError(
+            "a draft plan needs the provider catalog: load the spec with "
+            "bookbuild.load_spec (or bookbuild.spec.load_spec(path, catalog))"
+        )
+    return spec.catalog.draft_preset()
+
+
 class _Planner:
     def __init__(self, spec: LoadedSpec, draft: bool) -> None:
         self.spec = spec
         self.book: Book = spec.book
         self.draft = draft
+        self.draft_preset = _draft_preset(spec) if draft else None
         self.graph = Graph()
         self._file_digests: dict[str, str] = {}
         style = self.book.style
@@ -106,8 +78,8 @@ class _Planner:
         if not name or name not in self.book.models:
             raise ConfigError(f"{where}: no {role} preset (set `defaults.{role}` or `model:`)")
         preset = self.book.models[name]
-        if self.draft:
-            preset = make_preset(provider=DRAFT_PROVIDER, model="offline-draft")
+        if self.draft_preset is not None:
+            preset = self.draft_preset
         self.graph.presets[name] = preset
         return name, preset
 

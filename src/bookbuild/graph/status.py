@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bookbuild.graph.freeze import FreezeScope, frozen_key_inputs, frozen_manifest, still_frozen
-from bookbuild.graph.plan import Graph
+from bookbuild.graph.freeze import frozen_key_inputs, frozen_manifest, still_frozen
+from bookbuild.graph.model import FreezeScope, Graph
 from bookbuild.graph.steps import Step, manifest_changes, step_key, step_manifest
 from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from bookbuild.providers.http import Failure
+from bookbuild.providers.failure import Failure
 
 DOWNLOAD_DEADLINE = 180.0
 MAX_REDIRECTS = 5

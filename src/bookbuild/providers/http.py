@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from bookbuild.errors import ProviderError
+from bookbuild.providers.failure import Failure
 
 if TYPE_CHECKING:
     import requests
@@ -102,27 +103,6 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret and secret in text:
             text = text.replace(secret, "***")
     return text
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One failed attempt: retried when `retryable`, else raised."""
-
-    reason: str  # a short label for the retry notice
-    message: str  # for the author: the service's words where it gave some
-    status: int | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-
-    def error(self, provider: str, attempts: int) -> ProviderError:
-        tail = f" (gave up after {attempts} attempts)" if self.retryable else ""
-        return ProviderError(
-            self.message + tail,
-            provider=provider,
-            transient=self.retryable,
-            status=self.status,
-            retry_after=self.retry_after,
-        )
 
 
 def with_retries(

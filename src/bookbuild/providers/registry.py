@@ -17,6 +17,7 @@ from pydantic import Field, create_model
 from bookbuild.errors import ConfigError
 from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
 from bookbuild.providers.base import Provider
+from bookbuild.spec.catalog import ProviderInfo
 from bookbuild.spec.presets import ChatAndImagePreset, ChatPreset, ImagePreset, Preset
 
 GROUP = "bookbuild.providers"
@@ -107,3 +108,30 @@ def _tagged(name: str, base: type[Preset]) -> type[Preset]:
 def make_preset(**fields: Any) -> Preset:
     """A preset validated by its provider's options model (for scripts and tests)."""
     return options_model(provider_class(str(fields["provider"]))).model_validate(fields)
+
+
+DRAFT_PROVIDER = "offline"
+
+
+class RegistryCatalog:
+    """The registry as spec/ sees it (`bookbuild.spec.catalog.ProviderCatalog`)."""
+
+    def provider_names(self) -> list[str]:
+        return provider_names()
+
+    def provider_info(self, name: str) -> ProviderInfo:
+        return provider_class(name)
+
+    def options_model(self, name: str) -> type[Preset]:
+        return options_model(provider_class(name))
+
+    def tagged_options_models(self) -> list[type[Preset]]:
+        classes = provider_classes().items()
+        return [tagged_options_model(name, cls) for name, cls in classes if cls]
+
+    def draft_preset(self) -> Preset:
+        return make_preset(provider=DRAFT_PROVIDER, model="offline-draft")
+
+
+CATALOG = RegistryCatalog()
+"""The catalog of every installed provider: what callers pass to `load_spec`."""

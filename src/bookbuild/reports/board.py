@@ -12,14 +12,21 @@ from typing import Any
 
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import StoreError
-from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
+from bookbuild.graph.model import Graph, IllustrationPlan
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec.models import Illustration
-from bookbuild.studio.specwrite import IllustrationRef
+from bookbuild.spec.specwrite import IllustrationRef
 
 MORE_TAKES_SHOWN = 2  # takes after the current one looked up in the store
+
+
+def plan_and_statuses(project: Project) -> tuple[Graph, dict[str, StepStatus]]:
+    """The book's graph and every step's status, as `plan` sees them now."""
+    graph = plan_book(project.spec, draft=project.draft)
+    return graph, step_statuses(graph, project.load_lock(), project.store)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any
 from bookbuild.build.forecast import Forecast, forecast
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import ConfigError, StoreError
-from bookbuild.graph.plan import Graph, plan_book
+from bookbuild.graph.model import Graph
+from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 

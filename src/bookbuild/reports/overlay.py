@@ -6,9 +6,9 @@ from PIL import Image
 
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project
+from bookbuild.reports.board import plan_and_statuses
 from bookbuild.spec.masks import load_mask_file, render_mask, scale_mask
 from bookbuild.spec.models import MaskShape
-from bookbuild.studio.api import plan_and_statuses
 
 OVERLAY_RGB = (230, 30, 60)
 OVERLAY_OPACITY = 0.55

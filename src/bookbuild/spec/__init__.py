@@ -10,7 +10,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bookbuild.spec.loader import LoadedSpec, load_spec
+    from bookbuild.spec.loaded import LoadedSpec
+    from bookbuild.spec.loader import load_spec
     from bookbuild.spec.models import Book
     from bookbuild.spec.paths import resolve_in_book
     from bookbuild.spec.schema import book_json_schema
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "Book": "models",
-    "LoadedSpec": "loader",
+    "LoadedSpec": "loaded",
     "book_json_schema": "schema",
     "load_spec": "loader",
     "resolve_in_book": "paths",

@@ -127,3 +127,21 @@ class ReplaceEdit(Strict):
     model: str | None = Field(
         default=None, description="Preset for this edit; default: the image's."
     )
+
+
+EDITS: dict[str, tuple[type[Strict], str]] = {
+    "inpaint": (InpaintEdit, "Repaint a masked region."),
+    "outpaint": (OutpaintEdit, "Grow the canvas and paint the rest."),
+    "upscale": (UpscaleEdit, "Super-resolution."),
+    "remove_background": (RemoveBackgroundEdit, "Cut the subject out (transparent background)."),
+    "img2img": (Img2ImgEdit, "Redraw the whole image from itself."),
+    "erase": (
+        EraseEdit,
+        "Remove what the mask covers, filled in from its surroundings (no prompt).",
+    ),
+    "replace": (
+        ReplaceEdit,
+        "Replace what `search` names with the prompt; no mask: the back end finds it.",
+    ),
+}
+"""Every `edits:` entry: its name (an image op of graph/ops.py), spec model and summary."""

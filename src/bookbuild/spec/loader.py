@@ -9,71 +9,38 @@ load_spec(path)
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from bookbuild.errors import ConfigError, SpecError, SpecIssue
+from bookbuild.spec.catalog import ProviderCatalog
 from bookbuild.spec.issues import IssueBuilder
+from bookbuild.spec.loaded import SPEC_NAME, LoadedSpec, display_name, position_of
 from bookbuild.spec.models import Book, Edit
-from bookbuild.spec.positions import Loc, ParsedYaml, Position, parse_yaml
+from bookbuild.spec.positions import Loc, ParsedYaml, parse_yaml
 from bookbuild.spec.preset_loading import load_presets
 from bookbuild.spec.salvage import salvage_book
 from bookbuild.spec.validate import validate_book
 
-SPEC_NAME = "book.yaml"
 MAX_SPEC_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class LoadedSpec:
-    """A validated book spec and where each of its values is written in the file."""
-
-    book: Book
-    path: Path
-    root: Path
-    text: str
-    positions: dict[Loc, Position]
-    key_positions: dict[Loc, Position] = field(default_factory=dict)
-    display_name: str = ""
-
-    @property
-    def file(self) -> str:
-        """The spec file's name for messages: as the user gave it, or relative to the cwd."""
-        return self.display_name or _display_name(self.path, self.path)
-
-    def position(self, *loc: str | int) -> Position:
-        """(line, col) of the value at `loc`, or of its nearest parent that has one; 1-based."""
-        return _position(self.positions, loc)
-
-    def where(self, *loc: str | int) -> str:
-        """`book.yaml:LINE:COL` of the value at `loc` (or its nearest known parent)."""
-        line, col = self.position(*loc)
-        return f"{self.file}:{line}:{col}"
-
-    def issue(self, loc: Loc, message: str, *, at_key: bool = False) -> SpecIssue:
-        """A SpecIssue at `loc`: at the value, or (`at_key`) at the mapping key naming it."""
-        key_position = self.key_positions.get(loc) if at_key else None
-        line, col = key_position or self.position(*loc)
-        return SpecIssue(self.file, line, col, message)
-
-
-def load_spec(path: Path) -> LoadedSpec:
-    """Load and validate a spec file, or the book.yaml in a folder.
+def load_spec(path: Path, catalog: ProviderCatalog) -> LoadedSpec:
+    """Load and validate a spec file, or the book.yaml in a folder, against the back ends of
+    `catalog` (`bookbuild.providers.registry.CATALOG`; `bookbuild.load_spec` passes it).
 
     Raise ConfigError if there is no such file, SpecError with every problem found otherwise.
     """
     spec_path = _locate(path)
-    display = _display_name(path, spec_path)
+    display = display_name(path, spec_path)
     text = _read_text(spec_path, display)
     parsed = parse_yaml(text, display)
     data = _top_mapping(parsed.data, display)
     issues = list(parsed.issues)
     normalised = _normalise_edits(data)
-    book, found = _validate_book(normalised, data, parsed, display)
+    book, found = _validate_book(normalised, data, parsed, display, catalog)
     issues += found
     spec = LoadedSpec(
         book=book,
@@ -83,27 +50,32 @@ def load_spec(path: Path) -> LoadedSpec:
         positions=parsed.positions,
         key_positions=parsed.key_positions,
         display_name=display,
+        catalog=catalog,
     )
-    issues += validate_book(spec)
+    issues += validate_book(spec, catalog)
     if issues:
         raise SpecError(_unique(issues))
     return spec
 
 
 def _validate_book(
-    normalised: dict[str, Any], data: dict[str, Any], parsed: ParsedYaml, display: str
+    normalised: dict[str, Any],
+    data: dict[str, Any],
+    parsed: ParsedYaml,
+    display: str,
+    catalog: ProviderCatalog,
 ) -> tuple[Book, list[SpecIssue]]:
     """The Book, its presets validated by their providers' options models; every issue."""
 
     def issue_at(loc: Loc, message: str) -> SpecIssue:
-        line, col = _position(parsed.positions, loc)
+        line, col = position_of(parsed.positions, loc)
         return SpecIssue(display, line, col, message)
 
     def errors_at(exc: ValidationError, at: Loc, model: type[BaseModel]) -> list[SpecIssue]:
         builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions, {at: model})
         return builder.add_all(exc, at)
 
-    presets, issues = load_presets(data.get("models"), issue_at, errors_at)
+    presets, issues = load_presets(data.get("models"), catalog, issue_at, errors_at)
     if "models" in normalised:
         normalised = {**normalised, "models": presets}
     try:
@@ -112,14 +84,6 @@ def _validate_book(
         builder = IssueBuilder(display, data, parsed.positions, parsed.key_positions)
         issues += builder.add_all(exc)
         return salvage_book(normalised), issues  # the semantic checks still run on the rest
-
-
-def _position(positions: dict[Loc, Position], loc: Loc) -> Position:
-    for end in range(len(loc), -1, -1):
-        found = positions.get(loc[:end])
-        if found is not None:
-            return found
-    return (1, 1)
 
 
 def _locate(path: Path) -> Path:
@@ -134,16 +98,6 @@ def _locate(path: Path) -> Path:
     raise ConfigError(
         f"spec file not found: {path}; check the path, or run `bookbuild init` to start a book"
     )
-
-
-def _display_name(given: Path, spec_path: Path) -> str:
-    if not given.is_absolute():
-        shown = given / SPEC_NAME if spec_path.name == SPEC_NAME and given.is_dir() else given
-        return os.path.normpath(shown)
-    try:
-        return str(spec_path.relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return spec_path.name
 
 
 def _read_text(spec_path: Path, display: str) -> str:

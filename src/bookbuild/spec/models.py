@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from bookbuild.graph.ops import EDIT_OPS
 from bookbuild.spec.base import Fraction, Slug, Strict
-from bookbuild.spec.edits import Mask, MaskShape
+from bookbuild.spec.edits import EDITS, Mask, MaskShape
 from bookbuild.spec.presets import Preset
 from bookbuild.spec.remote import StoreSettings
 
@@ -86,7 +85,7 @@ class EditBase(Strict):
     @model_validator(mode="after")
     def _exactly_one(self) -> EditBase:
         if len(self._given()) != 1:
-            names = ", ".join(op.name for op in EDIT_OPS)
+            names = ", ".join(EDITS)
             raise ValueError(
                 f"an edit needs exactly one of {names} "
                 "(write each edit as its own `- op: {...}` list item)"
@@ -109,8 +108,8 @@ class EditBase(Strict):
 
 def _edit_model() -> type[EditBase]:
     fields: dict[str, Any] = {
-        op.name: (Optional[op.edit], Field(default=None, description=op.summary))  # noqa: UP045
-        for op in EDIT_OPS
+        name: (Optional[model], Field(default=None, description=summary))  # noqa: UP045
+        for name, (model, summary) in EDITS.items()
     }
     return create_model("Edit", __base__=EditBase, __module__=__name__, **fields)
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bookbuild.errors import ConfigError, SpecIssue
-from bookbuild.providers.registry import options_model, provider_class, provider_names
+from bookbuild.spec.catalog import ProviderCatalog
 from bookbuild.spec.positions import Loc
 from bookbuild.spec.presets import CHAT_FIELDS, IMAGE_FIELDS, ChatAndImagePreset, Preset
 
@@ -27,30 +27,34 @@ def stand_in_preset() -> Preset:
 
 
 def load_presets(
-    raw_models: Any, issue_at: IssueAt, errors_at: ErrorsAt
+    raw_models: Any, catalog: ProviderCatalog, issue_at: IssueAt, errors_at: ErrorsAt
 ) -> tuple[Any, list[SpecIssue]]:
     """`models:` with each preset validated by its provider's options model, and the issues.
     Anything that is not a mapping of mappings is returned as it is, for the Book schema to
     report."""
     if not isinstance(raw_models, Mapping):
         return raw_models, []
-    known = provider_names()
     presets: dict[Any, Any] = {}
     issues: list[SpecIssue] = []
     for name, raw in raw_models.items():
         if not isinstance(raw, Mapping):
             presets[name] = raw
             continue
-        preset, found = _load_one(str(name), raw, known, issue_at, errors_at)
+        preset, found = _load_one(str(name), raw, catalog, issue_at, errors_at)
         presets[name] = preset
         issues += found
     return presets, issues
 
 
 def _load_one(
-    name: str, raw: Mapping[str, Any], known: list[str], issue_at: IssueAt, errors_at: ErrorsAt
+    name: str,
+    raw: Mapping[str, Any],
+    catalog: ProviderCatalog,
+    issue_at: IssueAt,
+    errors_at: ErrorsAt,
 ) -> tuple[Preset, list[SpecIssue]]:
     at: Loc = ("models", name)
+    known = catalog.provider_names()
     provider = raw.get("provider")
     if not isinstance(provider, str) or not provider:
         message = "missing `provider`: the provider name (" + ", ".join(known) + " or a plugin)"
@@ -58,12 +62,11 @@ def _load_one(
     if provider not in known:
         return stand_in_preset(), [issue_at((*at, "provider"), _unknown(provider, known))]
     try:
-        cls = provider_class(provider)
+        model = catalog.options_model(provider)
     except ConfigError as exc:
         return stand_in_preset(), [issue_at((*at, "provider"), str(exc))]
-    model = options_model(cls)
     ignored = _fields_of_other_kind(raw, model)
-    issues = [issue_at(at, f"preset `{name}`: {_no_effect(ignored, cls.name, model)}")]
+    issues = [issue_at(at, f"preset `{name}`: {_no_effect(ignored, provider, model)}")]
     issues = issues if ignored else []
     try:
         preset = model.model_validate({k: v for k, v in raw.items() if k not in ignored})

@@ -7,7 +7,9 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from bookbuild.spec.catalog import ProviderCatalog
 from bookbuild.spec.models import Book, Edit
+from bookbuild.spec.presets import Preset
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_TITLE = "bookbuild book spec (book.yaml)"
@@ -33,21 +35,18 @@ def _valid_empty(model: type[BaseModel]) -> bool:
     return True
 
 
-def book_json_schema() -> dict[str, Any]:
+def book_json_schema(catalog: ProviderCatalog) -> dict[str, Any]:
     """The JSON Schema of `Book`: pydantic's, with the dialect, a title, and the edit shorthands."""
     generated = Book.model_json_schema()
     schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, **generated, "title": SCHEMA_TITLE}
     _allow_edit_shorthands(schema["$defs"])
-    _presets_by_provider(schema)
+    _presets_by_provider(schema, catalog.tagged_options_models())
     return schema
 
 
-def _presets_by_provider(schema: dict[str, Any]) -> None:
+def _presets_by_provider(schema: dict[str, Any], members: list[type[Preset]]) -> None:
     """`models:` as a union of every registered provider's options model, discriminated by
     `provider`, so an editor completes exactly the fields of the preset's provider."""
-    from bookbuild.providers.registry import provider_classes, tagged_options_model
-
-    members = [tagged_options_model(name, cls) for name, cls in provider_classes().items() if cls]
     if not members:
         return
     union: Any = Annotated[Union[tuple(members)], Field(discriminator="provider")]  # noqa: UP007

@@ -6,45 +6,43 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from bookbuild.errors import ConfigError, SpecIssue, UserError
+from bookbuild.spec.catalog import ProviderCatalog, ProviderInfo
+from bookbuild.spec.loaded import LoadedSpec
 from bookbuild.spec.models import Chapter, Edit, Illustration, MaskShape
 from bookbuild.spec.paths import IMAGE_SUFFIXES, is_image_file, is_text_file, resolve_in_book
 from bookbuild.spec.positions import Loc
 from bookbuild.spec.presets import Preset
-
-if TYPE_CHECKING:
-    from bookbuild.providers.base import Provider
-    from bookbuild.spec.loader import LoadedSpec
 
 COVER_ID = "cover"
 MASK_CHECK_SIZE = (256, 256)  # shapes are checked for coverage at this size
 FileKind = Literal["image", "text", "css"]
 
 
-def validate_book(spec: LoadedSpec) -> list[SpecIssue]:
+def validate_book(spec: LoadedSpec, catalog: ProviderCatalog) -> list[SpecIssue]:
     """Every semantic problem of a schema-valid spec, each at its position."""
-    checker = _Checker(spec)
+    checker = _Checker(spec, catalog)
     checker.check()
     return list(dict.fromkeys(checker.issues))
 
 
-def _providers_of(presets: Mapping[str, Preset]) -> dict[str, type[Provider[Any]] | None]:
+def _providers_of(
+    presets: Mapping[str, Preset], catalog: ProviderCatalog
+) -> dict[str, ProviderInfo | None]:
     """The provider classes the presets name, by name; None for one that is unknown or cannot
     be loaded (its error is reported where the preset is loaded)."""
-    from bookbuild.providers.registry import provider_class
-
-    found: dict[str, type[Provider[Any]] | None] = {}
+    found: dict[str, ProviderInfo | None] = {}
     for name in sorted({p.provider for p in presets.values()}):
         try:
-            found[name] = provider_class(name)
+            found[name] = catalog.provider_info(name)
         except ConfigError:
             found[name] = None
     return found
 
 
-def _able(cls: type[Provider[Any]], preset: Preset, need: str) -> bool:
+def _able(cls: ProviderInfo, preset: Preset, need: str) -> bool:
     """Whether `preset` (of provider `cls`) can chat (`need` "chat") or do the image op `need`."""
     ops = cls.ops_for(preset)
     return bool(ops - cls.image_ops()) if need == "chat" else need in ops
@@ -61,11 +59,11 @@ def _suggest(name: str, known: Iterable[str], what: str) -> str:
 
 
 class _Checker:
-    def __init__(self, spec: LoadedSpec) -> None:
+    def __init__(self, spec: LoadedSpec, catalog: ProviderCatalog) -> None:
         self.spec = spec
         self.book = spec.book
         self.presets = spec.book.models
-        self.providers = _providers_of(self.presets)
+        self.providers = _providers_of(self.presets, catalog)
         self.issues: list[SpecIssue] = []
 
     def add(self, loc: Loc, message: str, *, at_key: bool = False) -> None:

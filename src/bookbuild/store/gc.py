@@ -9,8 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookbuild.project import DRAFT_LOCK
-from bookbuild.store.lock import Lock
+from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
 
 

@@ -19,6 +19,9 @@ from bookbuild.errors import LockConflictError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.store.objects import check_digest, check_key
 
+DRAFT_LOCK = Path(".bookbuild") / "draft.lock"
+"""Where `--draft` builds pin their results (relative to the book folder), apart from book.lock."""
+
 __all__ = ["Lock", "LockEntry", "LockWriter"]
 
 LOCK_VERSION = 1

@@ -32,7 +32,8 @@ def serve(
     """Serve the studio for the book at `path` until interrupted (Ctrl-C)."""
     import uvicorn
 
-    from bookbuild.studio.app import Studio, create_app
+    from bookbuild.studio.app import create_app
+    from bookbuild.studio.state import Studio
 
     root = Project.open(path, draft=draft).root  # a book that cannot load is exit 2 here
     studio = Studio(root=root, draft=draft, host=host)

@@ -7,35 +7,26 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bookbuild.errors import BookbuildError, StudioInputError
-from bookbuild.graph.plan import Graph, IllustrationPlan, plan_book
-from bookbuild.graph.status import StepStatus, step_statuses
+from bookbuild.graph.model import IllustrationPlan
 from bookbuild.media.images import image_size
-from bookbuild.project import Project
-from bookbuild.reports.board import chain, find_illustration
-from bookbuild.studio import specwrite
+from bookbuild.reports.board import chain, find_illustration, plan_and_statuses
+from bookbuild.spec import specwrite
 from bookbuild.studio.changes import Candidate, check_candidate, write_spec
 from bookbuild.studio.editing import EditRequest, spec_edit
 from bookbuild.studio.security import write_refusal
-
-if TYPE_CHECKING:
-    from bookbuild.studio.app import Studio
+from bookbuild.studio.state import Studio
 
 MAX_BODY = 24 * 1024 * 1024
 PRICE_SLACK = 1e-9
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def plan_and_statuses(project: Project) -> tuple[Graph, dict[str, StepStatus]]:
-    graph = plan_book(project.spec, draft=project.draft)
-    return graph, step_statuses(graph, project.load_lock(), project.store)
 
 
 def insert_position(raw: Any, edits: int) -> int | None:

@@ -7,8 +7,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,48 +19,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bookbuild.errors import BookbuildError, StoreError
-from bookbuild.project import Project
-from bookbuild.reports.board import board, chain, find_illustration
+from bookbuild.reports.board import board, chain, find_illustration, plan_and_statuses
 from bookbuild.reports.overlay import mask_overlay
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
 from bookbuild.studio.builder import Builder
-from bookbuild.studio.security import PAGE_HEADERS, allowed_hosts, new_token
+from bookbuild.studio.security import PAGE_HEADERS, allowed_hosts
+from bookbuild.studio.state import Studio
 from bookbuild.studio.watch import watch_book
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEARTBEAT_SECONDS = 15.0
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
-
-
-@dataclass
-class Studio:
-    """One book served: its folder, --draft, the page token, the builder and event listeners."""
-
-    root: Path
-    draft: bool
-    host: str = "127.0.0.1"
-    token: str = field(default_factory=new_token)
-    listeners: set[asyncio.Queue[dict[str, Any]]] = field(default_factory=set)
-    loop: asyncio.AbstractEventLoop | None = None
-    builder: Builder | None = None
-    watch: bool = True
-
-    def project(self) -> Project:
-        return Project.open(self.root, draft=self.draft)
-
-    def notify(self, state: dict[str, Any]) -> None:
-        """Called from the build thread: hand the state to every open page."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            return
-        for queue in list(self.listeners):
-            loop.call_soon_threadsafe(queue.put_nowait, state)
-
-    @property
-    def build(self) -> Builder:
-        assert self.builder is not None
-        return self.builder
 
 
 class _Pages:
@@ -109,7 +77,7 @@ class _Pages:
         key = request.path_params["key"]
         try:
             project = self.studio.project()
-            graph, statuses = await asyncio.to_thread(api.plan_and_statuses, project)
+            graph, statuses = await asyncio.to_thread(plan_and_statuses, project)
             _, plan = find_illustration(graph, key)
             at = api.insert_position(request.query_params.get("at"), len(plan.edit_steps))
         except BookbuildError as exc:

@@ -18,9 +18,9 @@ from bookbuild.errors import SpecError, StudioInputError
 from bookbuild.fsutil import atomic_write_bytes, atomic_write_text
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.project import Project
+from bookbuild.project import Project, load_spec
 from bookbuild.reports.inspect_plan import plan_report
-from bookbuild.spec import load_spec, resolve_in_book
+from bookbuild.spec import resolve_in_book
 
 MASK_FOLDER = "masks"
 MAX_MASK_BYTES = 16 * 1024 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.errors import BuildFailed
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from tests.fakes.a1111_server import FakeA1111
 from tests.helpers.spec_books import only_issue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookbuild.spec import load_spec
+from bookbuild.project import load_spec
 from tests.helpers.spec_books import only_issue
 
 from .book_helpers import write_book

@@ -14,8 +14,7 @@ from PIL import Image
 from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import SpecError
-from bookbuild.project import Project
-from bookbuild.spec import load_spec
+from bookbuild.project import Project, load_spec
 from bookbuild.store.lock import Lock
 from bookbuild.store.objects import Store
 from tests.fakes.comfyui_server import FakeComfyUI

@@ -63,7 +63,7 @@ def test_a_chat_model_cannot_draw(tmp_path: Path) -> None:
 
 def issues_of_or_none(spec: Path) -> list[str]:
     from bookbuild.errors import SpecError
-    from bookbuild.spec import load_spec
+    from bookbuild.project import load_spec
 
     try:
         load_spec(spec)

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bookbuild.providers.a1111.answers import server_message
-from bookbuild.providers.http import NOT_SENT, Failure, HttpClient, Notify, RetryPolicy
+from bookbuild.providers.failure import Failure
+from bookbuild.providers.http import NOT_SENT, HttpClient, Notify, RetryPolicy
 
 NAME = "a1111"
 BASE_URL_ENV = "A1111_BASE_URL"

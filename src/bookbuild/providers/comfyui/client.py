@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.http import DEFAULT_TIMEOUT, Failure, HttpClient, RetryPolicy
+from bookbuild.providers.failure import Failure
+from bookbuild.providers.http import DEFAULT_TIMEOUT, HttpClient, RetryPolicy
 
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 T = TypeVar("T")

@@ -23,19 +23,33 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.fit import cover, keep_unmasked, paste_original, resized
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.providers.base import ImageRequest, ImageResult
+from bookbuild.providers.base import ImageRequest, ImageResult, RetryNotice
+from bookbuild.providers.http import RetryPolicy
 from bookbuild.providers.openai import image_models
 from bookbuild.providers.openai.options import IMAGE_OPTION_FIELDS, OpenAIOptions
 
-if TYPE_CHECKING:
-    from bookbuild.providers.openai.provider import OpenAIChatProvider
+
+class ImageCaller(Protocol):
+    """What drawing needs of the provider (OpenAIChatProvider): its preset, SDK client, retry
+    policy and how it words connection failures and hides the key."""
+
+    preset: OpenAIOptions
+    retry: RetryPolicy
+    on_retry: RetryNotice | None
+
+    def _client(self) -> Any: ...
+
+    def _connection_failure(self, exc: Any) -> Any: ...
+
+    def _redact(self, text: str) -> str: ...
+
 
 IMAGE_OPS = frozenset(
     {"txt2img", "img2img", "inpaint", "outpaint", "remove_background", "controlnet", "erase"}
@@ -110,7 +124,7 @@ def forecast(preset: OpenAIOptions) -> float | None:
     return image_models.forecast(str(preset.model), preset.quality or "auto")
 
 
-def run_image(provider: OpenAIChatProvider, request: ImageRequest) -> ImageResult:
+def run_image(provider: ImageCaller, request: ImageRequest) -> ImageResult:
     model = str(provider.preset.model or "")
     if not image_models.is_image_model(model):
         raise ConfigError(
@@ -127,7 +141,7 @@ def run_image(provider: OpenAIChatProvider, request: ImageRequest) -> ImageResul
     return ImageResult(encode_png(image), metadata(provider, response, request_id, call))
 
 
-def build_call(provider: OpenAIChatProvider, request: ImageRequest, model: str) -> ImageCall:
+def build_call(provider: ImageCaller, request: ImageRequest, model: str) -> ImageCall:
     preset = provider.preset
     prompt = request.prompt or DEFAULT_PROMPTS.get(request.op, "the same picture")
     if request.negative_prompt:
@@ -201,7 +215,7 @@ def finish(request: ImageRequest, answer: Image.Image) -> Image.Image:
     return resized(answer, original.size)
 
 
-def send(provider: OpenAIChatProvider, call: ImageCall, step_id: str) -> tuple[Any, str | None]:
+def send(provider: ImageCaller, call: ImageCall, step_id: str) -> tuple[Any, str | None]:
     """The Images API call with the retries of the module docstring."""
     import openai
 
@@ -239,9 +253,7 @@ def _call_api(client: Any, call: ImageCall, timeout: float) -> Any:
     return client.images.with_raw_response.edit(**edit, timeout=timeout)
 
 
-def _error(
-    provider: OpenAIChatProvider, failure: Any, step_id: str, *, sent: bool
-) -> ProviderError:
+def _error(provider: ImageCaller, failure: Any, step_id: str, *, sent: bool) -> ProviderError:
     message = provider._redact(failure.message)
     if failure.code == "moderation_blocked":
         message += MODERATION_ADVICE
@@ -263,7 +275,7 @@ def _error(
 
 
 def metadata(
-    provider: OpenAIChatProvider, response: Any, request_id: str | None, call: ImageCall
+    provider: ImageCaller, response: Any, request_id: str | None, call: ImageCall
 ) -> dict[str, Any]:
     usage = response.usage
     model = str(call.params["model"])

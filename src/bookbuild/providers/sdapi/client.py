@@ -21,10 +21,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bookbuild.errors import ProviderError
+from bookbuild.providers.failure import Failure
 from bookbuild.providers.http import (
     MESSAGE_LIMIT,
     NOT_SENT,
-    Failure,
     HttpClient,
     Notify,
     RetryPolicy,

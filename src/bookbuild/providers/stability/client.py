@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
+from bookbuild.providers.failure import Failure
 from bookbuild.providers.http import (
-    Failure,
     Notify,
     RetryPolicy,
     redact,

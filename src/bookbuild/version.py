@@ -1,0 +1,3 @@
+"""bookbuild's version: one place, importable without the public API."""
+
+__version__ = "0.1.0"
