@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import StoreError
-from bookbuild.graph.plan import Graph
+from bookbuild.graph.model import Graph
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
 from bookbuild.store.lock import Lock
