@@ -11,6 +11,7 @@ from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import ConfigError
 from bookbuild.providers.base import Provider, RetryNotice
 from bookbuild.providers.registry import provider_class
+from bookbuild.providers.servers import make_provider, pool_capacity
 from bookbuild.spec.presets import Preset
 
 
@@ -39,7 +40,9 @@ class ProviderPool:
             if preset_name not in self._providers:
                 preset = self._presets[preset_name]
                 cls = provider_class(preset.provider)
-                made = cls(preset, self._env, self._retry_notice())
+                made = make_provider(
+                    cls, preset, self._env, self._retry_notice(), lambda m: self.warn("", m)
+                )
                 made.stop = self.stop
                 self._providers[preset_name] = made
             return self._providers[preset_name]
@@ -54,11 +57,8 @@ class ProviderPool:
             return self._limits[provider]
 
     def _provider_limit(self, provider: str) -> int:
-        wanted = [
-            p.concurrency
-            for p in self._presets.values()
-            if p.provider == provider and p.concurrency
-        ]
+        presets = [p for p in self._presets.values() if p.provider == provider]
+        wanted = [n for p in presets if (n := pool_capacity(p) or p.concurrency)]
         return max(1, min([*wanted, self._jobs]))
 
     def check_ready(self, preset_names: set[str]) -> None:

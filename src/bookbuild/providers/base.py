@@ -141,6 +141,7 @@ class Provider(Generic[OptionsT]):
     base_url_env: ClassVar[str | None] = None  # environment variable overriding the address
     default_base_url: ClassVar[str] = ""
     local: ClassVar[bool] = False  # runs on the author's machine: no money is spent
+    pools: ClassVar[bool] = False  # `base_url` may list several servers (providers/servers.py)
 
     def __init__(
         self,
@@ -212,6 +213,10 @@ class Provider(Generic[OptionsT]):
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)
+        if isinstance(self.preset.base_url, list) and not self.pools:
+            problems.append(
+                "`base_url` is one address here (a list of servers is for a1111 and comfyui)"
+            )
         if problems:
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
         if self.key_env is not None:
@@ -241,7 +246,8 @@ class Provider(Generic[OptionsT]):
         """The service's address: the preset's `base_url`, else the environment, else the
         provider's default."""
         from_env = self.env.get(self.base_url_env, "") if self.base_url_env else ""
-        return (self.preset.base_url or from_env.strip() or self.default_base_url).rstrip("/")
+        given = self.preset.servers()
+        return (given[0] if given else from_env.strip() or self.default_base_url).rstrip("/")
 
     def complete(self, request: ChatRequest) -> ChatResult:
         raise NotImplementedError(f"{self.name} does not do chat")
@@ -266,6 +272,11 @@ class Provider(Generic[OptionsT]):
         except ProviderError as err:
             err.step_id = err.step_id or step_id
             raise
+
+    def server_identity(self) -> dict[str, Any]:
+        """What on the server decides the pictures (checkpoint and model hashes): every server
+        of a pool must answer the same. Reaches the server; {} when nothing is checked."""
+        return {}
 
     def close(self) -> None:
         """Release connections, pipelines and files; called once at the end of a build."""

@@ -57,6 +57,7 @@ class A1111Provider(Provider[A1111Options]):
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     local: ClassVar[bool] = True
+    pools: ClassVar[bool] = True  # base_url: [server, ...] (providers/servers.py)
 
     def __init__(
         self, preset: A1111Options, env: Mapping[str, str], on_retry: RetryNotice | None = None
@@ -254,6 +255,13 @@ class A1111Provider(Provider[A1111Options]):
             "model": gen.checkpoint or record.get("checkpoint"),
             **record,
         }
+
+    def server_identity(self) -> dict[str, Any]:
+        """The checkpoint this preset draws with on this server, by its title with the hash
+        (a pool's servers must all have the same file)."""
+        if not self.options.model:
+            return {}
+        return {"checkpoint": self._server().checkpoint(self.options.model).title}
 
     def _check_checkpoint(self, record: Mapping[str, Any]) -> None:
         """Refuse a picture drawn by another checkpoint than the preset's (the web UI ignores

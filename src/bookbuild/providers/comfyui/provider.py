@@ -48,6 +48,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     local: ClassVar[bool] = True
+    pools: ClassVar[bool] = True  # base_url: [server, ...] (providers/servers.py)
 
     def __init__(
         self,

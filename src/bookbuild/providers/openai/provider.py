@@ -102,7 +102,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         if image_models.is_image_model(preset.model):
             return problems + images.preset_problems(preset)
         problems += images.chat_preset_problems(preset)
-        if is_reasoning_model(preset.model) and _official_url(preset.base_url):
+        if is_reasoning_model(preset.model) and _official_url(next(iter(preset.servers()), None)):
             for name in SAMPLING_FIELDS:
                 value = getattr(preset, name)
                 if value is not None and value != 1:
