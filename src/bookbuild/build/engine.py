@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 
 from bookbuild.build.events import Event, EventSink
 from bookbuild.build.runner import StepOutput, StepRunner
-from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
+from bookbuild.errors import (
+    BatchPending,
+    BookbuildError,
+    CorruptObjectError,
+    Interrupted,
+    LockedError,
+    UserError,
+)
 from bookbuild.graph.model import Graph
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
@@ -43,6 +50,8 @@ class RunResult:
     skipped: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)  # in flight when Ctrl-C stopped them
     not_started: int = 0  # steps Ctrl-C kept from starting
+    batched: dict[str, str | None] = field(default_factory=dict)  # step id -> its batch's id
+    deferred: list[str] = field(default_factory=list)  # waiting for a step still in a batch
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:
@@ -149,6 +158,9 @@ class Engine:
                     result.skipped.append(sid)
                     self.on_event(Event("step_skipped", sid, "an upstream step failed"))
                     progress = True
+                elif any(d in result.batched or d in result.deferred for d in deps):
+                    result.deferred.append(sid)  # its inputs come with a batch: next wave
+                    progress = True
                 elif all(d in result.digests for d in deps):
                     progress |= self._start(step, running, pool, result)
                 else:
@@ -213,6 +225,11 @@ class Engine:
     def _finish(self, step: Step, key: str, future: Future[StepOutput], result: RunResult) -> None:
         try:
             output = future.result()
+        except BatchPending as exc:
+            result.batched[step.id] = exc.batch_id
+            where = f"in batch {exc.batch_id}" if exc.batch_id else "queued for a batch"
+            self.on_event(Event("step_pending", step.id, where))
+            return
         except Interrupted:
             result.interrupted.append(step.id)
             self.on_event(Event("step_stopped", step.id, "stopped by Ctrl-C; resumed next make"))

@@ -43,6 +43,9 @@ class MakeOptions:
     budget: float | None = None
     refresh: tuple[str, ...] = ()  # ids or globs whose `freeze: true` is ignored this time
     strict: bool = False  # print preflight warnings fail the render
+    batch: bool = False  # chat steps through the provider's batch API (half price, later)
+    wait: bool = False  # wait for the batches (and their next waves) instead of returning
+    batch_poll: float = 30.0  # seconds between looks at a running batch (--wait)
 
 
 @dataclass
@@ -52,6 +55,9 @@ class MakeSummary:
     outputs: dict[str, Path] = field(default_factory=dict)
     rendered: bool = False
     forecast_cost: float = 0.0
+    pending: list[str] = field(default_factory=list)  # steps waiting in a batch
+    deferred: list[str] = field(default_factory=list)  # steps waiting for those
+    batches: list[str] = field(default_factory=list)  # batch ids this make submitted
 
 
 def make(
@@ -90,7 +96,10 @@ class Build:
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
-        self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event, self.stop)
+        self.pool = ProviderPool(
+            self.graph.presets, project.env, options.jobs, on_event, self.stop, options.batch
+        )
+        self.pool.batches.poll_interval = options.batch_poll
         self.writer = LockWriter(project.lock_path, self.lock)
         self.remote = open_remote(project, on_event, required=options.locked, jobs=options.jobs * 2)
 
@@ -99,7 +108,7 @@ class Build:
             self.pull()
             self.check()
             digests = self.resolve()
-            if not self.options.only:
+            if not self.options.only and not self.summary.pending:
                 self.writer.prune(self.graph.steps)
                 self.render(digests)
         finally:
@@ -162,7 +171,7 @@ class Build:
             self.stop,
             self.remote,
         )
-        result = engine.run(self.selected)
+        result = self.run_waves(engine)
         self.summary.called = result.called
         self.summary.cached = len(result.cached)
         if self.stop.is_set():
@@ -170,6 +179,32 @@ class Build:
         if result.failures:
             raise BuildFailed(result.failures, result.skipped)
         return result.digests
+
+    def run_waves(self, engine: Engine) -> RunResult:
+        """Run the engine; send what it queued in batches; with --wait, wait for them and run
+        the next wave (the steps that needed their results) until nothing is pending."""
+        result = engine.run(self.selected)
+        called = list(result.called)
+        while True:
+            for sent in self.pool.batches.flush():
+                self.summary.batches.append(sent.batch_id)
+                message = f"{sent.batch_id}: {sent.requests} request(s) to {sent.endpoint}"
+                self.on_event(Event("batch_submitted", message=message))
+            if not (result.batched and self.options.wait) or self.stop.is_set() or result.failures:
+                break
+            self.pool.batches.wait(self._pause, self._polled)
+            result = engine.run(self.selected)
+            called += result.called
+        result.called = called
+        self.summary.pending, self.summary.deferred = list(result.batched), result.deferred
+        return result
+
+    def _pause(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise Interrupted("stopped by Ctrl-C while waiting for batches; they stay recorded")
+
+    def _polled(self, message: str) -> None:
+        self.on_event(Event("batch_waiting", message=message))
 
     def nothing_to_read(self) -> bool:
         """Every selected step is pinned and no object will be read (--only, or the outputs are

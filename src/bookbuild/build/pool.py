@@ -10,6 +10,7 @@ from typing import Any
 from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import ConfigError
 from bookbuild.providers.base import Provider, RetryNotice
+from bookbuild.providers.batch import BatchBook
 from bookbuild.providers.registry import provider_class
 from bookbuild.providers.servers import make_provider, pool_capacity
 from bookbuild.spec.presets import Preset
@@ -23,8 +24,11 @@ class ProviderPool:
         jobs: int,
         on_event: EventSink,
         stop: threading.Event | None = None,
+        batch: bool = False,
     ) -> None:
         self.stop = stop or threading.Event()  # Ctrl-C: every provider stops waiting
+        self.batch = batch  # `make --batch`: every step that can wait goes in a batch
+        self.batches = BatchBook()
         self._presets = dict(presets)
         self._env = env
         self._jobs = jobs
@@ -44,6 +48,7 @@ class ProviderPool:
                     cls, preset, self._env, self._retry_notice(), lambda m: self.warn("", m)
                 )
                 made.stop = self.stop
+                made.batch_book, made.batch_all = self.batches, self.batch
                 self._providers[preset_name] = made
             return self._providers[preset_name]
 

@@ -96,6 +96,8 @@ def init(ctx: click.Context, folder: Path, title: str, language: str, author: st
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.option("--strict", is_flag=True, help="Make print-preflight warnings errors.")
+@click.option("--batch", is_flag=True, help="Chat steps via the OpenAI Batch API (half price).")
+@click.option("--wait", is_flag=True, help="Wait for batches to finish (default: return).")
 @click.pass_context
 def make(
     ctx: click.Context,
@@ -110,6 +112,8 @@ def make(
     progress: bool | None,
     verbose: bool,
     strict: bool,
+    batch: bool,
+    wait: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
     from bookbuild.build.make import MakeOptions
@@ -119,7 +123,15 @@ def make(
 
     def action() -> None:
         options = MakeOptions(
-            parse_formats(formats), jobs, locked, only, budget, refresh, strict=strict
+            parse_formats(formats),
+            jobs,
+            locked,
+            only,
+            budget,
+            refresh,
+            strict=strict,
+            batch=batch,
+            wait=wait,
         )
         stamp = StampRecorder(
             path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
@@ -128,7 +140,7 @@ def make(
         with _reporter(progress, verbose) as reporter:
             summary = make_book(project, options, reporter, stop)
         _echo_summary(summary)
-        if only is None:
+        if only is None and not summary.pending:
             stamp.record(project, summary)
 
     with _stop_on_ctrl_c() as stop:
@@ -148,6 +160,12 @@ def _echo_summary(summary: MakeSummary) -> None:
     """The closing lines of `make`: calls, cache hits, each output written or up to date."""
     from bookbuild.build.stamp import summary_lines
 
+    if summary.pending:
+        click.echo(
+            f"{len(summary.pending)} step(s) waiting in a batch, {len(summary.deferred)} after "
+            "them; nothing rendered yet: run `bookbuild make` again later to collect them "
+            "(nothing is sent twice), or `make --wait`"
+        )
     outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
     state = "written" if summary.rendered else "up to date"
     for line in summary_lines(len(summary.called), summary.cached, outputs, state):

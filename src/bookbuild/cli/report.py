@@ -25,6 +25,9 @@ _PLAIN_LABELS = {
     "step_retried": "retry",
     "step_warning": "warning",
     "object_corrupt": "corrupt",
+    "step_pending": "pending",
+    "batch_submitted": "batch",
+    "batch_waiting": "batch",
     "remote_warning": "warning",
     "remote_corrupt": "corrupt",
     "remote_done": "remote",
@@ -85,7 +88,13 @@ class RichReporter(PlainReporter):
             self.progress.update(self.task, current=f"{event.step_id} ({event.message})")
         elif event.kind == "remote_progress":
             self.progress.update(self.task, current=event.message)
-        elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
+        elif event.kind in (
+            "step_cached",
+            "step_done",
+            "step_failed",
+            "step_skipped",
+            "step_pending",
+        ):
             self.progress.advance(self.task)
         if event.kind in (
             "build_waiting",
@@ -95,6 +104,9 @@ class RichReporter(PlainReporter):
             "step_retried",
             "step_warning",
             "object_corrupt",
+            "step_pending",
+            "batch_submitted",
+            "batch_waiting",
             "remote_warning",
             "remote_corrupt",
             "remote_done",

@@ -24,6 +24,8 @@ from bookbuild.store.journal import JobJournal, NullJournal
 if TYPE_CHECKING:
     from PIL import Image
 
+    from bookbuild.providers.batch import BatchBook
+
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
     "txt2img",
@@ -153,6 +155,8 @@ class Provider(Generic[OptionsT]):
         self.env = env
         self.on_retry = on_retry
         self.stop = threading.Event()  # set (by the pool's owner) when Ctrl-C stops the build
+        self.batch_book: BatchBook | None = None  # the build's batches (providers/batch.py)
+        self.batch_all = False  # `make --batch`: every step that can wait goes in a batch
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` (a retry's backoff, a poll); Interrupted at once if the build is

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from bookbuild.spec.base import Strict
 
 NON_KEY_FIELDS = frozenset(
-    {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price"}
+    {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price", "batch"}
 )
 """Preset fields that never change a result: where and how a service is reached, and costs."""
 
