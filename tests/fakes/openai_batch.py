@@ -88,6 +88,7 @@ class BatchService:
         self.endings: list[tuple[Ending, int | None]] = []  # next batches' fates, in order
         self.failing: dict[str, tuple[int, str, str]] = {}  # custom_id -> (status, code, msg)
         self.looks_per_state = 1
+        self.answered: list[str] = []  # custom_ids executed (each one a paid request)
         self._lock = threading.Lock()
 
     # -- for tests -------------------------------------------------------------------------
@@ -227,6 +228,7 @@ class BatchService:
         else:
             request = Recorded("POST", line["url"], {}, line["body"])
             self.fake.requests.append(request)  # one paid call, at the batch price
+            self.answered.append(custom_id)
             status, body = 200, self.fake.completion(request, Scripted())
         return {
             "id": f"batch_req_{custom_id.replace('/', '_')}",

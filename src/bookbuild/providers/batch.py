@@ -113,7 +113,7 @@ class BatchBook:
     def state(self, api: BatchAPI, batch_id: str) -> BatchState:
         with self._lock:
             found = self._states.get(batch_id)
-        if found is None or found.status in RUNNING:
+        if found is None:  # asked once per run; `wait` asks again
             found = api.state(batch_id)
             with self._lock:
                 self._states[batch_id] = found
