@@ -175,3 +175,24 @@ def test_a_request_the_batch_refused_fails_with_the_servers_message(
         build(book, services, wait=True)
     states = {b.status for b in chat.batch.batches.values()}
     assert states == {"completed"}  # every state went validating -> in_progress -> finalizing
+
+
+def test_the_command_line_says_what_is_pending_then_collects(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    from click.testing import CliRunner
+
+    from bookbuild.cli.commands import main
+
+    book = korean(tmp_path)
+    runner = CliRunner()
+    argv = ["make", str(book), "--plain", "--format", "html"]
+    first = runner.invoke(main, argv, env=env(*services))
+    assert first.exit_code == 0, first.output
+    assert "step(s) waiting in a batch" in first.output and "batch_fake0001" in first.output
+    services[0].batch.finish_all()  # a day later
+    second = runner.invoke(main, argv, env=env(*services))
+    assert second.exit_code == 0, second.output
+    assert "waiting in a batch" in second.output  # the next wave went in a new batch
+    third = runner.invoke(main, [*argv, "--wait"], env=env(*services))
+    assert third.exit_code == 0 and "html:" in third.output, third.output

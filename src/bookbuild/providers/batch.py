@@ -139,7 +139,9 @@ class BatchBook:
         return [b for b in known if b not in states or states[b].status in RUNNING]
 
     def wait(self, pause: Callable[[float], None], on_poll: Callable[[str], None]) -> None:
-        """Poll every running batch until each is done (`pause` raises on Ctrl-C)."""
+        """Poll every running batch until each is done (`pause` raises on Ctrl-C); the waits
+        grow from 1 s to `poll_interval` (a batch takes minutes to hours)."""
+        polls = 0
         while True:
             running = self.running()
             if not running:
@@ -152,7 +154,8 @@ class BatchBook:
                     self._states[batch_id] = state
                 on_poll(f"batch {batch_id}: {state.status}")
             if self.running():
-                pause(self.poll_interval)
+                pause(min(self.poll_interval, 2.0**polls))
+                polls += 1
 
 
 def _job(entry: _Entry, submission: str) -> dict[str, Any]:
