@@ -2,10 +2,10 @@
 
 A provider class declares what it can do with class attributes: `ops` (exactly the op names of
 `bookbuild.graph.ops` it implements), `Options` (the pydantic model of its presets' fields,
-validated
-at book.yaml:LINE:COL and exported by `bookbuild schema`), `key_env` / `base_url_env` (where its
-key and address come from). It is constructed with one preset and the environment, implements
-`complete` (chat ops) and/or `run_image` (image ops), and is closed at the end of a build.
+validated at book.yaml:LINE:COL and exported by `bookbuild schema`), `key_env` / `base_url_env`
+(where its key and address come from). It is constructed with one preset and the environment,
+implements `complete` (chat ops) and/or `run_image` (image ops), and is closed at the end of a
+build.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
-from tests.core.test_engine import kill_make_when
+from tests.build.test_engine import kill_make_when
 from tests.fakes.comfyui_server import FakeComfyUI
 
 from .conftest import CHECKPOINT
