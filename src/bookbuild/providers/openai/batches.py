@@ -12,14 +12,37 @@ cancelled) is queued again in the next batch (those are not billed).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bookbuild.errors import BatchPending, ProviderError
 from bookbuild.providers.base import ChatRequest, ChatResult
 from bookbuild.providers.batch import RUNNING, BatchBook, BatchState, journaled
 
 if TYPE_CHECKING:
-    from bookbuild.providers.openai.provider import OpenAIChatProvider
+    import openai
+    from openai.types.chat import ChatCompletion
+
+
+class OpenAIChatProvider(Protocol):
+    """What the batch path uses of the chat provider (provider.py), without importing it."""
+
+    def _client(self) -> openai.OpenAI: ...
+
+    def base_url(self) -> str: ...
+
+    def key_var(self) -> str: ...
+
+    def chat_params(self, request: ChatRequest) -> dict[str, Any]: ...
+
+    def _reply_text(self, response: ChatCompletion, step_id: str) -> str: ...
+
+    def _metadata(
+        self,
+        response: ChatCompletion,
+        request_id: str | None,
+        params: dict[str, Any],
+        request: ChatRequest,
+    ) -> dict[str, Any]: ...
 
 CHAT_ENDPOINT = "/v1/chat/completions"
 BATCH_DISCOUNT = 0.5  # the Batch API's price: half of the synchronous one
@@ -119,11 +142,11 @@ def _answer(
     state: BatchState,
     line: dict[str, Any] | None,
 ) -> ChatResult | None:
-    from openai.types.chat import ChatCompletion
+    from openai.types.chat import ChatCompletion as Completion
 
     response = (line or {}).get("response") or {}
     if response.get("status_code") == 200:
-        completion = ChatCompletion.model_validate(response.get("body"))
+        completion = Completion.model_validate(response.get("body"))
         text = provider._reply_text(completion, request.step_id)
         params = provider.chat_params(request)
         metadata = provider._metadata(completion, response.get("request_id"), params, request)
