@@ -44,6 +44,7 @@ class OpenAIChatProvider(Protocol):
         request: ChatRequest,
     ) -> dict[str, Any]: ...
 
+
 CHAT_ENDPOINT = "/v1/chat/completions"
 BATCH_DISCOUNT = 0.5  # the Batch API's price: half of the synchronous one
 SUBMISSION_TAG = "bookbuild_submission"
