@@ -10,6 +10,7 @@ a corrupt object), or cut a body off mid-transfer (a connection dropped while do
 from __future__ import annotations
 
 import http.client
+import logging
 import threading
 import time
 import uuid
@@ -172,6 +173,7 @@ class FakeS3:
     """moto's S3 server plus the fault proxy; `with FakeS3() as s3:` ... `s3.store_yaml()`."""
 
     def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs each request
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.bucket = f"books-{uuid.uuid4().hex[:12]}"
         self._proxy: _ProxyServer | None = None
