@@ -37,12 +37,16 @@ def decoded(encoding: str) -> Image.Image:
         raise ApiError(500, "Invalid encoded image") from None
 
 
-def check_unit(unit: dict[str, Any]) -> None:
+def check_unit(
+    unit: dict[str, Any],
+    models: tuple[str, ...] = catalog.CONTROLNET_MODELS,
+    modules: tuple[str, ...] = catalog.CONTROLNET_MODULES,
+) -> None:
     """The ControlNet extension's unit validation (a pydantic error, answered as a 500)."""
     problems = []
-    if not catalog.controlnet_model_known(str(unit.get("model", "None"))):
+    if not catalog.controlnet_model_known(str(unit.get("model", "None")), models):
         problems.append(f"model\n  model({unit.get('model')}) not found in supported models.")
-    if str(unit.get("module", "none")) not in catalog.CONTROLNET_MODULES:
+    if str(unit.get("module", "none")) not in modules:
         problems.append(f"module\n  module({unit.get('module')}) not found in supported modules.")
     if not 0.0 <= float(unit.get("weight", 1.0)) <= 2.0:
         problems.append("weight\n  ensure this value is less than or equal to 2.0")
@@ -62,12 +66,22 @@ def _extra_params(scheduler: str, prompt: str) -> dict[str, Any]:
 
 
 def info_of(
-    params: dict[str, Any], seeds: list[int], checkpoint: catalog.Checkpoint, img2img: bool
+    params: dict[str, Any],
+    seeds: list[int],
+    checkpoint: catalog.Checkpoint,
+    img2img: bool,
+    units: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The `info` object (sent JSON-encoded), after `Processed.js()`."""
+    """The `info` object (sent JSON-encoded), after `Processed.js()`; each ControlNet unit
+    applied adds its `ControlNet N` entry, as the extension writes into the infotext."""
     prompt, negative = str(params.get("prompt") or ""), str(params.get("negative_prompt") or "")
     width, height = drawing.size_of(params)
     extra = _extra_params(params["scheduler"], prompt)
+    for index, unit in enumerate(units or []):
+        extra[f"ControlNet {index}"] = (
+            f'"Module: {unit.get("module")}, Model: {unit.get("model")}, '
+            f'Weight: {unit.get("weight", 1.0)}"'
+        )
     info = {
         "prompt": prompt,
         "all_prompts": [prompt] * len(seeds),

@@ -75,6 +75,20 @@ CONTROLNET_MODELS = (
     "control_v11p_sd15_scribble [d4ba51ff]",
     "control_v11p_sd15_lineart [43d4be0d]",
 )
+IP_ADAPTER_MODELS = (
+    "ip-adapter-plus_sd15 [836b5c2e]",
+    "ip-adapter_sd15 [6a3f6166]",
+    "ip-adapter-plus-face_sd15 [7f7a633a]",
+    "ip-adapter_sdxl [d0f4a7c1]",
+)
+"""IP-Adapter models as sd-webui-controlnet lists them (files in models/ControlNet)."""
+IP_ADAPTER_MODULES = (
+    "ip-adapter_clip_sd15",
+    "ip-adapter_clip_sdxl",
+    "ip-adapter_clip_sdxl_plus_vith",
+    "ip-adapter-auto",
+)
+"""The extension's IP-Adapter preprocessors (CLIP vision encoders)."""
 CONTROLNET_MODULES = (
     "none",
     "canny",
@@ -131,5 +145,5 @@ def find_checkpoint(name: str | None) -> Checkpoint | None:
     return None
 
 
-def controlnet_model_known(name: str) -> bool:
-    return name in CONTROLNET_MODELS or any(m.split(" [")[0] == name for m in CONTROLNET_MODELS)
+def controlnet_model_known(name: str, models: tuple[str, ...] = CONTROLNET_MODELS) -> bool:
+    return name in models or any(m.split(" [")[0] == name for m in models)

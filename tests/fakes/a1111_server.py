@@ -92,6 +92,8 @@ class FakeA1111(ServedFake):
         controlnet: bool = True,
         controlnet_routes: bool = True,
         rembg: bool = False,
+        ip_adapter: bool = True,
+        max_units: int = 3,
         pydantic: int = 1,
         work_seconds: float = 0.0,
     ) -> None:
@@ -99,6 +101,9 @@ class FakeA1111(ServedFake):
         self.controlnet, self.rembg = controlnet, rembg
         self.controlnet_routes = controlnet and controlnet_routes  # the extension's /controlnet/*
         self.work_seconds = work_seconds
+        self.ip_adapter = ip_adapter  # IP-Adapter models in models/ControlNet
+        self.max_units = max_units  # Settings > ControlNet > "Multi-ControlNet: max models"
+        self.used_units: list[list[dict[str, Any]]] = []  # per generation: the units applied
         self.loaded = catalog.CHECKPOINTS[0]
         self._state = _State()
         self._lock = threading.Lock()
@@ -256,11 +261,22 @@ class FakeA1111(ServedFake):
     def _cn_version(self, _: Any) -> Any:
         return {"version": 2}
 
+    @property
+    def cn_models(self) -> tuple[str, ...]:
+        return catalog.CONTROLNET_MODELS + (catalog.IP_ADAPTER_MODELS if self.ip_adapter else ())
+
+    @property
+    def cn_modules(self) -> tuple[str, ...]:
+        return catalog.CONTROLNET_MODULES + (catalog.IP_ADAPTER_MODULES if self.ip_adapter else ())
+
     def _cn_models(self, _: Any) -> Any:
-        return {"model_list": list(catalog.CONTROLNET_MODELS)}
+        return {"model_list": ["None", *self.cn_models]}
 
     def _cn_modules(self, _: Any) -> Any:
-        return {"module_list": list(catalog.CONTROLNET_MODULES), "module_detail": {}}
+        return {"module_list": list(self.cn_modules), "module_detail": {}}
+
+    def _cn_settings(self, _: Any) -> Any:
+        return {"control_net_unit_count": self.max_units}
 
     # -- work routes -----------------------------------------------------------------------
 
@@ -287,7 +303,9 @@ class FakeA1111(ServedFake):
         count = int(body.get("batch_size") or 1) * int(body.get("n_iter") or 1)
         seeds = [seed + i for i in range(count)]
         params = {**body, "sampler_name": sampler, "scheduler": schedule}
-        info = info_of(params, seeds, checkpoint, inits is not None)
+        with self._lock:
+            units = self.used_units[-1] if self.used_units else []
+        info = info_of(params, seeds, checkpoint, inits is not None, units)
         pictures = []
         for i, s in enumerate(seeds):
             picture = (
@@ -297,6 +315,7 @@ class FakeA1111(ServedFake):
             )
             if control is not None:
                 picture = drawing.with_control(picture, control)
+            picture = self._references(picture.convert("RGB"))
             pictures.append(drawing.encode(picture, info["infotexts"][i]))
         echo = dict(body)
         if inits is not None and not body.get("include_init_images"):
@@ -316,17 +335,35 @@ class FakeA1111(ServedFake):
         return found or self.loaded
 
     def _control_image(self, scripts: dict[str, Any]) -> Image.Image | None:
+        """The control map of the first non-IP-Adapter unit; IP-Adapter units are recorded in
+        `used_units` (and drawn by `_references`). Units past the server's unit count are
+        ignored, as the extension reads only that many."""
         for name in scripts:
             if name.lower() not in self._scripts(None)["txt2img"]:
                 raise ApiError(422, f"Script '{name}' not found")
         units = (scripts.get("controlnet") or scripts.get("ControlNet") or {}).get("args") or []
+        units = units[: self.max_units]
         for unit in units:
-            check_unit(unit)
+            check_unit(unit, self.cn_models, self.cn_modules)
         active = [u for u in units if u.get("enabled") and (u.get("image") or u.get("input_image"))]
-        if not active:
+        with self._lock:
+            self.used_units.append(active)
+        maps = [u for u in active if not str(u.get("module", "")).startswith("ip-adapter")]
+        if not maps:
             return None
-        image = active[0].get("image") or active[0].get("input_image")
+        image = maps[0].get("image") or maps[0].get("input_image")
         return decoded(image["image"] if isinstance(image, dict) else image)
+
+    def _references(self, picture: Image.Image) -> Image.Image:
+        """Each IP-Adapter unit's picture, small, along the top edge (left to right)."""
+        with self._lock:
+            units = self.used_units[-1] if self.used_units else []
+        ip_units = [u for u in units if str(u.get("module", "")).startswith("ip-adapter")]
+        side = max(1, picture.width // 4)
+        for index, unit in enumerate(ip_units):
+            thumb = decoded(unit.get("image") or unit.get("input_image")).convert("RGB")
+            picture.paste(thumb.resize((side, side)), (index * side, 0))
+        return picture
 
     def _extra_single(self, body: dict[str, Any]) -> Any:
         image = decoded(str(body.get("image") or ""))
@@ -355,6 +392,7 @@ _GETS = {
     "/controlnet/version": "_cn_version",
     "/controlnet/model_list": "_cn_models",
     "/controlnet/module_list": "_cn_modules",
+    "/controlnet/settings": "_cn_settings",
 }
 _POSTS = {
     "/sdapi/v1/txt2img": "_txt2img",

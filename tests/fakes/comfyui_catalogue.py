@@ -63,12 +63,15 @@ def catalogue(
     loader: Callable[..., tuple[Any, ...]],
     mask_loader: Callable[..., tuple[Any, ...]],
     controlnet: bool = True,
+    ipadapter: bool = True,
 ) -> dict[str, NodeClass]:
     """Every node class the fake offers, with the server's current model and input lists.
-    Without `controlnet` the ControlNet nodes are absent (as on a server lacking them)."""
+    Without `controlnet` the ControlNet nodes are absent (as on a server lacking them); without
+    `ipadapter` the ComfyUI_IPAdapter_plus custom nodes are."""
     io = FileIO(saver, loader, mask_loader)
     groups = [_model_nodes, _latent_nodes, _sampler_nodes, _file_nodes, _transform_nodes]
     groups += [_upscale_nodes, *([_controlnet_nodes] if controlnet else [])]
+    groups += [_ipadapter_nodes] if ipadapter else []
     files = sorted(input_files)
     return {node.name: node for group in groups for node in group(models, files, io)}
 
@@ -311,5 +314,56 @@ def _controlnet_nodes(
             ("IMAGE",),
             run.canny,
             category="image/preprocessors",
+        ),
+    ]
+
+
+def _ipadapter_nodes(
+    models: Mapping[str, list[str]], files: list[str], io: FileIO
+) -> list[NodeClass]:
+    """The nodes of cubiq/ComfyUI_IPAdapter_plus that bookbuild uses (IPAdapterPlus.py)."""
+    installed = {kind: list(models.get(kind, [])) for kind in ("ipadapter", "clip_vision")}
+    return [
+        NodeClass(
+            "IPAdapterUnifiedLoader",
+            {"model": ("MODEL",), "preset": (run.IPADAPTER_PRESETS,)},
+            ("MODEL", "IPADAPTER"),
+            lambda **kw: run.ipadapter_unified_loader(installed, **kw),
+            optional={"ipadapter": ("IPADAPTER",)},
+            category="ipadapter",
+        ),
+        NodeClass(
+            "IPAdapterAdvanced",
+            {
+                "model": ("MODEL",),
+                "ipadapter": ("IPADAPTER",),
+                "image": ("IMAGE",),
+                "weight": ("FLOAT", {"default": 1.0, "min": -1, "max": 5, "step": 0.05}),
+                "weight_type": (run.WEIGHT_TYPES,),
+                "combine_embeds": (["concat", "add", "subtract", "average", "norm average"],),
+                "start_at": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1.0, "step": 0.001}),
+                "end_at": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.001}),
+                "embeds_scaling": (
+                    ["V only", "K+V", "K+V w/ C penalty", "K+mean(V) w/ C penalty"],
+                ),
+            },
+            ("MODEL",),
+            run.ipadapter_advanced,
+            optional={"image_negative": ("IMAGE",), "attn_mask": ("MASK",)},
+            category="ipadapter",
+        ),
+        NodeClass(
+            "IPAdapterModelLoader",
+            {"ipadapter_file": (installed["ipadapter"],)},
+            ("IPADAPTER",),
+            lambda ipadapter_file: ({"file": ipadapter_file},),
+            category="ipadapter",
+        ),
+        NodeClass(
+            "CLIPVisionLoader",
+            {"clip_name": (installed["clip_vision"],)},
+            ("CLIP_VISION",),
+            lambda clip_name: ({"clip_vision": clip_name},),
+            category="loaders",
         ),
     ]

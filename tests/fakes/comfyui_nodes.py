@@ -59,6 +59,56 @@ def sample_picture(
     return picture
 
 
+def with_references(picture: Image.Image, model: dict[str, Any]) -> Image.Image:
+    """Each IP-Adapter's picture (in the order they were applied), small, along the top."""
+    side = max(1, picture.width // 4)
+    for index, (reference, _weight) in enumerate(model.get("ip_adapter", ())):
+        picture.paste(reference.convert("RGB").resize((side, side)), (index * side, 0))
+    return picture
+
+
+IPADAPTER_PRESETS = [
+    "LIGHT - SD1.5 only (low strength)",
+    "STANDARD (medium strength)",
+    "VIT-G (medium strength)",
+    "PLUS (high strength)",
+    "PLUS FACE (portraits)",
+    "FULL FACE - SD1.5 only (portraits stronger)",
+]
+WEIGHT_TYPES = [
+    "linear",
+    "ease in",
+    "ease out",
+    "ease in-out",
+    "reverse in-out",
+    "weak input",
+    "weak output",
+    "weak middle",
+    "strong middle",
+    "style transfer",
+    "composition",
+    "strong style transfer",
+]
+
+
+def ipadapter_unified_loader(
+    installed: dict[str, list[str]], model: dict[str, Any], preset: str, **_: Any
+) -> tuple[Any, ...]:
+    """As ComfyUI_IPAdapter_plus: fails at run time when the preset's files are missing."""
+    if not installed.get("clip_vision"):
+        raise RuntimeError("ClipVision model not found.")
+    if not installed.get("ipadapter"):
+        raise RuntimeError("IPAdapter model not found.")
+    return dict(model), {"preset": preset, "files": list(installed["ipadapter"])}
+
+
+def ipadapter_advanced(
+    model: dict[str, Any], ipadapter: dict[str, Any], image: Image.Image, weight: float, **_: Any
+) -> tuple[Any, ...]:
+    applied = (*model.get("ip_adapter", ()), (image, weight))
+    return ({**model, "ip_adapter": applied},)
+
+
 # -- the nodes' stand-ins ---------------------------------------------------------------------
 
 
@@ -67,10 +117,10 @@ def checkpoint(ckpt_name: str) -> tuple[Any, ...]:
 
 
 def lora(
-    model: dict[str, str], clip: dict[str, str], lora_name: str, **strengths: float
+    model: dict[str, Any], clip: dict[str, str], lora_name: str, **strengths: float
 ) -> tuple[Any, ...]:
     tag = f"+{lora_name}@{strengths.get('strength_model', 1.0)}"
-    return ({"model": model["model"] + tag}, {"clip": clip["clip"] + tag})
+    return ({**model, "model": model["model"] + tag}, {"clip": clip["clip"] + tag})
 
 
 def encode_text(text: str, clip: dict[str, str]) -> tuple[Any, ...]:
@@ -114,7 +164,7 @@ def ksampler(
     denoise: float,
 ) -> tuple[Any, ...]:
     size = (latent_image.width, latent_image.height)
-    drawn = sample_picture(model["model"], positive, seed, size)
+    drawn = with_references(sample_picture(model["model"], positive, seed, size), model)
     base = latent_image.pixels
     if base is not None:
         drawn = Image.blend(base.convert("RGB"), drawn, denoise)

@@ -48,6 +48,8 @@ MODELS: dict[str, list[str]] = {
     "loras": ["watercolor.safetensors"],
     "upscale_models": ["4x-UltraSharp.pth", "RealESRGAN_x2plus.pth"],
     "controlnet": ["control_v11p_sd15_canny.pth"],
+    "ipadapter": ["ip-adapter-plus_sd15.safetensors"],
+    "clip_vision": ["CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors"],
 }
 
 
@@ -80,10 +82,11 @@ class FakeState:
 
 
 class FakeComfyUI(ServedFake):
-    def __init__(self, *, polls: int = 2, controlnet: bool = True) -> None:
+    def __init__(self, *, polls: int = 2, controlnet: bool = True, ipadapter: bool = True) -> None:
         self.handler = Handler
         self.polls = polls
         self.controlnet = controlnet
+        self.ipadapter = ipadapter  # the ComfyUI_IPAdapter_plus custom nodes are installed
         self.models = {kind: list(names) for kind, names in MODELS.items()}
         self.state = FakeState()
         self.requests: list[Recorded] = []
@@ -123,7 +126,13 @@ class FakeComfyUI(ServedFake):
     def classes(self) -> dict[str, NodeClass]:
         inputs = [name for kind, name in self.state.files if kind == "input"]
         return catalogue(
-            self.models, inputs, self._save, self._load, self._load_mask, controlnet=self.controlnet
+            self.models,
+            inputs,
+            self._save,
+            self._load,
+            self._load_mask,
+            controlnet=self.controlnet,
+            ipadapter=self.ipadapter,
         )
 
     def _save(self, images: Image.Image, filename_prefix: str) -> tuple[Any, ...]:

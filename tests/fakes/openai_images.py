@@ -114,6 +114,7 @@ def edits(content_type: str, raw: bytes) -> Reply:
             return where_or_error
         where = where_or_error
     edited = _edit(first, where, str(body["prompt"]), body.get("background") == "transparent")
+    edited = _with_references(edited, pictures[1:])
     size = _size(str(body.get("size") or "auto"), first.size)
     edited = edited.resize(size) if edited.size != size else edited
     tokens = len(str(body["prompt"])) + 256 * len(pictures)
@@ -220,6 +221,17 @@ def _edit(
         nudged = ImageChops.add(base, Image.new("RGB", base.size, (9, 9, 9)))  # guidance only
         edited = Image.composite(colour, nudged, where)
     return cut_out(edited) if transparent else edited
+
+
+def _with_references(picture: Image.Image, others: list[Image.Image]) -> Image.Image:
+    """The other input pictures the model was shown, small, along the top edge."""
+    if not others:
+        return picture
+    out = picture.convert("RGBA") if picture.mode == "RGBA" else picture.convert("RGB")
+    side = max(1, out.width // 8)
+    for index, other in enumerate(others):
+        out.paste(other.convert(out.mode).resize((side, side)), (index * side, 0))
+    return out
 
 
 def _response(

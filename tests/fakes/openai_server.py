@@ -392,6 +392,8 @@ def default_reply(body: Mapping[str, Any]) -> str:
     title = found.group(1) if found else "the chapter"
     language = next((name for name in LANGUAGES if name in system), "English")
     if "response_format" in body or "JSON" in system:
+        if "characters" in _required(body):
+            return cast_prompt_json(title, user)
         return image_prompt_json(title, user)
     if "summar" in system.lower():
         return SUMMARIES.get(language, SUMMARIES["English"]).replace("{title}", title)
@@ -408,6 +410,28 @@ def image_prompt_json(title: str, user: str) -> str:
         prompt = f"{prompt}, {style.group(1).strip()}"
     negative = "text, watermark, signature, extra limbs, blurry"
     return json.dumps({"prompt": prompt, "negative_prompt": negative}, ensure_ascii=False)
+
+
+def _required(body: Mapping[str, Any]) -> list[str]:
+    """The `required` fields of the structured output asked for (`response_format`)."""
+    schema = body.get("response_format", {}).get("json_schema", {}).get("schema", {})
+    required = schema.get("required", []) if isinstance(schema, dict) else []
+    return [str(name) for name in required]
+
+
+def cast_prompt_json(title: str, user: str) -> str:
+    """What a model following bookbuild's cast instructions answers: the characters whose
+    name occurs in the chapter, as `{id}` placeholders, listed in `characters`."""
+    roster = re.findall(r"^- \{([a-z0-9_-]+)\}: (.+)$", user, re.MULTILINE)
+    chapter = user.split("Chapter “", 1)[-1]
+    shown = [cid for cid, name in roster if name.strip() in chapter]
+    subjects = " and ".join(f"{{{cid}}}" for cid in shown) or "a quiet forest"
+    prompt = f"{subjects} at the start line of a forest race, morning light, wide shot"
+    style = re.search(r"Style note:\s*(.+)", user)
+    if style:
+        prompt = f"{prompt}, {style.group(1).strip()}"
+    body = {"prompt": prompt, "negative_prompt": "text, watermark", "characters": shown}
+    return json.dumps(body, ensure_ascii=False)
 
 
 SUMMARIES = {

@@ -52,6 +52,11 @@ def draw(
         picture = Image.new("RGB", size, colour)
     if black:
         return Image.new(picture.mode, picture.size, 0)
+    reference = inputs.get("ip_adapter_image")
+    if reference is not None:  # the IP-Adapter's picture shows, small, in the top-left corner
+        thumb = reference.convert("RGB").resize((max(1, picture.width // 4),) * 2)
+        picture = picture.convert("RGB")
+        picture.paste(thumb, (0, 0))
     return picture
 
 

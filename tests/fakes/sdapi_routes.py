@@ -99,6 +99,9 @@ def validate(path: str, body: dict[str, Any]) -> str | None:
         return "init_image is required"
     if route == "inpaint" and not body.get("mask_image"):
         return "mask_image is required"
+    problem = ip_adapter_problem(path, body)
+    if problem:
+        return problem
     limit = 1440 if route == "outpaint" else 2048 if route == "upscale" else 1024
     for side in ("width", "height"):
         value = as_int(body.get(side), 512)
@@ -106,6 +109,35 @@ def validate(path: str, body: dict[str, Any]) -> str | None:
             return f"{side} must be between 64 and {limit}"
         if value % 8:
             return f"{side} must be divisible by 8"
+    return None
+
+
+IP_ADAPTER_PATHS = ("/api/v6/images/text2img", "/api/v6/images/img2img", "/api/v6/images/inpaint")
+"""Where ModelsLab documents `ip_adapter_id` / `ip_adapter_scale` / `ip_adapter_image`."""
+IP_ADAPTERS = frozenset(
+    {
+        "ip-adapter_sd15",
+        "ip-adapter-plus-face_sd15",
+        "ip-adapter_sdxl",
+        "ip-adapter-plus_sdxl_vit-h",
+        "ip-adapter-plus-face_sdxl_vit-h",
+    }
+)
+
+
+def takes_ip_adapter(path: str) -> bool:
+    return path in IP_ADAPTER_PATHS
+
+
+def ip_adapter_problem(path: str, body: dict[str, Any]) -> str | None:
+    """The v6 community endpoints check the IP-Adapter fields; the others ignore them."""
+    if not takes_ip_adapter(path) or not body.get("ip_adapter_image"):
+        return None
+    if body.get("ip_adapter_id") not in IP_ADAPTERS:
+        return f"Invalid ip_adapter_id: {body.get('ip_adapter_id')!r}"
+    scale = body.get("ip_adapter_scale", 0.6)
+    if not isinstance(scale, (int, float)) or not 0 <= scale <= 1:
+        return "ip_adapter_scale must be between 0 and 1"
     return None
 
 

@@ -47,7 +47,15 @@ from .flaky import Dice
 from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
 from .sdapi_handler import OPS, Handler, Recorded
-from .sdapi_routes import ROUTES, as_int, fetch_path_for, fetch_route, validate, yes
+from .sdapi_routes import (
+    ROUTES,
+    as_int,
+    fetch_path_for,
+    fetch_route,
+    takes_ip_adapter,
+    validate,
+    yes,
+)
 from .sdapi_scenarios import (
     DictJournal,
     FakeClock,
@@ -342,6 +350,8 @@ class FakeSDAPI(ServedFake):
             return 400, {"status": "error", "message": problem}, {}
         try:
             inputs = {f: self._input(body[f], body) for f in _IMAGE_FIELDS if body.get(f)}
+            if takes_ip_adapter(request.path) and body.get("ip_adapter_image"):
+                inputs["ip_adapter_image"] = self._input(body["ip_adapter_image"], body)
         except LookupError:
             return (
                 400,
@@ -483,6 +493,10 @@ class FakeSDAPI(ServedFake):
             if yes(body.get("safety_checker"), request.path, True)
             else "no",
         }
+        if takes_ip_adapter(request.path):  # echoed by the v6 community endpoints only
+            for extra in ("ip_adapter_id", "ip_adapter_scale", "ip_adapter_image"):
+                if body.get(extra) is not None:
+                    meta[extra] = body[extra]
         for extra in ("lora_model", "lora_strength", "embeddings_model", "controlnet_type"):
             if body.get(extra):
                 meta[extra] = body[extra]

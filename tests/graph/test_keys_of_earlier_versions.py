@@ -1,6 +1,8 @@
 """Locks written by earlier versions stay valid: every step key of both sample books (real and
 draft presets) is what bookbuild 0.1.0 before the stage layout computed, recorded in
-keys_written_by_0.1.0.json (upstream outputs given fixed stand-in digests)."""
+keys_written_by_0.1.0.json (upstream outputs given fixed stand-in digests). The books are copies
+of the samples as they were then, in pinned_books/ (the samples have since gained a cast: a book
+without `characters:` and `style.art` must keep these keys)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from bookbuild.graph.plan import plan_book
 from bookbuild.graph.steps import step_key
 from bookbuild.project import load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
+PINNED = Path(__file__).resolve().parent / "pinned_books"
 RECORDED = json.loads((Path(__file__).parent / "keys_written_by_0.1.0.json").read_text())
 
 
@@ -23,7 +25,7 @@ def _stand_in(step_id: str) -> str:
 
 
 def _keys(name: str, draft: bool) -> dict[str, str]:
-    graph = plan_book(load_spec(ROOT / "sample_books" / name), draft=draft)
+    graph = plan_book(load_spec(PINNED / name), draft=draft)
     label = f"{name}{' --draft' if draft else ''}"
     return {
         f"{label} {sid}": step_key(step, {dep: _stand_in(dep) for _, dep in step.deps})

@@ -225,3 +225,61 @@ def save_tiny_upscaler(folder: Path) -> Path:
     )
     pipe.save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+IP_ADAPTER_WEIGHTS = "ip-adapter_tiny.safetensors"
+"""The file name of the tiny IP-Adapter (`weight_name` of `load_ip_adapter`)."""
+
+
+def save_tiny_ip_adapter(pipeline_folder: Path, target: Path, embed_dim: int = 16) -> Path:
+    """A random IP-Adapter for the tiny pipeline's UNet in the original IP-Adapter layout
+    (`image_proj.proj/norm` and `ip_adapter.<n>.to_k_ip/to_v_ip` for every cross-attention
+    layer, n = 1, 3, 5...), saved as one safetensors file in `target`, with a tiny CLIP vision
+    encoder in `target/image_encoder`: what `load_ip_adapter(target, subfolder="",
+    weight_name=IP_ADAPTER_WEIGHTS)` reads, as it reads h94/IP-Adapter."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    target.mkdir(parents=True, exist_ok=True)
+    unet = UNet2DConditionModel.from_pretrained(str(pipeline_folder / "unet"))
+    cross = unet.config.cross_attention_dim
+    torch.manual_seed(4)
+    weights = {
+        "image_proj.proj.weight": torch.randn(cross * 4, embed_dim),
+        "image_proj.proj.bias": torch.randn(cross * 4),
+        "image_proj.norm.weight": torch.ones(cross),
+        "image_proj.norm.bias": torch.zeros(cross),
+    }
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        hidden = _hidden_size(unet, name)
+        for kind in ("to_k_ip", "to_v_ip"):
+            weights[f"ip_adapter.{key_id}.{kind}.weight"] = torch.randn(hidden, cross) * 0.5
+        key_id += 2
+    save_file(weights, str(target / IP_ADAPTER_WEIGHTS))
+    config = CLIPVisionConfig(
+        hidden_size=32,
+        intermediate_size=37,
+        num_attention_heads=4,
+        num_hidden_layers=2,
+        image_size=32,
+        patch_size=4,
+        projection_dim=embed_dim,
+    )
+    CLIPVisionModelWithProjection(config).save_pretrained(
+        str(target / "image_encoder"), safe_serialization=True
+    )
+    return target
+
+
+def _hidden_size(unet: Any, name: str) -> int:
+    """The width of the attention layer `name` (as diffusers' IP-Adapter loader works it out)."""
+    channels = list(unet.config.block_out_channels)
+    if name.startswith("mid_block"):
+        return int(channels[-1])
+    block = int(name.split(".")[1])
+    return int(list(reversed(channels))[block] if name.startswith("up_blocks") else channels[block])

@@ -39,12 +39,14 @@ def pages_of(pdf: Path) -> int:
 
 @pytest.mark.parametrize("target", ["kdp", "ingramspark"])
 def test_interior_has_trim_and_bleed_boxes_and_is_pdf_x4(tmp_path: Path, target: str) -> None:
-    pdf = render_pdf(for_print(english_book(), target), tmp_path, warn=lambda _: None)
-    found = boxes(pdf)
+    view = for_print(english_book(), target)
+    view = dataclasses.replace(view, style=dataclasses.replace(view.style, print_bleed="always"))
+    pdf = render_pdf(view, tmp_path, warn=lambda _: None)
+    found = boxes(pdf)  # page 1: a right-hand page, no bleed at the spine (its left)
     trim, bleed = found["TrimBox"], found["BleedBox"]
     assert trim[2] - trim[0] == pytest.approx(TRIM_6X9[0], abs=0.1)
     assert trim[3] - trim[1] == pytest.approx(TRIM_6X9[1], abs=0.1)
-    assert bleed[2] - bleed[0] == pytest.approx(TRIM_6X9[0] + 2 * BLEED, abs=0.1)
+    assert bleed[2] - bleed[0] == pytest.approx(TRIM_6X9[0] + BLEED, abs=0.1)
     assert bleed[3] - bleed[1] == pytest.approx(TRIM_6X9[1] + 2 * BLEED, abs=0.1)
     reader = PdfReader(pdf)
     intents = reader.trailer["/Root"]["/OutputIntents"]

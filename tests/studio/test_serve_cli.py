@@ -49,8 +49,42 @@ def test_serve_binds_loopback_and_serves_the_studio(tmp_path: Path) -> None:
     assert child.returncode == 0
 
 
-def test_serve_refuses_a_broken_book_with_exit_2(tmp_path: Path) -> None:
-    (tmp_path / "book.yaml").write_text("title: T\nchapters: 3\n", encoding="utf-8")
+def test_serve_stays_up_on_a_broken_book_and_recovers_when_it_is_fixed(tmp_path: Path) -> None:
+    root = tmp_path / "book"
+    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    good = (root / "book.yaml").read_text(encoding="utf-8")
+    (root / "book.yaml").write_text(good.replace("chapters:\n", "chapters: 3\n", 1), "utf-8")
+    port = free_port()
+    command = [sys.executable, "-m", "bookbuild.cli.commands", "serve", str(root), "--draft"]
+    child = subprocess.Popen(
+        [*command, "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert child.stderr is not None
+        first = child.stderr.readline()
+        assert first.startswith(f"bookbuild studio: http://127.0.0.1:{port}/"), first
+        lines = [child.stderr.readline() for _ in range(4)]
+        said = "".join(lines)
+        assert "book.yaml has errors" in said and "book.yaml:" in said, said
+        while "build failed" not in said:
+            said += child.stderr.readline()
+        board = requests.get(f"http://127.0.0.1:{port}/board", timeout=60)
+        assert board.status_code == 200 and "cannot be read" in board.text
+        (root / "book.yaml").write_text(good, "utf-8")
+        while "built:" not in said:  # the watcher rebuilds: start, then end
+            said += child.stderr.readline()
+        assert "rebuilding (saved: book.yaml)" in said
+        assert "keeper/tower" in requests.get(f"http://127.0.0.1:{port}/board", timeout=60).text
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=60)
+    assert child.returncode == 0
+
+
+def test_serve_without_a_book_is_exit_2(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bookbuild.cli.commands", "serve", str(tmp_path), "--port", "1"],
         capture_output=True,
@@ -59,7 +93,7 @@ def test_serve_refuses_a_broken_book_with_exit_2(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "book.yaml:2:" in done.stderr
+    assert "no book.yaml" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -13,6 +13,7 @@ from bookbuild.render.view import (
     BookView,
     ChapterView,
     IllustrationView,
+    MatterView,
     Provenance,
     StyleView,
 )
@@ -42,6 +43,12 @@ def style_view(spec: LoadedSpec) -> StyleView:
         print_target=style.print,
         paper=style.paper,
         text_over=style.text_over,
+        print_bleed=style.print_bleed,
+        pdf_x=style.pdf_x,
+        cover_color=style.cover_color,
+        opening=style.opening,
+        chapter_number=style.chapter_number,
+        scene_break=style.scene_break,
     )
 
 
@@ -64,6 +71,7 @@ def assemble_book(
             markdown=reader.text(plan.text_step),
             illustrations=tuple(reader.illustration(ill) for ill in plan.illustrations),
             written_by=reader.model_of(plan.text_step),
+            short_title=plan.chapter.short_title or "",
         )
         for plan in graph.chapters
     )
@@ -80,6 +88,22 @@ def assemble_book(
         identifier=book_identifier(spec),
         blurb=book.blurb,
         draft=draft,
+        matter=matter_view(spec),
+    )
+
+
+def matter_view(spec: LoadedSpec) -> MatterView:
+    book = spec.book
+    return MatterView(
+        isbn=book.isbn or "",
+        publisher=book.publisher or "",
+        edition=book.edition or "",
+        rights=book.rights or "",
+        dedication=book.dedication or "",
+        epigraph=book.epigraph or "",
+        acknowledgements=book.acknowledgements or "",
+        about_author=book.about_author or "",
+        also_by=tuple(book.also_by),
     )
 
 

@@ -177,6 +177,7 @@ class Engine:
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
         status = self._decide(step, result)
+        step = status.step  # bound to the cast its prompt names (graph.cast.bind_cast)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
             self.lock.pin(step.id, LockEntry(key, str(digest), step.media_type))

@@ -14,11 +14,12 @@ from typing import Any
 from bookbuild.build.pool import ProviderPool
 from bookbuild.errors import ImageDecodeError, MaskError, ProviderError, StoreError
 from bookbuild.graph import prompts
+from bookbuild.graph.cast import expand
 from bookbuild.graph.ops import op_named
-from bookbuild.graph.steps import Step
+from bookbuild.graph.steps import FileInput, Step
 from bookbuild.hashing import digest_of
 from bookbuild.media.images import decode_image, encode_png, image_size
-from bookbuild.providers.base import ChatRequest, ImageRequest, ImageResult
+from bookbuild.providers.base import CastName, CharacterRef, ChatRequest, ImageRequest, ImageResult
 from bookbuild.spec import LoadedSpec, resolve_in_book
 from bookbuild.spec.masks import (
     aspect_warning,
@@ -29,6 +30,7 @@ from bookbuild.spec.masks import (
     to_mask,
 )
 from bookbuild.spec.models import MaskShape
+from bookbuild.spec.presets import Lora
 from bookbuild.store.journal import JobJournal
 
 
@@ -78,9 +80,7 @@ class StepRunner:
         with self.providers.limit(step.preset):
             result = provider.complete(request)
         if step.op == "describe":
-            parsed = prompts.parse_image_prompt(result.text, step.id)
-            body = {"prompt": parsed.prompt, "negative_prompt": parsed.negative_prompt}
-            return StepOutput(json.dumps(body, ensure_ascii=False).encode(), result.metadata)
+            return StepOutput(_described(step, result.text).encode(), result.metadata)
         text = _normalise_text(result.text)
         if not text.strip():
             raise ProviderError("the chat model returned no text", step_id=step.id)
@@ -98,7 +98,10 @@ class StepRunner:
             return ChatRequest(
                 step.id, "summarize", messages, p["language"], source_text=text, journal=journal
             )
-        messages = prompts.describe_messages(p["chapter_title"], text, p["style"])
+        cast = _cast_names(step)
+        pairs = [(c.id, c.name) for c in cast]
+        messages = prompts.describe_messages(p["chapter_title"], text, p["style"], pairs)
+        schema = prompts.CAST_DESCRIBE_SCHEMA if cast else prompts.DESCRIBE_SCHEMA
         return ChatRequest(
             step.id,
             "describe",
@@ -106,8 +109,9 @@ class StepRunner:
             p["language"],
             brief=p["style"],
             source_text=text,
-            json_schema=prompts.DESCRIBE_SCHEMA,
+            json_schema=schema,
             seed=p.get("seed"),
+            cast=cast,
             journal=journal,
         )
 
@@ -128,6 +132,7 @@ class StepRunner:
     ) -> ImageRequest:
         p = dict(step.params)
         prompt, negative = _prompt_of(p, inputs)
+        prompt = expand(prompt, step.cast, step.art)
         image = self._input_image(step, inputs, "image")
         control = self._input_image(step, inputs, "control_image")
         op = op_named(step.op)
@@ -150,8 +155,29 @@ class StepRunner:
             control_image=control,
             params=extra,
             files=self._other_files(step, op.inputs),
+            characters=self._characters(step, inputs),
+            style_images=self._pictures(step, step.art.files if step.art else ()),
             journal=journal,
         )
+
+    def _characters(self, step: Step, inputs: Mapping[str, bytes]) -> tuple[CharacterRef, ...]:
+        """The cast the picture shows, with its reference pictures: the sheet's output (an
+        input of role `cast:<id>`) or the author's files, as hashed into the key."""
+        found = []
+        for c in step.cast:
+            images = (inputs[c.role],) if c.role in inputs else self._pictures(step, c.files)
+            lora = Lora.model_validate(dict(c.lora)) if c.lora else None
+            found.append(CharacterRef(c.id, c.name, c.description, images, lora, c.weight))
+        return tuple(found)
+
+    def _pictures(self, step: Step, files: tuple[FileInput, ...]) -> tuple[bytes, ...]:
+        return tuple(encode_png(decode_image(self._read(step, f), what=f.path)) for f in files)
+
+    def _read(self, step: Step, file: FileInput) -> bytes:
+        data = resolve_in_book(self.spec.root, file.path).read_bytes()
+        if digest_of(data) != file.digest:
+            raise StoreError(f"{step.id}: {file.path} changed during the build; run make again")
+        return data
 
     def _other_files(self, step: Step, roles: tuple[str, ...]) -> dict[str, bytes]:
         """The step's files that are not its op's input pictures (e.g. a ComfyUI workflow),
@@ -190,11 +216,37 @@ def _write_request(step: Step, inputs: Mapping[str, bytes], journal: JobJournal)
         (title, inputs[f"summary-{n}"].decode("utf-8"))
         for n, title in enumerate(p["previous_titles"], start=1)
     )
+    cast = _cast_names(step)
     ctx = prompts.ChapterContext(
-        p["book_title"], p["language"], p["premise"], p["chapter_title"], p["brief"], previous
+        p["book_title"],
+        p["language"],
+        p["premise"],
+        p["chapter_title"],
+        p["brief"],
+        previous,
+        tuple((c.name, c.traits) for c in cast),
     )
     messages = prompts.write_messages(ctx)
-    return ChatRequest(step.id, "write", messages, p["language"], brief=p["brief"], journal=journal)
+    return ChatRequest(
+        step.id, "write", messages, p["language"], brief=p["brief"], cast=cast, journal=journal
+    )
+
+
+def _cast_names(step: Step) -> tuple[CastName, ...]:
+    """The cast a chat step knows (`params.cast`): ids and names, and traits for the writer."""
+    return tuple(
+        CastName(str(c["id"]), str(c["name"]), str(c.get("traits", "")))
+        for c in step.params.get("cast", ())
+    )
+
+
+def _described(step: Step, reply: str) -> str:
+    """The `describe` output stored: the prompt JSON, with the characters it shows when the
+    book has a cast (checked against it; the picture's key is bound to them)."""
+    cast = [str(c["id"]) for c in step.params.get("cast", ())]
+    if cast:
+        return prompts.parse_cast_prompt(reply, cast, step.id).to_json(with_cast=True)
+    return prompts.parse_image_prompt(reply, step.id).to_json(with_cast=False)
 
 
 _REQUEST_FIELDS = {"prompt", "negative_prompt", "seed", "strength", "take", "mask"}

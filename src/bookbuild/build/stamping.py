@@ -29,6 +29,7 @@ from bookbuild.errors import BookbuildError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
+from bookbuild.graph.steps import book_files
 from bookbuild.project import Project
 from bookbuild.spec import resolve_in_book
 from bookbuild.store.lock import Lock
@@ -101,7 +102,7 @@ def _input_paths(project: Project, graph: Graph, pdf: bool) -> Iterator[Path]:
     """Every file (and folder, for files added to it) the build read or could read."""
     spec = project.spec
     yield spec.path
-    relative = {f.path for step in graph.steps.values() for _, f in step.files}
+    relative = {f.path for step in graph.steps.values() for f in book_files(step)}
     if spec.book.style.css:
         relative.add(spec.book.style.css)
     for name in sorted(relative):

@@ -218,12 +218,16 @@ def _print_plan(data: dict[str, Any]) -> None:
     if not console.is_terminal:
         console.width = 160  # a log or a pipe: keep step ids whole
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("step", "op", "provider", "status"):
+    cast = any(step.get("characters") for step in data["steps"])  # a book with `characters:`
+    for column in ("step", "op", "provider", "status", *(("cast",) if cast else ())):
         table.add_column(column, no_wrap=True)
     table.add_column("why")
     for step in data["steps"]:
         why = "; ".join(step["reasons"])
-        table.add_row(step["id"], step["op"], step["provider"] or "-", step["status"], why)
+        row = [step["id"], step["op"], step["provider"] or "-", step["status"]]
+        if cast:
+            row.append(", ".join(step.get("characters", ())))
+        table.add_row(*row, why)
     console.print(table)
     for provider, calls in sorted(data["calls"].items()):
         cost = data["estimated_cost_usd"].get(provider, 0.0)
@@ -257,17 +261,26 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool) -> None:
 
 @main.command()
 @PATH_ARG
+@click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")
 @click.pass_context
-def validate(ctx: click.Context, path: Path) -> None:
-    """Check book.yaml (every error at once, with line:col)."""
+def validate(ctx: click.Context, path: Path, strict: bool) -> None:
+    """Check book.yaml (every error at once, with line:col); warnings too."""
+    from bookbuild.errors import SpecError
     from bookbuild.graph.plan import plan_book
+    from bookbuild.providers.registry import CATALOG
+    from bookbuild.spec.validate import validate_warnings
 
     def action() -> None:
         project = Project.open(path)
         graph = plan_book(project.spec)
+        warnings = validate_warnings(project.spec, project.spec.catalog or CATALOG)
+        if strict and warnings:
+            raise SpecError(warnings)
+        for warning in warnings:
+            _console(stderr=True).print(f"[yellow]{escape(str(warning))}[/]")
         click.echo(
             f"{project.spec.path.name}: ok ({len(graph.chapters)} chapter(s), "
-            f"{len(graph.steps)} step(s))"
+            f"{len(graph.steps)} step(s))" + (f", {len(warnings)} warning(s)" if warnings else "")
         )
 
     _run(ctx, action)
@@ -318,10 +331,19 @@ def serve(
     def ready(url: str) -> None:
         click.echo(f"bookbuild studio: {url} (Ctrl-C stops it)", err=True)
 
+    def say(line: str) -> None:
+        click.echo(f"bookbuild studio: {line}", err=True)
+
     _run(
         ctx,
         lambda: serve_studio(
-            path, host=host, port=port, draft=draft, open_browser=open_browser, on_ready=ready
+            path,
+            host=host,
+            port=port,
+            draft=draft,
+            open_browser=open_browser,
+            on_ready=ready,
+            say=say,
         ),
     )
 

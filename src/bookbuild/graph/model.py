@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bookbuild.graph.steps import Step
-from bookbuild.spec.models import Chapter, Illustration
+from bookbuild.graph.steps import CastInput, Step
+from bookbuild.spec.models import Chapter, Character, Illustration
 from bookbuild.spec.presets import Preset
 
 
@@ -40,6 +40,17 @@ class ChapterPlan:
     illustrations: tuple[IllustrationPlan, ...]
 
 
+@dataclass(frozen=True)
+class CharacterPlan:
+    """One member of the cast: what its pictures' keys hold, and its generated character
+    sheet (chapter id `cast`), if it has one."""
+
+    id: str
+    character: Character
+    input: CastInput
+    sheet: IllustrationPlan | None = None
+
+
 @dataclass
 class Graph:
     """Steps in dependency order, plus the book's structure for rendering."""
@@ -47,6 +58,7 @@ class Graph:
     steps: dict[str, Step] = field(default_factory=dict)
     chapters: list[ChapterPlan] = field(default_factory=list)
     cover: IllustrationPlan | None = None
+    cast: list[CharacterPlan] = field(default_factory=list)  # the characters, with their sheets
     presets: dict[str, Preset] = field(default_factory=dict)  # as used (after --draft)
     frozen: dict[str, FreezeScope] = field(default_factory=dict)  # step id -> `freeze: true`
 

@@ -1,23 +1,33 @@
 """Book -> graph of steps. Pure: no network, no store; the only I/O is hashing input files.
 
 Step ids are stable paths: `<chapter>/text`, `<chapter>/summary`, `<chapter>/<ill>/prompt`,
-`<chapter>/<ill>/image`, `<chapter>/<ill>/edit-N`; the cover uses the chapter id `cover`.
+`<chapter>/<ill>/image`, `<chapter>/<ill>/edit-N`; the cover uses the chapter id `cover`, a
+character sheet `cast/<id>/image` (and `cast/<id>/edit-N`).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bookbuild.errors import ConfigError
+from bookbuild.graph.cast import SHEET_PROMPT, placeholders
 from bookbuild.graph.freeze import freeze_scopes
-from bookbuild.graph.model import ChapterPlan, Graph, IllustrationPlan
-from bookbuild.graph.steps import FileInput, Step
+from bookbuild.graph.model import ChapterPlan, CharacterPlan, Graph, IllustrationPlan
+from bookbuild.graph.steps import ArtInput, CastInput, FileInput, Step
 from bookbuild.hashing import digest_of
 from bookbuild.spec import LoadedSpec, resolve_in_book
-from bookbuild.spec.models import Book, Chapter, Edit, Illustration, MaskShape
+from bookbuild.spec.models import (
+    Book,
+    Chapter,
+    CharacterReference,
+    Edit,
+    Illustration,
+    MaskShape,
+)
 from bookbuild.spec.presets import Preset
 from bookbuild.style import default_picture_size
 
@@ -50,12 +60,15 @@ class _Planner:
         self.draft_preset = _draft_preset(spec) if draft else None
         self.graph = Graph()
         self._file_digests: dict[str, str] = {}
+        self._cast: dict[str, CastInput] = {}
+        self._art = self._art_input()
         style = self.book.style
         self.default_size = default_picture_size(
             style.theme, style.page, style.bleed, DEFAULT_SIZE, style.print is not None
         )  # a picture book's pictures follow its page
 
     def plan(self) -> Graph:
+        self._plan_cast()
         needs_summary = _chapters_needing_summary(self.book.chapters)
         summaries: list[tuple[str, str]] = []  # (chapter title, summary step id)
         for index, chapter in enumerate(self.book.chapters):
@@ -123,6 +136,11 @@ class _Planner:
             "brief": chapter.write,
             "previous_titles": [title for title, _ in previous],
         }
+        if self.book.characters:
+            params["cast"] = [
+                {"id": cid, "name": c.name, "traits": c.traits or ""}
+                for cid, c in self.book.characters.items()
+            ]
         deps = tuple((f"summary-{n}", sid) for n, (_, sid) in enumerate(previous, start=1))
         return self._step(step_id, "write", preset, params=params, deps=deps)
 
@@ -165,7 +183,7 @@ class _Planner:
         defaults = self.book.defaults
         name = ill.prompt_model or defaults.prompt or defaults.text
         preset = self._preset(name, "prompt", f"{base}/prompt")
-        params = {
+        params: dict[str, Any] = {
             "style": ill.describe,
             "chapter_title": title,
             "language": self.book.language,
@@ -173,6 +191,9 @@ class _Planner:
         }
         if text_step is None:  # the cover: described from the book's premise and title
             params["source"] = self.book.premise or self.book.title
+        fixed, pool = self._picture_cast(ill, base)
+        if fixed or pool:  # by id and name only: how they look is the image step's business
+            params["cast"] = [{"id": c.id, "name": c.name} for c in (*fixed, *pool)]
         deps = (("text", text_step),) if text_step else ()
         return self._step(f"{base}/prompt", "describe", preset, params=params, deps=deps)
 
@@ -189,7 +210,9 @@ class _Planner:
         }
         if ill.prompt is not None:
             params["prompt"] = ill.prompt
-        deps = (("prompt", prompt_step),) if prompt_step else ()
+        deps: tuple[tuple[str, str], ...] = (("prompt", prompt_step),) if prompt_step else ()
+        cast = self._cast_fields(*self._picture_cast(ill, base))
+        deps = (*deps, *cast.pop("deps"))
         files: tuple[tuple[str, FileInput], ...] = ()
         op = "txt2img"
         if ill.init_image is not None:
@@ -202,7 +225,9 @@ class _Planner:
                 "strength": ill.controlnet.strength,
             }
             files = (("control_image", self._file(ill.controlnet.image)),)
-        return self._step(f"{base}/image", op, preset, params=params, deps=deps, files=files)
+        return self._step(
+            f"{base}/image", op, preset, params=params, deps=deps, files=files, **cast
+        )
 
     def _edit_step(
         self,
@@ -225,9 +250,73 @@ class _Planner:
             params["mask"] = _mask_json(mask)
         model_name = getattr(spec, "model", None)
         preset = self._preset(model_name, "image", step_id) if model_name else image_preset
-        return self._step(
-            step_id, op, preset, params=params, deps=(("image", previous),), files=files
-        )
+        cast = self._edit_cast(str(fields.get("prompt", "")), "prompt" in type(spec).model_fields)
+        deps = (("image", previous), *cast.pop("deps"))
+        return self._step(step_id, op, preset, params=params, deps=deps, files=files, **cast)
+
+    # -- the cast ----------------------------------------------------------------------------
+    def _plan_cast(self) -> None:
+        """Each character's key inputs, and the step chain of each generated character sheet
+        (planned first: the pictures that show the character depend on it)."""
+        for cid, character in self.book.characters.items():
+            ref = character.reference
+            lora = character.lora.model_dump(mode="json") if character.lora else None
+            plain = CastInput(cid, character.name, character.description.strip(), (), None, lora)
+            plain = replace(plain, weight=character.weight)
+            self._cast[cid] = plain
+            sheet = None
+            if ref is not None and ref.generated:
+                sheet = self._illustration("cast", 1, _sheet_illustration(cid, ref), None, cid)
+                self._cast[cid] = replace(plain, sheet=sheet.final_step)
+            elif ref is not None:
+                self._cast[cid] = replace(plain, files=tuple(self._file(f) for f in ref.files))
+            self.graph.cast.append(CharacterPlan(cid, character, self._cast[cid], sheet))
+
+    def _art_input(self) -> ArtInput | None:
+        art = self.book.style.art
+        if art is None:
+            return None
+        refs = [art.reference] if isinstance(art.reference, str) else list(art.reference or [])
+        return ArtInput((art.description or "").strip(), tuple(self._file(f) for f in refs))
+
+    def _picture_cast(
+        self, ill: Illustration, base: str
+    ) -> tuple[tuple[CastInput, ...], tuple[CastInput, ...]]:
+        """(the characters a picture shows, when known from the spec; the candidates when the
+        `describe` prompt will say). A sheet shows its character, without a reference."""
+        if not self._cast:
+            return (), ()
+        if ill.describe is not None and ill.characters is None:
+            return (), tuple(self._cast.values())
+        ids = [*(ill.characters or ()), *placeholders(ill.prompt or "")]
+        fixed = tuple(self._cast[i] for i in dict.fromkeys(ids) if i in self._cast)
+        if base.startswith("cast/"):
+            own = base.removeprefix("cast/")
+            fixed = tuple(replace(c, files=(), sheet=None) if c.id == own else c for c in fixed)
+        return fixed, ()
+
+    def _edit_cast(self, prompt: str, paints: bool) -> dict[str, Any]:
+        """The cast an edit's own prompt names (`{id}`), and the art style if it paints."""
+        fixed = tuple(self._cast[i] for i in placeholders(prompt) if i in self._cast)
+        fields = self._cast_fields(fixed, ())
+        if not paints:
+            fields.pop("art", None)
+        return fields
+
+    def _cast_fields(
+        self, fixed: tuple[CastInput, ...], pool: tuple[CastInput, ...]
+    ) -> dict[str, Any]:
+        """Step fields for a picture's cast: `cast`, `cast_pool`, `art`, and the `deps` on
+        the character sheets."""
+        deps = tuple((c.role, c.sheet) for c in (*fixed, *pool) if c.sheet is not None)
+        fields: dict[str, Any] = {"deps": deps}
+        if fixed:
+            fields["cast"] = fixed
+        if pool:
+            fields["cast_pool"] = pool
+        if self._art is not None:
+            fields["art"] = self._art
+        return fields
 
     # -- helpers ---------------------------------------------------------------------------
     def _seed(self, ill: Illustration, base: str) -> int:
@@ -245,6 +334,13 @@ class _Planner:
             path: Path = resolve_in_book(self.spec.root, relative)
             self._file_digests[relative] = digest_of(path.read_bytes())
         return FileInput(relative, self._file_digests[relative])
+
+
+def _sheet_illustration(cid: str, ref: CharacterReference) -> Illustration:
+    """A generated character sheet as the illustration it is."""
+    fields = ref.model_dump(exclude={"file", "prompt"}, exclude_unset=True)
+    prompt = ref.prompt or SHEET_PROMPT.format(id=cid)
+    return Illustration(id=cid, prompt=prompt, characters=[cid], **fields)
 
 
 def _chapters_needing_summary(chapters: list[Chapter]) -> set[int]:

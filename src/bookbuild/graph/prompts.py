@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bookbuild.errors import ProviderError
+from bookbuild.spec.base import placeholders
 
 PROMPT_VERSION = 2
 
@@ -26,6 +28,28 @@ DESCRIBE_SCHEMA: dict[str, Any] = {
             "negative_prompt": {"type": "string", "description": "What to avoid."},
         },
         "required": ["prompt", "negative_prompt"],
+        "additionalProperties": False,
+    },
+}
+
+CAST_DESCRIBE_SCHEMA: dict[str, Any] = {
+    "name": "illustration_prompt",
+    "strict": True,
+    "schema": {
+        "type": "object",
+        "properties": {
+            "prompt": {
+                "type": "string",
+                "description": "English image prompt naming each character as {id}.",
+            },
+            "negative_prompt": {"type": "string", "description": "What to avoid."},
+            "characters": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Ids of the characters the picture shows.",
+            },
+        },
+        "required": ["prompt", "negative_prompt", "characters"],
         "additionalProperties": False,
     },
 }
@@ -47,6 +71,7 @@ class ChapterContext:
     chapter_title: str
     brief: str
     previous: tuple[tuple[str, str], ...] = ()  # (chapter title, summary) of earlier chapters
+    cast: tuple[tuple[str, str], ...] = ()  # (name, traits) of the book's characters
 
 
 def language_name(tag: str) -> str:
@@ -61,6 +86,7 @@ def write_messages(ctx: ChapterContext) -> list[dict[str, str]]:
             f"Book: {ctx.book_title}",
             f"Premise: {ctx.premise}" if ctx.premise else "",
             f"Story so far:\n{story_so_far}" if story_so_far else "",
+            _cast_for_writer(ctx.cast),
             f"Write the chapter titled “{ctx.chapter_title}”.",
             f"Brief (follow it, including any length it gives): {ctx.brief}",
         )
@@ -78,6 +104,13 @@ def write_messages(ctx: ChapterContext) -> list[dict[str, str]]:
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def _cast_for_writer(cast: tuple[tuple[str, str], ...]) -> str:
+    if not cast:
+        return ""
+    lines = [f"- {name}: {traits}" if traits else f"- {name}" for name, traits in cast]
+    return "Characters (keep their names exactly, and who they are):\n" + "\n".join(lines)
+
+
 def summarize_messages(language: str, chapter_title: str, text: str) -> list[dict[str, str]]:
     system = (
         f"Summarise chapters of a book in {language_name(language)}, in at most three "
@@ -89,7 +122,13 @@ def summarize_messages(language: str, chapter_title: str, text: str) -> list[dic
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def describe_messages(chapter_title: str, text: str, style_note: str) -> list[dict[str, str]]:
+def describe_messages(
+    chapter_title: str, text: str, style_note: str, cast: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, str]]:
+    """The describer's messages; with a cast, (id, name) pairs, it names characters by `{id}`
+    (their looks are added later, verbatim) and says which ones the picture shows."""
+    if cast:
+        return _cast_describe_messages(chapter_title, text, style_note, cast)
     system = (
         "You write prompts for a Stable Diffusion image model that illustrates a book. Read "
         "the chapter, choose the one moment that best shows it, and answer with JSON only: "
@@ -105,10 +144,65 @@ def describe_messages(chapter_title: str, text: str, style_note: str) -> list[di
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def _cast_describe_messages(
+    chapter_title: str, text: str, style_note: str, cast: Sequence[tuple[str, str]]
+) -> list[dict[str, str]]:
+    roster = "\n".join(f"- {{{cid}}}: {name}" for cid, name in cast)
+    system = (
+        "You write prompts for a Stable Diffusion image model that illustrates a book. Read "
+        "the chapter, choose the one moment that best shows it, and answer with JSON only: "
+        '{"prompt": "...", "negative_prompt": "...", "characters": ["id", ...]}. '
+        "The prompt is in English whatever the chapter's language, under 60 words, as "
+        "comma-separated phrases: the subjects first (who and what they do), then the "
+        "setting, lighting and composition, then the style note. The book's characters are "
+        "listed with a placeholder each: write a character ONLY as its placeholder, e.g. "
+        "'{hare} laughing at {tortoise}', never by name and never describe how it looks (its "
+        "fixed description replaces the placeholder). Describe anyone else by what can be "
+        "seen. `characters` lists the ids of the characters the picture shows (each of them "
+        "appears in the prompt as its placeholder). No text, letters or speech bubbles in the "
+        "picture. The negative prompt is comma-separated phrases of what to avoid (e.g. text, "
+        f"watermark, extra limbs, blurry). {_MATERIAL}"
+    )
+    user = (
+        f"Characters (placeholder: name in the text):\n{roster}\n\n"
+        f"Style note: {style_note}\n\nChapter “{chapter_title}”:\n\n{text}"
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
 @dataclass(frozen=True)
 class ImagePrompt:
     prompt: str
     negative_prompt: str
+    characters: tuple[str, ...] = ()
+
+    def to_json(self, with_cast: bool) -> str:
+        body: dict[str, Any] = {"prompt": self.prompt, "negative_prompt": self.negative_prompt}
+        if with_cast:
+            body["characters"] = list(self.characters)
+        return json.dumps(body, ensure_ascii=False)
+
+
+def parse_cast_prompt(reply: str, cast_ids: Sequence[str], step_id: str = "") -> ImagePrompt:
+    """A `describe` reply for a book with a cast: the prompt with `{id}` placeholders and the
+    characters it shows, checked against the cast. A listed character missing from the
+    prompt is put first as its placeholder; a placeholder not listed is added to the list."""
+    parsed = parse_image_prompt(reply, step_id)
+    listed = _json_object(reply, step_id).get("characters", [])
+    if not isinstance(listed, list):
+        raise ProviderError("the chat model's `characters` is not a list", step_id=step_id)
+    named = placeholders(parsed.prompt)
+    ids = list(dict.fromkeys([*(str(i).strip().strip("{}") for i in listed), *named]))
+    unknown = [i for i in ids if i not in cast_ids]
+    if unknown:
+        raise ProviderError(
+            f"the chat model named characters that are not in the cast: {', '.join(unknown)} "
+            f"(the cast: {', '.join(cast_ids)}); run again or use another model",
+            step_id=step_id,
+        )
+    missing = [f"{{{i}}}" for i in ids if i not in named]
+    prompt = ", ".join([*missing, parsed.prompt])
+    return ImagePrompt(prompt, parsed.negative_prompt, tuple(ids))
 
 
 def parse_image_prompt(reply: str, step_id: str = "") -> ImagePrompt:

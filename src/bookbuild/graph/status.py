@@ -9,6 +9,9 @@ States:
   waiting  an upstream step must run first, so the key is not known yet
   frozen   `freeze: true` and only something upstream (outside it) changed: the pinned result
            is kept (reasons say what changed; `make --refresh ID` redoes it)
+
+A picture whose cast comes from its `describe` prompt is first bound to the characters the
+prompt names (`graph.cast.bind_cast`): the step in the answer is the bound one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bookbuild.graph.freeze import frozen_key_inputs, frozen_manifest, still_frozen
+from bookbuild.graph.cast import bind_cast
+from bookbuild.graph.freeze import (
+    frozen_key_inputs,
+    frozen_manifest,
+    outside_changes,
+    still_frozen,
+)
 from bookbuild.graph.model import FreezeScope, Graph
 from bookbuild.graph.steps import Step, manifest_changes, step_key, step_manifest
 from bookbuild.store.lock import Lock
@@ -78,9 +87,22 @@ def _status(
     pending = [dep for _, dep in step.deps if dep not in digests]
     if pending:
         state: State = "stale" if step.id in lock.entries else "waiting"
-        reasons = tuple(f"upstream {dep} is {done[dep].state}" for dep in pending)
+        step = bind_cast(step, digests, store.get)
+        upstream = [f"upstream {dep} is {done[dep].state}" for dep in pending]
+        reasons = tuple(_cast_reasons(step, digests, lock, store) + upstream)
         return StepStatus(step, state, reasons=reasons)
     return decide(step, digests, lock, store, store.has)
+
+
+def _cast_reasons(step: Step, digests: Mapping[str, str], lock: Lock, store: Store) -> list[str]:
+    """What changed in the cast of a picture that waits (e.g. for its character's new sheet):
+    `characters.hare.description changed`, said now rather than after the sheet is drawn."""
+    pinned = lock.entries.get(step.id)
+    old = store.lookup(pinned.key) if pinned is not None and step.cast else None
+    if old is None:
+        return []
+    changes = outside_changes(step, digests, old.manifest) or []
+    return [c for c in changes if not c.endswith("is being redrawn")]
 
 
 def frozen_status(
@@ -97,16 +119,19 @@ def frozen_status(
     old = store.lookup(pinned.key) if pinned else None
     if pinned is None or old is None:
         return None
+    step = bind_cast(step, digests, store.get)
     found = frozen_key_inputs(step, digests, old.manifest.get("inputs", {}), scope)
-    if found is None or not still_frozen(step, found[0], found[1], pinned.key):
+    outside = outside_changes(step, digests, old.manifest)
+    if found is None or outside is None:
+        return None
+    changed = [f"upstream {dep} changed" for dep in found[1]] + outside
+    if not still_frozen(step, found[0], changed, pinned.key, old.manifest):
         return None
     if not usable(pinned.digest):
         return None
-    reasons = tuple(
-        f"frozen: upstream {dep} changed (`make --refresh {scope.name}` redoes it)"
-        for dep in found[1]
-    )
-    manifest = frozen_manifest(step, found[0])
+    hint = f"(`make --refresh {scope.name}` redoes it)"
+    reasons = tuple(f"frozen: {change} {hint}" for change in changed)
+    manifest = frozen_manifest(step, found[0], old.manifest)
     return StepStatus(step, "frozen", pinned.key, pinned.digest, manifest, reasons)
 
 
@@ -125,6 +150,7 @@ def decide(
         frozen = frozen_status(step, digests, lock, store, usable, scope)
         if frozen is not None:
             return frozen
+    step = bind_cast(step, digests, store.get)
     manifest = step_manifest(step, digests)
     key = step_key(step, digests)
     pinned = lock.entries.get(step.id)
@@ -144,4 +170,16 @@ def _why_changed(old_key: str, manifest: dict[str, Any], store: Store) -> tuple[
     old = store.lookup(old_key)
     if old is None:
         return ("key changed (the old result is not in the store, so no details)",)
-    return tuple(manifest_changes(old.manifest, manifest)) or ("key changed",)
+    changes = manifest_changes(old.manifest, manifest)
+    reasons = [_explained(r) if manifest.get("op") == "write" else r for r in changes]
+    return tuple(reasons) or ("key changed",)
+
+
+def _explained(reason: str) -> str:
+    """A reason with what it means for the author, where a plain path would not say it."""
+    if reason.startswith("params.cast "):
+        return (
+            f"{reason}: the characters' names or traits changed, so the chapter is written "
+            "again (`freeze: true` on the chapter keeps its approved text)"
+        )
+    return reason

@@ -27,6 +27,49 @@ class FileInput:
 
 
 @dataclass(frozen=True)
+class CastInput:
+    """A character a picture shows, as far as its key goes: name and description, the LoRA
+    and reference weight, and the reference pictures (the author's files, or the output of
+    the character sheet's final step, a dependency of role `cast:<id>`)."""
+
+    id: str
+    name: str
+    description: str
+    files: tuple[FileInput, ...] = ()
+    sheet: str | None = None  # final step id of the generated character sheet
+    lora: Mapping[str, Any] | None = None
+    weight: float = 0.6
+
+    @property
+    def role(self) -> str:
+        return f"cast:{self.id}"
+
+    def manifest(self, dep_digests: Mapping[str, str]) -> dict[str, Any]:
+        if self.sheet is not None:
+            reference = [dep_digests[self.sheet]]
+        else:
+            reference = [f.digest for f in self.files]
+        return {
+            "name": self.name,
+            "description": self.description,
+            "reference": reference,
+            "lora": dict(self.lora) if self.lora else None,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True)
+class ArtInput:
+    """`style.art`: its description (added to the prompt) and reference pictures."""
+
+    description: str
+    files: tuple[FileInput, ...] = ()
+
+    def manifest(self) -> dict[str, Any]:
+        return {"description": self.description, "reference": [f.digest for f in self.files]}
+
+
+@dataclass(frozen=True)
 class Step:
     id: str
     op: str  # a name in the op table (`bookbuild.graph.ops`)
@@ -36,6 +79,11 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=dict)
     deps: tuple[tuple[str, str], ...] = ()  # (role, upstream step id), ordered
     files: tuple[tuple[str, FileInput], ...] = ()  # (role, file input), ordered
+    cast: tuple[CastInput, ...] = ()  # the characters the picture shows (part of the key)
+    cast_pool: tuple[CastInput, ...] = ()
+    """Candidates when the cast comes from the `describe` prompt (dependency `prompt`): the
+    step is bound to the ones the prompt names before its key is computed (graph.cast)."""
+    art: ArtInput | None = None  # `style.art` (part of the key)
 
     @property
     def kind(self) -> StepKind:
@@ -51,29 +99,49 @@ class Step:
         return self.kind != "source"
 
 
+def book_files(step: Step) -> list[FileInput]:
+    """Every file of the book folder the step reads: its own, its characters' references
+    (all candidates, before the cast is bound) and the art style's."""
+    members = (*step.cast, *step.cast_pool)
+    return [
+        *(f for _, f in step.files),
+        *(f for member in members for f in member.files),
+        *(step.art.files if step.art is not None else ()),
+    ]
+
+
 def step_manifest(step: Step, dep_digests: Mapping[str, str]) -> dict[str, Any]:
     """Everything that can change the step's result. `dep_digests` maps upstream step ids to
-    their output digests; every dependency must be present."""
-    return {
+    their output digests; every dependency must be present. The cast (`characters`, whose
+    sheets are `cast:<id>` dependencies) and the art style appear only when the step has them,
+    so a book without them keeps its keys."""
+    manifest: dict[str, Any] = {
         "op": step.op,
         "op_version": op_named(step.op).version,
         **({"prompt_version": PROMPT_VERSION} if step.kind == "chat" else {}),
         "provider": step.provider,
         "model": dict(step.model),
         "params": dict(step.params),
-        "inputs": {role: dep_digests[dep] for role, dep in step.deps},
+        "inputs": {
+            role: dep_digests[dep] for role, dep in step.deps if not role.startswith("cast:")
+        },
         "files": {role: f.digest for role, f in step.files},
     }
+    if step.cast:
+        manifest["characters"] = {c.id: c.manifest(dep_digests) for c in step.cast}
+    if step.art is not None:
+        manifest["art"] = step.art.manifest()
+    return manifest
 
 
 def step_key(step: Step, dep_digests: Mapping[str, str]) -> str:
     return key_of(step_manifest(step, dep_digests))
 
 
-def manifest_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def manifest_changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
     """Human-readable reasons why a manifest changed: the dotted paths that differ."""
     changes: list[str] = []
-    _diff("", old, new, changes)
+    _diff(prefix, old, new, changes)
     return changes
 
 

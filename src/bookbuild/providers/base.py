@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from bookbuild.errors import ConfigError, Interrupted, ProviderError
 from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.spec.catalog import CastNeeds as CastNeeds  # with the catalog: validate uses it
+from bookbuild.spec.catalog import CastProblem as CastProblem
 from bookbuild.spec.presets import Lora, Preset
 from bookbuild.store.journal import JobJournal, NullJournal
 
@@ -54,7 +56,19 @@ class ChatRequest:
     source_text: str = ""
     json_schema: dict[str, Any] | None = None
     seed: int | None = None
+    cast: tuple[CastName, ...] = ()
+    """The book's characters as the writer and the describer know them (no looks)."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
+
+
+@dataclass(frozen=True)
+class CastName:
+    """A character as a chat step knows it: its id (the `{id}` placeholder of prompts), its
+    name in the book's text and, for the writer, its traits. Never the visual description."""
+
+    id: str
+    name: str
+    traits: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,14 @@ class Provider(Generic[OptionsT]):
         """Why this preset cannot do `op`, one of `ops` (e.g. a ComfyUI workflow whose inputs
         take no picture cannot do img2img); None when it can."""
         return None
+
+    @classmethod
+    def cast_problems(cls, preset: OptionsT, op: str, needs: CastNeeds) -> list[CastProblem]:
+        """What this preset cannot do with one picture's cast (references, LoRAs, the art
+        style's reference) for `op`, from the spec alone: `validate` reports these at the
+        illustration or edit. Errors stop the build; warnings say a reference is not used (e.g.
+        a back end with no identity reference: the character relies on its description)."""
+        return []
 
     @classmethod
     def book_file_problems(

@@ -15,6 +15,7 @@ from bookbuild.style import resolve_theme
 
 from ..errors import RenderError
 from .context import ImageSource, build_date, lang_tag, make_figure, needs_keep_all
+from .cover_colors import cover_colors
 from .fonts import font_stack
 from .frontmatter import blurb_paragraphs
 from .labels import labels
@@ -77,6 +78,7 @@ def cover_html(
         "blurb": blurb_paragraphs(view),
         "fonts": font_stack(view.language, view.style.font),
         "geometry": cover_geometry(layout, wrap),
+        "colors": cover_colors(view),
         "wrap": wrap,
         "medium": "print",
         "theme": resolve_theme(view.style.theme),

@@ -28,6 +28,7 @@ from bookbuild.render.epub_fixed import (
     fixed_layout,
     fixed_stylesheet,
 )
+from bookbuild.render.epub_meta import publishing_metadata
 from bookbuild.render.epub_package import Item, Page, build_package, render_template, zip_package
 from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
@@ -112,18 +113,9 @@ def package_files(view: BookView) -> dict[str, bytes]:
         extra.append(fixed_stylesheet(fixed, _font_stacks(view)))
     if view.style.css and view.style.css.strip():
         extra.append((Item("css-extra", "extra.css", "text/css"), view.style.css.encode()))
-    metadata = {**book.metadata(), **_accessibility(book, view), "fixed": fixed is not None}
+    publishing = publishing_metadata(view, fixed is not None)
+    metadata = {**book.metadata(), **publishing, "fixed": fixed is not None}
     return build_package(metadata, pages, extra, images.items(view.cover))
-
-
-def _accessibility(book: _Book, view: BookView) -> dict[str, Any]:
-    """schema.org accessibility metadata: every picture has alt text (its caption, else its
-    prompt), so the text alone is sufficient."""
-    has_images = view.cover is not None or any(ch.illustrations for ch in view.chapters)
-    summary = "Reflowable text with a table of contents and landmarks, in reading order. " + (
-        "Every illustration has a text alternative." if has_images else "No illustrations."
-    )
-    return {"has_images": has_images, "summary": summary}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bookbuild.render.context import estimate_lines, make_chapter
 from bookbuild.render.epub_content import EpubImage, xml_text
 from bookbuild.render.epub_package import Item, Page, render_template
 from bookbuild.render.epub_xhtml import html_to_xhtml
+from bookbuild.render.images import edge_color
 from bookbuild.render.view import BookView, IllustrationView
 from bookbuild.style import parse_page, theme_settings
 
@@ -73,6 +74,7 @@ class _Scene:
     caption: str
     title: str  # the chapter title on its first scene
     text: Markup
+    background: str = ""  # '#rrggbb' around a letterboxed picture (its edge colour)
 
 
 def fixed_chapter_pages(
@@ -109,6 +111,7 @@ def _scene_pages(
         caption=xml_text(ill.caption or "").strip() if ill else "",
         title="",
         text=Markup(""),
+        background=edge_color(ill.image) if ill else "",
     )
     if ill is not None and len(over) == 1:
         return [replace(picture, text=_xhtml(over[0]))]

@@ -33,8 +33,10 @@ from .context import (
 from .fetch import build_path
 from .fonts import font_stack
 from .frontmatter import ai_disclosure, blurb_paragraphs
+from .geometry import RUNNING, running_title
 from .labels import labels
 from .markdown import keep_words
+from .matter import SCENE_BREAKS, chapter_label, matter, open_paragraph
 from .pages import Layout, page_layout
 from .theme import make_environment
 from .view import BookView, IllustrationView
@@ -71,6 +73,8 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
     def spread(figure: Figure) -> bool:
         return is_spread(layout, figure)
 
+    short = {ch.id: ch.short_title or running_title(ch.title) for ch in view.chapters}
+
     return {
         "book": view,
         "lang": lang_tag(view.language),
@@ -85,10 +89,15 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "text_over": text_over,
         "spread": spread,
         "scene_metrics": SCENE,
+        "running": RUNNING,
+        "running_title": lambda chapter_id: short.get(chapter_id, ""),
+        "chapter_label": lambda n: chapter_label(n, view.style.chapter_number, view.language),
+        "scene_break": SCENE_BREAKS.get(view.style.scene_break, "⁂"),
         "medium": medium,
         "theme": resolve_theme(view.style.theme),
         "date": build_date(view.source_date_epoch),
         "disclosure": ai_disclosure(view),
+        "matter": matter(view, build_date(view.source_date_epoch)[:4]),
         "blurb": blurb_paragraphs(view),
         "extra_css": Markup((view.style.css or "").replace("</", "<\\/")),
     }
@@ -116,6 +125,7 @@ def _render(
 ) -> str:
     env = make_environment(view.style.theme, theme_dirs)
     env.filters["keep"] = keep_words if needs_keep_all(view.language, medium) else escape
+    env.filters["opening"] = lambda block: open_paragraph(str(block), view.style.opening)
     context = {"downloads": [], "page_chapter": None, **template_context(view, medium, src)}
     try:
         return env.get_template(name).render({**context, **extra})

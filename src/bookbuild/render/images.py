@@ -13,6 +13,7 @@ from typing import cast
 from PIL import Image, ImageCms
 
 from ..errors import RenderError
+from .ink import limit_ink
 
 PRINT_DPI = 300
 JPEG_QUALITY = 88
@@ -51,6 +52,7 @@ def open_image(data: bytes, what: str = "image") -> Image.Image:
     return image
 
 
+INK_HEADROOM = 10  # percent of total ink kept free under the printer's limit
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common
 
 
@@ -66,14 +68,20 @@ def cmyk_profile() -> bytes:
 
 
 def prepare_for_print(
-    data: bytes, box: tuple[int, int], what: str = "image", cmyk: bool = False
+    data: bytes,
+    box: tuple[int, int],
+    what: str = "image",
+    cmyk: bool = False,
+    ink_limit: int = 300,
 ) -> PreparedImage:
     """Fit the image inside `box` pixels (never enlarging) and encode it for print; `cmyk`
-    converts it to CMYK (flattened on white) through the print profile, as a JPEG."""
+    converts it to CMYK (flattened on white) through the print profile, with its total ink
+    kept within `ink_limit` percent, as a JPEG."""
     image = open_image(data, what)
     image = _fit(image, box)
     if cmyk:
-        return _encode(_to_cmyk(image), "jpg")
+        # 10 points under the limit: JPEG ringing adds a few percent at sharp edges
+        return _encode(limit_ink(_to_cmyk(image), ink_limit - INK_HEADROOM), "jpg")
     if has_alpha(image):
         return _encode(image.convert("RGBA"), "png")
     return _encode(image.convert("RGB"), "jpg")

@@ -48,6 +48,21 @@ def is_safe_link(url: str) -> bool:
     return lowered.startswith(ALLOWED_SCHEMES) and not any(ord(c) < 0x20 for c in target)
 
 
+def _drop_unsafe_links(state: Any) -> None:
+    """An unsafe link keeps its text and loses its <a> (an empty text token each end)."""
+    for block in state.tokens:
+        dropping = False
+        for child in block.children or ():
+            if child.type == "link_open" and not is_safe_link(str(child.attrGet("href") or "")):
+                dropping = True
+            elif child.type == "link_close" and dropping:
+                dropping = False
+            else:
+                continue
+            child.type, child.tag, child.content, child.attrs = "text", "", "", {}
+            child.nesting = 0
+
+
 def _image_as_text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     alt = "".join(child.content for child in token.children or ()) or token.content
@@ -119,7 +134,10 @@ def _parser(language: str = "en") -> MarkdownIt:
     md.use(footnote_plugin)
     if language.split("-")[0].lower() in ("ko", "zh", "ja"):
         md.core.ruler.push("pair_quotes", _pair_leftover_quotes)
-    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    # every link and image parses (an image then prints as its alt text, whatever its URL);
+    # links to anything but http(s), mailto and fragments lose their <a> after parsing
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.core.ruler.push("unsafe_links", _drop_unsafe_links)
     md.add_render_rule("image", _image_as_text)
     md.add_render_rule("text", _text)
     md.add_render_rule("footnote_anchor", _backref)

@@ -9,6 +9,7 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -26,15 +27,18 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[impor
 
 from ..errors import PreflightError, RenderError
 from ..fsutil import atomic_write_bytes
-from ..style import theme_settings
+from ..style import fmt_pt, theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
 from .cover import cover_html
 from .fetch import BASE_URL, build_path, fetch_bytes
 from .fonts import check_font_coverage
+from .geometry import bleeds, print_geometry
 from .html import ASSETS, document_html, layout_for
 from .images import PRINT_DPI, cmyk_profile, max_pixels, prepare_for_print
+from .ink import cmyk_html
+from .pdfcheck import Expect, check_pdf
 from .preflight import Placement, preflight
-from .printing import Printer, cover_wrap, print_margins, printer
+from .printing import Printer, cover_wrap, printer
 from .view import BookView, IllustrationView
 
 __all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
@@ -93,19 +97,19 @@ def render_pdf(
     with _weasyprint(view.source_date_epoch, warn) as convert:
         fitted, document = _interior(view, target, theme_dirs, sources, fetcher, convert)
         pages = len(document.pages)
-        if target is not None:
-            found = _preflight(fitted, target, document, sources)
-            _report(found, target.label, warn, strict)
-        variant = {"pdf_variant": target.pdf_variant} if target else {}
-        interior = document.write_pdf(**_WRITE_OPTIONS, **variant)
-        cover_doc = _cover_document(fitted, target, pages, sources, theme_dirs)
-        cover = convert(cover_doc, fetcher).write_pdf(**_WRITE_OPTIONS, **variant)
+        options = _write_options(view, target)
+        interior = _bytes(document.write_pdf(**options))
+        cover_doc = convert(_cover_document(fitted, target, pages, sources, theme_dirs), fetcher)
+        cover = _bytes(cover_doc.write_pdf(**options))
+    interior = _fixed_ids(interior, f"{view.identifier}:{slug}")
+    cover = _fixed_ids(cover, f"{view.identifier}:{slug}:cover")
+    if target is not None:
+        found = _preflight(fitted, target, document, sources, cover_doc)
+        found += _read_back(fitted, target, interior, cover, pages)
+        _report(found, target.label, warn, strict)
     target_path = build_path(out_dir, f"{slug}.pdf")
-    cover_bytes = _fixed_document_id(_bytes(cover), f"{view.identifier}:{slug}:cover")
-    atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), cover_bytes)
-    atomic_write_bytes(
-        target_path, _fixed_document_id(_bytes(interior), f"{view.identifier}:{slug}")
-    )
+    atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), cover)
+    atomic_write_bytes(target_path, interior)
     return target_path
 
 
@@ -114,19 +118,42 @@ _XMP_DOCUMENT_ID = re.compile(
 )
 
 
-def _fixed_document_id(data: bytes, name: str) -> bytes:
-    """PDF/X-4 metadata carries a random xmpMM:DocumentID (WeasyPrint's uuid4); put a UUID
-    derived from the book in its place, the same length, so the same book gives the same
-    bytes (the metadata stream is uncompressed and no offset moves)."""
+def _fixed_ids(data: bytes, name: str) -> bytes:
+    """PDF/X-4 metadata carries a random xmpMM:DocumentID (WeasyPrint's uuid4): put a UUID
+    derived from the book in its place, the same length (the metadata stream is uncompressed
+    and no offset moves); then the trailer /ID (an MD5 of the objects, so of that random id)
+    becomes the MD5 of the file itself: the same book gives the same bytes."""
     fixed = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookbuild:' + name)}".encode()
-    return _XMP_DOCUMENT_ID.sub(fixed, data, count=1)
+    data = _XMP_DOCUMENT_ID.sub(fixed, data, count=1)
+    found = _TRAILER_ID.search(data)
+    if found is None:
+        return data
+    blank = data[: found.start()] + b"0" * (found.end() - found.start()) + data[found.end() :]
+    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().encode()
+    return (
+        data[: found.start()] + b"/ID [(" + digest + b") (" + digest + b")]" + data[found.end() :]
+    )
 
 
+_TRAILER_ID = re.compile(rb"/ID \[\([0-9a-f]{32}\) \([0-9a-f]{32}\)\]")
 _WRITE_OPTIONS: dict[str, Any] = {
     "dpi": PRINT_DPI,  # caps any image placed smaller than its pixels
     "pdf_identifier": False,
     "uncompressed_pdf": False,
 }  # jpeg_quality unset: the print images are already JPEG q88 (no second encoding)
+
+
+def _write_options(view: BookView, target: Printer | None) -> dict[str, Any]:
+    """Screen PDFs as before; print targets as PDF/X with a trailer /ID (X-4, or X-1a)."""
+    if target is None:
+        return dict(_WRITE_OPTIONS)
+    return {**_WRITE_OPTIONS, "pdf_identifier": True, "pdf_variant": pdf_variant(view)}
+
+
+def pdf_variant(view: BookView) -> str:
+    return "pdf/x-1a" if view.style.pdf_x == "x-1a" else "pdf/x-4"
+
+
 Convert = Callable[[str, "BuildFetcher"], Any]
 
 
@@ -139,26 +166,38 @@ def _interior(
     convert: Convert,
 ) -> tuple[BookView, Any]:
     """The laid-out interior; on a print target laid out again when its page count calls for
-    another gutter (at most twice more: the gutter only grows with the page count)."""
+    another gutter (at most twice more: the gutter only grows with the page count), then
+    padded to an even page count with a blank last page."""
     fitted = view if target is None else _for_print(view, target, pages=0)
     for _ in range(3):
-        html = document_html(fitted, lambda i: sources[asset_name(i, "png")], theme_dirs, "print")
+        html = _print_html(fitted, sources, theme_dirs)
         document = convert(html, fetcher)
         if target is None:
             return fitted, document
         again = _for_print(view, target, pages=len(document.pages))
         if again == fitted:
-            return fitted, document
+            break
         fitted = again
+    if len(document.pages) % 2:
+        padded = convert(html.replace("</body>", '<div class="even-pad"></div></body>'), fetcher)
+        if len(padded.pages) == len(document.pages) + 1:
+            document = padded
     return fitted, document
 
 
+def _print_html(view: BookView, sources: dict[str, str], theme_dirs: Sequence[Path]) -> str:
+    html = document_html(view, lambda i: sources[asset_name(i, "png")], theme_dirs, "print")
+    if not view.style.print_target:
+        return html
+    return cmyk_html(html, opaque=view.style.pdf_x == "x-1a")
+
+
 def _for_print(view: BookView, target: Printer, pages: int) -> BookView:
-    """The view with the printer's bleed and margins for this page count."""
-    bleed = f"{target.bleed}in"
-    plain = replace(view, style=replace(view.style, bleed=bleed))
-    margin = print_margins(layout_for(plain), target, pages)
-    return replace(plain, style=replace(plain.style, margin=margin))
+    """The view with the printer's bleed (or none) and margins for this page count."""
+    plain = replace(view, style=replace(view.style, bleed=None))
+    geometry = print_geometry(layout_for(plain), target, pages, bleeds(view))
+    bleed = fmt_pt(geometry.bleed) if geometry.bleed else None
+    return replace(view, style=replace(view.style, bleed=bleed, margin=geometry.margin))
 
 
 def _fetcher(
@@ -166,7 +205,8 @@ def _fetcher(
 ) -> tuple[BuildFetcher, dict[str, str]]:
     """What the renderer may load: the build folder, the print images, the theme's static
     files and, on a print target, the CMYK profile."""
-    prepared, sources = prepare_print_images(view, root, cmyk=target is not None)
+    limit = target.ink_limit if target is not None else 300
+    prepared, sources = prepare_print_images(view, root, cmyk=target is not None, ink_limit=limit)
     for name, data in theme_static_files(theme_dirs).items():
         prepared[root / ASSETS / THEME_ASSETS / name] = data
     if target is not None:
@@ -175,11 +215,41 @@ def _fetcher(
 
 
 def _preflight(
-    view: BookView, target: Printer, document: Any, sources: dict[str, str]
+    view: BookView, target: Printer, document: Any, sources: dict[str, str], cover: Any
 ) -> list[str]:
+    """Findings on the laid-out pages: pictures under 300 ppi where they are placed (the
+    interior's and the cover's), the printer's page-count range."""
     by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
+    placements = [*_placements(document), *_placements(cover)]
+    return preflight(placements, by_src, target, len(document.pages))
+
+
+def _read_back(
+    view: BookView, target: Printer, interior: bytes, cover: bytes, pages: int
+) -> list[str]:
+    """Findings on the written files (pdfcheck): boxes, colours, fonts, output intent, /ID,
+    text inside the safe zone, total ink."""
     layout = layout_for(view)
-    return preflight(_placements(document), by_src, target, layout, len(document.pages))
+    trim = (layout.page.width, layout.page.height)
+    geometry = print_geometry(layout, target, pages, bleeds(view))
+    inside = Expect(
+        trim=trim,
+        bleed=layout.bleed,
+        safe=(geometry.safe, geometry.gutter),
+        ink_limit=target.ink_limit,
+        transparency=view.style.pdf_x != "x-1a",
+    )
+    wrap = cover_wrap(layout.page, target, pages, view.style.paper)
+    outside = Expect(
+        trim=(wrap.width, layout.page.height),
+        bleed=wrap.bleed,
+        sides=False,
+        ink_limit=target.ink_limit,
+        what="cover",
+        even_pages=False,
+        transparency=view.style.pdf_x != "x-1a",
+    )
+    return [*check_pdf(interior, inside), *check_pdf(cover, outside)]
 
 
 def _report(found: list[str], label: str, warn: Warn | None, strict: bool) -> None:
@@ -195,12 +265,21 @@ def _placements(document: Any) -> list[Placement]:
     """Every <img> of the laid-out pages with its content box (CSS px) and object-fit."""
     found = []
     for page in document.pages:
-        for box in page._page_box.descendants():
+        for box in _descendants(page._page_box):
             element = getattr(box, "element", None)
             if hasattr(box, "replacement") and element is not None and element.tag == "img":
                 fit = str(box.style["object_fit"])
                 found.append(Placement(element.get("src", ""), box.width, box.height, fit))
     return found
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    """The box and every box inside it, through absolutely positioned ones (which WeasyPrint's
+    own descendants() leaves behind their placeholders: the cover's art is one)."""
+    box = getattr(box, "_box", box)
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
 
 
 def _all(view: BookView) -> list[IllustrationView]:
@@ -217,7 +296,8 @@ def _cover_document(
     """The cover's HTML: a wrap sized from the page count on a print target."""
     layout = layout_for(view)
     wrap = cover_wrap(layout.page, target, pages, view.style.paper) if target else None
-    return cover_html(view, layout, wrap, lambda i: sources[asset_name(i, "png")], theme_dirs)
+    html = cover_html(view, layout, wrap, lambda i: sources[asset_name(i, "png")], theme_dirs)
+    return cmyk_html(html, opaque=view.style.pdf_x == "x-1a") if target else html
 
 
 def _bytes(data: object) -> bytes:
@@ -227,7 +307,7 @@ def _bytes(data: object) -> bytes:
 
 
 def prepare_print_images(
-    view: BookView, root: Path, cmyk: bool = False
+    view: BookView, root: Path, cmyk: bool = False, ink_limit: int = 300
 ) -> tuple[dict[Path, bytes], dict[str, str]]:
     """Each distinct image once, sized for its box at 300 DPI: (path -> bytes, key -> URL)."""
     layout = layout_for(view)
@@ -240,7 +320,8 @@ def prepare_print_images(
         key = asset_name(ill, "png")
         if key in sources:
             continue
-        image = prepare_for_print(ill.image, ill_box, what=f"illustration {ill.id!r}", cmyk=cmyk)
+        what = f"illustration {ill.id!r}"
+        image = prepare_for_print(ill.image, ill_box, what=what, cmyk=cmyk, ink_limit=ink_limit)
         name = asset_name(ill, image.ext)
         prepared[root / ASSETS / name] = image.data
         sources[key] = f"{ASSETS}/{name}"

@@ -1,6 +1,7 @@
 """Print preflight: what a printer would reject or print badly, found on the laid-out pages
 before the PDF is written. Pictures under 300 ppi at their placed size (with the step that
-made them and the fix), the printer's page-count rules, margins inside its safe zone."""
+made them and the fix), the printer's page-count rules. The written files are checked by
+`pdfcheck` (boxes, colours, fonts, safe zone, ink)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .images import PRINT_DPI
-from .pages import Layout
-from .printing import INCH, Printer, page_count_issues
+from .printing import Printer, page_count_issues
 from .view import IllustrationView
 
 CSS_PX_PER_INCH = 96.0
@@ -40,6 +40,13 @@ class LowResolution:
         scale = max(2, math.ceil(PRINT_DPI / max(self.ppi, 1)))
         by_model = ill.provenance is not None and ill.provenance.model_line != ""
         larger = "generate it larger (width/height)" if by_model else "use a larger picture file"
+        edits = ill.provenance.edits if ill.provenance is not None else ()
+        if "upscale" in edits:
+            return (
+                f"{step}: {ill.width}x{ill.height} px (already upscaled in its edits) placed at "
+                f"{self.width_in:.2f}x{self.height_in:.2f} in is {self.ppi} ppi (print needs "
+                f"{PRINT_DPI}); raise its upscale to {{scale: {scale}}} more or {larger}"
+            )
         return (
             f"{step}: {ill.width}x{ill.height} px placed at {self.width_in:.2f}x"
             f"{self.height_in:.2f} in is {self.ppi} ppi (print needs {PRINT_DPI}); "
@@ -78,25 +85,13 @@ def low_resolution(
     return [item for item in worst.values() if item.ppi < PRINT_DPI]
 
 
-def margin_issues(layout: Layout, target: Printer) -> list[str]:
-    """Text closer to the trim than the printer's safe zone."""
-    low = target.outside_min * INCH
-    sides = {"top": layout.top, "outside": layout.outer, "bottom": layout.bottom}
-    return [
-        f"the {side} margin ({value / INCH:.3f} in) is inside {target.label}'s safe zone "
-        f"({target.outside_min} in); widen style.margin"
-        for side, value in sides.items()
-        if value < low - 0.01
-    ]
-
-
 def preflight(
     placements: Iterable[Placement],
     by_src: Mapping[str, IllustrationView],
     target: Printer,
-    layout: Layout,
     pages: int,
 ) -> list[str]:
-    """Every warning, in the order a reader of the report wants them."""
+    """Every warning found on the laid-out pages, in the order a reader wants them (what is
+    found on the written PDF comes from pdfcheck)."""
     pictures = [item.message for item in low_resolution(placements, by_src)]
-    return [*pictures, *page_count_issues(target, pages), *margin_issues(layout, target)]
+    return [*pictures, *page_count_issues(target, pages)]

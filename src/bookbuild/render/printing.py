@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from bookbuild.style import PageSize
 
 from ..errors import ConfigError
-from .pages import Layout
 
 INCH = 72.0  # points
 
@@ -25,8 +24,10 @@ class Printer:
     spine_per_page: dict[str, float]  # paper -> inches of spine per page
     spine_text_min_pages: int  # fewer pages: the spine is left blank
     gutters: tuple[tuple[int, float], ...]  # (up to this many pages, inside margin)
-    bleed: float = 0.125
-    outside_min: float = 0.375  # top, bottom and outside margins with bleed
+    bleed: float = 0.125  # top, bottom and outside edge of each page (never at the spine)
+    safe_with_bleed: float = 0.375  # every mark this far from the trim (top, bottom, outside)
+    safe_without_bleed: float = 0.25
+    ink_limit: int = 300  # total area coverage (C+M+Y+K, percent) the printer accepts
     barcode: tuple[float, float] = (2.0, 1.2)  # width, height kept clear on the back cover
     barcode_inset: float = 0.25  # from the back cover's bottom edge and its spine side
     spine_text_margin: float = 0.0625  # on each side of the spine text
@@ -53,6 +54,9 @@ PRINTERS: dict[str, Printer] = {
         spine_per_page={"white": 0.00225, "cream": 0.0025, "color": 0.00235},
         spine_text_min_pages=48,
         gutters=KDP_GUTTERS,
+        safe_with_bleed=0.5,  # its File Creation Guide: 0.5 in on all sides, folios included
+        safe_without_bleed=0.5,
+        ink_limit=240,  # its heavy-ink guidance for covers and colour interiors
     ),
 }
 
@@ -77,19 +81,6 @@ def gutter(target: Printer, pages: int) -> float:
         if pages <= up_to:
             return inches * INCH
     return target.gutters[-1][1] * INCH
-
-
-def print_margins(layout: Layout, target: Printer, pages: int) -> str:
-    """`style.margin` for the print interior: the book's margins, widened to the printer's
-    minimum outside margins and to the gutter of this page count."""
-    low = target.outside_min * INCH
-    values = (
-        max(layout.top, low),
-        max(layout.outer, low),
-        max(layout.bottom, low),
-        max(layout.inner, gutter(target, pages)),
-    )
-    return " ".join(f"{round(v, 3):g}pt" for v in values)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class ChapterView:
     markdown: str  # chapter text: Markdown, rendered with raw HTML disabled
     illustrations: tuple[IllustrationView, ...] = ()
     written_by: str = ""  # "provider model" of the chat model that wrote it ("" = by hand)
+    short_title: str = ""  # running-head title ("" = the title, cut to fit)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,28 @@ class StyleView:
     margin: str | None = None  # page margins: "18mm", or "top outer bottom inner" (None: theme's)
     print_target: str | None = None  # "kdp" or "ingramspark": print-ready PDFs (None: screen)
     paper: str = "white"  # "white", "cream" or "color" (spine width of print targets)
-    text_over: bool = False  # picture-book: short text over its picture, which fills the page
+    text_over: bool = True  # picture-book: short text over its picture, which fills the page
+    print_bleed: str = "auto"  # print target: "auto" (when pictures fill pages), "always", "never"
+    opening: str = "classic"  # chapter openings: classic, drop-cap, small-caps, ornament
+    chapter_number: str = "numeral"  # numeral, roman, word, none
+    scene_break: str = "asterism"  # asterism, dinkus, fleuron, rule, space
+    cover_color: str | None = None  # spine and back of the cover ('#rrggbb'; None: from the art)
+    pdf_x: str = "x-4"  # print target: the PDF/X variant, "x-4" or "x-1a" (no transparency)
+
+
+@dataclass(frozen=True)
+class MatterView:
+    """Front and back matter given as data in the spec (plain text; "" = none)."""
+
+    isbn: str = ""
+    publisher: str = ""
+    edition: str = ""
+    rights: str = ""
+    dedication: str = ""
+    epigraph: str = ""
+    acknowledgements: str = ""
+    about_author: str = ""
+    also_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,3 +94,4 @@ class BookView:
     identifier: str = ""  # stable book id (urn:uuid derived from the spec)
     blurb: str | None = None  # back-cover text
     draft: bool = False  # built with --draft: outputs are marked as drafts
+    matter: MatterView = field(default_factory=MatterView)

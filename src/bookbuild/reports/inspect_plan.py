@@ -34,6 +34,7 @@ class PlanReport:
                     "key": s.key,
                     "digest": s.digest,
                     "reasons": list(s.reasons),
+                    **({"characters": [c.id for c in s.step.cast]} if s.step.cast else {}),
                 }
                 for s in self.statuses.values()
             ],
@@ -74,6 +75,7 @@ def explain_step(project: Project, step_id: str) -> dict[str, Any]:
         "status": status.state,
         "reasons": list(status.reasons),
         "depends_on": {role: dep for role, dep in step.deps},
+        **({"characters": [c.id for c in step.cast]} if step.cast else {}),
         "files": {role: {"path": f.path, "digest": f.digest} for role, f in step.files},
         "key": status.key,
         "key_inputs": status.manifest,

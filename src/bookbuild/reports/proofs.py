@@ -1,7 +1,8 @@
 """`bookbuild proofs`: a contact sheet of every illustration's chain and takes, as HTML and PDF.
 
 What an art director reviews: each picture with its step id, status, seed and prompt, each edit's
-picture before it with the mask outlined in red, and every stored take. Written to
+picture before it with the mask outlined in red, and every stored take; with a cast, first the
+cast page (each character's reference beside every picture it is in, see proofs_cast). Written to
 build/proofs/index.html (pictures beside it) and build/proofs.pdf; nothing is called.
 """
 
@@ -21,6 +22,7 @@ from bookbuild.project import Project
 from bookbuild.render.fetch import build_path
 from bookbuild.reports.board import IllustrationView, board
 from bookbuild.reports.overlay import edit_mask
+from bookbuild.reports.proofs_cast import cast_page
 
 PROOFS_FOLDER = "proofs"
 THUMBNAIL = 480
@@ -40,7 +42,10 @@ def write_proofs(project: Project) -> ProofFiles:
     folder = build_path(project.build_dir, PROOFS_FOLDER)
     pictures = _Pictures(project, folder)
     sheets = [_sheet(view, pictures) for view in views]
-    html = _template().render(title=project.spec.book.title, sheets=sheets, draft=project.draft)
+    cast = cast_page(project, pictures.plain, pictures.own)
+    html = _template().render(
+        title=project.spec.book.title, sheets=sheets, draft=project.draft, cast=cast
+    )
     html_path = build_path(project.build_dir, PROOFS_FOLDER, "index.html")
     atomic_write_text(html_path, html)
     from bookbuild.render.pdf import BuildFetcher, html_to_pdf
@@ -65,6 +70,16 @@ class _Pictures:
         target = build_path(self.folder, "img", name[4:])
         if not target.exists():
             atomic_write_bytes(target, encode_png(self._thumbnail(digest)))
+        return name
+
+    def own(self, digest: str, data: bytes) -> str:
+        """A picture of the book folder (a reference), as a thumbnail."""
+        name = f"img/ref-{digest[7:23]}.png"
+        target = build_path(self.folder, "img", name[4:])
+        if not target.exists():
+            picture = decode_image(data)
+            picture.thumbnail((THUMBNAIL, THUMBNAIL))
+            atomic_write_bytes(target, encode_png(picture))
         return name
 
     def outlined(self, digest: str | None, step_id: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,14 @@ Slug = Annotated[
     ),
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9_-]{0,63})\}")
+"""A character in a prompt: `{id}`, replaced by its description when the picture is drawn."""
+
+
+def placeholders(text: str) -> list[str]:
+    """The ids named as `{id}` in `text`, in order of first appearance."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
 
 
 class Strict(BaseModel):

@@ -7,9 +7,28 @@ by `bookbuild.providers.registry.CATALOG`.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from bookbuild.spec.presets import Preset
+
+
+@dataclass(frozen=True)
+class CastNeeds:
+    """What one picture's cast asks of a back end, known from the spec alone (`validate`)."""
+
+    characters: tuple[str, ...] = ()
+    """The ids of the characters the picture shows."""
+    references: tuple[str, ...] = ()
+    """Of those, the ids that have reference pictures (files or a character sheet)."""
+    loras: tuple[str, ...] = ()
+    """Of those, the ids that have a `lora:`."""
+    style_reference: bool = False
+    """The book has `style.art.reference` pictures."""
+
+
+CastProblem = tuple[Literal["error", "warning"], str]
+"""(severity, message): a warning is an error under `validate --strict`."""
 
 
 class ProviderInfo(Protocol):
@@ -32,6 +51,8 @@ class ProviderInfo(Protocol):
     def book_file_problems(
         self, preset: Any, role: str, data: bytes
     ) -> list[tuple[tuple[str, ...], str]]: ...
+
+    def cast_problems(self, preset: Any, op: str, needs: CastNeeds) -> list[CastProblem]: ...
 
 
 class ProviderCatalog(Protocol):

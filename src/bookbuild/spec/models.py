@@ -8,10 +8,22 @@ from pydantic import BaseModel, Field, create_model, model_validator
 
 from bookbuild.spec.base import Fraction, Slug, Strict
 from bookbuild.spec.edits import EDITS, Mask, MaskShape
-from bookbuild.spec.presets import Preset
+from bookbuild.spec.presets import Lora, Preset
 from bookbuild.spec.remote import StoreSettings
 
-__all__ = ["Book", "Chapter", "Defaults", "Edit", "Illustration", "Mask", "MaskShape", "Style"]
+__all__ = [
+    "ArtStyle",
+    "Book",
+    "Chapter",
+    "Character",
+    "CharacterReference",
+    "Defaults",
+    "Edit",
+    "Illustration",
+    "Mask",
+    "MaskShape",
+    "Style",
+]
 
 
 class Defaults(Strict):
@@ -23,6 +35,20 @@ class Defaults(Strict):
     )
     image: str | None = Field(
         default=None, description="Preset that draws illustrations and edits."
+    )
+
+
+class ArtStyle(Strict):
+    description: str | None = Field(
+        default=None,
+        description="The art style, added to every picture's prompt (e.g. 'soft watercolour').",
+    )
+    reference: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Style reference picture(s), relative to book.yaml, for back ends with a style "
+            "reference."
+        ),
     )
 
 
@@ -54,15 +80,60 @@ class Style(Strict):
             "count, PDF/X) and build/<slug>-cover.pdf a cover wrap for this printer."
         ),
     )
+    print_bleed: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description=(
+            "Print target: bleed (0.125 in on the top, bottom and outside edge of each page) "
+            "when something on the pages runs to the edge (auto: the picture-book theme or "
+            "text_over), or always / never. Without bleed the interior is at the trim size."
+        ),
+    )
+    pdf_x: Literal["x-4", "x-1a"] = Field(
+        default="x-4",
+        description=(
+            "Print target: the PDF/X variant of the interior and cover: x-4 (default; "
+            "transparency kept) or x-1a (transparency flattened against the paper, as "
+            "older IngramSpark workflows ask)."
+        ),
+    )
+    opening: Literal["classic", "drop-cap", "small-caps", "ornament"] = Field(
+        default="classic",
+        description=(
+            "How chapters open: classic (number and title), drop-cap (a large first letter), "
+            "small-caps (the first line in capitals), ornament (a fleuron under the title)."
+        ),
+    )
+    chapter_number: Literal["numeral", "roman", "word", "none"] = Field(
+        default="numeral",
+        description="Chapter numbers above the titles: 1, I, One (en; 제1장 in ko) or none.",
+    )
+    scene_break: Literal["asterism", "dinkus", "fleuron", "rule", "space"] = Field(
+        default="asterism",
+        description=(
+            "The mark of a scene break (`***` or `---` in a chapter): ⁂, * * *, ❦, a short "
+            "rule or a blank line."
+        ),
+    )
+    cover_color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description=(
+            "Colour of the cover's spine and back ('#rrggbb'); default: taken from the cover "
+            "art's spine-side edge (slate without art)."
+        ),
+    )
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper of the print target (sets the spine width)."
     )
     text_over: bool = Field(
-        default=False,
+        default=True,
         description=(
             "picture-book: short text goes over its picture (on a pale panel) so the picture "
-            "fills the page to the bleed."
+            "fills the page to the bleed (default); false frames the picture above its text."
         ),
+    )
+    art: ArtStyle | None = Field(
+        default=None, description="The art style of every picture: a description, a reference."
     )
 
 
@@ -168,6 +239,13 @@ class Illustration(Strict):
             "(the chapter's text); its own fields still count. `make --refresh ID` redoes it."
         ),
     )
+    characters: list[Slug] | None = Field(
+        default=None,
+        description=(
+            "Ids of the `characters:` this picture shows. Optional with `describe:` (the chat "
+            "model says who appears); given, it forces the list. `{id}` in a prompt also counts."
+        ),
+    )
 
     @model_validator(mode="after")
     def _prompt_or_describe(self) -> Illustration:
@@ -181,9 +259,85 @@ class Illustration(Strict):
         return self
 
 
+class CharacterReference(Strict):
+    """Your own picture(s) (`file`), or a generated character sheet: an illustration of the
+    character alone (its own step chain `cast/<id>/image`, with take, freeze and edits)."""
+
+    file: str | list[str] | None = Field(
+        default=None,
+        description="Your reference picture(s) (PNG, JPEG or WebP), relative to book.yaml.",
+    )
+    prompt: str | None = Field(
+        default=None,
+        description="Prompt of the character sheet; default: made from the `{id}` description.",
+    )
+    model: str | None = Field(default=None, description="Image preset; default: defaults.image.")
+    negative_prompt: str | None = Field(default=None, description="What to avoid.")
+    width: int | None = Field(default=None, ge=64, le=2048, multiple_of=8, description="Width, px.")
+    height: int | None = Field(
+        default=None, ge=64, le=2048, multiple_of=8, description="Height, px."
+    )
+    seed: int | None = Field(
+        default=None, ge=0, le=4294967294, description="Seed; default from the id."
+    )
+    take: int = Field(default=1, ge=1, description="Bump to get a new character sheet.")
+    edits: list[Edit] = Field(default_factory=list, description="Edits of the sheet, in order.")
+    freeze: bool = Field(
+        default=False, description="Keep the approved sheet (`make --refresh cast/ID` redoes it)."
+    )
+
+    @model_validator(mode="after")
+    def _file_or_sheet(self) -> CharacterReference:
+        sheet = [n for n in type(self).model_fields if n != "file" and n in self.model_fields_set]
+        if self.file is not None and sheet:
+            raise ValueError(
+                f"a reference is either your `file` or a generated sheet: drop {', '.join(sheet)}"
+            )
+        return self
+
+    @property
+    def files(self) -> list[str]:
+        if self.file is None:
+            return []
+        return [self.file] if isinstance(self.file, str) else list(self.file)
+
+    @property
+    def generated(self) -> bool:
+        return self.file is None
+
+
+class Character(Strict):
+    """One member of the book's cast, the same in every chapter and every picture."""
+
+    name: str = Field(min_length=1, description="The name as it appears in the book's text.")
+    description: str = Field(
+        description=(
+            "What the character looks like: one canonical phrase, put verbatim in every "
+            "picture that shows it (never given to the chat models)."
+        ),
+    )
+    traits: str | None = Field(
+        default=None, description="Who they are and how they speak: given to the writer."
+    )
+    reference: CharacterReference | None = Field(
+        default=None,
+        description="A reference picture: `{file: ...}`, or a generated sheet (`{seed: 11}`).",
+    )
+    lora: Lora | None = Field(
+        default=None, description="A LoRA of this character, for back ends that take LoRAs."
+    )
+    weight: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="How strongly the reference steers, 0..1."
+    )
+
+
 class Chapter(Strict):
     id: Slug
     title: str = Field(min_length=1, description="Chapter title.")
+    short_title: str | None = Field(
+        default=None,
+        description="Shorter title for the running heads of the PDF (default: the title, cut).",
+    )
     text: str | None = Field(default=None, description="Chapter text (Markdown), inline.")
     file: str | None = Field(
         default=None, description="Markdown file with the text, relative to book.yaml."
@@ -230,8 +384,48 @@ class Book(Strict):
     models: dict[str, Preset] = Field(default_factory=dict, description="Named model presets.")
     defaults: Defaults = Field(default_factory=Defaults, description="Default presets by role.")
     style: Style = Field(default_factory=Style, description="Look of the book.")
+    characters: dict[Slug, Character] = Field(
+        default_factory=dict,
+        description="The cast, by id: `{id}` in prompts, `characters: [id]` on pictures.",
+    )
     cover: Illustration | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
+    isbn: str | None = Field(
+        default=None,
+        description="ISBN of this edition (on the copyright page, the EPUB's identifiers).",
+    )
+    publisher: str | None = Field(
+        default=None, description="Publisher or imprint (copyright page, EPUB dc:publisher)."
+    )
+    edition: str | None = Field(
+        default=None, description="Edition line of the copyright page, e.g. 'First edition'."
+    )
+    rights: str | None = Field(
+        default=None,
+        description=(
+            "Rights line of the copyright page and EPUB dc:rights (default: 'All rights "
+            "reserved.' in the book's language)."
+        ),
+    )
+    dedication: str | None = Field(
+        default=None, description="Dedication, on its own right-hand page after the copyright."
+    )
+    epigraph: str | None = Field(
+        default=None,
+        description=(
+            "Epigraph before the first chapter; a last line starting with '—' is its source."
+        ),
+    )
+    acknowledgements: str | None = Field(
+        default=None,
+        description="Acknowledgements page after the last chapter (Markdown-free text).",
+    )
+    about_author: str | None = Field(
+        default=None, description="About-the-author page at the back of the book (plain text)."
+    )
+    also_by: list[str] = Field(
+        default_factory=list, description="Other titles by the author(s), listed at the back."
+    )
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")
     store: StoreSettings = Field(
         default_factory=StoreSettings,

@@ -28,13 +28,16 @@ Data = Any
 
 @dataclass(frozen=True)
 class IllustrationRef:
-    """Where an illustration is written: `chapters[chapter].illustrations[index]`, or the cover
-    (chapter None)."""
+    """Where an illustration is written: `chapters[chapter].illustrations[index]`, the cover
+    (chapter None), or a character's generated sheet (`characters.<character>.reference`)."""
 
     chapter: int | None
     index: int = 0
+    character: str | None = None
 
     def path(self) -> tuple[str | int, ...]:
+        if self.character is not None:
+            return ("characters", self.character, "reference")
         if self.chapter is None:
             return ("cover",)
         return ("chapters", self.chapter, "illustrations", self.index)
@@ -65,6 +68,30 @@ def remove_edit(text: str, ref: IllustrationRef, index: int) -> str:
     return _write(text, ref.path(), change, lambda lines, node: _splice_remove(lines, node, index))
 
 
+def replace_edit(text: str, ref: IllustrationRef, index: int, edit: dict[str, Any]) -> str:
+    """Replace edit number `index` (0-based) by `edit`, in place: the lines around it (and the
+    comments before it) stay as they are."""
+
+    def change(ill: dict[str, Any]) -> None:
+        _edits_of(ill, index)[index] = edit
+
+    return _write(
+        text, ref.path(), change, lambda lines, node: _splice_replace(lines, node, index, edit)
+    )
+
+
+def edit_at(text: str, ref: IllustrationRef, index: int) -> tuple[str, dict[str, Any]]:
+    """(op, params) of edit number `index` as written (plain data)."""
+    edits = _edits_of(_dig(_load_plain(text), ref.path()), index)
+    item = edits[index]
+    if isinstance(item, str):
+        return item, {}
+    if not isinstance(item, dict) or len(item) != 1:
+        raise SpecWriteError(f"edit number {index + 1} is not one `op: {{...}}` item")
+    op, params = next(iter(item.items()))
+    return str(op), dict(params or {})
+
+
 def move_edit(text: str, ref: IllustrationRef, index: int, to: int) -> str:
     """Move edit `index` to position `to` (both 0-based)."""
 
@@ -87,6 +114,17 @@ def set_field(text: str, ref: IllustrationRef, key: str, value: Any) -> str:
     return _write(
         text, ref.path(), change, lambda lines, node: _splice_set(lines, node, key, value)
     )
+
+
+def remove_field(text: str, ref: IllustrationRef, key: str) -> str:
+    """Remove a scalar field of the illustration (its line goes; absent: the text as is)."""
+
+    def change(ill: dict[str, Any]) -> None:
+        ill.pop(key, None)
+
+    if key not in _dig(_load_plain(text), ref.path()):
+        return text
+    return _write(text, ref.path(), change, lambda lines, node: _splice_unset(lines, node, key))
 
 
 def set_chapter_field(text: str, chapter: int, key: str, value: Any) -> str:
@@ -264,6 +302,15 @@ def _splice_remove(lines: list[str], ill: MappingNode, index: int) -> None:
     del lines[start:end]
 
 
+def _splice_replace(lines: list[str], ill: MappingNode, index: int, edit: dict[str, Any]) -> None:
+    edits = _edits_node(ill)
+    if edits is None or not 0 <= index < len(edits.value):
+        raise _Splice
+    item = edits.value[index]
+    line, dash = _dash_line(lines, item)
+    lines[line : _content_end_line(item) + 1] = [f"{' ' * dash}- {_render_block_item(edit)}"]
+
+
 def _splice_move(lines: list[str], ill: MappingNode, index: int, to: int) -> None:
     edits = _edits_node(ill)
     if edits is None:
@@ -290,6 +337,16 @@ def _splice_set(lines: list[str], mapping: MappingNode, key: str, value: Any) ->
     edits_key = _key_node(mapping, "edits") or _key_node(mapping, "illustrations")
     at = int(edits_key.start_mark.line) if edits_key else _content_end_line(mapping) + 1
     lines.insert(at, f"{indent}{key}: {rendered}\n")
+
+
+def _splice_unset(lines: list[str], mapping: MappingNode, key: str) -> None:
+    key_node, value = _key_node(mapping, key), _value_node(mapping, key)
+    if key_node is None or not isinstance(value, ScalarNode):
+        raise _Splice
+    line = int(key_node.start_mark.line)
+    if value.end_mark.line != line or lines[line][: key_node.start_mark.column].strip():
+        raise _Splice  # `- key: v` (the item's first line) or a value over several lines
+    del lines[line]
 
 
 # -- rendering fragments --------------------------------------------------------------------

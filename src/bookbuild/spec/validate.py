@@ -28,6 +28,16 @@ def validate_book(spec: LoadedSpec, catalog: ProviderCatalog) -> list[SpecIssue]
     return list(dict.fromkeys(checker.issues))
 
 
+def validate_warnings(spec: LoadedSpec, catalog: ProviderCatalog) -> list[SpecIssue]:
+    """What a valid spec asks that its back ends will not do, without stopping the build
+    (e.g. character references on a back end that has none): errors under `--strict`."""
+    from bookbuild.spec.cast_backends import cast_issues
+
+    presets = spec.book.models
+    found = cast_issues(spec.book, presets, _providers_of(presets, catalog))
+    return [spec.issue(i.loc, f"warning: {i.message}") for i in found if i.severity == "warning"]
+
+
 def _providers_of(
     presets: Mapping[str, Preset], catalog: ProviderCatalog
 ) -> dict[str, ProviderInfo | None]:
@@ -81,6 +91,19 @@ class _Checker:
             self.check_chapter(("chapters", i), chapter)
         if self.book.cover is not None:
             self.check_illustration(("cover",), self.book.cover)
+        from bookbuild.spec.cast_checks import check_cast
+
+        check_cast(self)
+        self.check_cast_backends()
+
+    def check_cast_backends(self) -> None:
+        """What each picture's back end cannot do with its cast: the errors (warnings are
+        `validate_warnings`)."""
+        from bookbuild.spec.cast_backends import cast_issues
+
+        for issue in cast_issues(self.book, self.presets, self.providers):
+            if issue.severity == "error":
+                self.add(issue.loc, issue.message)
 
     # presets and providers
 

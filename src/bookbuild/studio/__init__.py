@@ -13,7 +13,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from bookbuild.errors import ConfigError
+from bookbuild.errors import ConfigError, SpecError
 from bookbuild.project import Project
 
 DEFAULT_HOST = "127.0.0.1"
@@ -28,15 +28,27 @@ def serve(
     draft: bool = False,
     open_browser: bool = False,
     on_ready: Callable[[str], None] = lambda url: None,
+    say: Callable[[str], None] = lambda line: None,
 ) -> None:
-    """Serve the studio for the book at `path` until interrupted (Ctrl-C)."""
+    """Serve the studio for the book at `path` until interrupted (Ctrl-C). A book.yaml with
+    errors is served too (the pages show the errors and recover when it is fixed); `say` gets
+    a line when a rebuild starts, ends or fails."""
     import uvicorn
 
     from bookbuild.studio.app import create_app
     from bookbuild.studio.state import Studio
 
-    root = Project.open(path, draft=draft).root  # a book that cannot load is exit 2 here
-    studio = Studio(root=root, draft=draft, host=host)
+    try:
+        root = Project.open(path, draft=draft).root
+    except SpecError as exc:  # no book folder at all is still exit 2 (ConfigError)
+        root = (path if path.is_dir() else path.parent).resolve()
+        problem: str | None = f"book.yaml has errors; the studio shows them until fixed:\n{exc}"
+    else:
+        problem = None
+    lines = _Terminal(say)
+    if problem:
+        lines.say(problem)
+    studio = Studio(root=root, draft=draft, host=host, say=lines.say)
     config = uvicorn.Config(
         create_app(studio), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
     )
@@ -49,6 +61,7 @@ def serve(
             threading.Event().wait(0.05)
         if server.started:
             on_ready(url)
+            lines.open()
             if open_browser:
                 webbrowser.open(url)
 
@@ -58,6 +71,28 @@ def serve(
         server.run(sockets=[listening])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
         return
+
+
+class _Terminal:
+    """The terminal's lines, held back until the studio's address is printed first."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+        self._held: list[str] | None = []
+        self._lock = threading.Lock()
+
+    def say(self, line: str) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(line)
+                return
+        self._say(line)
+
+    def open(self) -> None:
+        with self._lock:
+            held, self._held = self._held or [], None
+        for line in held:
+            self._say(line)
 
 
 def _listen(host: str, port: int) -> socket.socket:

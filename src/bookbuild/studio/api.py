@@ -16,10 +16,12 @@ from starlette.routing import Route
 from bookbuild.errors import BookbuildError, StudioInputError
 from bookbuild.graph.model import IllustrationPlan
 from bookbuild.media.images import image_size
+from bookbuild.reports import iterate
 from bookbuild.reports.board import chain, find_illustration, plan_and_statuses
+from bookbuild.reports.changes import Candidate, check_candidate, check_variants, write_spec
+from bookbuild.reports.editing import EditRequest, spec_edit
+from bookbuild.reports.takes import next_take, stored_seeds, take_numbers
 from bookbuild.spec import specwrite
-from bookbuild.studio.changes import Candidate, check_candidate, write_spec
-from bookbuild.studio.editing import EditRequest, spec_edit
 from bookbuild.studio.security import write_refusal
 from bookbuild.studio.state import Studio
 
@@ -40,6 +42,17 @@ def insert_position(raw: Any, edits: int) -> int | None:
     if not 0 <= at <= edits:
         raise StudioInputError(f"`at` must be between 0 and {edits}")
     return None if at == edits else at
+
+
+def change_index(raw: Any, edits: int) -> int | None:
+    """`?change=N` of the editor: edit N (0-based) changed in place; None: a new edit."""
+    if raw is None or raw == "":
+        return None
+    try:
+        index = int(raw)
+    except (TypeError, ValueError):
+        raise StudioInputError("`change` must be a whole number") from None
+    return _index(index, edits)
 
 
 class _Change:
@@ -73,6 +86,17 @@ class _Change:
             return {"needs_approval": candidate.summary()}
         write_spec(self.project, candidate)
         self.studio.build.request(f"studio: {reason}", approved)
+        return {"ok": True, "forecast": candidate.summary(), "reason": reason}
+
+    def finish_variants(self, texts: list[str], step_of: str | None, reason: str) -> dict[str, Any]:
+        """Write the first text, build the others' `step_of` step first (kept as takes)."""
+        candidate = check_variants(self.project, texts)
+        approved = self.approved()
+        if candidate.paid and not _covers(approved, candidate):
+            return {"needs_approval": candidate.summary()}
+        write_spec(self.project, candidate)
+        others = tuple((text, step_of or self.plan.final_step) for text in texts[1:])
+        self.studio.build.request(f"studio: {reason}", approved, variants=others)
         return {"ok": True, "forecast": candidate.summary(), "reason": reason}
 
 
@@ -133,8 +157,9 @@ def move_edit(change: _Change) -> dict[str, Any]:
 
 
 def set_take(change: _Change) -> dict[str, Any]:
-    current = change.plan.illustration.take
-    take = change.body.get("take", current + 1)
+    take = change.body.get("take")
+    if take is None:  # "New take": the first number no stored take has
+        take = next_take(change.plan, take_numbers(change.project))
     if isinstance(take, bool) or not isinstance(take, int) or take < 1:
         raise StudioInputError("`take` must be a whole number from 1")
     text = specwrite.set_field(change.text, change.ref, "take", take)
@@ -146,9 +171,76 @@ def approve(change: _Change) -> dict[str, Any]:
     freeze = change.body.get("freeze", True)
     if not isinstance(freeze, bool):
         raise StudioInputError("`freeze` must be true or false")
-    text = specwrite.set_field(change.text, change.ref, "freeze", freeze)
+    if freeze:
+        text = specwrite.set_field(change.text, change.ref, "freeze", True)
+    else:  # the default is not frozen: the line goes, as the author would remove it
+        text = specwrite.remove_field(change.text, change.ref, "freeze")
     verb = "approved (frozen)" if freeze else "unfrozen"
     return change.finish(text, f"{change.key} {verb}")
+
+
+def reroll_edit(change: _Change) -> dict[str, Any]:
+    """The same edit with a new seed (one no stored variant of it used)."""
+    index = _index(change.body.get("index"), len(change.plan.edit_steps))
+    step_id = change.plan.edit_steps[index]
+    current = iterate.edit_seed(change.statuses, change.plan, index)
+    seed = iterate.next_seeds(stored_seeds(change.project, step_id), current, 1)[0]
+    text = iterate.with_edit_seed(change.text, change.ref, index, seed)
+    return change.finish(text, f"edit {index + 1} of {change.key} re-rolled (seed {seed})")
+
+
+def choose_seed(change: _Change) -> dict[str, Any]:
+    index = _index(change.body.get("index"), len(change.plan.edit_steps))
+    seed = change.body.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise StudioInputError("`seed` must be a whole number from 0")
+    text = iterate.with_edit_seed(change.text, change.ref, index, seed)
+    return change.finish(text, f"edit {index + 1} of {change.key}: seed {seed} chosen")
+
+
+def make_variants(change: _Change) -> dict[str, Any]:
+    """N new takes of the picture, or N seeds of edit `index`, made at once; the first is
+    written to book.yaml, the others stay stored (Choose on the board picks one)."""
+    count = change.body.get("count")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise StudioInputError("`count` must be a whole number")
+    raw = change.body.get("index")
+    if raw is None:
+        first = next_take(change.plan, take_numbers(change.project))
+        texts = iterate.take_variants(change.text, change.ref, first, count)
+        reason = f"{change.key}: {count} variants (takes {first}–{first + count - 1})"
+        return change.finish_variants(texts, None, reason)
+    index = _index(raw, len(change.plan.edit_steps))
+    step_id = change.plan.edit_steps[index]
+    current = iterate.edit_seed(change.statuses, change.plan, index)
+    seeds = iterate.next_seeds(stored_seeds(change.project, step_id), current, count)
+    texts = iterate.seed_variants(change.text, change.ref, index, seeds)
+    reason = f"edit {index + 1} of {change.key}: {count} variants (seeds {seeds[0]}–{seeds[-1]})"
+    return change.finish_variants(texts, step_id, reason)
+
+
+def change_edit(change: _Change) -> dict[str, Any]:
+    """Edit `index` changed in place: its fields, and its mask when a region is drawn."""
+    index = _index(change.body.get("index"), len(change.plan.edit_steps))
+    raw = change.body.get("edit")
+    if not isinstance(raw, dict):
+        raise StudioInputError("`edit` must be an object")
+    fields = {k: raw[k] for k in iterate.CHANGEABLE if k in raw}
+    mask = None
+    if raw.get("shape") is not None or raw.get("brush") is not None:
+        request = EditRequest.from_json(
+            {**raw, "op": "inpaint", "prompt": raw.get("prompt") or "x"}
+        )
+        size = _picture_before(change, index)
+        stem = _mask_stem(change.plan, index)
+        probe = spec_edit(request, change.project.root, size, stem, save=False)["inpaint"]["mask"]
+        text = iterate.changed_edit(change.text, change.ref, index, fields, probe)
+        candidate = check_candidate(change.project, text)
+        if candidate.paid and not _covers(change.approved(), candidate):
+            return {"needs_approval": candidate.summary()}
+        mask = spec_edit(request, change.project.root, size, stem, save=True)["inpaint"]["mask"]
+    text = iterate.changed_edit(change.text, change.ref, index, fields, mask)
+    return change.finish(text, f"edit {index + 1} of {change.key} changed")
 
 
 def _index(raw: Any, count: int) -> int:
@@ -191,6 +283,10 @@ def routes(studio: Studio) -> list[Route]:
         Route("/api/edit/remove", endpoint(remove_edit), methods=["POST"]),
         Route("/api/edit/move", endpoint(move_edit), methods=["POST"]),
         Route("/api/take", endpoint(set_take), methods=["POST"]),
+        Route("/api/edit/reroll", endpoint(reroll_edit), methods=["POST"]),
+        Route("/api/edit/seed", endpoint(choose_seed), methods=["POST"]),
+        Route("/api/edit/change", endpoint(change_edit), methods=["POST"]),
+        Route("/api/variants", endpoint(make_variants), methods=["POST"]),
         Route("/api/approve", endpoint(approve), methods=["POST"]),
         Route("/api/build", build, methods=["POST"]),
     ]

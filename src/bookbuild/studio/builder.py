@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BookbuildError
 from bookbuild.project import Project
+from bookbuild.reports.changes import candidate_project, forecast_summary
 from bookbuild.reports.inspect_plan import plan_report
-from bookbuild.studio.changes import forecast_summary
+from bookbuild.studio.watch import book_fingerprint
 
 LOG_LINES = 200
 PRICE_SLACK = 1e-9
@@ -35,6 +36,8 @@ class BuildState:
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     forecast: dict[str, Any] = field(default_factory=dict)
     calls: int = 0  # model calls made by the builds of this studio session
+    builds: int = 0  # builds run by this studio session
+    skipped: int = 0  # saves found identical to what the last build read (the studio's own)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,19 +47,27 @@ class BuildState:
             "log": list(self.log),
             "forecast": self.forecast,
             "calls": self.calls,
+            "builds": self.builds,
+            "skipped": self.skipped,
         }
 
 
 class Builder:
     """Runs builds of one book in a background thread; tells `notify` about every change."""
 
-    def __init__(self, root: Path, draft: bool, notify: Notify) -> None:
+    def __init__(
+        self, root: Path, draft: bool, notify: Notify, say: Callable[[str], None] | None = None
+    ) -> None:
         self.root = root
         self.draft = draft
         self.notify = notify
+        self.say = say or (lambda line: None)  # the terminal's line per build start/end/failure
         self.status = BuildState()
         self._lock = threading.Condition()
         self._pending: str | None = None
+        self._pending_saved = True  # every pending request came from the file watcher
+        self._variants: list[tuple[str, str]] = []  # (book.yaml text, step) built first
+        self._read: str | None = None  # the book folder's fingerprint when the last build began
         self._approved: float | None = None
         self._stopping = False
         self._built_text: str | None = None  # book.yaml as of the last successful build
@@ -71,9 +82,21 @@ class Builder:
             self._lock.notify_all()
         self._thread.join(timeout=60)
 
-    def request(self, reason: str, approved_cost: float | None = None) -> None:
-        """Build soon. `approved_cost`: the most the page agreed to pay (None: nothing)."""
+    def request(
+        self,
+        reason: str,
+        approved_cost: float | None = None,
+        *,
+        saved: bool = False,
+        variants: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        """Build soon. `approved_cost`: the most the page agreed to pay (None: nothing).
+        `saved`: asked by the file watcher, so skipped when the files are as the last build
+        read them (the studio's own write already built). `variants`: other versions of the
+        book (text, the step to make) built before it and kept in the store (takes)."""
         with self._lock:
+            self._variants.extend(variants)
+            self._pending_saved = (self._pending is None or self._pending_saved) and saved
             self._pending = reason
             if approved_cost is not None:
                 self._approved = max(self._approved or 0.0, approved_cost)
@@ -91,8 +114,17 @@ class Builder:
                 if self._stopping:
                     return
                 reason, approved = self._pending or "", self._approved
-                self._pending, self._approved = None, None
-            self._build(reason, approved)
+                saved = self._pending_saved and not self._variants
+                variants, self._variants = self._variants, []
+                self._pending, self._approved, self._pending_saved = None, None, True
+            seen = book_fingerprint(self.root)
+            if saved and seen == self._read:
+                with self._lock:
+                    self.status.skipped += 1
+                self._log(f"{reason}: the files are as the last build read them, no build")
+                continue
+            self._read = seen
+            self._build(reason, approved, variants)
 
     def _set(self, **changes: Any) -> None:
         with self._lock:
@@ -105,20 +137,27 @@ class Builder:
         with self._lock:
             self.status.log.append(line)
 
-    def _build(self, reason: str, approved: float | None) -> None:
+    def _build(
+        self, reason: str, approved: float | None, variants: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        with self._lock:
+            self.status.builds += 1
         self._set(state="building", message=reason, forecast={})
+        self.say(f"rebuilding ({reason})")
         try:
             project = Project.open(self.root, draft=self.draft)
+            called = self._make_variants(project, variants, approved)
             budget = self._budget(project, approved)
             if budget is False:
                 return
             summary = make(project, MakeOptions(formats=("html",), budget=budget), self._event)
+            summary.called[:0] = called
         except BookbuildError as exc:
-            self._set(state="error", message=str(exc))
+            self._failed(str(exc))
             return
         except Exception as exc:  # the studio stays up and says what broke
             self._log("".join(traceback.format_exception(exc)))
-            self._set(state="error", message=f"internal error: {exc!r} (see the log)")
+            self._failed(f"internal error: {exc!r} (see the log)")
             return
         changed = bool(summary.called) or summary.rendered or project.spec.text != self._built_text
         self._built_text = project.spec.text
@@ -127,6 +166,26 @@ class Builder:
             generation = self.status.generation + int(changed)  # pages reload on a new one
         message = f"built: {len(summary.called)} model call(s), {summary.cached} from cache"
         self._set(state="ok", message=message, generation=generation)
+        self.say(message)
+
+    def _make_variants(
+        self, project: Project, variants: Sequence[tuple[str, str]], approved: float | None
+    ) -> list[str]:
+        """Make each variant's step (the page approved their cost with the change)."""
+        called: list[str] = []
+        for text, step in variants:
+            other = candidate_project(project, text)
+            budget = None if project.draft or approved is None else approved + PRICE_SLACK
+            options = MakeOptions(formats=("html",), only=step, budget=budget)
+            called += make(other, options, self._event).called
+        return called
+
+    def _failed(self, message: str) -> None:
+        # the next good build is news even when its text equals the last good one: the pages
+        # that showed the problem reload on its new generation
+        self._built_text = None
+        self._set(state="error", message=message)
+        self.say(f"build failed: {message}")
 
     def _budget(self, project: Project, approved: float | None) -> float | bool | None:
         """The --budget for this build; False (and the approval state) when it would pay more
@@ -143,6 +202,7 @@ class Builder:
         summary = forecast_summary(forecast, paid=True)
         message = f"{forecast.total_calls} model call(s) to make, about ${forecast.total_cost:.4f}"
         self._set(state="approval", message=message, forecast=summary)
+        self.say(f"waiting for approval in the page: {message}")
         return False
 
     def _event(self, event: Event) -> None:

@@ -27,6 +27,17 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
+BOOK_HEADERS = {
+    # the built book under /book/: its own pictures and styles, no script, no outside fetch
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "font-src 'self' data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)

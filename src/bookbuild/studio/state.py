@@ -4,6 +4,7 @@ pages listening for build events."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class Studio:
     loop: asyncio.AbstractEventLoop | None = None
     builder: Builder | None = None
     watch: bool = True
+    say: Callable[[str], None] = field(default=lambda line: None)  # the terminal's lines
 
     def project(self) -> Project:
         return Project.open(self.root, draft=self.draft)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers.tiny_diffusers import (
     save_tiny_controlnet,
+    save_tiny_ip_adapter,
     save_tiny_lora,
     save_tiny_pipeline,
     save_tiny_upscaler,
@@ -37,3 +38,8 @@ def tiny_controlnet(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="session")
 def tiny_inpainter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_pipeline(tmp_path_factory.mktemp("tiny-inpaint") / "model", inpainting=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_ip_adapter(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_ip_adapter(tiny_model, tmp_path_factory.mktemp("tiny-ip-adapter") / "adapter")

@@ -65,6 +65,21 @@ class A1111Options(ImagePreset):
         default=True,
         description="Run the type's preprocessor on the reference (false: it is a control map).",
     )
+    ip_adapter_model: str | None = Field(
+        default=None,
+        description=(
+            "IP-Adapter model for character references, as /controlnet/model_list lists it "
+            "(e.g. 'ip-adapter-plus_sd15'); default: the first installed one of the "
+            "checkpoint's base."
+        ),
+    )
+    ip_adapter_module: str | None = Field(
+        default=None,
+        description=(
+            "IP-Adapter preprocessor (/controlnet/module_list), e.g. ip-adapter_clip_sd15; "
+            "default: the CLIP encoder of the model."
+        ),
+    )
     rembg: str | None = Field(
         default=None,
         description=(

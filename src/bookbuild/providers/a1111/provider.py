@@ -21,7 +21,7 @@ from PIL import Image
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.a1111 import bodies
+from bookbuild.providers.a1111 import bodies, references
 from bookbuild.providers.a1111.answers import decode_picture, generation_record, info_of
 from bookbuild.providers.a1111.bodies import Generation, Inpainting
 from bookbuild.providers.a1111.client import (
@@ -35,8 +35,17 @@ from bookbuild.providers.a1111.client import (
     shown,
 )
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
+from bookbuild.providers.a1111.references import check_applied
 from bookbuild.providers.a1111.server import ServerFacts
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
+from bookbuild.providers.references import all_loras, loras_metadata
 
 log = logging.getLogger("bookbuild.providers.a1111")
 
@@ -88,6 +97,10 @@ class A1111Provider(Provider[A1111Options]):
         given = preset.model_fields_set
         return [f"`{f}` has no effect on a1111: {why}" for f, why in unused.items() if f in given]
 
+    @classmethod
+    def cast_problems(cls, preset: A1111Options, op: str, needs: CastNeeds) -> list[CastProblem]:
+        return references.cast_problems(needs)
+
     def check_ready(self) -> None:
         """The preset and environment are usable, and the web UI is up: a TCP connect, once
         per build and only when some step needs it, so a server that is not running is one
@@ -133,7 +146,7 @@ class A1111Provider(Provider[A1111Options]):
         op = request.op
         if op == "txt2img":
             gen = self._generation(request, (request.width, request.height))
-            return self._generate(TXT2IMG, bodies.txt2img_body(gen), gen)
+            return self._generate(TXT2IMG, bodies.txt2img_body(gen), gen, request)
         if op == "controlnet":
             return self._controlnet(request)
         picture = _input(request.image, f"{op} input image")
@@ -147,7 +160,8 @@ class A1111Provider(Provider[A1111Options]):
             return self._inpaint(picture, request)
         gen = self._generation(request, (request.width, request.height))
         strength = _strength(request, 0.6)
-        return self._generate(IMG2IMG, bodies.img2img_body(gen, _png(picture), strength), gen)
+        body = bodies.img2img_body(gen, _png(picture), strength)
+        return self._generate(IMG2IMG, body, gen, request)
 
     def _inpaint(
         self, picture: Image.Image, request: ImageRequest
@@ -160,7 +174,7 @@ class A1111Provider(Provider[A1111Options]):
         body = bodies.inpaint_body(
             gen, _png(picture), _png(mask), _strength(request, 0.8), self._inpainting()
         )
-        result, meta = self._generate(IMG2IMG, body, gen)
+        result, meta = self._generate(IMG2IMG, body, gen, request)
         result = result.convert("RGB").resize(picture.size, Image.Resampling.LANCZOS)
         # pixels the mask keeps stay exactly as they were, whatever the server's VAE did
         return Image.composite(result, picture.convert("RGB"), mask), meta
@@ -176,7 +190,7 @@ class A1111Provider(Provider[A1111Options]):
         body = bodies.inpaint_body(
             gen, _png(plan.image), _png(plan.mask), strength, self._inpainting()
         )
-        result, meta = self._generate(IMG2IMG, body, gen)
+        result, meta = self._generate(IMG2IMG, body, gen, request)
         meta.update(outpaint_via="inpaint", canvas=list(plan.canvas))
         return restore(result.convert("RGB"), plan), meta
 
@@ -192,7 +206,7 @@ class A1111Provider(Provider[A1111Options]):
         )
         gen = self._generation(request, (request.width, request.height))
         unit = bodies.controlnet_unit(_png(control), module, model, weight)
-        picture, meta = self._generate(TXT2IMG, bodies.controlnet_body(gen, unit), gen)
+        picture, meta = self._generate(TXT2IMG, bodies.controlnet_body(gen, unit), gen, request)
         meta.update(controlnet_model=model, controlnet_module=module, controlnet_weight=weight)
         return picture, meta
 
@@ -236,24 +250,30 @@ class A1111Provider(Provider[A1111Options]):
             sampler=o.sampler,
             scheduler=o.scheduler,
             checkpoint=checkpoint,
-            loras=tuple(o.loras()),
+            loras=tuple((lora.model, lora.strength) for lora in all_loras(o.lora, request)),
         )
 
     def _generate(
-        self, path: str, body: dict[str, Any], gen: Generation
+        self, path: str, body: dict[str, Any], gen: Generation, request: ImageRequest
     ) -> tuple[Image.Image, dict[str, Any]]:
+        sent = self._with_references(body, request)  # checked against the server first
         log.debug("POST %s (%s)", path, ", ".join(sorted(body)))
         answer = self._client_().post(path, body)
         if not isinstance(answer, dict):
             raise ProviderError("the web UI answered without pictures", provider=NAME)
         images = answer.get("images") or [None]
         picture = self._picture(images[0])
-        record = generation_record(info_of(answer))
+        info = info_of(answer)
+        record = generation_record(info)
         self._check_checkpoint(record)
+        if sent:
+            check_applied(info, sent)
         return picture, {
             "endpoint": path,
             "model": gen.checkpoint or record.get("checkpoint"),
             **record,
+            **sent,
+            **loras_metadata(request),
         }
 
     def server_identity(self) -> dict[str, Any]:
@@ -262,6 +282,19 @@ class A1111Provider(Provider[A1111Options]):
         if not self.options.model:
             return {}
         return {"checkpoint": self._server().checkpoint(self.options.model).title}
+
+    def _with_references(self, body: dict[str, Any], request: ImageRequest) -> dict[str, Any]:
+        """Add one IP-Adapter unit per character with a reference to `body`; what was sent
+        (for the metadata), {} without references."""
+        characters = references.referenced(request)
+        if not characters:
+            return {}
+        adapter, count = self._server().ip_adapter(self.options)
+        scripts = body.setdefault("alwayson_scripts", {})
+        controlnet = scripts.setdefault("controlnet", {"args": []})
+        references.check_room(characters, len(controlnet["args"]), count)
+        controlnet["args"] = [*controlnet["args"], *references.units(characters, adapter)]
+        return references.metadata(characters, adapter)
 
     def _check_checkpoint(self, record: Mapping[str, Any]) -> None:
         """Refuse a picture drawn by another checkpoint than the preset's (the web UI ignores

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.a1111.client import NAME, A1111Client
+from bookbuild.providers.a1111.options import A1111Options
+from bookbuild.providers.a1111.references import INSTALL, IPAdapter, pick, unit_count
 
 T = TypeVar("T")
 _SHOWN = 12
@@ -130,6 +132,33 @@ class ServerFacts:
         answer = self.client.get("/controlnet/model_list")
         models = answer.get("model_list") if isinstance(answer, dict) else None
         return [str(m) for m in models or [] if str(m) != "None"]
+
+    def ip_adapter(self, options: A1111Options) -> tuple[IPAdapter, int]:
+        """The IP-Adapter module and model for character references, and how many ControlNet
+        units the server runs; a clear error naming what to install when it has none."""
+        models = self._once("controlnet", self._controlnet_models)
+        if models is None:  # the extension runs without its routes: the preset must name both
+            if options.ip_adapter_model and options.ip_adapter_module:
+                return IPAdapter(options.ip_adapter_module, options.ip_adapter_model), 3
+            raise ProviderError(
+                f"the web UI at {self.client.shown_url} does not list its ControlNet models: "
+                "name them in the preset: `ip_adapter_model` and `ip_adapter_module`",
+                provider=NAME,
+            )
+        if not any("ip-adapter" in m.lower() for m in models):
+            raise ProviderError(
+                f"the web UI at {self.client.shown_url} has no IP-Adapter model for character "
+                f"references: {INSTALL}",
+                provider=NAME,
+            )
+        modules = self._once("controlnet-modules", self._controlnet_modules)
+        count = self._once("controlnet-units", lambda: unit_count(self.client))
+        return pick(options, modules, models), count
+
+    def _controlnet_modules(self) -> list[str]:
+        answer = self.client.get("/controlnet/module_list")
+        modules = answer.get("module_list") if isinstance(answer, dict) else None
+        return [str(m) for m in modules or []]
 
     def _has_script(self, name: str) -> bool:
         answer = self.client.get("/sdapi/v1/scripts")

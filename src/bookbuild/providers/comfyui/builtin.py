@@ -13,6 +13,7 @@ from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.comfyui import graphs, pictures
 from bookbuild.providers.comfyui.client import ComfyUIClient
 from bookbuild.providers.comfyui.options import ComfyUIOptions
+from bookbuild.providers.references import all_loras
 
 Finish = Callable[[bytes], bytes]
 
@@ -55,7 +56,7 @@ class BuiltIn:
             cfg=self.o.cfg,
             sampler=self.o.sampler,
             scheduler=self.o.scheduler,
-            loras=self.o.loras(),
+            loras=tuple((lora.model, lora.strength) for lora in all_loras(self.o.lora, self.r)),
         )
 
     def strength(self, default: float) -> float:

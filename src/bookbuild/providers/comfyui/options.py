@@ -81,6 +81,14 @@ class ComfyUIOptions(Preset):
         default=1.0, gt=0, le=60, description="Seconds between /history polls."
     )
 
+    ip_adapter_preset: str | None = Field(
+        default=None,
+        description=(
+            "IPAdapterUnifiedLoader preset for character references (ComfyUI_IPAdapter_plus), "
+            "e.g. 'PLUS (high strength)' (the default) or 'PLUS FACE (portraits)'."
+        ),
+    )
+
     def loras(self) -> tuple[tuple[str, float], ...]:
         given = self.lora if isinstance(self.lora, list) else [self.lora] if self.lora else []
         return tuple((lora.model, lora.strength) for lora in given)

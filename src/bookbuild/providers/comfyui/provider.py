@@ -16,13 +16,21 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from bookbuild.errors import ConfigError, ProviderError
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
-from bookbuild.providers.comfyui import graphs, pictures
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
+from bookbuild.providers.comfyui import graphs, pictures, references
 from bookbuild.providers.comfyui.builtin import BuiltIn, require_nodes
 from bookbuild.providers.comfyui.client import ComfyUIClient
 from bookbuild.providers.comfyui.custom import request_values, upload_images
 from bookbuild.providers.comfyui.jobs import DEFAULT_DEADLINE, JobRunner, output_images
 from bookbuild.providers.comfyui.options import BASE_URL_ENV, DEFAULT_BASE_URL, ComfyUIOptions
+from bookbuild.providers.comfyui.references import is_role
 from bookbuild.providers.comfyui.workflow import (
     FILLABLE,
     OPS_NEEDING,
@@ -33,6 +41,7 @@ from bookbuild.providers.comfyui.workflow import (
     parse_workflow,
     workflow_ops,
 )
+from bookbuild.providers.references import loras_metadata, with_references
 
 BUILT_IN_OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale", "controlnet"})
 SAMPLING_OPS = BUILT_IN_OPS - {"upscale"}
@@ -72,10 +81,11 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         if preset.model is not None:
             problems.append("name the checkpoint file with `checkpoint` (comfyui has no `model`)")
         if preset.workflow is not None:
-            unknown = sorted(set(preset.inputs) - set(FILLABLE))
+            unknown = sorted(n for n in set(preset.inputs) - set(FILLABLE) if not is_role(n))
             problems += [
                 f"`inputs.{name}` is not something bookbuild fills (it fills: "
-                f"{', '.join(FILLABLE)})"
+                f"{', '.join(FILLABLE)}, and the reference pictures reference_1, "
+                "reference.<character id>, style_reference)"
                 for name in unknown
             ]
         return problems
@@ -93,6 +103,10 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         if op in SAMPLING_OPS and not preset.checkpoint:
             return "set `checkpoint` (a file of ComfyUI's models/checkpoints)"
         return None
+
+    @classmethod
+    def cast_problems(cls, preset: ComfyUIOptions, op: str, needs: CastNeeds) -> list[CastProblem]:
+        return references.cast_problems(preset, op, needs)
 
     @classmethod
     def book_file_problems(
@@ -129,7 +143,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
     def run_image(self, request: ImageRequest) -> ImageResult:
         client = self._connect()
         nodes = self._node_info(client)
-        graph, output, finish = self._graph(request, client, nodes)
+        graph, output, finish, sent = self._graph(request, client, nodes)
         runner = JobRunner(
             client,
             request.journal,
@@ -149,7 +163,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
                 step_id=request.step_id,
             )
         png = finish(pictures.as_rgb_png(client.view(images[0]), f"{request.step_id} result"))
-        return ImageResult(png, self._metadata(request, prompt_id))
+        return ImageResult(png, {**self._metadata(request, prompt_id), **sent})
 
     def _connect(self) -> ComfyUIClient:
         with self._guard:
@@ -171,17 +185,27 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
 
     def _graph(
         self, request: ImageRequest, client: ComfyUIClient, nodes: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes]]:
+    ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes], dict[str, Any]]:
+        """The graph to queue, its output node, what to do to the picture, and the metadata
+        of the references sent."""
         if self.preset.workflow is not None:
             return self._custom_graph(request, client, nodes)
         require_nodes(request.op, nodes, self.base_url())
+        characters = with_references(request) if request.op in SAMPLING_OPS else ()
+        if characters:  # before anything is uploaded
+            references.require(nodes, self.preset, self.base_url())
         builder = BuiltIn(self.preset, request, client, nodes)
         graph, finish = builder.build()
-        return graph, graphs.OUTPUT_NODE, finish
+        sent = loras_metadata(request)
+        if characters:
+            names = [references.upload(client, request, c.images[0]) for c in characters]
+            references.insert(graph, characters, names, self.preset)
+            sent.update(references.builtin_metadata(characters, self.preset))
+        return graph, graphs.OUTPUT_NODE, finish, sent
 
     def _custom_graph(
         self, request: ImageRequest, client: ComfyUIClient, nodes: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes]]:
+    ) -> tuple[dict[str, Any], str | None, Callable[[bytes], bytes], dict[str, Any]]:
         where = str(self.preset.workflow)
         data = request.files.get("workflow")
         if data is None:
@@ -192,9 +216,16 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             raise ConfigError("comfyui: " + "; ".join(problems))
         values = request_values(request, self.preset)
         uploads = upload_images(request, client)
+        chosen, sent = references.workflow_pictures(request, self.preset.inputs)
+        for role, picture in chosen.items():
+            uploads[role] = references.upload(client, request, picture)
         filled = fill(graph, self.preset.inputs, {**values, **uploads})
         output = self.preset.output or next(iter(output_nodes(filled, nodes)), None)
-        return filled, output, lambda png: png
+        if loras_metadata(request):
+            sent.setdefault("reference_notes", []).append(
+                "character LoRAs are not added to an author's workflow: load them in it"
+            )
+        return filled, output, lambda png: png, sent
 
     def _metadata(self, request: ImageRequest, prompt_id: str) -> dict[str, Any]:
         o = self.preset

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from bookbuild.spec.base import Strict
 from bookbuild.spec.presets import ImagePreset, Lora
 
 Device = Literal["auto", "cuda", "mps", "cpu"]
@@ -33,6 +34,26 @@ DEFAULT_GUIDANCE = 7.5
 
 
 LOCAL = "a folder on this machine: an absolute path or ~/..."
+
+
+class IPAdapterOptions(Strict):
+    """Where the IP-Adapter of character references comes from (`load_ip_adapter`)."""
+
+    model: str = Field(description=f"A Hub repo id (e.g. h94/IP-Adapter) or {LOCAL}.")
+    subfolder: str = Field(
+        default="models",
+        description="Its folder in the repo (models for SD 1.5, sdxl_models for SDXL).",
+    )
+    weight_name: str = Field(
+        default="ip-adapter_sd15.safetensors",
+        description="The weights file (e.g. ip-adapter-plus_sd15.safetensors, "
+        "ip-adapter_sdxl.safetensors).",
+    )
+    image_encoder_folder: str = Field(
+        default="image_encoder",
+        description="The CLIP vision encoder's folder: under `subfolder` when it has no `/`, "
+        "else from the repo's root (e.g. models/image_encoder for the SDXL vit-h adapters).",
+    )
 
 
 class DiffusersOptions(ImagePreset):
@@ -80,6 +101,11 @@ class DiffusersOptions(ImagePreset):
         default=None,
         description="ControlNet weights per control type, e.g. {canny: lllyasviel/sd-controlnet-"
         "canny} (a Hub id or a folder); the illustration's control image is used as given.",
+    )
+    ip_adapter: IPAdapterOptions | None = Field(
+        default=None,
+        description="IP-Adapter for character references: each character in a picture gets one, "
+        "with its reference as `ip_adapter_image` and its weight as the adapter's scale.",
     )
     safety_checker: bool = Field(
         default=False, description="Load the model's own NSFW checker, if it has one."

@@ -14,6 +14,7 @@ from bookbuild.errors import ProviderError
 from bookbuild.media.images import decode_image
 from bookbuild.media.outpaint import Outpaint, margins_of, prepare, restore
 from bookbuild.providers.base import ImageRequest
+from bookbuild.providers.diffusers import references
 from bookbuild.providers.diffusers.loading import PROVIDER
 from bookbuild.providers.diffusers.options import (
     DEFAULT_GUIDANCE,
@@ -52,7 +53,7 @@ def paint(
     used = {**used_parameters(settings, request), "scheduler": pipes.scheduler(role)}
     if role == "inpaint" and settings.inpaint_model:
         used["inpaint_model"] = settings.inpaint_model
-    return image, used
+    return image, {**used, **references.metadata(settings, request)}
 
 
 def used_parameters(settings: DiffusersOptions, request: ImageRequest) -> dict[str, Any]:
@@ -169,6 +170,7 @@ def _call(
     import torch
 
     pipe = pipes.get(role)
+    inputs.update(references.call_inputs(pipes, role, settings, request))
     used = used_parameters(settings, request)
     negative = request.negative_prompt or settings.negative_prompt or None
     generator = torch.Generator("cpu").manual_seed(request.seed)

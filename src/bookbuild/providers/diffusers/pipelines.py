@@ -41,6 +41,8 @@ class Pipelines:
         self.dtype: Any = None
         self._loaded: dict[Role, Any] = {}
         self._guard = threading.Lock()
+        self.ip_loaded: tuple[Role, int] | None = None  # (pipeline, adapters) of references
+        self.cast_loras: set[str] = set()  # character LoRA adapters loaded (see references)
 
     def get(self, role: Role) -> Any:
         """The pipeline for `role`, loading the base model the first time."""
@@ -54,6 +56,7 @@ class Pipelines:
         with self._guard:
             had = bool(self._loaded)
             self._loaded.clear()
+            self.ip_loaded, self.cast_loras = None, set()
         if not had:
             return
         gc.collect()

@@ -16,7 +16,14 @@ from typing import Any, ClassVar, Literal
 
 from bookbuild.errors import ConfigError
 from bookbuild.media.images import encode_png
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.diffusers.loading import (
     PROVIDER,
     check_installed,
@@ -63,13 +70,25 @@ class DiffusersProvider(Provider[DiffusersOptions]):
         with HF_HUB_OFFLINE set, Hub models must be in the local cache)."""
         super().check_ready()
         options = self.preset
-        check_installed(lora=bool(options.loras()))
+        check_installed(lora=bool(options.loras()))  # character LoRAs: checked when loaded
         check_loadable(resolve_model(options.model, options.revision), self.env, "model_index.json")
         for pipeline in (options.inpaint_model, options.upscale_model):
             if pipeline:
                 check_loadable(resolve_model(pipeline), self.env, "model_index.json")
         for written in (options.controlnet or {}).values():
             check_loadable(resolve_model(written), self.env, "config.json")
+        if options.ip_adapter is not None:
+            adapter = options.ip_adapter
+            weights = f"{adapter.subfolder}/{adapter.weight_name}".lstrip("/")
+            check_loadable(resolve_model(adapter.model), self.env, weights)
+
+    @classmethod
+    def cast_problems(
+        cls, preset: DiffusersOptions, op: str, needs: CastNeeds
+    ) -> list[CastProblem]:
+        from bookbuild.providers.diffusers.references import cast_problems
+
+        return cast_problems(preset, op, needs)
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         return 0.0
@@ -128,3 +147,5 @@ def _model_paths(preset: DiffusersOptions) -> Iterator[tuple[str, str]]:
         yield f"controlnet.{kind}", written
     for lora in preset.loras():
         yield "lora.model", lora.model
+    if preset.ip_adapter is not None:
+        yield "ip_adapter.model", preset.ip_adapter.model

@@ -25,6 +25,7 @@ from bookbuild.providers.base import (
 )
 from bookbuild.providers.offline import image as ops
 from bookbuild.providers.offline import retouch
+from bookbuild.providers.offline.figures import draw_cast
 from bookbuild.providers.offline.paint import paint_placeholder
 from bookbuild.providers.offline.text import (
     describe_json,
@@ -36,6 +37,7 @@ from bookbuild.spec.presets import ChatAndImagePreset
 
 MODEL = "offline-draft"
 DEFAULT_STRENGTH = {"img2img": 0.5, "inpaint": 1.0}
+CAST_OPS = frozenset({"txt2img", "img2img", "controlnet"})  # the ops that draw a whole picture
 
 
 class OfflineOptions(ChatAndImagePreset):
@@ -52,10 +54,12 @@ class OfflineProvider(Provider[OfflineOptions]):
 
     def complete(self, request: ChatRequest) -> ChatResult:
         seed = request.seed or 0
+        names = [member.name for member in request.cast]
         if request.task == "write":
-            text = write_text(request.brief, request.language, seed)
+            text = write_text(request.brief, request.language, seed, names)
         elif request.task == "describe":
-            text = describe_json(request.brief, request.source_text, seed)
+            cast = [(member.id, member.name) for member in request.cast]
+            text = describe_json(request.brief, request.source_text, seed, cast)
         else:
             text = summarize_text(request.source_text, request.language)
         metadata = {"provider": self.name, "model": MODEL, "tokens": estimate_tokens(text)}
@@ -66,6 +70,8 @@ class OfflineProvider(Provider[OfflineOptions]):
         if handler is None:
             raise self._fail(request, f"unknown image op {request.op!r}")
         image = handler(self, request)
+        if request.op in CAST_OPS and request.characters:
+            image = draw_cast(image, [(c.id, c.name) for c in request.characters])
         metadata = {
             "provider": self.name,
             "model": MODEL,
@@ -74,6 +80,8 @@ class OfflineProvider(Provider[OfflineOptions]):
             "width": image.width,
             "height": image.height,
         }
+        if request.characters:
+            metadata["characters"] = [c.id for c in request.characters]
         return ImageResult.of_image(image, metadata)
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:

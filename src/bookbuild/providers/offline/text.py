@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bookbuild.providers.offline import phrases as ph
@@ -81,12 +81,15 @@ def length_target(brief: str, korean: bool) -> tuple[Target, str]:
     return Target(unit, amount), rest
 
 
-def write_text(brief: str, language: str, seed: int) -> str:
-    """Draft chapter prose as Markdown: an italic draft note, then paragraphs."""
+def write_text(brief: str, language: str, seed: int, names: Sequence[str] = ()) -> str:
+    """Draft chapter prose as Markdown: an italic draft note, then paragraphs. The cast's
+    `names`, when given, lead the sentences (so the draft text names the characters)."""
     korean = is_korean(language)
     target, topic = length_target(brief, korean)
     book = KOREAN if korean else ENGLISH
     found = korean_nouns(topic) if korean else english_nouns(topic)
+    if names:
+        found = list(dict.fromkeys([*names, *found]))
     nouns = found + [n for n in book.fallback if n not in found][: max(0, 2 - len(found))]
     rng = seeded_random("write", brief, language, seed)
     paragraphs = _compose(book, nouns, rng, target)
@@ -181,13 +184,23 @@ ENGLISH = Phrasebook(
 )  # fmt: skip
 
 
-def describe_json(style_note: str, text: str, seed: int) -> str:
+def describe_json(
+    style_note: str, text: str, seed: int, cast: Sequence[tuple[str, str]] = ()
+) -> str:
     """JSON {"prompt", "negative_prompt"}: an English, ASCII-only image prompt naming the
-    chapter's salient subjects, a shot and a light, then the style note."""
+    chapter's salient subjects, a shot and a light, then the style note. With a cast ((id,
+    name) pairs), the characters whose name or id occurs in the text or the note lead the
+    prompt as `{id}` placeholders and are listed in "characters"."""
     rng = seeded_random("describe", style_note, text, seed)
     subjects = english_subjects(text)[:5]
     style = ascii_text(style_note)
     parts = ["scene with " + ", ".join(subjects) if subjects else "illustration for the chapter"]
+    shown = mentioned(cast, f"{style_note}\n{text}")
+    if shown:  # the characters by placeholder only: never their names among the subjects
+        names = {name.lower() for _, name in cast} | {cid for cid, _ in cast}
+        subjects = [s for s in subjects if s.lower() not in names]
+        scene = "scene with " + ", ".join(subjects) if subjects else "illustration"
+        parts = [" and ".join(f"{{{cid}}}" for cid in shown), scene]
     parts.append(rng.choice(ph.DESCRIBE_SHOTS))
     light = rng.choice(ph.DESCRIBE_LIGHTS)
     if not re.search(r"\b(light|glow|lit|sunset|night)\b", style, re.IGNORECASE):
@@ -195,7 +208,21 @@ def describe_json(style_note: str, text: str, seed: int) -> str:
     if style:
         parts.append(style)
     prompt = ascii_text(", ".join(parts)) or "illustration for the chapter"
-    return json.dumps({"prompt": prompt, "negative_prompt": ph.DESCRIBE_NEGATIVE})
+    body: dict[str, object] = {"prompt": prompt, "negative_prompt": ph.DESCRIBE_NEGATIVE}
+    if cast:
+        body["characters"] = shown
+    return json.dumps(body)
+
+
+def mentioned(cast: Sequence[tuple[str, str]], text: str) -> list[str]:
+    """The ids of the characters whose name (or id, as a word) occurs in `text`."""
+    lowered = text.lower()
+    return [
+        cid
+        for cid, name in cast
+        if (name and name.lower() in lowered)
+        or re.search(rf"(?<![a-z0-9_-]){re.escape(cid)}(?![a-z0-9_-])", lowered)
+    ]
 
 
 def summarize_text(text: str, language: str) -> str:

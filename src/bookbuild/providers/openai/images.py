@@ -32,7 +32,7 @@ from bookbuild.media.fit import cover, keep_unmasked, paste_original, resized
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult, RetryNotice
 from bookbuild.providers.http import RetryPolicy
-from bookbuild.providers.openai import image_models
+from bookbuild.providers.openai import image_models, references
 from bookbuild.providers.openai.options import IMAGE_OPTION_FIELDS, OpenAIOptions
 
 
@@ -78,6 +78,7 @@ class ImageCall:
     params: dict[str, Any]
     images: list[bytes] = field(default_factory=list)
     mask: bytes | None = None
+    sent: dict[str, Any] = field(default_factory=dict)  # the references (openai.references)
 
 
 def preset_problems(preset: OpenAIOptions) -> list[str]:
@@ -132,6 +133,7 @@ def run_image(provider: ImageCaller, request: ImageRequest) -> ImageResult:
             "gpt-image-1.5 in the image preset"
         )
     call = build_call(provider, request, model)
+    call.sent = references.apply(call.params, call.images, request, provider.preset.input_fidelity)
     response, request_id = send(provider, call, request.step_id)
     data = response.data[0].b64_json if response.data else None
     if not data:
@@ -287,6 +289,7 @@ def metadata(
         "request_id": request_id,
         "seed": None,
     }
+    found.update(call.sent)
     revised = response.data[0].revised_prompt if response.data else None
     if revised:
         found["revised_prompt"] = revised

@@ -12,6 +12,7 @@ from typing import Any
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.base import ImageRequest
+from bookbuild.providers.references import all_loras
 from bookbuild.providers.sdapi.options import SDAPIOptions
 from bookbuild.providers.sdapi.paths import COMMUNITY, Family, uses_booleans
 from bookbuild.spec.presets import Lora
@@ -89,7 +90,7 @@ def _common(ctx: _Context) -> dict[str, Any]:
 def _community(ctx: _Context) -> dict[str, Any]:
     """model_id, scheduler, LoRA and embeddings: community-model fields."""
     preset = ctx.preset
-    names, strengths = _lora_fields(preset.lora)
+    names, strengths = _lora_fields(all_loras(preset.lora, ctx.request))
     return {
         "model_id": preset.model,
         "scheduler": preset.scheduler,

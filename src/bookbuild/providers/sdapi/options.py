@@ -27,3 +27,11 @@ class SDAPIOptions(ImagePreset):
     upscale_model: str | None = Field(
         default=None, description="Super-resolution model id for upscale."
     )
+    ip_adapter: str | None = Field(
+        default=None,
+        description=(
+            "IP-Adapter for character references (api v6): ip-adapter_sd15, "
+            "ip-adapter-plus-face_sd15, ip-adapter_sdxl, ip-adapter-plus_sdxl_vit-h or "
+            "ip-adapter-plus-face_sdxl_vit-h; by default the plain one of the model's base."
+        ),
+    )

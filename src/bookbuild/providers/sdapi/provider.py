@@ -22,7 +22,15 @@ from PIL import Image
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.outpaint import Outpaint, prepare, restore
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
+from bookbuild.providers.sdapi import references
 from bookbuild.providers.sdapi.bodies import build_body
 from bookbuild.providers.sdapi.client import SDAPIHttp
 from bookbuild.providers.sdapi.images import (
@@ -128,6 +136,10 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             )
         return None
 
+    @classmethod
+    def cast_problems(cls, preset: SDAPIOptions, op: str, needs: CastNeeds) -> list[CastProblem]:
+        return references.cast_problems(preset, op, needs)
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
             return 0.0
@@ -147,6 +159,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
     # -- one op, start to end -------------------------------------------------------------
 
     def _run(self, request: ImageRequest) -> ImageResult:
+        references.check_references(self.preset, request)  # before any upload or submit
         http = self._client()
         outpaint = self._outpaint(request) if request.op == "outpaint" else None
         sized = fit_for_service(request)  # sides over 1024 or not multiples of 8: scaled
@@ -225,6 +238,11 @@ class SDAPIProvider(Provider[SDAPIOptions]):
         else:
             inputs, uploads = self._uploads.inputs(http, family, request)
         body = build_body(request.op, family, path, self.preset, request, inputs)
+        fields, fresh = references.reference_fields(  # uploaded as an init image is
+            self.preset, request, lambda png: self._uploads.upload(http, family, png)
+        )
+        body.update(fields)
+        uploads += fresh
         log.debug("submit %s with fields %s", path, ", ".join(sorted(body)))
         self.check_stop()
         self._claim_submit(request.step_id)
@@ -310,6 +328,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             "cost": self.estimate_cost("image", request.op),
             "uploads": uploads,
         }
+        info.update(references.reference_metadata(self.preset, request))
         used = meta.get("prompt")
         if generative and isinstance(used, str) and used.strip() != request.prompt.strip():
             info["prompt_used"] = used

@@ -83,6 +83,15 @@ class StabilityOptions(Preset):
         le=1,
         description="Creativity of outpaint (0..1) and of the conservative/creative upscalers.",
     )
+    style_fidelity: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "How closely a picture follows `style.art.reference` (control/style `fidelity`, "
+            "0..1); default 0.5."
+        ),
+    )
     control: Literal["sketch", "structure", "style"] | None = Field(
         default=None,
         description=(

@@ -21,9 +21,16 @@ from typing import Any, ClassVar, Literal
 
 from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.images import decode_image, encode_png
-from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.base import (
+    CastNeeds,
+    CastProblem,
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RetryNotice,
+)
 from bookbuild.providers.http import RetryPolicy
-from bookbuild.providers.stability import fitting
+from bookbuild.providers.stability import fitting, references
 from bookbuild.providers.stability.calls import (
     CREDITS,
     MODELS,
@@ -112,6 +119,12 @@ class StabilityProvider(Provider[StabilityOptions]):
             )
         return problems
 
+    @classmethod
+    def cast_problems(
+        cls, preset: StabilityOptions, op: str, needs: CastNeeds
+    ) -> list[CastProblem]:
+        return references.cast_problems(preset, op, needs)
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind != "image":
             return 0.0
@@ -179,6 +192,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             metadata["aspect_ratio"] = call.fields["aspect_ratio"]
         if call.image_as != "png":
             metadata["input_sent_as"] = call.image_as
+        metadata.update(references.metadata(request, call))
         return metadata
 
     def _wait(self, answer: Picture | Running, journal: JobJournal) -> Picture:
@@ -206,6 +220,9 @@ class StabilityProvider(Provider[StabilityOptions]):
 
     def _call(self, request: ImageRequest) -> Call:
         fields = self._fields(request)
+        styled = references.style_call(self.preset, request, fields)
+        if styled is not None:  # the art style's reference: control/style draws it
+            return styled
         op = request.op
         if op in ("txt2img", "img2img"):
             fields["aspect_ratio"] = nearest_ratio(request.width, request.height)

@@ -1,21 +1,33 @@
-// The region editor: draw a region (rect, ellipse, polygon, brush) or drag the canvas edges
-// (outpaint), see the mask over the picture, read the forecast, apply into book.yaml.
+// The region editor: draw regions (rectangle, ellipse, polygon, brush; add or subtract; an
+// eraser), undo/redo, see the mask over the picture, or drag the canvas edges (outpaint); read
+// the forecast and apply into book.yaml. One added shape is written as fractions; several
+// regions, subtractions, strokes or a padding are written as a painted PNG under masks/.
 "use strict";
 
 const ed = {
-  shape: null, // {rect|ellipse: [x0,y0,x1,y1]} or {polygon: [[x,y],...]} in fractions
+  regions: [], // {mode: "add"|"subtract", shape} or {mode, stroke: {size, points}}
+  redo: [],
+  pending: null, // the shape being dragged (fractions)
   polygon: [],
-  brushUsed: false,
   drag: null,
+  drawn: false,
+  written: null, // the changed edit's region, shown until a new one is drawn
+  zoom: 1,
+  keyboard: null, // a selection being made with the arrow keys
   margins: { left: 0, right: 0, up: 0, down: 0 },
 };
 
 const $ = (id) => document.getElementById(id);
 const tool = () => document.querySelector('input[name="tool"]:checked').value;
 const op = () => document.querySelector('input[name="op"]:checked').value;
+const mode = () => (tool() === "eraser" ? "subtract" : document.querySelector('input[name="mode"]:checked').value);
 const feather = () => Number($("feather").value);
+const grow = () => Number($("grow").value);
+const brushSize = () => Number($("brush-size").value);
 const round4 = (v) => Math.round(Math.min(1, Math.max(0, v)) * 10000) / 10000;
+const changing = () => $("editor").dataset.change !== "";
 const SNAP = 8;
+const KEY_STEP = 0.01;
 
 function fractionOf(event) {
   const box = $("draw").getBoundingClientRect();
@@ -26,18 +38,47 @@ function setup() {
   const picture = $("picture");
   const size = [picture.naturalWidth, picture.naturalHeight];
   for (const canvas of [$("draw"), $("overlay")]) [canvas.width, canvas.height] = size;
-  ed.brush = document.createElement("canvas");
-  [ed.brush.width, ed.brush.height] = size;
   const draw = $("draw");
   draw.addEventListener("pointerdown", down);
   draw.addEventListener("pointermove", move);
   draw.addEventListener("pointerup", up);
+  draw.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
   draw.addEventListener("dblclick", closePolygon);
-  for (const id of ["feather", "invert", "prompt", "strength"]) $(id).addEventListener("input", changed);
-  document.querySelectorAll('input[name="op"], input[name="tool"]').forEach((r) => r.addEventListener("change", changed));
+  $("stage").addEventListener("keydown", keyboard);
+  for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id).addEventListener("input", changed);
+  document.querySelectorAll('input[name="op"], input[name="tool"], input[name="mode"]').forEach((r) => r.addEventListener("change", changed));
   $("clear").addEventListener("click", clear);
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  $("zoom-in").addEventListener("click", () => setZoom(ed.zoom * 1.25));
+  $("zoom-out").addEventListener("click", () => setZoom(ed.zoom / 1.25));
+  $("zoom-fit").addEventListener("click", () => setZoom(1));
+  document.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
+    if (event.target.matches("textarea, input[type=text]")) return;
+    event.preventDefault();
+    if (event.shiftKey) redo(); else undo();
+  });
   $("apply").addEventListener("click", apply);
+  const written = $("editor").dataset.mask;
+  if (written) ed.written = JSON.parse(written);
   changed();
+}
+
+function setZoom(zoom) {
+  const picture = $("picture");
+  if (ed.zoom === 1) ed.fit = $("stage").getBoundingClientRect().width / picture.naturalWidth;
+  ed.zoom = Math.min(8, Math.max(1, zoom));
+  $("stage").style.width = ed.zoom === 1 ? "" : `${picture.naturalWidth * ed.zoom * ed.fit}px`;
+  $("stage").classList.toggle("zoomed", ed.zoom !== 1);
+  $("zoom-value").textContent = `${Math.round(ed.zoom * 100)}%`;
+  render();
+}
+
+function push(region) {
+  ed.regions.push(region);
+  ed.redo = [];
+  ed.drawn = true;
 }
 
 function down(event) {
@@ -48,35 +89,54 @@ function down(event) {
     return;
   }
   if (tool() === "polygon") return addPolygonPoint(x, y);
-  if (tool() === "brush") {
-    ed.drag = { kind: "brush", last: [x, y] };
-    stroke([x, y], [x, y]);
+  if (tool() === "brush" || tool() === "eraser") {
+    const region = { mode: mode(), stroke: { size: brushSize(), points: [[x, y]] } };
+    push(region);
+    ed.drag = { kind: "brush", region };
+    render();
     return;
   }
-  clearBrush(); // one region per edit: a new shape replaces the strokes
   ed.drag = { kind: "box", start: [x, y] };
-  ed.shape = { [tool()]: [x, y, x, y] };
+  ed.pending = { [tool()]: [x, y, x, y] };
 }
 
 function move(event) {
+  showCursor(event);
   if (!ed.drag) return;
   const [x, y] = fractionOf(event);
   if (ed.drag.kind === "edge") return dragEdge(x, y);
-  if (ed.drag.kind === "brush") {
-    stroke(ed.drag.last, [x, y]);
-    ed.drag.last = [x, y];
-  } else {
+  if (ed.drag.kind === "brush") ed.drag.region.stroke.points.push([x, y]);
+  else {
     const [x0, y0] = ed.drag.start;
-    ed.shape = { [tool()]: [Math.min(x0, x), Math.min(y0, y), Math.max(x0, x), Math.max(y0, y)].map(round4) };
+    ed.pending = { [tool()]: [Math.min(x0, x), Math.min(y0, y), Math.max(x0, x), Math.max(y0, y)].map(round4) };
   }
   render();
 }
 
 function up() {
-  if (ed.drag) {
-    ed.drag = null;
-    changed();
+  if (!ed.drag) return;
+  if (ed.drag.kind === "box" && ed.pending) {
+    const [x0, y0, x1, y1] = Object.values(ed.pending)[0];
+    if (x1 > x0 && y1 > y0) push({ mode: mode(), shape: ed.pending });
+    ed.pending = null;
   }
+  ed.drag = null;
+  changed();
+}
+
+// The brush's real size: a circle of the brush's diameter at the picture's displayed scale.
+function showCursor(event) {
+  const cursor = $("cursor");
+  const brushing = op() === "inpaint" && (tool() === "brush" || tool() === "eraser");
+  cursor.hidden = !brushing;
+  if (!brushing) return;
+  const draw = $("draw").getBoundingClientRect();
+  const stage = $("stage").getBoundingClientRect();
+  const diameter = brushSize() * (draw.width / $("draw").width);
+  cursor.style.width = cursor.style.height = `${diameter}px`;
+  cursor.style.left = `${event.clientX - stage.left - diameter / 2}px`;
+  cursor.style.top = `${event.clientY - stage.top - diameter / 2}px`;
+  cursor.classList.toggle("erasing", mode() === "subtract");
 }
 
 function nearestEdge(x, y) {
@@ -94,46 +154,73 @@ function dragEdge(x, y) {
 }
 
 function addPolygonPoint(x, y) {
+  const last = ed.polygon[ed.polygon.length - 1];
+  if (last && Math.hypot(last[0] - x, last[1] - y) < 0.004) return; // a double-click's 2nd click
   const first = ed.polygon[0];
   if (first && ed.polygon.length >= 3 && Math.hypot(first[0] - x, first[1] - y) < 0.02) {
     return closePolygon();
   }
   ed.polygon.push([round4(x), round4(y)]);
-  ed.shape = null;
-  clearBrush();
   render();
 }
 
 function closePolygon() {
-  if (ed.polygon.length >= 3) ed.shape = { polygon: ed.polygon.slice() };
+  if (ed.polygon.length >= 3) push({ mode: mode(), shape: { polygon: ed.polygon.slice() } });
   ed.polygon = [];
   changed();
 }
 
-function stroke(from, to) {
-  const ctx = ed.brush.getContext("2d");
-  ctx.strokeStyle = "#fff";
-  ctx.lineCap = "round";
-  ctx.lineJoin = "round";
-  ctx.lineWidth = Number($("brush-size").value);
-  ctx.beginPath();
-  ctx.moveTo(from[0] * ed.brush.width, from[1] * ed.brush.height);
-  ctx.lineTo(to[0] * ed.brush.width, to[1] * ed.brush.height);
-  ctx.stroke();
-  ed.brushUsed = true;
-  ed.shape = null;
+// Arrow keys draw a rectangle or an ellipse: Enter starts one in the middle, arrows move it,
+// Shift+arrows size it, Enter again adds it (Escape drops it).
+function keyboard(event) {
+  if (op() !== "inpaint" || !["rect", "ellipse"].includes(tool())) return;
+  const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  if (event.key === "Enter") {
+    event.preventDefault();
+    if (!ed.keyboard) ed.keyboard = [0.4, 0.4, 0.6, 0.6];
+    else {
+      push({ mode: mode(), shape: { [tool()]: ed.keyboard.map(round4) } });
+      ed.keyboard = null;
+      ed.pending = null;
+    }
+  } else if (event.key === "Escape" && ed.keyboard) {
+    ed.keyboard = null;
+    ed.pending = null;
+  } else if (moves[event.key] && ed.keyboard) {
+    event.preventDefault();
+    const [dx, dy] = moves[event.key].map((v) => v * KEY_STEP);
+    const box = ed.keyboard;
+    if (event.shiftKey) ed.keyboard = [box[0], box[1], Math.max(box[0] + KEY_STEP, box[2] + dx), Math.max(box[1] + KEY_STEP, box[3] + dy)];
+    else ed.keyboard = [box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy];
+    const [x0, y0, x1, y1] = ed.keyboard;
+    const shift = [Math.max(0, -x0) - Math.max(0, x1 - 1), Math.max(0, -y0) - Math.max(0, y1 - 1)];
+    ed.keyboard = [x0 + shift[0], y0 + shift[1], x1 + shift[0], y1 + shift[1]].map(round4);
+  } else return;
+  ed.pending = ed.keyboard ? { [tool()]: ed.keyboard } : null;
+  const where = ed.keyboard ? `selection ${ed.keyboard.map((v) => Math.round(v * 100)).join(", ")} (% of the picture)` : `${ed.regions.length} region(s)`;
+  $("region-status").textContent = where;
+  changed();
 }
 
-function clearBrush() {
-  ed.brushUsed = false;
-  ed.brush.getContext("2d").clearRect(0, 0, ed.brush.width, ed.brush.height);
+function undo() {
+  if (ed.polygon.length) ed.polygon.pop();
+  else if (ed.regions.length) ed.redo.push(ed.regions.pop());
+  changed();
+}
+
+function redo() {
+  if (ed.redo.length) ed.regions.push(ed.redo.pop());
+  changed();
 }
 
 function clear() {
-  ed.shape = null;
+  if (ed.regions.length) ed.redo = [];
+  ed.regions = [];
   ed.polygon = [];
-  clearBrush();
+  ed.pending = null;
   ed.margins = { left: 0, right: 0, up: 0, down: 0 };
+  ed.drawn = true;
+  ed.written = null;
   changed();
 }
 
@@ -146,10 +233,38 @@ function tracePath(ctx, shape, w, h) {
     const [x0, y0, x1, y1] = shape.ellipse;
     ctx.ellipse(((x0 + x1) / 2) * w, ((y0 + y1) / 2) * h, ((x1 - x0) / 2) * w, ((y1 - y0) / 2) * h, 0, 0, 2 * Math.PI);
   } else {
-    const points = shape.polygon;
-    points.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
+    shape.polygon.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
     ctx.closePath();
   }
+}
+
+function paintRegion(ctx, region, w, h) {
+  ctx.globalCompositeOperation = region.mode === "subtract" ? "destination-out" : "source-over";
+  ctx.fillStyle = ctx.strokeStyle = "#fff";
+  if (region.shape) {
+    tracePath(ctx, region.shape, w, h);
+    ctx.fill();
+    return;
+  }
+  const { size, points } = region.stroke;
+  ctx.lineWidth = size;
+  ctx.lineCap = ctx.lineJoin = "round";
+  ctx.beginPath();
+  points.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
+  if (points.length === 1) ctx.lineTo(points[0][0] * w + 0.01, points[0][1] * h);
+  ctx.stroke();
+}
+
+// The regions as a mask canvas: white = repaint, transparent = keep (before feather/padding).
+function maskCanvas() {
+  const [w, h] = [$("draw").width, $("draw").height];
+  const mask = document.createElement("canvas");
+  [mask.width, mask.height] = [w, h];
+  const ctx = mask.getContext("2d");
+  const shown = ed.regions.length || !ed.written ? ed.regions : [{ mode: "add", shape: ed.written }];
+  for (const region of shown) paintRegion(ctx, region, w, h);
+  if (ed.pending) paintRegion(ctx, { mode: mode(), shape: ed.pending }, w, h);
+  return mask;
 }
 
 // The mask as the model will see it, tinted red over the picture.
@@ -158,37 +273,39 @@ function render() {
   const [w, h] = [overlay.width, overlay.height];
   const ctx = overlay.getContext("2d");
   ctx.clearRect(0, 0, w, h);
-  const mask = document.createElement("canvas");
-  [mask.width, mask.height] = [w, h];
-  const m = mask.getContext("2d");
-  m.filter = feather() > 0 ? `blur(${feather() * Math.min(w, h)}px)` : "none";
-  m.fillStyle = "rgba(230, 30, 60, 0.55)";
   if (op() === "inpaint") {
-    if (ed.shape) { tracePath(m, ed.shape, w, h); m.fill(); }
-    if (ed.brushUsed) { m.globalCompositeOperation = "source-over"; drawTinted(m, w, h); }
-  }
-  if ($("invert").checked && op() === "inpaint" && (ed.shape || ed.brushUsed)) {
-    ctx.fillStyle = "rgba(230, 30, 60, 0.55)";
-    ctx.fillRect(0, 0, w, h);
-    ctx.globalCompositeOperation = "destination-out";
-    ctx.drawImage(mask, 0, 0);
-    ctx.globalCompositeOperation = "source-over";
-  } else {
-    ctx.drawImage(mask, 0, 0);
+    const tinted = document.createElement("canvas");
+    [tinted.width, tinted.height] = [w, h];
+    const t = tinted.getContext("2d");
+    const blur = feather() * Math.min(w, h);
+    t.filter = blur > 0 ? `blur(${blur}px)` : "none";
+    const mask = maskCanvas();
+    t.drawImage(mask, 0, 0);
+    if (grow() > 0) { // the padding: the mask drawn around itself
+      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, 0.7], [0.7, -0.7], [-0.7, -0.7]]) {
+        t.drawImage(mask, dx * grow(), dy * grow());
+      }
+    }
+    t.filter = "none";
+    t.globalCompositeOperation = "source-in";
+    t.fillStyle = "rgba(230, 30, 60, 0.55)";
+    t.fillRect(0, 0, w, h);
+    if ($("invert").checked && hasRegion()) {
+      ctx.fillStyle = "rgba(230, 30, 60, 0.55)";
+      ctx.fillRect(0, 0, w, h);
+      ctx.globalCompositeOperation = "destination-out";
+      ctx.drawImage(tinted, 0, 0);
+      ctx.globalCompositeOperation = "source-over";
+    } else ctx.drawImage(tinted, 0, 0);
   }
   outline(w, h);
   showMargins();
+  $("undo").disabled = !ed.regions.length && !ed.polygon.length;
+  $("redo").disabled = !ed.redo.length;
 }
 
-function drawTinted(m, w, h) {
-  const tinted = document.createElement("canvas");
-  [tinted.width, tinted.height] = [w, h];
-  const t = tinted.getContext("2d");
-  t.drawImage(ed.brush, 0, 0);
-  t.globalCompositeOperation = "source-in";
-  t.fillStyle = "rgba(230, 30, 60, 0.55)";
-  t.fillRect(0, 0, w, h);
-  m.drawImage(tinted, 0, 0);
+function hasRegion() {
+  return ed.regions.some((r) => r.mode === "add") || Boolean(ed.written && !ed.regions.length);
 }
 
 function outline(w, h) {
@@ -197,8 +314,16 @@ function outline(w, h) {
   ctx.setLineDash([8, 6]);
   ctx.lineWidth = Math.max(2, w / 300);
   ctx.strokeStyle = "#fff";
-  if (ed.shape && op() === "inpaint") { tracePath(ctx, ed.shape, w, h); ctx.stroke(); }
+  if (op() !== "inpaint") return;
+  for (const region of ed.regions) {
+    if (!region.shape) continue;
+    ctx.strokeStyle = region.mode === "subtract" ? "#4dd0e1" : "#fff";
+    tracePath(ctx, region.shape, w, h);
+    ctx.stroke();
+  }
+  if (ed.pending) { ctx.strokeStyle = "#ff0"; tracePath(ctx, ed.pending, w, h); ctx.stroke(); }
   if (ed.polygon.length) {
+    ctx.strokeStyle = "#fff";
     ctx.beginPath();
     ed.polygon.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
     ctx.stroke();
@@ -220,31 +345,57 @@ function showMargins() {
     : "";
 }
 
-function brushPng() {
+function maskPng() {
+  const mask = maskCanvas();
   const out = document.createElement("canvas");
-  [out.width, out.height] = [ed.brush.width, ed.brush.height];
+  [out.width, out.height] = [mask.width, mask.height];
   const ctx = out.getContext("2d");
   ctx.fillStyle = "#000";
   ctx.fillRect(0, 0, out.width, out.height);
-  ctx.drawImage(ed.brush, 0, 0);
+  ctx.drawImage(mask, 0, 0);
   return out.toDataURL("image/png");
+}
+
+// The region as the request sends it: one added shape as fractions, anything else painted.
+function region() {
+  const only = ed.regions.length === 1 ? ed.regions[0] : null;
+  if (only && only.shape && only.mode === "add" && grow() === 0) return { shape: only.shape };
+  if (hasRegion()) return { brush: maskPng(), grow: grow() };
+  return {};
 }
 
 function requestBody() {
   const editor = $("editor");
   const edit = { op: op(), prompt: $("prompt").value, feather: feather(), invert: $("invert").checked, strength: Number($("strength").value), ...ed.margins };
-  if (ed.brushUsed && !ed.shape) edit.brush = brushPng();
-  else if (ed.shape) edit.shape = ed.shape;
+  if (op() === "inpaint") Object.assign(edit, region());
   return { ill: editor.dataset.ill, at: editor.dataset.at === "" ? null : Number(editor.dataset.at), edit };
 }
 
+function changeBody() {
+  const editor = $("editor");
+  const seed = $("seed").value.trim();
+  const edit = {
+    prompt: $("prompt").value, strength: Number($("strength").value),
+    negative_prompt: $("negative").value.trim() || null, seed: seed === "" ? null : Number(seed),
+    model: $("model").value.trim() || null, feather: feather(), invert: $("invert").checked,
+  };
+  if (ed.drawn && ed.regions.length) Object.assign(edit, region());
+  return { ill: editor.dataset.ill, index: Number(editor.dataset.change), edit };
+}
+
 function ready() {
+  if (changing()) return true;
   if (op() === "outpaint") return Object.values(ed.margins).some((v) => v > 0);
-  return Boolean(ed.shape || ed.brushUsed);
+  return hasRegion();
 }
 
 let forecastTimer = null;
 function changed() {
+  document.querySelectorAll("output.value").forEach((out) => {
+    const input = $(out.htmlFor.value);
+    out.textContent = input.id === "brush-size" || input.id === "grow" ? `${input.value} px` : input.value;
+  });
+  $("region-count").textContent = `${ed.regions.length} region(s)`;
   render();
   clearTimeout(forecastTimer);
   forecastTimer = setTimeout(forecast, 250);
@@ -252,6 +403,10 @@ function changed() {
 
 async function forecast() {
   const box = $("forecast");
+  if (changing()) {
+    box.textContent = "Changing the edit re-runs it and every edit after it (asked first when it would pay)";
+    return;
+  }
   if (!ready()) {
     box.textContent = op() === "outpaint" ? "drag an edge of the picture outwards" : "draw a region on the picture";
     return;
@@ -275,10 +430,13 @@ async function apply() {
   if (!ready()) return forecast();
   $("apply").disabled = true;
   $("apply-state").textContent = "writing book.yaml…";
-  const answer = await studio.post("/api/edit", requestBody());
+  const answer = changing()
+    ? await studio.post("/api/edit/change", changeBody())
+    : await studio.post("/api/edit", requestBody());
   $("apply").disabled = false;
   if (!answer.ok) {
     $("apply-state").textContent = answer.cancelled ? "not applied" : "";
+    $("apply").focus();
     return;
   }
   $("apply-state").textContent = `${answer.reason}; building…`;

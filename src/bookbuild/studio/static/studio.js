@@ -48,6 +48,10 @@ const studio = {
     box.hidden = !message;
   },
 
+  say(message) {
+    document.getElementById("build-message").textContent = message;
+  },
+
   onBuilt(callback) {
     studio.listeners.push(callback);
   },
@@ -77,42 +81,228 @@ function connectEvents() {
   source.onmessage = (message) => studio.update(JSON.parse(message.data));
 }
 
+// The board: actions write book.yaml, then the sections are replaced in place when the build
+// is done (no reload: the scroll position and the focused button stay).
 function boardButtons() {
-  const act = async (url, body, button) => {
-    button.disabled = true;
-    const answer = await studio.post(url, body);
-    button.disabled = false;
-    if (answer.ok) document.body.dataset.waiting = "yes";
-  };
-  document.querySelectorAll(".remove-edit").forEach((b) => b.addEventListener("click", () => {
-    if (window.confirm("Remove this edit from book.yaml?")) {
-      act("/api/edit/remove", { ill: b.dataset.ill, index: Number(b.dataset.index) }, b);
+  const main = document.querySelector("main");
+  main.addEventListener("click", boardClick);
+  main.addEventListener("input", boardInput);
+  main.addEventListener("change", boardChange);
+  main.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && event.target.matches("img.zoomable")) {
+      event.preventDefault();
+      boardClick(event);
     }
-  }));
-  document.querySelectorAll(".move-edit").forEach((b) => b.addEventListener("click", () =>
-    act("/api/edit/move", { ill: b.dataset.ill, index: Number(b.dataset.index), to: Number(b.dataset.to) }, b)));
-  document.querySelectorAll(".new-take, .choose-take").forEach((b) => b.addEventListener("click", () =>
-    act("/api/take", { ill: b.dataset.ill, take: Number(b.dataset.take) }, b)));
-  document.querySelectorAll(".approve").forEach((b) => b.addEventListener("click", () =>
-    act("/api/approve", { ill: b.dataset.ill, freeze: b.dataset.freeze === "true" }, b)));
-  document.querySelectorAll("[data-compare]").forEach((box) => {
-    const after = box.querySelector(".after");
-    const slider = box.querySelector(".slider");
-    if (!after) return;
-    slider.addEventListener("input", () => {
-      after.style.clipPath = `inset(0 ${100 - Number(slider.value)}% 0 0)`;
-    });
+  });
+  document.querySelectorAll('input[name="filter"]').forEach((box) => box.addEventListener("change", applyFilters));
+  placeCompares(document);
+  studio.onBuilt(refreshBoard);
+}
+
+async function act(button, url, body) {
+  studio.lastFocus = button.id; // a disabled button loses the focus: it is given back after
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  const answer = await studio.post(url, body);
+  button.disabled = false;
+  button.removeAttribute("aria-busy");
+  if (answer.ok) {
+    document.body.dataset.waiting = "yes";
+    studio.say(`${answer.reason}: building…`);
+  }
+  return answer;
+}
+
+function boardClick(event) {
+  const b = event.target.closest("button, img.zoomable");
+  if (!b) return;
+  const ill = b.dataset.ill;
+  const index = Number(b.dataset.index);
+  if (b.matches("img.zoomable")) return viewer.open(b.dataset.full, null, [b.alt]);
+  if (b.matches(".remove-edit")) {
+    if (window.confirm("Remove this edit from book.yaml?")) act(b, "/api/edit/remove", { ill, index });
+  } else if (b.matches(".move-edit")) act(b, "/api/edit/move", { ill, index, to: Number(b.dataset.to) });
+  else if (b.matches(".new-take")) act(b, "/api/take", { ill });
+  else if (b.matches(".choose-take")) act(b, "/api/take", { ill, take: Number(b.dataset.take) });
+  else if (b.matches(".approve")) act(b, "/api/approve", { ill, freeze: b.dataset.freeze === "true" });
+  else if (b.matches(".reroll")) act(b, "/api/edit/reroll", { ill, index });
+  else if (b.matches(".choose-seed")) act(b, "/api/edit/seed", { ill, index, seed: Number(b.dataset.seed) });
+  else if (b.matches(".edit-variants")) {
+    const count = Number(b.closest("section").querySelector(".variant-count").value);
+    act(b, "/api/variants", { ill, index, count });
+  }
+  else if (b.matches(".variants")) {
+    const count = Number(b.closest("section").querySelector(".variant-count").value);
+    act(b, "/api/variants", { ill, count });
+  } else if (b.matches(".compare-full")) {
+    const box = b.closest("[data-compare]");
+    viewer.open(box.dataset.before, box.dataset.after, ["before", "after"]);
+  } else if (b.matches(".compare-takes")) {
+    const picked = [...b.closest("section").querySelectorAll(".pick-compare:checked")];
+    viewer.open(picked[0].dataset.full, picked[1].dataset.full, picked.map((p) => p.dataset.label));
+  }
+}
+
+function boardInput(event) {
+  const slider = event.target.closest("[data-compare] .slider");
+  if (slider) showSlider(slider);
+}
+
+function showSlider(slider) {
+  const box = slider.closest("[data-compare]");
+  const value = Number(slider.value);
+  box.querySelector(".value").textContent = `${value}%`;
+  if (box.classList.contains("grown")) box.querySelector(".under").style.opacity = value / 100;
+  else box.querySelector(".after").style.clipPath = `inset(0 ${100 - value}% 0 0)`;
+}
+
+function boardChange(event) {
+  if (!event.target.matches(".pick-compare")) return;
+  const section = event.target.closest("section");
+  const picked = section.querySelectorAll(".pick-compare:checked").length;
+  section.querySelector(".compare-takes").disabled = picked !== 2;
+}
+
+// An outpaint's picture before sits where it was in the grown one (data-place: % boxes).
+function placeCompares(root) {
+  root.querySelectorAll("[data-compare]").forEach((box) => {
+    const under = box.querySelector(".under");
+    const place = (box.dataset.place || "").split(" ").map(Number);
+    if (box.classList.contains("grown") && place.length === 4) {
+      [under.style.left, under.style.top, under.style.width, under.style.height] = place.map((v) => `${v}%`);
+    }
+    showSlider(box.querySelector(".slider"));
+  });
+}
+
+function applyFilters() {
+  const wanted = [...document.querySelectorAll('input[name="filter"]:checked')].map((b) => b.value);
+  const sections = [...document.querySelectorAll("section.ill")];
+  let shown = 0;
+  for (const section of sections) {
+    const work = (section.dataset.work || "").split(" ");
+    const keep = wanted.every((w) => (w === "unapproved" ? section.dataset.approved === "no" : work.includes(w)));
+    section.hidden = !keep;
+    shown += keep ? 1 : 0;
+  }
+  document.getElementById("shown").textContent = `${shown} of ${sections.length} shown`;
+}
+
+async function refreshBoard() {
+  const active = document.activeElement;
+  const focused = (active && active !== document.body && active.id) || studio.lastFocus;
+  const response = await fetch("/board", { headers: { Accept: "text/html" } });
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  if (fresh.body.dataset.page !== "board") return window.location.reload();
+  const now = new Map([...document.querySelectorAll("section.ill")].map((s) => [s.id, s]));
+  const next = [...fresh.querySelectorAll("section.ill")];
+  if (next.length !== now.size || next.some((s) => !now.has(s.id))) return window.location.reload();
+  for (const section of next) {
+    const old = now.get(section.id);
+    if (old.innerHTML === section.innerHTML && old.dataset.work === section.dataset.work) continue;
+    old.replaceWith(document.adoptNode(section));
+    placeCompares(section);
+  }
+  const jump = fresh.querySelector(".jump");
+  if (jump) document.querySelector(".jump").replaceWith(document.adoptNode(jump));
+  applyFilters();
+  const target = focused && document.getElementById(focused);
+  if (target) target.focus();
+  studio.lastFocus = null;
+  document.body.dataset.waiting = "";
+  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
+}
+
+// The cast page: approve a sheet or make a new take (as on the board), and ask what a change
+// of a character would re-run.
+function castButtons() {
+  document.querySelector("main").addEventListener("click", async (event) => {
+    const b = event.target.closest("button, img.zoomable");
+    if (!b) return;
+    if (b.matches("img.zoomable")) return viewer.open(b.dataset.full, null, [b.alt]);
+    if (b.matches(".approve")) act(b, "/api/approve", { ill: b.dataset.ill, freeze: b.dataset.freeze === "true" });
+    else if (b.matches(".new-take")) act(b, "/api/take", { ill: b.dataset.ill });
+    else if (b.matches(".change-forecast")) {
+      const out = b.parentElement.querySelector(".forecast-answer");
+      out.textContent = "planning…";
+      const answer = await (await fetch(`/api/cast/${encodeURIComponent(b.dataset.character)}/forecast`)).json();
+      if (answer.error) { out.textContent = answer.error; return; }
+      const cost = answer.cost_usd ? `about $${answer.cost_usd.toFixed(4)}` : "free in a draft";
+      out.textContent = `${answer.calls} model call(s), ${cost}: ${answer.steps.join(", ") || "nothing"}`;
+    }
   });
   studio.onBuilt(() => window.location.reload());
 }
 
+// The preview keeps its place like Quarto's: the page of the book and the scroll position
+// survive a rebuild (and a reload of the studio page); each picture links to the board.
+const PLACE = "bookbuild-preview-place";
+
+function previewPlace(frame) {
+  try {
+    const w = frame.contentWindow;
+    if (!w.location.pathname.startsWith("/book/")) return null;
+    return { path: w.location.pathname + w.location.search, x: w.scrollX, y: w.scrollY };
+  } catch (error) {
+    return null; // not loaded yet
+  }
+}
+
 function previewReload() {
   const frame = document.getElementById("preview");
+  const saved = JSON.parse(sessionStorage.getItem(PLACE) || "null");
+  if (saved && saved.path.startsWith("/book/") && !frame.hidden) frame.src = saved.path;
+  let restore = saved;
+  const remember = () => {
+    const place = previewPlace(frame);
+    if (place) sessionStorage.setItem(PLACE, JSON.stringify(place));
+  };
+  frame.addEventListener("load", () => {
+    const w = frame.contentWindow;
+    const here = previewPlace(frame);
+    if (restore && here && restore.path === here.path) w.scrollTo(restore.x, restore.y);
+    restore = null;
+    remember();
+    let timer = null;
+    w.addEventListener("scroll", () => { clearTimeout(timer); timer = setTimeout(remember, 100); });
+    linkPictures(w.document);
+    document.body.dataset.previewLoaded = String(Number(document.body.dataset.previewLoaded || 0) + 1);
+  });
   studio.onBuilt(() => {
     const waiting = document.getElementById("first-build");
     if (waiting) waiting.remove();
-    frame.hidden = false;
-    frame.contentWindow.location.replace("/book/index.html");
+    restore = previewPlace(frame);
+    if (frame.hidden) {
+      frame.hidden = false;
+      frame.contentWindow.location.replace("/book/index.html");
+    } else {
+      frame.contentWindow.location.reload();
+    }
+  });
+}
+
+// Each picture of the preview: a link to its board entry and one to its region editor.
+async function linkPictures(doc) {
+  const response = await fetch("/api/pictures");
+  if (!response.ok) return;
+  const pictures = await response.json();
+  doc.querySelectorAll("img").forEach((img) => {
+    const name = (img.getAttribute("src") || "").split("/").pop().split(".")[0];
+    const found = pictures[name];
+    if (!found || img.dataset.studioLinked) return;
+    img.dataset.studioLinked = "yes";
+    const bar = doc.createElement("span");
+    bar.className = "studio-links";
+    bar.style.cssText = "display:block;text-align:center;font:12px system-ui,sans-serif;margin:.2em 0";
+    for (const [text, href] of [["on the board", `/board#${found.anchor}`], ["edit a region", `/edit/${found.key}`]]) {
+      const a = doc.createElement("a");
+      a.textContent = text;
+      a.href = href;
+      a.target = "_top";
+      a.style.cssText = "margin:0 .5em;color:#b3261e";
+      bar.append(a);
+    }
+    img.insertAdjacentElement("afterend", bar);
   });
 }
 
@@ -127,6 +317,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   const page = document.body.dataset.page;
   if (page === "board") boardButtons();
+  if (page === "cast") castButtons();
   if (page === "preview") previewReload();
   if (page === "problem") studio.onBuilt(() => window.location.reload());
   connectEvents();

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,9 +22,11 @@ from bookbuild.media.images import decode_image, encode_png
 from bookbuild.project import Project, load_spec
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec import resolve_in_book
+from bookbuild.spec.models import Book
 
 MASK_FOLDER = "masks"
 MAX_MASK_BYTES = 16 * 1024 * 1024
+STUDIO_MASK = re.compile(rf"{MASK_FOLDER}/[A-Za-z0-9_.-]+-edit-[0-9]+-[0-9a-f]{{8}}\.png")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Candidate:
     text: str
     forecast: Forecast
     paid: bool  # some call would cost money (or its price is unknown)
+    masks: frozenset[str] = frozenset()  # the painted mask files its edits use
 
     def summary(self) -> dict[str, Any]:
         return forecast_summary(self.forecast, self.paid)
@@ -50,6 +54,33 @@ def forecast_summary(forecast: Forecast, paid: bool) -> dict[str, Any]:
 
 def check_candidate(project: Project, text: str) -> Candidate:
     """Validate `text` as the book's spec (every error at book.yaml:LINE:COL) and forecast it."""
+    candidate = candidate_project(project, text)
+    forecast = plan_report(candidate).forecast
+    paid = not project.draft and (forecast.total_cost > 0 or bool(forecast.unpriced))
+    return Candidate(text, forecast, paid, mask_files(candidate.spec.book))
+
+
+def check_variants(project: Project, texts: list[str]) -> Candidate:
+    """Versions of the book to build at once (variants): the first is the one written, the
+    others are built and kept in the store; the forecast adds up what each would call."""
+    checked = [check_candidate(project, text) for text in texts]
+    calls: dict[str, int] = {}
+    cost: dict[str, float] = {}
+    unpriced: dict[str, int] = {}
+    for one in checked:
+        for name, n in one.forecast.calls.items():
+            calls[name] = calls.get(name, 0) + n
+        for name, usd in one.forecast.cost.items():
+            cost[name] = cost.get(name, 0.0) + usd
+        for name, n in one.forecast.unpriced.items():
+            unpriced[name] = unpriced.get(name, 0) + n
+    total = Forecast(calls, cost, unpriced, checked[0].forecast.local)
+    first = checked[0]
+    return Candidate(first.text, total, any(c.paid for c in checked), first.masks)
+
+
+def candidate_project(project: Project, text: str) -> Project:
+    """The project as it would be with `text` as its book.yaml (nothing is written)."""
     spec_path = project.spec.path
     fd, tmp = tempfile.mkstemp(dir=spec_path.parent, prefix=".studio-", suffix=".yaml")
     try:
@@ -62,15 +93,36 @@ def check_candidate(project: Project, text: str) -> Candidate:
     finally:
         Path(tmp).unlink(missing_ok=True)
     spec = replace(spec, path=spec_path, display_name=project.spec.file)
-    candidate = Project(spec, project.draft, project.env)
-    forecast = plan_report(candidate).forecast
-    paid = not project.draft and (forecast.total_cost > 0 or bool(forecast.unpriced))
-    return Candidate(text, forecast, paid)
+    return Project(spec, project.draft, project.env)
 
 
-def write_spec(project: Project, candidate: Candidate) -> None:
-    """Replace book.yaml with the candidate (atomic: the old file or the new, never half)."""
+def mask_files(book: Book) -> frozenset[str]:
+    """The painted mask files (paths as written) that the book's edits use."""
+    ills = [
+        *([book.cover] if book.cover else []),
+        *(i for c in book.chapters for i in c.illustrations),
+    ]
+    found = (getattr(edit.params, "mask", None) for ill in ills for edit in ill.edits)
+    return frozenset(mask for mask in found if isinstance(mask, str))
+
+
+def write_spec(project: Project, candidate: Candidate) -> list[str]:
+    """Replace book.yaml with the candidate (atomic: the old file or the new, never half), then
+    delete the masks the studio painted that no edit uses any more; returns their paths."""
+    unused = mask_files(project.spec.book) - candidate.masks
     atomic_write_text(project.spec.path, candidate.text)
+    removed = []
+    for relative in sorted(unused):
+        if not STUDIO_MASK.fullmatch(relative):
+            continue  # a mask the author made is theirs to delete
+        try:
+            target = resolve_in_book(project.root, relative)
+        except ValueError:
+            continue
+        if target.is_file():
+            target.unlink()
+            removed.append(relative)
+    return removed
 
 
 def save_mask_png(root: Path, mask: Image.Image, stem: str) -> str:

@@ -15,12 +15,13 @@ from typing import Any
 from PIL import Image, ImageChops, ImageFilter
 
 from bookbuild.errors import StudioInputError
+from bookbuild.reports.changes import decode_painted_mask, save_mask_png
 from bookbuild.spec.edits import InpaintEdit, OutpaintEdit
 from bookbuild.spec.models import MaskShape
-from bookbuild.studio.changes import decode_painted_mask, save_mask_png
 
 DIGITS = 4
 SHAPES = ("rect", "ellipse", "polygon")
+MAX_GROW = 256
 FORECAST_REGION = {"rect": [0.25, 0.25, 0.75, 0.75]}
 
 
@@ -35,6 +36,7 @@ class EditRequest:
     feather: float = 0.0
     invert: bool = False
     strength: float | None = None
+    grow: int = 0  # pixels the painted mask is padded by (A1111's "mask padding")
     margins: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, right, up, down
 
     @classmethod
@@ -54,6 +56,7 @@ class EditRequest:
             feather=_fraction(raw.get("feather", 0.0), "feather"),
             invert=bool(raw.get("invert", False)),
             strength=None if strength is None else _fraction(strength, "strength"),
+            grow=min(_int(raw.get("grow", 0), "grow"), MAX_GROW),
             margins=margins,  # type: ignore[arg-type]
         )
 
@@ -117,6 +120,8 @@ def _painted(request: EditRequest, size: tuple[int, int]) -> Image.Image:
         raise StudioInputError(
             f"the painted mask is {image.width}x{image.height}, the picture {size[0]}x{size[1]}"
         )
+    if request.grow > 0:  # padding first, then the blur softens the grown edge
+        image = _grown(image, request.grow)
     if request.feather > 0:
         image = image.filter(ImageFilter.GaussianBlur(request.feather * min(size)))
     if request.invert:
@@ -124,6 +129,12 @@ def _painted(request: EditRequest, size: tuple[int, int]) -> Image.Image:
     if image.getextrema()[1] == 0:
         raise StudioInputError("the brush painted nothing: paint the region to change")
     return image
+
+
+def _grown(mask: Image.Image, pixels: int) -> Image.Image:
+    """The mask padded by `pixels` on every side (a box blur, then anything touched is in)."""
+    spread = mask.point(lambda v: 255 if v >= 128 else 0).filter(ImageFilter.BoxBlur(pixels))
+    return ImageChops.lighter(mask, spread.point(lambda v: 255 if v > 0 else 0))
 
 
 def _shape(raw: Any) -> dict[str, Any] | None:

@@ -1,0 +1,85 @@
+"""The proofs' cast page: each character's reference and every picture it appears in, side by
+side in one row, and what repainting it would re-run; read back from the HTML and the PDF. The
+character sheets are proofed like any illustration."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.project import Project
+from bookbuild.reports.board import board
+from bookbuild.reports.proofs import write_proofs
+from tests.helpers.cast_books import write_cast_book
+
+
+class _Rows(HTMLParser):
+    """The `<img>` sources of each character row (`id="cast-<id>"`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[str]] = {}
+        self.current: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if (found.get("id") or "").startswith("cast-"):
+            self.current = str(found["id"])[5:]
+            self.rows[self.current] = []
+        elif tag == "img" and self.current is not None:
+            self.rows[self.current].append(str(found.get("src")))
+        elif tag == "section" and found.get("class") == "ill":
+            self.current = None
+
+
+@pytest.fixture(scope="module")
+def proofs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    book = write_cast_book(tmp_path_factory.mktemp("cast") / "book")
+    project = Project.open(book)
+    make(project, MakeOptions(formats=("html",), jobs=1))
+    files = write_proofs(project)
+    text = "\n".join(page.extract_text() for page in PdfReader(files.pdf).pages)
+    return files.html.parent, files.html.read_text(encoding="utf-8"), text
+
+
+def test_each_character_has_one_row_with_its_reference_and_every_picture(
+    proofs: tuple[Path, str, str],
+) -> None:
+    folder, html, _ = proofs
+    parser = _Rows()
+    parser.feed(html)
+    assert set(parser.rows) == {"hare", "tortoise"}
+    assert len(parser.rows["hare"]) == 3  # your picture + start/line + start/alone
+    assert len(parser.rows["tortoise"]) == 3  # its sheet + start/line + nap/passing
+    for sources in parser.rows.values():
+        for source in sources:
+            assert Image.open(folder / source).size[0] > 0
+    assert parser.rows["hare"][0].startswith("img/ref-")  # the author's file, as a thumbnail
+    assert parser.rows["hare"][1] == parser.rows["tortoise"][1]  # the picture they share
+
+
+def test_the_pdf_cast_page_comes_first_and_says_what_a_change_reruns(
+    proofs: tuple[Path, str, str],
+) -> None:
+    _, _, text = proofs
+    cast = text.split("Cast", 1)[1]
+    assert "Hazel" in cast and "Tom" in cast
+    flat = re.sub(r"\s+", " ", text)
+    assert "Hazel re-runs 2 step(s) (start/line/image, start/alone/image)" in flat
+    assert "estimated $0.00, and no chat step" in flat
+    assert flat.index("Tom · tortoise") < flat.index("The nap · nap/passing")
+
+
+def test_the_character_sheet_is_proofed_like_an_illustration(tmp_path: Path) -> None:
+    book = write_cast_book(tmp_path / "book")
+    views = board(Project.open(book), with_takes=False)
+    sheet = next(v for v in views if v.key == "cast/tortoise")
+    assert sheet.chapter_title == "Cast: Tom"
+    assert sheet.ref.path() == ("characters", "tortoise", "reference")
+    assert [link.step_id for link in sheet.links] == ["cast/tortoise/image"]

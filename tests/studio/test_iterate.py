@@ -1,0 +1,147 @@
+"""Iterating on one edit in headless Chromium with real mouse events: re-roll, variants of an
+edit and of the picture, and an edit changed in place; book.yaml keeps its comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.studio.conftest import RunningStudio
+from tests.studio.helpers import change_and_build, snapshot, tower, wait_builds, wait_until
+
+WAIT_MS = 120_000
+
+
+def comments(running: RunningStudio) -> list[str]:
+    lines = running.spec.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.lstrip().startswith("#")]
+
+
+def click(page: Page, selector: str) -> None:
+    """A real mouse click in the middle of the element."""
+    target = page.locator(selector)
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def refreshed(page: Page, before: int) -> None:
+    page.wait_for_function(
+        "n => Number(document.body.dataset.refreshed || 0) > n", arg=before, timeout=WAIT_MS
+    )
+
+
+def count(page: Page) -> int:
+    return int(page.evaluate("() => Number(document.body.dataset.refreshed || 0)"))
+
+
+def test_reroll_variants_and_change_an_edit_in_place(running: RunningStudio, browser: Any) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    seed = int(
+        page.locator('[data-step="keeper/tower/edit-2"] .seed').first.inner_text().split()[1]
+    )
+
+    n = count(page)
+    click(page, "#ill-keeper-tower-reroll-1")
+    wait_until(lambda: tower(running)["edits"][1]["inpaint"].get("seed") == seed + 1, "re-roll")
+    refreshed(page, n)
+    assert page.evaluate("() => window.scrollY") >= 0  # no reload: the same document
+    expect(page.locator("#ill-keeper-tower-reroll-1")).to_be_focused()
+
+    n = count(page)
+    page.locator("#ill-keeper-tower .variant-count").fill("3")
+    click(page, "#ill-keeper-tower-variants-1")
+    wait_until(lambda: tower(running)["edits"][1]["inpaint"].get("seed") == seed + 2, "variants")
+    refreshed(page, n)
+    variants = page.locator('[data-step="keeper/tower/edit-2"] figure.variant')
+    expect(variants).to_have_count(5, timeout=WAIT_MS)  # the first, the re-roll and 3 variants
+    n = count(page)
+    click(page, f"#ill-keeper-tower-seed-1-{seed + 4}")
+    wait_until(lambda: tower(running)["edits"][1]["inpaint"]["seed"] == seed + 4, "choose a seed")
+    refreshed(page, n)
+    calls = snapshot(running)["calls"]
+
+    n = count(page)
+    page.locator("#ill-keeper-tower .variant-count").fill("2")
+    click(page, "#ill-keeper-tower-variants")
+    wait_until(lambda: tower(running).get("take") == 2, "picture variants")
+    refreshed(page, n)
+    expect(page.locator("#ill-keeper-tower figure.take")).to_have_count(3, timeout=WAIT_MS)
+    assert snapshot(running)["calls"] > calls
+
+    assert comments(running) == kept
+
+
+def test_an_edit_changed_in_place_keeps_its_place_seed_and_the_comments(
+    running: RunningStudio,
+) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    new = {
+        "prompt": "a lantern, glowing",
+        "negative_prompt": "smoke",
+        "strength": 0.6,
+        "seed": 11,
+        "shape": {"rect": [0.6, 0.1, 0.9, 0.4]},
+    }
+    change_and_build(running, "/api/edit/change", {"ill": "keeper/tower", "index": 1, "edit": new})
+    assert tower(running)["edits"][1] == {
+        "inpaint": {
+            "mask": {"rect": [0.6, 0.1, 0.9, 0.4]},
+            "prompt": "a lantern, glowing",
+            "negative_prompt": "smoke",
+            "strength": 0.6,
+            "seed": 11,
+        }
+    }
+    assert len(tower(running)["edits"]) == 2
+    assert comments(running) == kept
+
+
+def test_the_editor_changes_an_edit_in_place_with_the_mouse(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    click(page, '[data-step="keeper/tower/edit-2"] a.change-edit')
+    page.wait_for_url("**/edit/keeper/tower?change=1")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    expect(page.locator("#prompt")).to_have_value("a lantern")
+    page.fill("#prompt", "a lantern, glowing")
+    page.fill("#negative", "smoke")
+    page.fill("#seed", "21")
+    page.locator("#strength").fill("0.6")
+    expect(page.locator('output[for="strength"]')).to_have_text("0.6")
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.4, steps=5)
+    page.mouse.up()
+    click(page, "#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    changed = tower(running)["edits"][1]["inpaint"]
+    assert changed["prompt"] == "a lantern, glowing"
+    assert (changed["negative_prompt"], changed["strength"], changed["seed"]) == ("smoke", 0.6, 21)
+    x0, y0, x1, y1 = changed["mask"]["rect"]
+    assert (
+        abs(x0 - 0.6) < 0.01
+        and abs(y0 - 0.1) < 0.01
+        and abs(x1 - 0.9) < 0.01
+        and abs(y1 - 0.4) < 0.01
+    )
+    assert len(tower(running)["edits"]) == 2
+    assert comments(running) == kept
