@@ -138,6 +138,17 @@ class Interrupted(BookbuildError):
     exit_code = 130
 
 
+class BatchPending(BookbuildError):
+    """A step's request waits in a provider's batch (OpenAI Batch API): not a failure; its
+    batch id is journaled and a later `make` collects the result."""
+
+    def __init__(self, step_id: str, batch_id: str | None = None) -> None:
+        where = f"in batch {batch_id}" if batch_id else "queued for the next batch"
+        super().__init__(f"{step_id}: {where}")
+        self.step_id = step_id
+        self.batch_id = batch_id
+
+
 class LockedError(BookbuildError):
     """`--locked` was given and these steps are not pinned and stored."""
 

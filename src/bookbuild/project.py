@@ -16,6 +16,7 @@ from bookbuild.spec.schema import book_json_schema as book_json_schema_with
 from bookbuild.store.check import check_lock
 from bookbuild.store.lock import DRAFT_LOCK, Lock
 from bookbuild.store.objects import Store
+from bookbuild.store.remote import RemoteConfig
 
 REAL_STORE = Path(".bookbuild") / "store"
 DRAFT_STORE = Path(".bookbuild") / "drafts"
@@ -70,6 +71,16 @@ class Project:
     @property
     def slug(self) -> str:
         return slugify(self.root.name) or "book"
+
+    def remote_config(self) -> RemoteConfig | None:
+        """The team's remote store (`store: {remote: s3://...}`), or None. Drafts never use it:
+        they are free and local."""
+        settings = self.spec.book.store
+        if settings.remote is None or self.draft:
+            return None
+        return RemoteConfig(
+            settings.remote, settings.endpoint_url, settings.region, settings.timeout, settings.push
+        )
 
     def load_lock(self) -> Lock:
         """The lock, checked against the store's records (LockConflictError names the lines)."""

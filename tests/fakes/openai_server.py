@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from . import openai_images
+from . import openai_batch, openai_images
 from .flaky import Dice
 from .loopback import QuietHandler, ServedFake
 
@@ -194,6 +194,7 @@ class FakeOpenAI(ServedFake):
         self._lock = threading.Lock()
         self._dice: Dice | None = None
         self._fault_rates = (0.0, 0.0)
+        self.batch = openai_batch.BatchService(self)  # /v1/files and /v1/batches
 
     @property
     def base_url(self) -> str:
@@ -320,6 +321,9 @@ class _Handler(QuietHandler):
         if self.path.startswith(IMAGES_PREFIX):
             self.serve_images()
             return
+        if self.path.startswith(("/v1/files", "/v1/batches")):
+            self.serve_batch()
+            return
         path, headers, body = self.read_json()
         request = Recorded(self.command, path, headers, body)
         fake: FakeOpenAI = self.server.fake
@@ -337,6 +341,18 @@ class _Handler(QuietHandler):
         data = json.dumps(payload, ensure_ascii=False).encode()
         headers_out = {**answer.headers, "x-request-id": _request_id(fake)}
         self.reply(answer.status, data, "application/json", headers_out)
+
+    def serve_batch(self) -> None:
+        """/v1/files and /v1/batches: the Batch API (openai_batch)."""
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fake: FakeOpenAI = self.server.fake
+        status, payload = fake.batch.handle(self.command, self.path, headers, raw)
+        if isinstance(payload, bytes):
+            self.reply(status, payload, "application/octet-stream", {})
+            return
+        self.reply(status, json.dumps(payload).encode(), "application/json", {})
 
     def serve_images(self) -> None:
         """/v1/images/*: the body is JSON (generations) or multipart (edits)."""

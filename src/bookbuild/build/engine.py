@@ -22,13 +22,21 @@ from datetime import UTC, datetime
 
 from bookbuild.build.events import Event, EventSink
 from bookbuild.build.runner import StepOutput, StepRunner
-from bookbuild.errors import BookbuildError, CorruptObjectError, Interrupted, LockedError, UserError
+from bookbuild.errors import (
+    BatchPending,
+    BookbuildError,
+    CorruptObjectError,
+    Interrupted,
+    LockedError,
+    UserError,
+)
 from bookbuild.graph.model import Graph
 from bookbuild.graph.status import KEPT_STATES, StepStatus, decide
 from bookbuild.graph.steps import Step, step_manifest
 from bookbuild.store.jobfile import FileJournal
 from bookbuild.store.lock import LockEntry, LockWriter
 from bookbuild.store.objects import ActionRecord, Store
+from bookbuild.store.remote_cache import RemoteCache
 
 STOP_CHECK = 0.2
 """Seconds between looks at the stop event while steps are running."""
@@ -43,6 +51,8 @@ class RunResult:
     skipped: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)  # in flight when Ctrl-C stopped them
     not_started: int = 0  # steps Ctrl-C kept from starting
+    batched: dict[str, str | None] = field(default_factory=dict)  # step id -> its batch's id
+    deferred: list[str] = field(default_factory=list)  # waiting for a step still in a batch
 
 
 def select_steps(graph: Graph, only: str | None) -> list[str]:
@@ -82,6 +92,7 @@ class Engine:
         jobs: int = 4,
         locked: bool = False,
         stop: threading.Event | None = None,
+        remote: RemoteCache | None = None,
         free: bool = False,
     ) -> None:
         self.graph = graph
@@ -93,6 +104,7 @@ class Engine:
         self.locked = locked  # never call a model: a call step not in the cache fails
         self.stop = stop or threading.Event()
         self.free = free  # a draft: no result costs anything, the store need not wait for the disk
+        self.remote = remote  # a team's shared store: asked before paying, given what is made
 
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
@@ -149,6 +161,9 @@ class Engine:
                     result.skipped.append(sid)
                     self.on_event(Event("step_skipped", sid, "an upstream step failed"))
                     progress = True
+                elif any(d in result.batched or d in result.deferred for d in deps):
+                    result.deferred.append(sid)  # its inputs come with a batch: next wave
+                    progress = True
                 elif all(d in result.digests for d in deps):
                     progress |= self._start(step, running, pool, result)
                 else:
@@ -164,8 +179,7 @@ class Engine:
         result: RunResult,
     ) -> bool:
         """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        scope = self.graph.frozen.get(step.id)
-        status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        status = self._decide(step, result)
         step = status.step  # bound to the cast its prompt names (graph.cast.bind_cast)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
@@ -190,6 +204,17 @@ class Engine:
         running[future] = (step, key)
         return False
 
+    def _decide(self, step: Step, result: RunResult) -> StepStatus:
+        """The up-to-date decision; a call step missing here is looked up in the remote first."""
+        scope = self.graph.frozen.get(step.id)
+        status = decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        if status.digest is None and step.is_call and self.remote is not None:
+            pin = self.lock.lock.entries.get(step.id)
+            wanted = pin.digest if pin is not None and pin.key == status.key else None
+            if self.remote.fetch(str(status.key), wanted):
+                return decide(step, result.digests, self.lock.lock, self.store, self._usable, scope)
+        return status
+
     def _usable(self, digest: str) -> bool:
         try:
             self.store.get(digest)
@@ -204,6 +229,11 @@ class Engine:
     def _finish(self, step: Step, key: str, future: Future[StepOutput], result: RunResult) -> None:
         try:
             output = future.result()
+        except BatchPending as exc:
+            result.batched[step.id] = exc.batch_id
+            where = f"in batch {exc.batch_id}" if exc.batch_id else "queued for a batch"
+            self.on_event(Event("step_pending", step.id, where))
+            return
         except Interrupted:
             result.interrupted.append(step.id)
             self.on_event(Event("step_stopped", step.id, "stopped by Ctrl-C; resumed next make"))
@@ -220,6 +250,8 @@ class Engine:
             self._fail(step, self._not_kept(key, exc), result)
             return
         self.store.journal(key).forget()  # the paid job's record lives until its result is stored
+        if self.remote is not None:
+            self.remote.publish(key)
         result.digests[step.id] = digest
         if step.is_call:
             result.called.append(step.id)

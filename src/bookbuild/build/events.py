@@ -20,6 +20,13 @@ EventKind = Literal[
     "step_retried",  # a provider retries a transient failure
     "step_warning",  # something to know about a step that still runs (a stretched mask)
     "object_corrupt",  # a stored object failed verification: treated as a miss
+    "step_pending",  # waits in a provider's batch (its id is journaled): collected later
+    "batch_submitted",  # message: batch id, endpoint, number of requests
+    "batch_waiting",  # make --wait: a batch's state at a poll
+    "remote_warning",  # the remote store is down or slow: local work from here (said once)
+    "remote_corrupt",  # a downloaded object failed its digest: refused, the step runs locally
+    "remote_progress",  # transfers with the remote store: message "url: 3/10 ... looked up"
+    "remote_done",  # what this make fetched from and pushed to the remote store
     "render_started",  # message: the formats, comma-separated; total: how many
     "render_format_started",  # step_id: the format (html, pdf, epub)
     "render_progress",  # step_id: the format; message: the stage; done of total pages (0: unknown)

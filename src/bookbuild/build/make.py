@@ -25,6 +25,7 @@ from bookbuild.build.outputs import (
 )
 from bookbuild.build.pool import ProviderPool
 from bookbuild.build.preflight import check_store_ready
+from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
 from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.plan import plan_book
@@ -44,6 +45,9 @@ class MakeOptions:
     budget: float | None = None
     refresh: tuple[str, ...] = ()  # ids or globs whose `freeze: true` is ignored this time
     strict: bool = False  # print preflight warnings fail the render
+    batch: bool = False  # chat steps through the provider's batch API (half price, later)
+    wait: bool = False  # wait for the batches (and their next waves) instead of returning
+    batch_poll: float = 30.0  # seconds between looks at a running batch (--wait)
 
 
 @dataclass
@@ -53,6 +57,9 @@ class MakeSummary:
     outputs: dict[str, Path] = field(default_factory=dict)
     rendered: bool = False
     forecast_cost: float = 0.0
+    pending: list[str] = field(default_factory=list)  # steps waiting in a batch
+    deferred: list[str] = field(default_factory=list)  # steps waiting for those
+    batches: list[str] = field(default_factory=list)  # batch ids this make submitted
 
 
 def make(
@@ -98,21 +105,35 @@ class Build:
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
-        self.pool = ProviderPool(self.graph.presets, project.env, options.jobs, on_event, self.stop)
+        self.pool = ProviderPool(
+            self.graph.presets, project.env, options.jobs, on_event, self.stop, options.batch
+        )
+        self.pool.batches.poll_interval = options.batch_poll
         self.writer = LockWriter(project.lock_path, self.lock)
+        self.remote = open_remote(project, on_event, required=options.locked, jobs=options.jobs * 2)
 
     def run(self) -> MakeSummary:
         try:
+            self.pull()
             self.check()
             digests = self.resolve()
-            if not self.options.only:
+            if not self.options.only and not self.summary.pending:
                 self.writer.prune(self.graph.steps)
                 self.render(digests)
         finally:
             self.pool.close()
+            close_remote(self.remote, self.on_event)
         return self.summary
 
     # -- phases ----------------------------------------------------------------------------
+    def pull(self) -> None:
+        """Before deciding what to pay for: fetch from the team's remote what is missing here."""
+        if self.remote is None or all(self.statuses[s].digest for s in self.selected):
+            return
+        self.statuses = pull_missing(
+            self.remote, self.graph, self.selected, self.lock, self.statuses
+        )
+
     def check(self) -> None:
         """Before any call: --locked, the budget, the PDF's font, and every provider that will
         be called."""
@@ -161,9 +182,10 @@ class Build:
             options.jobs,
             options.locked,
             self.stop,
+            self.remote,
             free=self.graph_is_free(),
         )
-        result = engine.run(self.selected)
+        result = self.run_waves(engine)
         self.summary.called = result.called
         self.summary.cached = len(result.cached)
         if self.stop.is_set():
@@ -177,6 +199,32 @@ class Build:
         return self.project.draft and all(
             preset.provider == DRAFT_PROVIDER for preset in self.graph.presets.values()
         )
+
+    def run_waves(self, engine: Engine) -> RunResult:
+        """Run the engine; send what it queued in batches; with --wait, wait for them and run
+        the next wave (the steps that needed their results) until nothing is pending."""
+        result = engine.run(self.selected)
+        called = list(result.called)
+        while True:
+            for sent in self.pool.batches.flush():
+                self.summary.batches.append(sent.batch_id)
+                message = f"{sent.batch_id}: {sent.requests} request(s) to {sent.endpoint}"
+                self.on_event(Event("batch_submitted", message=message))
+            if not (result.batched and self.options.wait) or self.stop.is_set() or result.failures:
+                break
+            self.pool.batches.wait(self._pause, self._polled)
+            result = engine.run(self.selected)
+            called += result.called
+        result.called = called
+        self.summary.pending, self.summary.deferred = list(result.batched), result.deferred
+        return result
+
+    def _pause(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise Interrupted("stopped by Ctrl-C while waiting for batches; they stay recorded")
+
+    def _polled(self, message: str) -> None:
+        self.on_event(Event("batch_waiting", message=message))
 
     def nothing_to_read(self) -> bool:
         """Every selected step is pinned and no object will be read (--only, or the outputs are

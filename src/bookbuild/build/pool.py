@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import MISSING_KEY, Provider, RetryNotice
+from bookbuild.providers.batch import BatchBook
 from bookbuild.providers.reach import DownServices, probe, shown_url
 from bookbuild.providers.registry import provider_class
+from bookbuild.providers.servers import make_provider, pool_capacity
 from bookbuild.spec.presets import Preset
 
 T = TypeVar("T")
@@ -25,8 +27,11 @@ class ProviderPool:
         jobs: int,
         on_event: EventSink,
         stop: threading.Event | None = None,
+        batch: bool = False,
     ) -> None:
         self.stop = stop or threading.Event()  # Ctrl-C: every provider stops waiting
+        self.batch = batch  # `make --batch`: every step that can wait goes in a batch
+        self.batches = BatchBook()
         self._presets = dict(presets)
         self._env = env
         self._jobs = jobs
@@ -43,8 +48,11 @@ class ProviderPool:
             if preset_name not in self._providers:
                 preset = self._presets[preset_name]
                 cls = provider_class(preset.provider)
-                made = cls(preset, self._env, self._retry_notice())
+                made = make_provider(
+                    cls, preset, self._env, self._retry_notice(), lambda m: self.warn("", m)
+                )
                 made.stop = self.stop
+                made.batch_book, made.batch_all = self.batches, self.batch
                 self._providers[preset_name] = made
             return self._providers[preset_name]
 
@@ -58,11 +66,8 @@ class ProviderPool:
             return self._limits[provider]
 
     def _provider_limit(self, provider: str) -> int:
-        wanted = [
-            p.concurrency
-            for p in self._presets.values()
-            if p.provider == provider and p.concurrency
-        ]
+        presets = [p for p in self._presets.values() if p.provider == provider]
+        wanted = [n for p in presets if (n := pool_capacity(p) or p.concurrency)]
         return max(1, min([*wanted, self._jobs]))
 
     def check_ready(self, preset_names: set[str]) -> None:

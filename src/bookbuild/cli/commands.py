@@ -134,6 +134,8 @@ def init(
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.option("--strict", is_flag=True, help="Make print-preflight warnings errors.")
+@click.option("--batch", is_flag=True, help="Chat steps via the OpenAI Batch API (half price).")
+@click.option("--wait", is_flag=True, help="Wait for batches to finish (default: return).")
 @click.pass_context
 def make(
     ctx: click.Context,
@@ -148,6 +150,8 @@ def make(
     progress: bool | None,
     verbose: bool,
     strict: bool,
+    batch: bool,
+    wait: bool,
 ) -> None:
     """Build the book: run what is new or changed, then render."""
     from bookbuild.build.make import MakeOptions
@@ -157,7 +161,15 @@ def make(
 
     def action() -> None:
         options = MakeOptions(
-            parse_formats(formats), jobs, locked, only, budget, refresh, strict=strict
+            parse_formats(formats),
+            jobs,
+            locked,
+            only,
+            budget,
+            refresh,
+            strict=strict,
+            batch=batch,
+            wait=wait,
         )
         stamp = StampRecorder(
             path, draft=draft, locked=locked, strict=strict, formats=options.formats, budget=budget
@@ -166,7 +178,7 @@ def make(
         with _reporter(progress, verbose) as reporter:
             summary = make_book(project, options, reporter, stop)
         _echo_summary(summary)
-        if only is None:
+        if only is None and not summary.pending:
             stamp.record(project, summary)
 
     with _stop_on_ctrl_c() as stop:
@@ -186,6 +198,12 @@ def _echo_summary(summary: MakeSummary) -> None:
     """The closing lines of `make`: calls, cache hits, each output written or up to date."""
     from bookbuild.build.stamp import summary_lines
 
+    if summary.pending:
+        click.echo(
+            f"{len(summary.pending)} step(s) waiting in a batch, {len(summary.deferred)} after "
+            "them; nothing rendered yet: run `bookbuild make` again later to collect them "
+            "(nothing is sent twice), or `make --wait`"
+        )
     outputs = [(f, str(out), out.stat().st_size) for f, out in summary.outputs.items()]
     state = "written" if summary.rendered else "up to date"
     for line in summary_lines(len(summary.called), summary.cached, outputs, state):
@@ -392,6 +410,47 @@ def gc(ctx: click.Context, path: Path, dry_run: bool) -> None:
             )
 
     _run(ctx, action)
+
+
+JOBS_OPTION = click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=8, help="Transfers in parallel."
+)
+
+
+@main.command()
+@PATH_ARG
+@click.option("--all", "everything", is_flag=True, help="Every stored result, not only pins.")
+@JOBS_OPTION
+@click.pass_context
+def push(ctx: click.Context, path: Path, everything: bool, jobs: int) -> None:
+    """Upload the pinned results to the team's remote store (`store: remote:` in book.yaml)."""
+    from bookbuild.cli.team import push_command
+
+    _run(ctx, lambda: push_command(path, everything, jobs))
+
+
+@main.command()
+@PATH_ARG
+@click.option("--only", default=None, help="Only the steps matching this glob.")
+@JOBS_OPTION
+@click.pass_context
+def pull(ctx: click.Context, path: Path, only: str | None, jobs: int) -> None:
+    """Fetch the pinned results missing here from the team's remote store."""
+    from bookbuild.cli.team import pull_command
+
+    _run(ctx, lambda: pull_command(path, only, jobs))
+
+
+@main.command()
+@PATH_ARG
+@click.option("--remote", is_flag=True, help="Also ask the remote store what it holds.")
+@JOBS_OPTION
+@click.pass_context
+def status(ctx: click.Context, path: Path, remote: bool, jobs: int) -> None:
+    """Where the pinned results are: the local store, and with --remote the remote store."""
+    from bookbuild.cli.team import status_command
+
+    _run(ctx, lambda: status_command(path, remote, jobs))
 
 
 @main.command()

@@ -33,6 +33,12 @@ _PLAIN_LABELS = {
     "step_retried": "retry",
     "step_warning": "warning",
     "object_corrupt": "corrupt",
+    "step_pending": "pending",
+    "batch_submitted": "batch",
+    "batch_waiting": "batch",
+    "remote_warning": "warning",
+    "remote_corrupt": "corrupt",
+    "remote_done": "remote",
     "render_started": "render",
     "render_format_started": "rendering",
     "render_done": "wrote",
@@ -104,7 +110,15 @@ class RichReporter(PlainReporter):
             self.progress.update(self.task, total=event.total)
         elif event.kind == "step_started":
             self.progress.update(self.task, current=f"{event.step_id} ({event.message})")
-        elif event.kind in ("step_cached", "step_done", "step_failed", "step_skipped"):
+        elif event.kind == "remote_progress":
+            self.progress.update(self.task, current=event.message)
+        elif event.kind in (
+            "step_cached",
+            "step_done",
+            "step_failed",
+            "step_skipped",
+            "step_pending",
+        ):
             self.progress.advance(self.task)
         elif event.kind.startswith("render_"):
             self._render(event)
@@ -116,6 +130,12 @@ class RichReporter(PlainReporter):
             "step_retried",
             "step_warning",
             "object_corrupt",
+            "step_pending",
+            "batch_submitted",
+            "batch_waiting",
+            "remote_warning",
+            "remote_corrupt",
+            "remote_done",
             "render_done",
             "render_skipped",
             "render_warning",

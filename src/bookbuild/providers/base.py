@@ -26,6 +26,8 @@ from bookbuild.store.journal import JobJournal, NullJournal
 if TYPE_CHECKING:
     from PIL import Image
 
+    from bookbuild.providers.batch import BatchBook
+
 ChatTask = Literal["write", "describe", "summarize"]
 ImageOp = Literal[
     "txt2img",
@@ -160,6 +162,7 @@ class Provider(Generic[OptionsT]):
     base_url_env: ClassVar[str | None] = None  # environment variable overriding the address
     default_base_url: ClassVar[str] = ""
     local: ClassVar[bool] = False  # runs on the author's machine: no money is spent
+    pools: ClassVar[bool] = False  # `base_url` may list several servers (providers/servers.py)
 
     def __init__(
         self,
@@ -171,6 +174,8 @@ class Provider(Generic[OptionsT]):
         self.env = env
         self.on_retry = on_retry
         self.stop = threading.Event()  # set (by the pool's owner) when Ctrl-C stops the build
+        self.batch_book: BatchBook | None = None  # the build's batches (providers/batch.py)
+        self.batch_all = False  # `make --batch`: every step that can wait goes in a batch
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` (a retry's backoff, a poll); Interrupted at once if the build is
@@ -239,6 +244,10 @@ class Provider(Generic[OptionsT]):
     def check_ready(self) -> None:
         """Raise ConfigError if the provider cannot run (e.g. a missing API key). No network."""
         problems = self.preset_problems(self.preset)
+        if isinstance(self.preset.base_url, list) and not self.pools:
+            problems.append(
+                "`base_url` is one address here (a list of servers is for a1111 and comfyui)"
+            )
         if problems:
             raise ConfigError(f"{self.name}: " + "; ".join(problems))
         if self.key_env is not None:
@@ -273,7 +282,8 @@ class Provider(Generic[OptionsT]):
         """The service's address: the preset's `base_url`, else the environment, else the
         provider's default."""
         from_env = self.env.get(self.base_url_env, "") if self.base_url_env else ""
-        return (self.preset.base_url or from_env.strip() or self.default_base_url).rstrip("/")
+        given = self.preset.servers()
+        return (given[0] if given else from_env.strip() or self.default_base_url).rstrip("/")
 
     def service_url(self) -> str | None:
         """The address a build probes once before its first step (`providers.reach`); None
@@ -308,6 +318,11 @@ class Provider(Generic[OptionsT]):
         except ProviderError as err:
             err.step_id = err.step_id or step_id
             raise
+
+    def server_identity(self) -> dict[str, Any]:
+        """What on the server decides the pictures (checkpoint and model hashes): every server
+        of a pool must answer the same. Reaches the server; {} when nothing is checked."""
+        return {}
 
     def close(self) -> None:
         """Release connections, pipelines and files; called once at the end of a build."""

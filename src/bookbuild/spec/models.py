@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, create_model, model_validator
 from bookbuild.spec.base import Fraction, Slug, Strict
 from bookbuild.spec.edits import EDITS, Mask, MaskShape
 from bookbuild.spec.presets import Lora, Preset
+from bookbuild.spec.remote import StoreSettings
 
 __all__ = [
     "ArtStyle",
@@ -426,3 +427,7 @@ class Book(Strict):
         default_factory=list, description="Other titles by the author(s), listed at the back."
     )
     chapters: list[Chapter] = Field(min_length=1, description="Chapters, in order.")
+    store: StoreSettings = Field(
+        default_factory=StoreSettings,
+        description="Where results are shared with a team (`remote: s3://bucket/prefix`).",
+    )

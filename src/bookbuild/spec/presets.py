@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from bookbuild.spec.base import Strict
 
 NON_KEY_FIELDS = frozenset(
-    {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price"}
+    {"base_url", "api_key_env", "concurrency", "timeout", "deadline", "price", "batch"}
 )
 """Preset fields that never change a result: where and how a service is reached, and costs."""
 
@@ -36,8 +36,13 @@ class Preset(Strict):
     model: str | None = Field(
         default=None, description="Model id on the service (e.g. gpt-4o-mini, sdxl)."
     )
-    base_url: str | None = Field(
-        default=None, description="Service base URL; overrides the provider's environment variable."
+    base_url: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Service base URL; overrides the provider's environment variable. For a1111 and "
+            "comfyui a list of servers (a pool: steps are spread over them, each at the "
+            "preset's `concurrency`)."
+        ),
     )
     api_key_env: str | None = Field(
         default=None, description="Name of the environment variable holding this preset's API key."
@@ -58,6 +63,21 @@ class Preset(Strict):
             "tokens; for images {per_image} in USD."
         ),
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _servers_listed_once(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("a list of servers needs at least one address")
+            if len(set(value)) != len(value):
+                raise ValueError("a server is listed twice")
+        return value
+
+    def servers(self) -> list[str]:
+        """The addresses `base_url` lists (one, or a pool's); [] when it is not set."""
+        given = self.base_url
+        return list(given) if isinstance(given, list) else [given] if given else []
 
     def book_files(self) -> dict[str, str]:
         """Files of the book folder this preset reads, by role (e.g. a ComfyUI workflow):

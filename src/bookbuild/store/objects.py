@@ -16,6 +16,7 @@ their digest whenever they are read for use; a corrupt one is moved aside and re
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -41,6 +42,8 @@ __all__ = [
     "check_digest",
     "check_json",
     "check_key",
+    "record_from_bytes",
+    "record_to_bytes",
 ]
 
 _HEX_RE = re.compile(r"[0-9a-f]{64}")
@@ -211,6 +214,10 @@ class Store:
                 if name.endswith(".json") and _HEX_RE.fullmatch(key) and key[:2] == fan:
                     yield key
 
+    def record_of(self, key: str) -> ActionRecord | None:
+        """The record of `key` even if its object is gone (None if absent or unreadable)."""
+        return _record_from_json(read_json(self._action_file(key)), key)
+
     def action_digest(self, key: str) -> str | None:
         """The object digest an action points at (even if the object is gone), else None."""
         found = _record_from_json(read_json(self._action_file(key)), key)
@@ -270,6 +277,20 @@ def _sorted_names(folder: Path) -> list[str]:
         return sorted(os.listdir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def record_to_bytes(record: ActionRecord) -> bytes:
+    """The bytes of an action record as the store writes them (the remote keeps the same)."""
+    return dump_json(_record_to_json(record))
+
+
+def record_from_bytes(data: bytes, key: str) -> ActionRecord | None:
+    """The action record for `key` in `data`, or None if `data` is not a valid one."""
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return None
+    return _record_from_json(raw, key)
 
 
 def _record_to_json(record: ActionRecord) -> dict[str, Any]:

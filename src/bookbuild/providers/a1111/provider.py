@@ -67,6 +67,7 @@ class A1111Provider(Provider[A1111Options]):
     base_url_env: ClassVar[str | None] = BASE_URL_ENV
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     local: ClassVar[bool] = True
+    pools: ClassVar[bool] = True  # base_url: [server, ...] (providers/servers.py)
 
     def __init__(
         self, preset: A1111Options, env: Mapping[str, str], on_retry: RetryNotice | None = None
@@ -307,6 +308,13 @@ class A1111Provider(Provider[A1111Options]):
             lora_names=[name for name, _ in gen.loras],
             shown_url=self._client_().shown_url,
         )
+
+    def server_identity(self) -> dict[str, Any]:
+        """The checkpoint this preset draws with on this server, by its title with the hash
+        (a pool's servers must all have the same file)."""
+        if not self.options.model:
+            return {}
+        return {"checkpoint": self._server().checkpoint(self.options.model).title}
 
     def _with_references(self, body: dict[str, Any], request: ImageRequest) -> dict[str, Any]:
         """Add one IP-Adapter unit per character with a reference to `body`; what was sent

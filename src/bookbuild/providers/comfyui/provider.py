@@ -58,6 +58,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     start_hint: ClassVar[str] = START_HINT
     local: ClassVar[bool] = True
+    pools: ClassVar[bool] = True  # base_url: [server, ...] (providers/servers.py)
 
     def __init__(
         self,

@@ -24,6 +24,14 @@ IMAGE_OPTION_FIELDS = (
 class OpenAIOptions(ChatPreset):
     """An OpenAI (or OpenAI-compatible server) preset: a chat model, or a GPT image model."""
 
+    batch: bool = Field(
+        default=False,
+        description=(
+            "Chat steps go through the OpenAI Batch API: half the price, results within 24 h. "
+            "`make` submits and returns; a later `make` (or `make --wait`) collects them."
+        ),
+    )
+
     negative_prompt: str | None = Field(
         default=None, description="Image models: what to avoid (added to the prompt)."
     )

@@ -34,7 +34,7 @@ from bookbuild.providers.base import (
     RetryNotice,
 )
 from bookbuild.providers.http import RetryPolicy
-from bookbuild.providers.openai import image_models, images
+from bookbuild.providers.openai import batches, image_models, images
 from bookbuild.providers.openai.failures import Failure, status_failure
 from bookbuild.providers.openai.options import OpenAIOptions
 from bookbuild.providers.openai.replies import reply_problem
@@ -103,7 +103,7 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         if image_models.is_image_model(preset.model):
             return problems + images.preset_problems(preset)
         problems += images.chat_preset_problems(preset)
-        if is_reasoning_model(preset.model) and _official_url(preset.base_url):
+        if is_reasoning_model(preset.model) and _official_url(next(iter(preset.servers()), None)):
             for name in SAMPLING_FIELDS:
                 value = getattr(preset, name)
                 if value is not None and value != 1:
@@ -155,6 +155,12 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
                 "gpt-4o-mini) in the preset that writes"
             )
         self.check_stop()
+        if self.batch_book is not None:
+            collected = batches.collect(self, request, self.batch_book)
+            if collected is not None:
+                return collected
+            if self.batching:
+                batches.queue(self, request, self.batch_book)
         params = self.chat_params(request)
         response, request_id = self._send(params, request.step_id)
         text = self._reply_text(response, request.step_id)
@@ -323,10 +329,18 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
         with self.naming_step(request.step_id):
             return images.run_image(self, request)
 
+    @property
+    def batching(self) -> bool:
+        """Chat steps go through the Batch API (`batch: true`, or `make --batch`)."""
+        return (self.preset.batch or self.batch_all) and not image_models.is_image_model(
+            self.preset.model
+        )
+
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind == "image":
             return images.forecast(self.preset) or 0.0
-        return pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
+        price = pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
+        return price * batches.BATCH_DISCOUNT if self.batching else price
 
     def price_known(self) -> bool:
         """Known from the table or the preset; a compatible (local) server counts as free."""

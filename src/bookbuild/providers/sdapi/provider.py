@@ -119,7 +119,7 @@ class SDAPIProvider(Provider[SDAPIOptions]):
             problems.append("`api: v4` needs `model`, a community model id")
         if preset.lora and family not in COMMUNITY:
             problems.append("`lora` needs a community model: set `model` (api v4 or v6)")
-        if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
+        if any(not url.startswith(("https://", "http://")) for url in preset.servers()):
             problems.append("`base_url` must start with https:// (or http:// for a local server)")
         problems += size_problems(preset)
         return problems

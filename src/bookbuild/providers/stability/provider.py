@@ -104,7 +104,7 @@ class StabilityProvider(Provider[StabilityOptions]):
             problems.append("`cfg_scale` only applies to the sd3.5 models")
         if preset.width and preset.height:
             problems += size_problems(preset.width, preset.height)
-        if preset.base_url and not preset.base_url.startswith(("https://", "http://")):
+        if any(not url.startswith(("https://", "http://")) for url in preset.servers()):
             problems.append("`base_url` must start with https:// (or http:// for a local server)")
         return problems
 
