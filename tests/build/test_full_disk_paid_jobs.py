@@ -44,7 +44,7 @@ class Disk:
     (None: until `free()`)."""
 
     def __init__(
-        self, real: Callable[[Path, bytes], None], failures: int | None, only: str = ""
+        self, real: Callable[[Path, bytes, bool], None], failures: int | None, only: str = ""
     ) -> None:
         self.real = real
         self.only = only  # fail only writes under this store folder (e.g. "jobs")
@@ -53,12 +53,12 @@ class Disk:
         self.filled = False  # the disk fills once, after the first intent
         self.refused = 0
 
-    def write(self, path: Path, data: bytes) -> None:
+    def write(self, path: Path, data: bytes, durable: bool = True) -> None:
         hit = not self.only or self.only in path.parts
         if hit and self.full and (self.failures is None or self.refused < self.failures):
             self.refused += 1
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        self.real(path, data)
+        self.real(path, data, durable)
         if b'"intent"' in data and not self.filled:
             self.full = self.filled = True
 

@@ -68,14 +68,14 @@ def test_validate_reports_style_and_preset_problems_with_positions(english_book:
     spec = english_book / "book.yaml"
     text = spec.read_text(encoding="utf-8")
     text = text.replace(
-        "  theme: default\n  page: A5\n",
-        '  theme: pictur-book\n  page: A3\n  margin: lots\n  bleed: "-3mm"\n',
+        "style: {theme: default, page: A5}",
+        'style: {theme: pictur-book, page: A3, margin: lots, bleed: "-3mm"}',
     ).replace("{provider: openai, model: gpt-4o-mini,", "{provider: openai,")
     spec.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(english_book)])
     assert result.exit_code == 2
     out = result.output
-    assert "book.yaml:15:10: style.theme: unknown theme 'pictur-book'" in out
+    assert "book.yaml:14:16: style.theme: unknown theme 'pictur-book'" in out
     assert "style.page: unknown page size 'a3'" in out
     assert "style.margin: not a length: 'lots'" in out
     assert "style.bleed: not a length: '-3mm'" in out

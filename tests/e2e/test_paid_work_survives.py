@@ -96,7 +96,7 @@ def test_a_full_disk_after_the_download_keeps_the_paid_result(
     folder = book(tmp_path)
     real_record = Store.record
 
-    def disk_full(self: Store, record: object) -> None:
+    def disk_full(self: Store, record: object, durable: bool = True) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with FakeSDAPI() as fake:

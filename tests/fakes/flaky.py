@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import Counter
 from typing import Any
+
+
+_SERVER_NAMES = re.compile(r"(upload-|job-|/fetch/|\"request_id\": \"?)\d+")
+"""Names the fake gives in the order requests arrive (uploaded files, job ids): replaced, so a
+request's draw does not depend on which thread got there first."""
 
 
 class Dice:
@@ -24,6 +30,7 @@ class Dice:
     def roll(self, method: str, path: str, body: Any) -> float:
         plain = {k: v for k, v in body.items() if k != "key"} if isinstance(body, dict) else body
         content = json.dumps([method, path, plain], sort_keys=True, default=str)
+        content = _SERVER_NAMES.sub(r"\1N", content)  # numbered by arrival: not content
         with self._lock:
             nth = self._seen[content]
             self._seen[content] += 1

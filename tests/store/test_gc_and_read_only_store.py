@@ -40,7 +40,7 @@ def _pinned_key(book: Path) -> str:
 
 def test_gc_removes_stray_temp_files_and_job_records_of_pinned_steps(tmp_path: Path) -> None:
     book = _built(tmp_path / "b")
-    store = Store(book / ".bookbuild" / "store")
+    store = Store(book / ".bookbuild" / "drafts")  # the drafts' own store
     digest = next(iter(store.objects()))
     stray = store.path(digest).parent / f".{store.path(digest).name}.x1y2.tmp"
     stray.write_bytes(b"half a picture")
@@ -61,7 +61,7 @@ def test_gc_removes_stray_temp_files_and_job_records_of_pinned_steps(tmp_path: P
 def read_only_book(tmp_path: Path) -> Iterator[Path]:
     """A built book whose store will be made read-only by `_freeze`."""
     book = _built(tmp_path / "b")
-    store = book / ".bookbuild" / "store"
+    store = book / ".bookbuild" / "drafts"  # a draft build: the drafts' own store
     yield book
     if os.geteuid() == 0:
         _run("umount", "-l", store)
@@ -76,7 +76,7 @@ def _run(*command: object) -> bool:
 def _freeze(book: Path) -> None:
     """The store read-only: a read-only bind mount of itself (root ignores permission bits),
     or folders without write permission."""
-    store = book / ".bookbuild" / "store"
+    store = book / ".bookbuild" / "drafts"  # a draft build: the drafts' own store
     if os.geteuid() == 0:
         if not (
             _run("mount", "--bind", store, store) and _run("mount", "-o", "remount,ro,bind", store)
@@ -105,7 +105,7 @@ def test_a_corrupt_pinned_object_in_a_read_only_store_is_one_clear_error(
     read_only_book: Path,
 ) -> None:
     book = read_only_book
-    store = Store(book / ".bookbuild" / "store")
+    store = Store(book / ".bookbuild" / "drafts")  # the drafts' own store
     target = store.path(next(iter(store.objects())))
     target.chmod(0o644)
     target.write_bytes(b"damaged")
