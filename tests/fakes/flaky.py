@@ -13,7 +13,6 @@ import threading
 from collections import Counter
 from typing import Any
 
-
 _SERVER_NAMES = re.compile(r"(upload-|job-|/fetch/|\"request_id\": \"?)\d+")
 """Names the fake gives in the order requests arrive (uploaded files, job ids): replaced, so a
 request's draw does not depend on which thread got there first."""
