@@ -49,6 +49,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         opening=style.opening,
         chapter_number=style.chapter_number,
         scene_break=style.scene_break,
+        cover_shape=(spec.book.cover.shape if spec.book.cover else None) or "",
     )
 
 

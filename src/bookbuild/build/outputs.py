@@ -76,7 +76,8 @@ def render_fingerprint(
 def _illustration_inputs(plan: IllustrationPlan, digests: Mapping[str, str]) -> list[Any]:
     """What the outputs show of an illustration: its id (anchors, colophon), image, texts."""
     ill = plan.illustration
-    return [plan.id, digests[plan.final_step], ill.caption, ill.alt]
+    shape = getattr(ill, "shape", None)  # a cover's (only when given: earlier keys stay)
+    return [plan.id, digests[plan.final_step], ill.caption, ill.alt, *([shape] if shape else [])]
 
 
 def format_fingerprint(fmt: str, fingerprint: str, formats: Iterable[str]) -> str:

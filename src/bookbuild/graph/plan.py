@@ -24,12 +24,13 @@ from bookbuild.spec.models import (
     Book,
     Chapter,
     CharacterReference,
+    Cover,
     Edit,
     Illustration,
     MaskShape,
 )
 from bookbuild.spec.presets import Preset
-from bookbuild.style import default_picture_size
+from bookbuild.style import cover_picture_size, default_picture_size
 
 DEFAULT_SIZE = 768
 MAX_PREVIOUS_SUMMARIES = 30
@@ -201,9 +202,10 @@ class _Planner:
         self, base: str, ill: Illustration, preset: tuple[str, Preset], prompt_step: str | None
     ) -> str:
         model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
+        width, height = self._picture_size(ill, model)
         params: dict[str, Any] = {
-            "width": ill.width or getattr(model, "width", None) or self.default_size[0],
-            "height": ill.height or getattr(model, "height", None) or self.default_size[1],
+            "width": width,
+            "height": height,
             "seed": self._take_seed(ill, base),
             "take": ill.take,
             "negative_prompt": ill.negative_prompt or getattr(model, "negative_prompt", None) or "",
@@ -228,6 +230,19 @@ class _Planner:
         return self._step(
             f"{base}/image", op, preset, params=params, deps=deps, files=files, **cast
         )
+
+    def _picture_size(self, ill: Illustration, model: Preset) -> tuple[int, int]:
+        """Its own width/height, else the preset's (else the default); a cover with `shape`
+        takes about the preset's pixels at the shape of the cover it is printed on."""
+        width = getattr(model, "width", None) or self.default_size[0]
+        height = getattr(model, "height", None) or self.default_size[1]
+        if isinstance(ill, Cover) and ill.shape is not None and not (ill.width or ill.height):
+            style = self.book.style
+            return cover_picture_size(
+                ill.shape, style.theme, style.page, style.bleed, (width, height),
+                style.print is not None,
+            )  # fmt: skip
+        return ill.width or width, ill.height or height
 
     def _edit_step(
         self,

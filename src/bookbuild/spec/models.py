@@ -259,6 +259,23 @@ class Illustration(Strict):
         return self
 
 
+CoverShape = Literal["front", "wrap"]
+
+
+class Cover(Illustration):
+    """The cover picture: an illustration, generated at the shape it is printed at when
+    `shape` is given."""
+
+    shape: CoverShape | None = Field(
+        default=None,
+        description=(
+            "Generate the art at the cover's shape: `front` (the front cover, bleed included) "
+            "or `wrap` (one picture across the back, the spine and the front). Without it the "
+            "art has its preset's size and is cropped to the front. Its own width/height win."
+        ),
+    )
+
+
 class CharacterReference(Strict):
     """Your own picture(s) (`file`), or a generated character sheet: an illustration of the
     character alone (its own step chain `cast/<id>/image`, with take, freeze and edits)."""
@@ -388,7 +405,7 @@ class Book(Strict):
         default_factory=dict,
         description="The cast, by id: `{id}` in prompts, `characters: [id]` on pictures.",
     )
-    cover: Illustration | None = Field(default=None, description="Cover illustration.")
+    cover: Cover | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
     isbn: str | None = Field(
         default=None,
