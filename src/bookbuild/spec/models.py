@@ -229,7 +229,11 @@ class Illustration(Strict):
     )
     caption: str | None = Field(default=None, description="Caption printed under the image.")
     alt: str | None = Field(
-        default=None, description="Alt text; default: the caption or the prompt."
+        default=None,
+        description=(
+            "Alt text; default: the caption, else the prompt (English books) or the "
+            "picture's name in the book's language."
+        ),
     )
     edits: list[Edit] = Field(default_factory=list, description="Edits applied in order.")
     freeze: bool = Field(
