@@ -165,3 +165,21 @@ def test_epub_and_site_covers_show_the_front_half_of_wrap_art(tmp_path: Path) ->
     render_html(view, tmp_path / "site")
     shown = [Image.open(p).size for p in (tmp_path / "site" / "assets").glob("*.png")]
     assert (520, 736) in shown and (1040, 736) not in shown
+
+
+def test_a_described_cover_with_a_shape_asks_the_describer_for_its_composition(
+    tmp_path: Path,
+) -> None:
+    from bookbuild.graph.plan import plan_book
+    from bookbuild.project import load_spec
+
+    notes = {}
+    for shape in ("", ", shape: front", ", shape: wrap"):
+        folder = copy_sample("lighthouse-fox", tmp_path / f"s{len(notes)}")
+        spec = folder / "book.yaml"
+        cover = f'cover: {{id: front, describe: "watercolour cover", seed: 5{shape}}}\n'
+        spec.write_text(spec.read_text("utf-8") + cover, "utf-8")
+        notes[shape] = plan_book(load_spec(spec)).steps["cover/front/prompt"].params["style"]
+    assert notes[""] == "watercolour cover"  # as before: the step's key does not move
+    assert notes[", shape: front"].startswith("watercolour cover; portrait book-cover")
+    assert "right half is the front cover" in notes[", shape: wrap"]

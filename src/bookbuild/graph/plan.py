@@ -185,7 +185,7 @@ class _Planner:
         name = ill.prompt_model or defaults.prompt or defaults.text
         preset = self._preset(name, "prompt", f"{base}/prompt")
         params: dict[str, Any] = {
-            "style": ill.describe,
+            "style": _with_composition(ill),
             "chapter_title": title,
             "language": self.book.language,
             "seed": self._seed(ill, base),
@@ -368,3 +368,21 @@ def _mask_json(mask: MaskShape | list[MaskShape]) -> Any:
     if isinstance(mask, list):
         return [m.model_dump(mode="json", exclude_none=True) for m in mask]
     return mask.model_dump(mode="json", exclude_none=True)
+
+
+COMPOSITIONS = {
+    "front": "portrait book-cover composition, calm open space in the top third for the title",
+    "wrap": (
+        "wide wrap-around book cover: the right half is the front cover (its subject, calm "
+        "open space in its top third for the title), the left half the back cover (a quiet "
+        "continuation of the scene, room for text), nothing important in the middle strip"
+    ),
+}
+
+
+def _with_composition(ill: Illustration) -> str | None:
+    """The describer's style note; a cover with a `shape` asks for its composition (only
+    then: the note, so the step's key, of every other picture is as before)."""
+    if isinstance(ill, Cover) and ill.shape is not None and ill.describe is not None:
+        return f"{ill.describe}; {COMPOSITIONS[ill.shape]}"
+    return ill.describe
