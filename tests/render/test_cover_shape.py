@@ -183,3 +183,13 @@ def test_a_described_cover_with_a_shape_asks_the_describer_for_its_composition(
     assert notes[""] == "watercolour cover"  # as before: the step's key does not move
     assert notes[", shape: front"].startswith("watercolour cover; portrait book-cover")
     assert "right half is the front cover" in notes[", shape: wrap"]
+
+
+@pytest.mark.parametrize("pdf_x", ["x-4", "x-1a"])
+def test_a_wrap_cover_passes_the_read_back_preflight(tmp_path: Path, pdf_x: str) -> None:
+    art = two_halves((1176, 888), RED)
+    view = with_cover(art, "wrap", print_target="kdp", page="6x9in", pdf_x=pdf_x)
+    warnings: list[str] = []
+    render_pdf(view, tmp_path, warn=warnings.append)
+    read_back = [w for w in warnings if w.startswith("preflight: cover")]
+    assert read_back and all(w.startswith("preflight: cover/cover/image") for w in read_back)
