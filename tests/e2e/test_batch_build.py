@@ -196,3 +196,38 @@ def test_the_command_line_says_what_is_pending_then_collects(
     assert "waiting in a batch" in second.output  # the next wave went in a new batch
     third = runner.invoke(main, [*argv, "--wait"], env=env(*services))
     assert third.exit_code == 0 and "html:" in third.output, third.output
+
+
+def test_status_lists_the_steps_waiting_in_each_batch_without_asking_anyone(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    from click.testing import CliRunner
+
+    from bookbuild.cli.commands import main
+
+    chat, _ = services
+    book = korean(tmp_path)
+    pending = build(book, services).pending
+    asked = len(chat.requests)
+    shown = CliRunner().invoke(main, ["status", str(book)], env={})  # no key, no network
+    assert shown.exit_code == 0, shown.output
+    assert f"{len(pending)} step(s) waiting in batch batch_fake0001" in shown.output
+    assert all(f"  {step}\n" in shown.output for step in pending)
+    assert len(chat.requests) == asked
+    build(book, services, wait=True)
+    after = CliRunner().invoke(main, ["status", str(book)], env={})
+    assert "waiting in" not in after.output
+
+
+def test_a_cancelled_batch_is_not_billed_and_its_requests_go_in_the_next_batch(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    chat, _ = services
+    book = korean(tmp_path)
+    chat.batch.end_next("cancelled")
+    assert build(book, services, wait=True).rendered
+    statuses = [b.status for b in chat.batch.batches.values()]
+    assert statuses[0] == "cancelled" and statuses[1:] and set(statuses[1:]) == {"completed"}
+    first = next(iter(chat.batch.batches.values()))
+    assert first.counts == {"completed": 0, "failed": len(first.lines)}  # none billed
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))  # each paid once
