@@ -231,3 +231,23 @@ def test_a_cancelled_batch_is_not_billed_and_its_requests_go_in_the_next_batch(
     first = next(iter(chat.batch.batches.values()))
     assert first.counts == {"completed": 0, "failed": len(first.lines)}  # none billed
     assert Counter(chat.batch.answered) == Counter(chat_steps(book))  # each paid once
+
+
+def test_requests_over_the_batch_apis_limits_are_cut_into_several_batches(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bookbuild.providers import batch
+
+    chat, _ = services
+    book = korean(tmp_path)
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    first = build(book, services)
+    assert len(first.pending) > 2
+    sizes = [len(b.lines) for b in chat.batch.batches.values()]
+    assert max(sizes) == 2 and sum(sizes) == len(first.pending)
+    assert len(chat.batch.uploads) == len(sizes)  # one JSONL upload per batch
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 50_000)
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 1)  # every line alone
+    assert build(book, services, wait=True).rendered
+    assert all(len(b.lines) == 1 for b in list(chat.batch.batches.values())[len(sizes) :])
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))
