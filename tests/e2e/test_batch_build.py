@@ -251,3 +251,49 @@ def test_requests_over_the_batch_apis_limits_are_cut_into_several_batches(
     assert build(book, services, wait=True).rendered
     assert all(len(b.lines) == 1 for b in list(chat.batch.batches.values())[len(sizes) :])
     assert Counter(chat.batch.answered) == Counter(chat_steps(book))
+
+
+def test_a_build_killed_while_waiting_collects_its_batch_later_and_pays_nothing_twice(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    chat, _ = services
+    book = korean(tmp_path)
+    chat.batch.looks_per_state = 10**9  # the batch stays `validating` while the build waits
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bookbuild.cli.commands", "make", str(book), "--plain", "--wait"],
+        env={**os.environ, **env(*services)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    jobs = book / ".bookbuild" / "store" / "jobs"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and not _journaled_ids(jobs):
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert _journaled_ids(jobs) == {"batch_fake0001"} and len(chat.batch.batches) == 1
+    chat.batch.looks_per_state = 1
+    assert build(book, services, wait=True).rendered
+    sent = Counter(c for b in chat.batch.batches.values() for c in chat.batch.requests_in(b.id))
+    assert set(sent.values()) == {1}  # no request went in two batches
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))
+
+
+def _journaled_ids(jobs: Path) -> set[str]:
+    found = set()
+    for path in jobs.glob("*.json"):
+        try:
+            job = json.loads(path.read_text(encoding="utf-8")).get("batch") or {}
+        except ValueError:  # being replaced
+            continue
+        if job.get("id"):
+            found.add(job["id"])
+    return found
