@@ -297,3 +297,25 @@ def _journaled_ids(jobs: Path) -> set[str]:
         if job.get("id"):
             found.add(job["id"])
     return found
+
+
+def test_a_server_without_a_batch_api_fails_clearly_and_a_make_without_batch_recovers(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OpenAI-compatible server (Ollama, vLLM) answers 404 to /v1/files and /v1/batches."""
+    from bookbuild.errors import ProviderError
+
+    chat, _ = services
+    book = korean(tmp_path)
+
+    def no_batch_api(method: str, path: str, headers: object, raw: bytes) -> tuple[int, str]:
+        return 404, {"error": {"message": "404 page not found"}}  # type: ignore[return-value]
+
+    monkeypatch.setattr(chat.batch, "handle", no_batch_api)
+    with pytest.raises(ProviderError, match="404 page not found") as refused:
+        build(book, services)
+    assert "batch: true" in str(refused.value)  # how to fix it
+    plain = (book / "book.yaml").read_text(encoding="utf-8").replace(", batch: true}", "}")
+    (book / "book.yaml").write_text(plain, encoding="utf-8")
+    assert build(book, services).rendered  # nothing left journaled: the steps go directly
+    assert direct_chat_calls(chat) == len(chat_steps(book))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bookbuild.errors import ProviderError
 from bookbuild.store.journal import JobJournal
 
 __all__ = ["DONE", "RUNNING", "BatchAPI", "BatchBook", "BatchState", "Submitted"]
@@ -105,7 +106,13 @@ class BatchBook:
         submission = uuid.uuid4().hex
         for entry in group:  # before anything is paid: a kill from here on finds the batch
             entry.journal.remember({JOURNAL_FIELD: _job(entry, submission)})
-        batch_id = api.submit(endpoint, [e.line for e in group], submission)
+        try:
+            batch_id = api.submit(endpoint, [e.line for e in group], submission)
+        except ProviderError as exc:
+            if not exc.transient:  # refused: no batch was created, nothing to find later
+                for entry in group:
+                    entry.journal.forget()
+            raise
         for entry in group:
             entry.journal.remember({JOURNAL_FIELD: {**_job(entry, submission), "id": batch_id}})
         with self._lock:

@@ -57,6 +57,7 @@ EDITS_ENDPOINT = "/v1/images/edits"
 BATCH_DISCOUNT = 0.5  # the Batch API's price: half of the synchronous one
 SUBMISSION_TAG = "bookbuild_submission"
 _REQUEUED = {"batch_expired", "batch_cancelled"}
+_NO_BATCH_API = (404, 405)  # what an OpenAI-compatible server answers to /v1/batches
 _REQUEST_ID = "_bookbuild_request_id"  # the line's request id, carried with its body
 
 
@@ -70,6 +71,20 @@ class OpenAIBatchAPI:
         return f"{self.provider.base_url()}|{self.provider.key_var()}"
 
     def submit(self, endpoint: str, lines: list[dict[str, Any]], submission: str) -> str:
+        try:
+            return self._submit(endpoint, lines, submission)
+        except ProviderError as exc:
+            if exc.status in _NO_BATCH_API:  # an OpenAI-compatible server without one
+                raise ProviderError(
+                    f"{exc.message}; {self.provider.base_url()} has no Batch API (OpenAI's own "
+                    "has one): remove `batch: true` from the preset (or --batch); nothing was "
+                    "sent",
+                    provider="openai",
+                    status=exc.status,
+                ) from None
+            raise
+
+    def _submit(self, endpoint: str, lines: list[dict[str, Any]], submission: str) -> str:
         client = self.provider._client()
         jsonl = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
         upload = self._call(
@@ -157,7 +172,12 @@ def collected(
     if job is None:
         return None
     api = OpenAIBatchAPI(provider)
-    batch_id = job.get("id") or api.find(str(job.get("submission")))
+    try:
+        batch_id = job.get("id") or api.find(str(job.get("submission")))
+    except ProviderError as exc:
+        if exc.status not in _NO_BATCH_API:  # e.g. 401: the batch may exist, keep looking
+            raise
+        batch_id = None  # no Batch API there: no batch of it can exist
     if batch_id is None:  # the build was killed before the batch was created
         journal.forget()
         return None
