@@ -176,3 +176,39 @@ def test_the_schema_check_catches_a_field_that_does_not_exist() -> None:
     assert _schema_problems("style: {theme: novel, colour: red}\n", schema)
     assert _schema_problems("models:\n  w: {provider: openai, modle: gpt-4o-mini}\n", schema)
     assert _schema_problems("freeze: true\ntake: 2\nprompt: a hare\n", schema) == []
+
+
+def _listed_fields(paragraph: str) -> list[str]:
+    """The `field` names a "Preset fields:" paragraph lists: those outside parentheses, up to
+    the end of its first sentence (what follows is prose about them)."""
+    depth = 0
+    names: list[str] = []
+    for token in re.finditer(r"[()]|[.;](?=\s)|`([a-z_][a-z0-9_]*)(?::[^`]*)?`", paragraph):
+        text = token.group(0)
+        if text in "()":
+            depth += 1 if text == "(" else -1
+        elif text in ".;":
+            if depth == 0:
+                break
+        elif depth == 0:
+            names.append(token.group(1))
+    return names
+
+
+BACKEND_PAGES = ["comfyui", "diffusers", "openai", "openai-images", "sdapi", "stability"]
+
+
+@pytest.mark.parametrize("page", BACKEND_PAGES)
+def test_each_back_end_page_lists_fields_its_presets_have(page: str) -> None:
+    text = (ROOT / "docs" / "backends" / f"{page}.md").read_text(encoding="utf-8")
+    (paragraph,) = re.findall(r"Preset fields:(.*?)(?:\n\n|$)", text, re.DOTALL)
+    listed = _listed_fields(paragraph)
+    provider = page.split("-")[0]
+    fields = book_json_schema()["$defs"][f"{provider.capitalize()}Preset"]["properties"]
+    assert len(listed) >= 3, listed
+    assert not [name for name in listed if name not in fields], (page, listed)
+
+
+def test_the_field_list_stops_at_the_sentence_and_skips_parentheses() -> None:
+    paragraph = "`a`, `b` (like `c`; or `d`), `e: {x}`; `validate` checks them. `f`"
+    assert _listed_fields(paragraph) == ["a", "b", "e"]
