@@ -57,7 +57,7 @@ def shell(name: str) -> str:
     return found
 
 
-def bash_complete(book: Path, env: dict[str, str], *words: str) -> list[str]:
+def bash_complete(cwd: Path, env: dict[str, str], *words: str) -> list[str]:
     script = f"""
 {documented_line("bash")}
 spec=$(complete -p bookbuild)
@@ -67,7 +67,7 @@ COMP_WORDS=({" ".join(f"'{w}'" for w in words)}); COMP_CWORD=$(( ${{#COMP_WORDS[
 printf '%s\\n' "${{COMPREPLY[@]}}"
 """
     done = subprocess.run(
-        [shell("bash"), "-c", script], capture_output=True, text=True, env=env, cwd=book,
+        [shell("bash"), "-c", script], capture_output=True, text=True, env=env, cwd=cwd,
         timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -81,6 +81,15 @@ def test_bash_completes_commands_and_step_ids(book: Path, env: dict[str, str]) -
     ]  # fmt: skip
     assert "sky/flight/image" in bash_complete(book, env, "bookbuild", "show", "sky/")
     assert "hill/climb" in bash_complete(book, env, "bookbuild", "make", "--refresh", "hill/c")
+
+
+def test_bash_completes_the_ids_of_the_book_named_before_the_option(
+    book: Path, env: dict[str, str]
+) -> None:
+    outside = book.parent
+    offered = bash_complete(outside, env, "bookbuild", "make", book.name, "--only", "hill/cl")
+    assert offered == ["hill/climb/prompt", "hill/climb/image", "hill/climb"]
+    assert bash_complete(outside, env, "bookbuild", "make", "--only", "hill/cl") == []
 
 
 def test_fish_completes_step_ids_for_make_only(book: Path, env: dict[str, str]) -> None:

@@ -212,3 +212,29 @@ def test_each_back_end_page_lists_fields_its_presets_have(page: str) -> None:
 def test_the_field_list_stops_at_the_sentence_and_skips_parentheses() -> None:
     paragraph = "`a`, `b` (like `c`; or `d`), `e: {x}`; `validate` checks them. `f`"
     assert _listed_fields(paragraph) == ["a", "b", "e"]
+
+
+BOOK_FILES = (".", "build/", "book", "chapters/", "masks/", "art/", "theme/", "workflows/", "my")
+
+
+def _repository_paths(text: str) -> list[str]:
+    """Files of this repository a page names in code (`graph/ops.py`, `scripts/install.sh`,
+    `tests/graph/test_plan_keys.py`): not the files of a book, which are examples."""
+    found = re.findall(r"`([A-Za-z0-9_./-]+/[A-Za-z0-9_.-]+\.(?:py|sh|toml|yml|cfg))`", text)
+    return sorted({path for path in found if not path.startswith(BOOK_FILES)})
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_source_file_the_docs_name_exists(page: Path) -> None:
+    missing = [
+        path
+        for path in _repository_paths(page.read_text(encoding="utf-8"))
+        if not any((base / path).exists() for base in (ROOT, ROOT / "src" / "bookbuild"))
+    ]
+    assert not missing, missing
+
+
+def test_the_path_check_reads_source_paths_and_leaves_book_files() -> None:
+    text = "see `graph/ops.py`, `tests/core/test_plan_keys.py` and `chapters/one.md`, `art/a.py`"
+    assert _repository_paths(text) == ["graph/ops.py", "tests/core/test_plan_keys.py"]
+    assert not (ROOT / "tests/core/test_plan_keys.py").exists()  # so the check would fail it
