@@ -133,3 +133,12 @@ def test_a_character_no_font_has_does_not_stop_an_html_only_build(book: Path) ->
     edit(book, "title: The Letter", f"title: The Letter {GLYPHLESS}")
     result = CliRunner().invoke(main, ["make", str(book), "--draft", "--plain", "--format", "html"])
     assert result.exit_code == 0, result.output
+
+
+def test_validate_names_a_missing_font_and_a_mistyped_file_at_once(book: Path) -> None:
+    edit(book, "page: 5.5x8.5in}", 'page: 5.5x8.5in, font: "Comic Sanz Nowhere"}')
+    edit(book, "file: chapters/bottle.md", "file: chapters/botle.md")
+    code, out = validate(book)
+    assert code == 2
+    assert f"book.yaml:{line_of(book, 'Comic Sanz')}:" in out and "is not installed" in out
+    assert f"book.yaml:{line_of(book, 'chapters/botle.md')}:11: file not found" in out
