@@ -252,9 +252,12 @@ def glyph_problem(text: str, language: str, font: str | None) -> str | None:
     """A message naming the characters of `text` that no font of the book's stack has (they
     would stop the PDF), or None: for the author's own texts, checked before anything is spent."""
     stack = font_stack(language, font)
-    missing = [c for c in dict.fromkeys(text) if needs_glyph(c)]
-    covered = stack_coverage(stack) if missing else frozenset()
-    missing = [c for c in missing if ord(c) not in covered]
+    charsets = [family_charset(family) for family in stack]  # cached per family
+    missing = [
+        c
+        for c in dict.fromkeys(text)
+        if needs_glyph(c) and not any(ord(c) in charset for charset in charsets)
+    ]
     if not missing:
         return None
     shown = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing[:MAX_LISTED])
