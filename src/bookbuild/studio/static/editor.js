@@ -44,6 +44,7 @@ function setup() {
   draw.addEventListener("pointerup", up);
   draw.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
   draw.addEventListener("dblclick", closePolygon);
+  draw.addEventListener("mousedown", (event) => { if (event.button === 1) event.preventDefault(); }); // no autoscroll
   $("stage").addEventListener("keydown", keyboard);
   for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id).addEventListener("input", changed);
   document.querySelectorAll('input[name="op"], input[name="tool"], input[name="mode"]').forEach((r) => r.addEventListener("change", changed));
@@ -53,11 +54,10 @@ function setup() {
   $("zoom-in").addEventListener("click", () => setZoom(ed.zoom * 1.25));
   $("zoom-out").addEventListener("click", () => setZoom(ed.zoom / 1.25));
   $("zoom-fit").addEventListener("click", () => setZoom(1));
-  document.addEventListener("keydown", (event) => {
-    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
-    if (event.target.matches("textarea, input[type=text]")) return;
-    event.preventDefault();
-    if (event.shiftKey) redo(); else undo();
+  document.querySelector(".stage-box").addEventListener("wheel", wheel, { passive: false });
+  document.addEventListener("keydown", shortcut);
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " ") $("stage").classList.remove("panning");
   });
   $("apply").addEventListener("click", apply);
   const written = $("editor").dataset.mask;
@@ -67,12 +67,63 @@ function setup() {
 
 function setZoom(zoom) {
   const picture = $("picture");
-  if (ed.zoom === 1) ed.fit = $("stage").getBoundingClientRect().width / picture.naturalWidth;
+  const box = document.querySelector(".stage-box");
+  if (ed.zoom === 1) {
+    ed.fit = $("stage").getBoundingClientRect().width / picture.naturalWidth;
+    box.style.height = `${box.getBoundingClientRect().height}px`; // a window onto the picture
+  }
   ed.zoom = Math.min(8, Math.max(1, zoom));
+  if (ed.zoom === 1) box.style.height = "";
   $("stage").style.width = ed.zoom === 1 ? "" : `${picture.naturalWidth * ed.zoom * ed.fit}px`;
   $("stage").classList.toggle("zoomed", ed.zoom !== 1);
   $("zoom-value").textContent = `${Math.round(ed.zoom * 100)}%`;
   render();
+}
+
+// Ctrl+wheel (or Shift+wheel, as in A1111's canvas zoom) zooms at the pointer: the point of
+// the picture under it stays under it.
+function wheel(event) {
+  if (!(event.ctrlKey || event.shiftKey || event.metaKey)) return;
+  event.preventDefault();
+  zoomAt(event.deltaY < 0 ? ed.zoom * 1.25 : ed.zoom / 1.25, event.clientX, event.clientY);
+}
+
+function zoomAt(zoom, clientX, clientY) {
+  const before = $("draw").getBoundingClientRect();
+  const [fx, fy] = [(clientX - before.left) / before.width, (clientY - before.top) / before.height];
+  setZoom(zoom);
+  const after = $("draw").getBoundingClientRect();
+  const box = document.querySelector(".stage-box");
+  box.scrollLeft += after.left + fx * after.width - clientX;
+  box.scrollTop += after.top + fy * after.height - clientY;
+}
+
+// Undo/redo (Ctrl+Z, Ctrl+Shift+Z), the brush size ([ and ]), Space held to pan by dragging.
+function shortcut(event) {
+  if (event.target.matches("textarea, input[type=text], input[type=number]")) return;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    if (event.shiftKey) redo(); else undo();
+  } else if (event.key === "[" || event.key === "]") {
+    const size = $("brush-size");
+    size.value = String(brushSize() + (event.key === "]" ? 4 : -4));
+    changed();
+  } else if (event.key === " " && event.target.matches("#stage, body")) {
+    event.preventDefault();
+    $("stage").classList.add("panning");
+  }
+}
+
+// Dragging with the middle button, or with Space held, scrolls the zoomed picture.
+function startPan(event) {
+  const box = document.querySelector(".stage-box");
+  ed.drag = { kind: "pan", start: [event.clientX, event.clientY], scroll: [box.scrollLeft, box.scrollTop] };
+}
+
+function pan(event) {
+  const box = document.querySelector(".stage-box");
+  box.scrollLeft = ed.drag.scroll[0] - (event.clientX - ed.drag.start[0]);
+  box.scrollTop = ed.drag.scroll[1] - (event.clientY - ed.drag.start[1]);
 }
 
 function push(region) {
@@ -83,6 +134,10 @@ function push(region) {
 
 function down(event) {
   $("draw").setPointerCapture(event.pointerId);
+  if (event.button === 1 || $("stage").classList.contains("panning")) {
+    event.preventDefault();
+    return startPan(event);
+  }
   const [x, y] = fractionOf(event);
   if (op() === "outpaint") {
     ed.drag = { kind: "edge", edge: nearestEdge(x, y), start: [x, y], before: { ...ed.margins } };
@@ -103,6 +158,7 @@ function down(event) {
 function move(event) {
   showCursor(event);
   if (!ed.drag) return;
+  if (ed.drag.kind === "pan") return pan(event);
   const [x, y] = fractionOf(event);
   if (ed.drag.kind === "edge") return dragEdge(x, y);
   if (ed.drag.kind === "brush") ed.drag.region.stroke.points.push([x, y]);
@@ -127,7 +183,8 @@ function up() {
 // The brush's real size: a circle of the brush's diameter at the picture's displayed scale.
 function showCursor(event) {
   const cursor = $("cursor");
-  const brushing = op() === "inpaint" && (tool() === "brush" || tool() === "eraser");
+  const panning = $("stage").classList.contains("panning") || ed.drag?.kind === "pan";
+  const brushing = !panning && op() === "inpaint" && (tool() === "brush" || tool() === "eraser");
   cursor.hidden = !brushing;
   if (!brushing) return;
   const draw = $("draw").getBoundingClientRect();
