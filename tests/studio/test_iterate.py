@@ -8,7 +8,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.studio.conftest import RunningStudio
-from tests.studio.helpers import change_and_build, snapshot, tower, wait_builds, wait_until
+from tests.studio.helpers import change_and_build, post, snapshot, tower, wait_builds, wait_until
 
 WAIT_MS = 120_000
 
@@ -145,3 +145,50 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     )
     assert len(tower(running)["edits"]) == 2
     assert comments(running) == kept
+
+
+def test_two_variants_of_an_edit_compare_full_size(running: RunningStudio, browser: Any) -> None:
+    wait_builds(running, 1)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    change_and_build(running, "/api/variants", {"ill": "keeper/tower", "index": 1, "count": 2})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    variants = page.locator('[data-step="keeper/tower/edit-2"] figure.variant')
+    expect(variants).to_have_count(3)  # the first and two variants
+    seeds = [variants.nth(n).get_attribute("data-seed") for n in (0, 2)]
+    picks = [variants.nth(n).locator(".pick-compare") for n in (0, 2)]
+    fulls = [pick.get_attribute("data-full") for pick in picks]
+    assert fulls[0] != fulls[1]
+    compare = page.locator("#ill-keeper-tower .compare-takes")
+    picks[0].check()
+    expect(compare).to_be_disabled()
+    picks[1].check()
+    click(page, "#ill-keeper-tower .compare-takes")
+    viewer = page.locator("#viewer")
+    expect(viewer.locator(".v-first")).to_have_attribute("src", fulls[0] or "")
+    expect(viewer.locator(".v-second")).to_have_attribute("src", fulls[1] or "")
+    expect(viewer.locator(".v-labels")).to_have_text(
+        f"edit 2: inpaint · seed {seeds[0]} ⟷ edit 2: inpaint · seed {seeds[1]}"
+    )
+
+
+def test_an_edit_changed_to_another_model_preset_and_to_an_unknown_one(
+    running: RunningStudio,
+) -> None:
+    wait_builds(running, 1)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    before = running.spec.read_text(encoding="utf-8")
+    status, answer = post(
+        running, "/api/edit/change", {"ill": "keeper/tower", "index": 1, "edit": {"model": "nope"}}
+    )
+    assert status == 400 and "book.yaml:" in answer["error"] and "nope" in answer["error"]
+    assert running.spec.read_text(encoding="utf-8") == before  # nothing written
+    change = {"ill": "keeper/tower", "index": 1, "edit": {"model": "painter"}}
+    change_and_build(running, "/api/edit/change", change)
+    assert tower(running)["edits"][1]["inpaint"]["model"] == "painter"
+    assert tower(running)["edits"][1]["inpaint"]["prompt"] == "a lantern"
+    change = {"ill": "keeper/tower", "index": 1, "edit": {"model": None}}
+    change_and_build(running, "/api/edit/change", change)
+    assert "model" not in tower(running)["edits"][1]["inpaint"]
