@@ -41,8 +41,12 @@ def test_every_control_of_the_board_editor_and_preview_has_a_name(
     change_and_build(running, "/api/variants", {"ill": "keeper/tower", "index": 1, "count": 2})
     change_and_build(running, "/api/take", {"ill": "keeper/tower", "take": 2})
     page: Page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    for path in ("/", "/board", "/edit/keeper/tower", "/edit/keeper/tower?change=1"):
-        page.goto(running.url + path)
+    pages = {"/": "#preview", "/board": "#ill-keeper-tower", "/edit/keeper/tower": "#stage"}
+    pages["/edit/keeper/tower?change=1"] = "#change-fields"
+    for path, shown in pages.items():
+        answer = page.goto(running.url + path)
+        assert answer is not None and answer.status == 200
+        expect(page.locator(shown)).to_be_attached()
         page.wait_for_load_state("load")
         check(page)
 

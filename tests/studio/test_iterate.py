@@ -123,6 +123,9 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     page.fill("#prompt", "a lantern, glowing")
     page.fill("#negative", "smoke")
     page.fill("#seed", "21")
+    options = page.locator("#presets option")
+    assert [options.nth(n).get_attribute("value") for n in range(2)] == ["painter", "writer"]
+    page.fill("#model", "painter")
     page.locator("#strength").fill("0.6")
     expect(page.locator('output[for="strength"]')).to_have_text("0.6")
     box = page.locator("#draw").bounding_box()
@@ -136,6 +139,7 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     changed = tower(running)["edits"][1]["inpaint"]
     assert changed["prompt"] == "a lantern, glowing"
     assert (changed["negative_prompt"], changed["strength"], changed["seed"]) == ("smoke", 0.6, 21)
+    assert changed["model"] == "painter"
     x0, y0, x1, y1 = changed["mask"]["rect"]
     assert (
         abs(x0 - 0.6) < 0.01

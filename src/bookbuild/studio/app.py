@@ -162,7 +162,7 @@ class _Pages:
         picture = links[at].digest if at is not None else links[-1].digest
         current = edit_fields(plan, statuses, changing) if changing is not None else {}
         context = {"key": key, "plan": plan, "links": links, "at": at, "picture": picture}
-        context["presets"] = sorted(project.spec.models)
+        context["presets"] = sorted(project.spec.book.models)
         return self.page("editor.html.j2", request, changing=changing, current=current, **context)
 
     async def events(self, request: Request) -> Response:
