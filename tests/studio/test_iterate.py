@@ -196,3 +196,44 @@ def test_an_edit_changed_to_another_model_preset_and_to_an_unknown_one(
     change = {"ill": "keeper/tower", "index": 1, "edit": {"model": None}}
     change_and_build(running, "/api/edit/change", change)
     assert "model" not in tower(running)["edits"][1]["inpaint"]
+
+
+def test_an_outpaint_is_changed_in_place_by_dragging_its_edges(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    click(page, '[data-step="keeper/tower/edit-1"] a.change-edit')
+    page.wait_for_url("**/edit/keeper/tower?change=0")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    expect(page.locator('input[name="op"][value="outpaint"]')).to_be_checked()
+    expect(page.locator('input[name="op"][value="inpaint"]')).to_be_disabled()
+    expect(page.locator("#strength")).to_have_count(0)  # an outpaint has no strength
+    expect(page.locator("#margins")).to_contain_text("+128px left, +128px right")
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 5 - box["height"] / 4, steps=5)  # the top edge, a quarter up
+    page.mouse.up()
+    expect(page.locator("#margins")).to_contain_text("+128px up")  # 512 px tall: 128 px
+    page.fill("#prompt", "a starry sky")
+    page.fill("#seed", "9")
+    click(page, "#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    assert tower(running)["edits"][0] == {
+        "outpaint": {"left": 128, "right": 128, "up": 128, "prompt": "a starry sky", "seed": 9}
+    }
+    assert comments(running) == kept
+
+
+def test_a_field_the_edit_does_not_take_is_refused(running: RunningStudio) -> None:
+    wait_builds(running, 1)
+    before = running.spec.read_text(encoding="utf-8")
+    change = {"ill": "keeper/tower", "index": 0, "edit": {"strength": 0.5}}
+    status, answer = post(running, "/api/edit/change", change)
+    assert status == 400 and answer["error"] == "an outpaint edit has no strength to change"
+    assert running.spec.read_text(encoding="utf-8") == before

@@ -46,7 +46,7 @@ function setup() {
   draw.addEventListener("dblclick", closePolygon);
   draw.addEventListener("mousedown", (event) => { if (event.button === 1) event.preventDefault(); }); // no autoscroll
   $("stage").addEventListener("keydown", keyboard);
-  for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id).addEventListener("input", changed);
+  for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id)?.addEventListener("input", changed);
   document.querySelectorAll('input[name="op"], input[name="tool"], input[name="mode"]').forEach((r) => r.addEventListener("change", changed));
   $("clear").addEventListener("click", clear);
   $("undo").addEventListener("click", undo);
@@ -62,6 +62,7 @@ function setup() {
   $("apply").addEventListener("click", apply);
   const written = $("editor").dataset.mask;
   if (written) ed.written = JSON.parse(written);
+  if (changing() && $("editor").dataset.op === "outpaint") ed.margins = JSON.parse($("editor").dataset.margins);
   changed();
 }
 
@@ -374,15 +375,21 @@ function requestBody() {
   return { ill: editor.dataset.ill, at: editor.dataset.at === "" ? null : Number(editor.dataset.at), edit };
 }
 
+// Only the fields the edit's op takes (an outpaint has margins, no strength; an upscale a model).
 function changeBody() {
   const editor = $("editor");
+  const fields = editor.dataset.fields.split(" ");
   const seed = $("seed").value.trim();
-  const edit = {
-    prompt: $("prompt").value, strength: Number($("strength").value),
-    negative_prompt: $("negative").value.trim() || null, seed: seed === "" ? null : Number(seed),
-    model: $("model").value.trim() || null, feather: feather(), invert: $("invert").checked,
+  const all = {
+    prompt: $("prompt").value, strength: $("strength") ? Number($("strength").value) : null,
+    negative_prompt: $("negative") ? $("negative").value.trim() || null : null,
+    seed: seed === "" ? null : Number(seed), model: $("model").value.trim() || null, ...ed.margins,
   };
-  if (ed.drawn && ed.regions.length) Object.assign(edit, region());
+  const edit = Object.fromEntries(Object.entries(all).filter(([name]) => fields.includes(name)));
+  if (op() === "inpaint") {
+    Object.assign(edit, { feather: feather(), invert: $("invert").checked });
+    if (ed.drawn && ed.regions.length) Object.assign(edit, region());
+  }
   return { ill: editor.dataset.ill, index: Number(editor.dataset.change), edit };
 }
 
