@@ -66,6 +66,8 @@ def test_reroll_variants_and_change_an_edit_in_place(running: RunningStudio, bro
     click(page, f"#ill-keeper-tower-seed-1-{seed + 4}")
     wait_until(lambda: tower(running)["edits"][1]["inpaint"]["seed"] == seed + 4, "choose a seed")
     refreshed(page, n)
+    # the chosen variant's button is gone: the focus goes to the illustration's heading
+    expect(page.locator("#ill-keeper-tower-title")).to_be_focused()
     calls = snapshot(running)["calls"]
 
     n = count(page)
