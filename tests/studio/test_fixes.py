@@ -142,6 +142,9 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
 
     links = page.frame_locator("#preview").locator("a[href^='/board#ill-']")
     expect(links.first).to_be_visible()
+    editors = page.frame_locator("#preview").locator("a[href^='/edit/']")
+    expect(editors.first).to_be_visible()
+    assert editors.first.get_attribute("href") == "/edit/keeper/tower"
     page.evaluate(
         "() => document.getElementById('preview')"
         ".contentWindow.location.assign('/book/ch-storm.html')"
