@@ -180,3 +180,24 @@ def test_ctrl_wheel_zooms_at_the_pointer_and_space_drag_pans(
     drag(page, (0.5, 0.5), (0.6, 0.6))  # drawing zoomed and panned: the same fractions
     x0, y0, x1, y1 = apply(page, running, "a bell")["mask"]["rect"]
     assert max(abs(x0 - 0.5), abs(y0 - 0.5), abs(x1 - 0.6), abs(y1 - 0.6)) < 0.01
+
+
+def test_an_outpaint_can_be_drawn_with_the_keyboard(running: RunningStudio, browser: Any) -> None:
+    page = open_editor(running, browser)
+    page.check('input[name="op"][value="outpaint"]')
+    page.focus("#stage")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowUp")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#region-status")).to_have_text(
+        "new canvas: +0px left, +64px right, +64px up, +0px down"
+    )
+    assert page.evaluate("() => document.activeElement.id") == "stage"
+    page.fill("#prompt", "more sky")
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    assert tower(running)["edits"][-1] == {
+        "outpaint": {"right": 64, "up": 64, "prompt": "more sky"}
+    }

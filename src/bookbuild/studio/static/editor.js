@@ -230,7 +230,21 @@ function closePolygon() {
 
 // Arrow keys draw a rectangle or an ellipse: Enter starts one in the middle, arrows move it,
 // Shift+arrows size it, Enter again adds it (Escape drops it).
+// Outpaint with the keyboard: an arrow grows the picture on that side by 64 px, Shift+arrow
+// shrinks it back.
+const KEY_GROW = 64;
+function keyboardOutpaint(event) {
+  const edge = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down" }[event.key];
+  if (!edge) return;
+  event.preventDefault();
+  const grown = ed.margins[edge] + (event.shiftKey ? -KEY_GROW : KEY_GROW);
+  ed.margins[edge] = Math.min(2048, Math.max(0, grown));
+  $("region-status").textContent = $("margins").textContent = marginsText();
+  changed();
+}
+
 function keyboard(event) {
+  if (op() === "outpaint") return keyboardOutpaint(event);
   if (op() !== "inpaint" || !["rect", "ellipse"].includes(tool())) return;
   const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
   if (event.key === "Enter") {
@@ -355,9 +369,12 @@ function showMargins() {
   frame.style.top = `${-up * scale}px`;
   frame.style.right = `${-right * scale}px`;
   frame.style.bottom = `${-down * scale}px`;
-  $("margins").textContent = op() === "outpaint"
-    ? `new canvas: +${left}px left, +${right}px right, +${up}px up, +${down}px down`
-    : "";
+  $("margins").textContent = op() === "outpaint" ? marginsText() : "";
+}
+
+function marginsText() {
+  const { left, right, up, down } = ed.margins;
+  return `new canvas: +${left}px left, +${right}px right, +${up}px up, +${down}px down`;
 }
 
 // The region as the request sends it: one added shape as fractions, anything else painted.
