@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.media.images import decode_image
 from bookbuild.providers.base import (
     CastNeeds,
     CastProblem,
@@ -226,7 +227,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             sent.setdefault("reference_notes", []).append(
                 "character LoRAs are not added to an author's workflow: load them in it"
             )
-        return filled, output, lambda png: png, sent
+        return filled, output, _kept_outside_mask(request), sent
 
     def _metadata(self, request: ImageRequest, prompt_id: str) -> dict[str, Any]:
         o = self.preset
@@ -244,3 +245,20 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         if request.op != "upscale":
             meta["seed"] = request.seed
         return meta
+
+
+def _kept_outside_mask(request: ImageRequest) -> Callable[[bytes], bytes]:
+    """For an author's workflow: an inpaint whose result has the input's size gets the
+    original back outside the mask, as the built-in graph's does (the VAE changes them)."""
+    image, mask = request.image, request.mask
+    if request.op != "inpaint" or image is None or mask is None:
+        return lambda png: png
+    size = decode_image(image, what="the input picture").size
+    what = f"{request.step_id} result"
+
+    def finish(png: bytes) -> bytes:
+        if decode_image(png, what=what).size != size:
+            return png  # the workflow made another canvas: it is the author's
+        return pictures.kept_outside(png, image, mask, what)
+
+    return finish
