@@ -140,8 +140,10 @@ class ServerPool(Provider[Any]):
         return self.servers[0].provider.price_known()
 
     def _set_stop(self, stop: threading.Event) -> None:
+        """The build's Ctrl-C event and its shared listings, passed to every server."""
         for server in self.servers:
             server.provider.stop = stop
+            server.provider.shared = self.shared
 
     # -- before the build --------------------------------------------------------------------
     def check_ready(self) -> None:

@@ -19,9 +19,14 @@ from bookbuild.providers.references import all_loras
 Finish = Callable[[bytes], bytes]
 
 
-def require_nodes(op: str, nodes: Mapping[str, Any], url: str) -> None:
-    needed = {"CheckpointLoaderSimple", "KSampler", "SaveImage", "LoadImage"}
-    missing = sorted((needed | graphs.NODES_OF_OP.get(op, frozenset())) - set(nodes))
+def require_nodes(op: str, nodes: Mapping[str, Any], url: str, upscale_model: str | None) -> None:
+    """The node classes the op's built-in graph uses: an upscale loads no checkpoint and
+    draws nothing; with an upscale model it uses UpscaleModelLoader, not ImageScaleBy."""
+    needed = {"SaveImage", "LoadImage"}
+    if op != "upscale":
+        needed |= {"CheckpointLoaderSimple", "KSampler"}
+    needed |= graphs.nodes_of_op(op, upscale_model)
+    missing = sorted(needed - set(nodes))
     if missing:
         raise ProviderError(
             f"the ComfyUI server at {url} has no {', '.join(missing)} node"
