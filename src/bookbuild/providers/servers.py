@@ -139,6 +139,12 @@ class ServerPool(Provider[Any]):
     def price_known(self) -> bool:
         return self.servers[0].provider.price_known()
 
+    def service_url(self) -> str | None:
+        """None: the pool probes its own servers (check_ready skips one that is down with a
+        warning, and fails only when none answers; a server that stops mid-build is dropped),
+        so the build's one-address probe must not stop the build for one server of several."""
+        return None
+
     def _set_stop(self, stop: threading.Event) -> None:
         """The build's Ctrl-C event and its shared listings, passed to every server."""
         for server in self.servers:
