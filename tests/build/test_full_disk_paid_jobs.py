@@ -9,6 +9,7 @@ on disk)."""
 from __future__ import annotations
 
 import errno
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BuildFailed
 from bookbuild.project import Project
 from bookbuild.store import jobfile, objects
+from bookbuild.store.lock import Lock
+from bookbuild.store.objects import Store
+from tests.fakes.comfyui_server import FakeComfyUI
 from tests.fakes.sdapi_server import FakeSDAPI
 
 SPEC = """\
@@ -111,3 +115,27 @@ def test_a_disk_that_stays_full_names_the_job_and_the_next_make_does_not_pay_aga
         assert "sdapi /" in told
         _make(tmp_path, fake.env)  # told once; the author chose to run make again
         assert len(fake.paid) == 2
+
+
+COMFY_SPEC = SPEC.replace(
+    "painter: {provider: sdapi, model: sdxl, width: 64, height: 64}",
+    "painter: {provider: comfyui, checkpoint: sd_xl_base_1.0.safetensors, width: 64, height: 64}",
+)
+
+
+def test_a_lost_answer_of_a_local_server_is_queued_again_without_a_paid_job_warning(
+    tmp_path: Path,
+) -> None:
+    """ComfyUI is free: an intent left without its answer (a make killed between writing it and
+    the server's answer) is not "a paid job may be running"; the next make queues it again."""
+    (tmp_path / "book.yaml").write_text(COMFY_SPEC, encoding="utf-8")
+    with FakeComfyUI() as fake:
+        env = {"COMFYUI_BASE_URL": fake.base_url}
+        _make(tmp_path, env)
+        key = Lock.load(tmp_path / "book.lock").entries[STEP].key
+        (tmp_path / "book.lock").unlink()  # as if the make had been killed while queueing
+        shutil.rmtree(tmp_path / ".bookbuild" / "store" / "objects")
+        Store(tmp_path / ".bookbuild" / "store").journal(key).intend("comfyui /prompt")
+        _make(tmp_path, env)
+        assert fake.count("prompt") == 2
+    assert STEP in (tmp_path / "book.lock").read_text(encoding="utf-8")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.errors import BuildFailed, ServiceUnreachable
 from bookbuild.project import Project
-from tests.fakes.sdapi_server import FakeSDAPI
+from tests.fakes.sdapi_server import FakeSDAPI, Recorded
 
 PICTURES = 4
 
@@ -72,28 +74,63 @@ def test_the_cli_exits_2_with_one_line_per_unreachable_address(tmp_path: Path) -
     assert done.stderr.count(url) == 1 and "Traceback" not in done.stderr
 
 
-@pytest.mark.skip(
-    reason="races the fake's shutdown (kept-alive connections still answer); issue 19, item 10"
-)
+def _build_while_it_dies(book: Path, dies_after: Callable[[Recorded, int], bool]) -> Outage:
+    """Build `book` on a fake that dies (refuses every connection, drops the kept-alive ones)
+    right after writing the answer `dies_after` picks: no step is between two requests then,
+    so what each step meets does not depend on thread timing."""
+    events: list[Event] = []
+    with FakeSDAPI() as fake:
+
+        def after(request: Recorded, status: int) -> None:
+            if dies_after(request, status):
+                fake.go_down()
+
+        fake.after_reply(after)
+        with pytest.raises(BuildFailed) as failed:
+            make(
+                Project.open(book, env=fake.env),
+                MakeOptions(formats=("html",), jobs=1),
+                events.append,
+            )
+        return Outage(fake.base_url, failed.value.failures, events, len(fake.paid))
+
+
+@dataclass
+class Outage:
+    url: str
+    failures: dict[str, str]
+    events: list[Event]
+    paid: int
+
+    def retries(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "step_retried"]
+
+    def not_sent(self) -> list[str]:
+        return [m for m in self.failures.values() if m.startswith("not sent")]
+
+
 def test_a_service_that_goes_down_mid_build_is_not_sent_the_remaining_steps(
     tmp_path: Path,
 ) -> None:
-    book = _book(tmp_path)
-    events: list[Event] = []
-    with FakeSDAPI() as fake:
-        env = fake.env
+    outage = _build_while_it_dies(_book(tmp_path), lambda r, status: r.route == "file")
+    assert outage.paid == 1  # the first picture, downloaded whole before the server died
+    assert len(outage.failures) == PICTURES - 1
+    assert len(outage.not_sent()) == PICTURES - 2  # only the first step after the death tried
+    assert all(outage.url in m and "stopped accepting" in m for m in outage.not_sent())
+    tried = [m for m in outage.failures.values() if not m.startswith("not sent")]
+    assert "cannot connect" in tried[0] and "gave up after 3 attempts" in tried[0]
+    assert len(outage.retries()) == 2  # that step: 3 connects, not 8 with minutes of backoff
 
-        def on_event(event: Event) -> None:
-            events.append(event)
-            if event.kind == "step_done" and event.step_id.endswith("/image"):
-                fake.stop()  # the server goes away after its first picture
 
-        with pytest.raises(BuildFailed) as failed:
-            make(Project.open(book, env=env), MakeOptions(formats=("html",), jobs=1), on_event)
-    failures = failed.value.failures  # (the step queued behind the first may have finished)
-    assert len(failures) >= PICTURES - 2
-    not_sent = [m for m in failures.values() if m.startswith("not sent")]
-    assert len(not_sent) == len(failures) - 1  # only the first step after the stop tried at all
-    assert all(fake.base_url in m for m in not_sent)
-    retries = [e for e in events if e.kind == "step_retried"]
-    assert len(retries) <= 2  # the step that met the refusal: 3 attempts, not 8
+def test_a_download_from_a_service_that_died_is_tried_three_times_not_eight(
+    tmp_path: Path,
+) -> None:
+    submits = iter(range(1, 10))
+    second_submit = lambda r, status: r.is_submit and next(submits) == 2  # noqa: E731
+    outage = _build_while_it_dies(_book(tmp_path), second_submit)
+    assert outage.paid == 2  # the second job was taken; its picture cannot be fetched
+    assert len(outage.failures) == PICTURES - 1 and len(outage.not_sent()) == PICTURES - 2
+    downloads = [e.message for e in outage.retries()]
+    assert downloads and all("download: cannot connect" in m for m in downloads)
+    # each link the answer gave (output, then its proxy_links mirror) is tried 3 times, not 8
+    assert {m.split(";")[1].split(" in ")[0].strip() for m in downloads} == {"retry 1", "retry 2"}

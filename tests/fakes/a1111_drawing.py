@@ -36,7 +36,13 @@ def txt2img(body: dict[str, Any], seed: int, checkpoint: str) -> Image.Image:
 
 def img2img(init: Image.Image, body: dict[str, Any], seed: int, checkpoint: str) -> Image.Image:
     """The init image resized to the request's size ("Just resize"), moved towards the colour
-    by `denoising_strength`, and where a mask is given only inside the mask."""
+    by `denoising_strength`, and where a mask is given only inside the mask. With
+    `inpaint_full_res` ("Only masked") the web UI paints only the mask's region: its bounding
+    box plus `inpaint_full_res_padding`, grown to the aspect of width x height, is cut out,
+    painted AT width x height, scaled back and pasted into the init image (whose size the
+    answer keeps)."""
+    if body.get("mask") and body.get("inpaint_full_res"):
+        return _only_masked(init.convert("RGB"), body, seed, checkpoint)
     size = size_of(body)
     base = init.convert("RGB").resize(size)
     plain = txt2img(body, seed, checkpoint)
@@ -47,6 +53,55 @@ def img2img(init: Image.Image, body: dict[str, Any], seed: int, checkpoint: str)
         return moved
     where = repaint_mask(decode(mask), body, size)
     return Image.composite(moved, base, where)
+
+
+def _only_masked(
+    init: Image.Image, body: dict[str, Any], seed: int, checkpoint: str
+) -> Image.Image:
+    where = repaint_mask(decode(body["mask"]), body, init.size)
+    box = where.getbbox()
+    if box is None:
+        return init
+    pad = int(body.get("inpaint_full_res_padding") or 0)
+    x1, y1, x2, y2 = box
+    box = (
+        max(x1 - pad, 0),
+        max(y1 - pad, 0),
+        min(x2 + pad, init.width),
+        min(y2 + pad, init.height),
+    )
+    region = expand_region(box, size_of(body), init.size)
+    painted = img2img(
+        init.crop(region), {**body, "inpaint_full_res": False, "mask": None}, seed, checkpoint
+    )
+    back = painted.resize((region[2] - region[0], region[3] - region[1]), Image.Resampling.LANCZOS)
+    out = init.copy()
+    out.paste(back, region[:2], where.crop(region))
+    return out
+
+
+def expand_region(
+    box: tuple[int, int, int, int], processing: tuple[int, int], image: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """The web UI's masking.expand_crop_region: `box` grown to the processing size's aspect
+    (the shorter way, centred, kept inside the image)."""
+    x1, y1, x2, y2 = box
+    width, height = processing
+    if (x2 - x1) * height > (y2 - y1) * width:  # too wide: grow the height
+        y1, y2 = _grown(y1, y2, -(-(x2 - x1) * height // width) - (y2 - y1), image[1])
+    else:
+        x1, x2 = _grown(x1, x2, -(-(y2 - y1) * width // height) - (x2 - x1), image[0])
+    return x1, y1, x2, y2
+
+
+def _grown(low: int, high: int, more: int, limit: int) -> tuple[int, int]:
+    low -= more // 2
+    high += more - more // 2
+    if high >= limit:
+        low, high = low - (high - limit), limit
+    if low < 0:
+        high, low = high - low, 0
+    return low, min(high, limit)
 
 
 def repaint_mask(mask: Image.Image, body: dict[str, Any], size: tuple[int, int]) -> Image.Image:

@@ -131,8 +131,15 @@ def empty_latent(width: int, height: int, batch_size: int) -> tuple[Any, ...]:
     return (Latent(width, height),)
 
 
+def vae_round_trip(pixels: Image.Image) -> Image.Image:
+    """What survives VAE encoding and decoding: never the same pixels (the real server changed
+    15,335 of a test picture's pixels outside an inpaint mask). Here every channel of every
+    pixel is off by one, deterministically."""
+    return pixels.convert("RGB").point(lambda value: value ^ 1)
+
+
 def vae_encode(pixels: Image.Image, vae: dict[str, str]) -> tuple[Any, ...]:
-    return (Latent(pixels.width, pixels.height, pixels=pixels),)
+    return (Latent(pixels.width, pixels.height, pixels=vae_round_trip(pixels)),)
 
 
 def vae_encode_inpaint(
@@ -143,7 +150,9 @@ def vae_encode_inpaint(
     if grow_mask_by > 0:
         where = where.filter(ImageFilter.MaxFilter(grow_mask_by * 2 + 1))
     hard = where.point(lambda value: 255 if value >= 128 else 0)
-    grey = Image.composite(Image.new("RGB", pixels.size, (128, 128, 128)), pixels, hard)
+    grey = Image.composite(
+        Image.new("RGB", pixels.size, (128, 128, 128)), vae_round_trip(pixels), hard
+    )
     return (Latent(pixels.width, pixels.height, pixels=grey, noise_mask=where),)
 
 

@@ -3,6 +3,7 @@ handler that decodes a request and writes a reply, and start/stop as a context m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -17,18 +18,31 @@ class LoopbackServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.fake = fake
         self.open_sockets: set[socket.socket] = set()
+        self.down = False
+        self._guard = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        self.open_sockets.add(request)
+        with self._guard:
+            if self.down:  # accepted in the instant it went down: never answered
+                self.shutdown_request(request)
+                return
+            self.open_sockets.add(request)
         super().process_request(request, client_address)
 
-    def drop_connections(self) -> None:
-        """Close every accepted connection (a keep-alive one too), as a server that dies does."""
-        for sock in list(self.open_sockets):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                continue
+    def go_down(self) -> None:
+        """Die as a server process does, all at once: the port refuses new connections (the
+        listening socket is shut, so a connect gets ECONNREFUSED) and every accepted connection,
+        a kept-alive idle one too, is closed. Nothing answers after this returns, however the
+        client's threads are timed."""
+        with self._guard:
+            self.down = True
+            with contextlib.suppress(OSError):
+                self.socket.shutdown(socket.SHUT_RDWR)
+            for sock in list(self.open_sockets):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    continue
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet: a client that hung up (e.g. on a slow answer) is expected in tests."""
@@ -97,11 +111,17 @@ class ServedFake:
         self._thread.start()
         return self
 
+    def go_down(self) -> None:
+        """The server dies now (see LoopbackServer.go_down), from any thread but the serving
+        one (e.g. a handler's `after_reply`); `stop` still tidies up."""
+        assert self._server is not None, "start the fake first"
+        self._server.go_down()  # first: nothing is answered while the loop winds down
+        self._server.shutdown()  # the accept loop ends (its socket is shut, not closed)
+
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            self.go_down()
             self._server.server_close()
-            self._server.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

@@ -11,6 +11,7 @@ from bookbuild.build.events import Event, EventSink
 from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import MISSING_KEY, Provider, RetryNotice
 from bookbuild.providers.batch import BatchBook
+from bookbuild.providers.memo import BuildMemo
 from bookbuild.providers.reach import DownServices, probe, shown_url
 from bookbuild.providers.registry import provider_class
 from bookbuild.providers.servers import make_provider, pool_capacity
@@ -41,6 +42,7 @@ class ProviderPool:
         self._guard = threading.Lock()
         self._current = threading.local()  # the step each worker thread is running
         self._down = DownServices()  # addresses found refusing connections in this build
+        self._shared = BuildMemo()  # what the build's providers read once for all presets
 
     def get(self, preset_name: str, step_id: str = "") -> Provider[Any]:
         self._current.step_id = step_id
@@ -52,6 +54,7 @@ class ProviderPool:
                     cls, preset, self._env, self._retry_notice(), lambda m: self.warn("", m)
                 )
                 made.stop = self.stop
+                made.shared = self._shared  # e.g. one /object_info per server and build
                 made.batch_book, made.batch_all = self.batches, self.batch
                 self._providers[preset_name] = made
             return self._providers[preset_name]
@@ -148,7 +151,12 @@ class ProviderPool:
         """Let each needed provider get ready (e.g. reach its server) before any step runs, so
         a server that is down is one error, not one per step."""
         for name in sorted(preset_names):
-            self.get(name).prepare()
+            try:
+                self.get(name).prepare()
+            except ConfigError as exc:
+                if type(exc) is not ConfigError:  # e.g. ServiceUnreachable names its URL
+                    raise
+                raise ConfigError(f"preset `{name}`: {exc}") from None
 
     def close(self) -> None:
         """Close every provider made in this build (connections, pipelines); errors in one do

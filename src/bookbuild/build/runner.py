@@ -116,7 +116,7 @@ class StepRunner:
     # -- images ----------------------------------------------------------------------------
     def _image(self, step: Step, inputs: Mapping[str, bytes], journal: JobJournal) -> StepOutput:
         request = self._image_request(step, inputs, journal)
-        refuse_unknown_job(journal, step.id)
+        refuse_unknown_job(journal, step.id, paid=not self.providers.get(step.preset).local)
         result = self.providers.call(step.preset, step.id, lambda p: p.run_image(request))
         data, (width, height) = normalised_png(result, step)
         metadata = {**result.metadata, "width": width, "height": height}
@@ -246,13 +246,16 @@ def _described(step: Step, reply: str) -> str:
     return prompts.parse_image_prompt(reply, step.id).to_json(with_cast=False)
 
 
-def refuse_unknown_job(journal: JobJournal, step_id: str) -> None:
+def refuse_unknown_job(journal: JobJournal, step_id: str, *, paid: bool = True) -> None:
     """A paid submit of an earlier make whose answer was never recorded: said once (the job
-    may be running and charged), then forgotten, so the next make sends the step again."""
+    may be running and charged), then forgotten, so the next make sends the step again. On a
+    local server (`paid` False: nothing is charged) it is forgotten and the step sent again."""
     record = journal.pending()
     if record is None or not unknown_job(record):
         return
     journal.forget()
+    if not paid:
+        return
     raise ProviderError(
         f"a paid job may be running: id unknown ({describe_job(record)}): an earlier make "
         "sent it but could not record the service's answer (it was killed, or the disk was "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from bookbuild.errors import ConfigError, Interrupted, ProviderError
 from bookbuild.graph.ops import CHAT_OPS, IMAGE_OPS
+from bookbuild.providers.memo import BuildMemo
 from bookbuild.spec.catalog import CastNeeds as CastNeeds  # with the catalog: validate uses it
 from bookbuild.spec.catalog import CastProblem as CastProblem
 from bookbuild.spec.presets import Lora, Preset
@@ -176,6 +177,7 @@ class Provider(Generic[OptionsT]):
         self.stop = threading.Event()  # set (by the pool's owner) when Ctrl-C stops the build
         self.batch_book: BatchBook | None = None  # the build's batches (providers/batch.py)
         self.batch_all = False  # `make --batch`: every step that can wait goes in a batch
+        self.shared = BuildMemo()  # the build's (set by the pool): listings read once per build
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` (a retry's backoff, a poll); Interrupted at once if the build is

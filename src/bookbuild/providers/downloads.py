@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from bookbuild.providers.failure import Failure
+from bookbuild.providers.failure import NOT_SENT, Failure, never_sent
 
 DOWNLOAD_DEADLINE = 180.0
 MAX_REDIRECTS = 5
@@ -84,7 +84,12 @@ def download_once(
                 return _body(answer, missing, limit, ends, clock)
         except requests.Timeout:
             return Failure("timeout", "the image download timed out", None, True)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            if never_sent(exc):  # refused: tried CONNECT_ATTEMPTS times, not every retry
+                host = urlsplit(url).netloc
+                return Failure(
+                    NOT_SENT, f"cannot connect to {host} to download the image", None, True
+                )
             return Failure("connection dropped", "the image download was cut off", None, True)
         except requests.RequestException as exc:
             return Failure("download failed", f"cannot download the image ({type(exc).__name__})")

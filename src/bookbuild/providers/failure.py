@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from bookbuild.errors import ProviderError
 
+NOT_SENT = "cannot connect (not sent)"
+CONNECT_ATTEMPTS = 3
+"""Attempts in a row whose connection could not be made before a request gives up."""
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -27,3 +31,17 @@ class Failure:
             status=self.status,
             retry_after=self.retry_after,
         )
+
+
+def never_sent(exc: Exception) -> bool:
+    """True when a request certainly never reached the service: the connection itself failed
+    (refused, unresolvable, connect timeout). A drop or read timeout after sending is not."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)

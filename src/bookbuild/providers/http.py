@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from bookbuild.errors import ProviderError
-from bookbuild.providers.failure import Failure
+from bookbuild.providers.failure import CONNECT_ATTEMPTS as CONNECT_ATTEMPTS
+from bookbuild.providers.failure import NOT_SENT as NOT_SENT
+from bookbuild.providers.failure import Failure, never_sent
 
 if TYPE_CHECKING:
     import requests
@@ -263,11 +265,6 @@ class HttpClient:
         )
 
 
-NOT_SENT = "cannot connect (not sent)"
-CONNECT_ATTEMPTS = 3
-"""Attempts in a row whose connection could not be made before a request gives up."""
-
-
 def transport_failure(exc: Exception, host: str, timeout: float) -> Failure:
     """The Failure of a request that got no answer (retryable: a free request may be sent
     again; a paid one only when NOT_SENT)."""
@@ -280,17 +277,3 @@ def transport_failure(exc: Exception, host: str, timeout: float) -> Failure:
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return Failure("connection dropped", f"the connection to {host} failed", None, True)
     return Failure("request failed", f"cannot call {host} ({type(exc).__name__})")
-
-
-def never_sent(exc: Exception) -> bool:
-    """True when a request certainly never reached the service: the connection itself failed
-    (refused, unresolvable, connect timeout). A drop or read timeout after sending is not."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
-        return False
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError)

@@ -149,8 +149,10 @@ class ServerPool(Provider[Any]):
         return None
 
     def _set_stop(self, stop: threading.Event) -> None:
+        """The build's Ctrl-C event and its shared listings, passed to every server."""
         for server in self.servers:
             server.provider.stop = stop
+            server.provider.shared = self.shared
 
     # -- before the build --------------------------------------------------------------------
     def check_ready(self) -> None:

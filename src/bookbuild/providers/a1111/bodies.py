@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
+
 INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
 """`inpainting_fill` ("Masked content" in the UI) by name."""
 
@@ -147,3 +149,30 @@ def upscale_body(image: bytes, upscaler: str, scale: float) -> dict[str, Any]:
 def rembg_body(image: bytes, model: str) -> dict[str, Any]:
     """`/rembg` of the stable-diffusion-webui-rembg extension."""
     return {"input_image": b64(image), "model": model, "return_mask": False, "alpha_matting": False}
+
+
+def multiple_of_8(size: tuple[int, int]) -> tuple[int, int]:
+    return tuple(max(64, -(-side // 8) * 8) for side in size)  # type: ignore[return-value]
+
+
+ONLY_MASKED_SIDE = 512
+"""The longer side an "Only masked" crop is painted at when it is smaller (the model's working
+size; the web UI's own default is 512 x 512), never more than the whole picture's."""
+
+
+def only_masked_size(mask: Image.Image, padding: int) -> tuple[int, int]:
+    """The size to send with `inpaint_full_res`: the web UI cuts out the mask's bounding box
+    plus `padding`, grows it to the aspect of width x height and paints it AT width x height.
+    Sending the whole picture's size would paint a small crop at, say, 2048 x 1536: slow, and
+    beyond what the model was trained for. So: the crop's own shape, its longer side brought up
+    to ONLY_MASKED_SIDE (not beyond the picture's), in multiples of 8."""
+    box = mask.getbbox()
+    if box is None:
+        return multiple_of_8(mask.size)
+    x1, y1, x2, y2 = box
+    width = min(x2 + padding, mask.width) - max(x1 - padding, 0)
+    height = min(y2 + padding, mask.height) - max(y1 - padding, 0)
+    longest = max(width, height)
+    target = max(longest, min(ONLY_MASKED_SIDE, max(mask.size)))
+    scale = target / longest
+    return multiple_of_8((round(width * scale), round(height * scale)))

@@ -170,7 +170,12 @@ class A1111Provider(Provider[A1111Options]):
         if request.mask is None:
             raise ProviderError("inpaint needs a mask", provider=NAME)
         mask = _input(request.mask, "mask").convert("L").resize(picture.size)
-        sent = _multiple_of_8(picture.size)
+        o = self.options
+        sent = (
+            bodies.only_masked_size(mask, o.inpaint_full_res_padding)
+            if o.inpaint_full_res
+            else bodies.multiple_of_8(picture.size)
+        )
         gen = self._generation(request, sent)
         body = bodies.inpaint_body(
             gen, _png(picture), _png(mask), _strength(request, 0.8), self._inpainting()
@@ -389,7 +394,3 @@ def _png(picture: Image.Image) -> bytes:
 
 def _strength(request: ImageRequest, default: float) -> float:
     return float(request.strength) if request.strength is not None else default
-
-
-def _multiple_of_8(size: tuple[int, int]) -> tuple[int, int]:
-    return tuple(max(64, -(-side // 8) * 8) for side in size)  # type: ignore[return-value]

@@ -1,6 +1,7 @@
 """The built-in graph of one request: its pictures uploaded, the op's graph (`graphs`) made
-from the preset, and what to do to the result (crop an outpaint back to the asked canvas,
-bring an upscale to exactly `scale` times the input)."""
+from the preset, and what to do to the result (paste the original back outside an inpaint's
+mask and under an outpaint's new margins, crop an outpaint back to the asked canvas, bring an
+upscale to exactly `scale` times the input)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ from bookbuild.providers.references import all_loras
 Finish = Callable[[bytes], bytes]
 
 
-def require_nodes(op: str, nodes: Mapping[str, Any], url: str) -> None:
-    needed = {"CheckpointLoaderSimple", "KSampler", "SaveImage", "LoadImage"}
-    missing = sorted((needed | graphs.NODES_OF_OP.get(op, frozenset())) - set(nodes))
+def require_nodes(op: str, nodes: Mapping[str, Any], url: str, upscale_model: str | None) -> None:
+    """The node classes the op's built-in graph uses: an upscale loads no checkpoint and
+    draws nothing; with an upscale model it uses UpscaleModelLoader, not ImageScaleBy."""
+    needed = {"SaveImage", "LoadImage"}
+    if op != "upscale":
+        needed |= {"CheckpointLoaderSimple", "KSampler"}
+    needed |= graphs.nodes_of_op(op, upscale_model)
+    missing = sorted(needed - set(nodes))
     if missing:
         raise ProviderError(
             f"the ComfyUI server at {url} has no {', '.join(missing)} node"
@@ -76,7 +82,7 @@ class BuiltIn:
             return graphs.img2img(self.sampling(), name, self.strength(0.5)), keep
         name = self.client.upload(pictures.upload_name("image", image), image)
         if op == "inpaint":
-            return self._inpaint(image, name), keep
+            return self._inpaint(image, name)
         if op == "outpaint":
             return self._outpaint(image, name)
         return self._upscale(image, name)
@@ -86,20 +92,23 @@ class BuiltIn:
             raise ProviderError(f"{self.r.op} needs an input picture", provider="comfyui")
         return pictures.as_rgb_png(self.r.image, f"{self.r.step_id} input")
 
-    def _inpaint(self, image: bytes, name: str) -> dict[str, Any]:
-        if self.r.mask is None:
+    def _inpaint(self, image: bytes, name: str) -> tuple[dict[str, Any], Finish]:
+        mask = self.r.mask
+        if mask is None:
             raise ProviderError("inpaint needs a mask", provider="comfyui")
-        alpha = pictures.alpha_mask(self.r.mask)
+        alpha = pictures.alpha_mask(mask)
         masked = self.client.upload(
             pictures.upload_name("masked", image, alpha), alpha, mask_of=name
         )
-        return graphs.inpaint(
+        graph = graphs.inpaint(
             self.sampling(),
             masked,
             self.strength(0.8),
             inpaint_model=self.o.inpaint_encoder == "inpaint_model",
             grow_mask_by=self.o.grow_mask_by,
         )
+        what = f"{self.r.step_id} result"
+        return graph, lambda png: pictures.kept_outside(png, image, mask, what)
 
     def _outpaint(self, image: bytes, name: str) -> tuple[dict[str, Any], Callable[[bytes], bytes]]:
         p = self.r.params
@@ -114,8 +123,8 @@ class BuiltIn:
         graph = graphs.outpaint(
             self.sampling(), name, geometry.pads, self.o.feathering, self.o.grow_mask_by
         )
-        step = self.r.step_id
-        return graph, lambda png: pictures.cropped(png, geometry.crop, f"{step} result")
+        what, feathering = f"{self.r.step_id} result", self.o.feathering
+        return graph, lambda png: pictures.outpainted(png, image, geometry, feathering, what)
 
     def _upscale(self, image: bytes, name: str) -> tuple[dict[str, Any], Callable[[bytes], bytes]]:
         scale = int(self.r.params.get("scale", 2))

@@ -242,3 +242,11 @@ NODES_OF_OP: dict[str, frozenset[str]] = {
     "outpaint": frozenset({"ImagePadForOutpaint", "VAEEncodeForInpaint"}),
 }
 """Node classes an op needs beyond the txt2img ones, checked against /object_info."""
+MODEL_UPSCALE_NODES = frozenset({"UpscaleModelLoader", "ImageUpscaleWithModel"})
+
+
+def nodes_of_op(op: str, upscale_model: str | None) -> frozenset[str]:
+    """NODES_OF_OP, where an upscale with a model uses the model's nodes instead."""
+    if op == "upscale" and upscale_model:
+        return MODEL_UPSCALE_NODES
+    return NODES_OF_OP.get(op, frozenset())

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.media.images import decode_image
 from bookbuild.providers.base import (
     CastNeeds,
     CastProblem,
@@ -24,7 +25,7 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
-from bookbuild.providers.comfyui import graphs, pictures, references
+from bookbuild.providers.comfyui import graphs, names, pictures, references
 from bookbuild.providers.comfyui.builtin import BuiltIn, require_nodes
 from bookbuild.providers.comfyui.client import START_HINT, ComfyUIClient
 from bookbuild.providers.comfyui.custom import request_values, upload_images
@@ -41,7 +42,7 @@ from bookbuild.providers.comfyui.workflow import (
     parse_workflow,
     workflow_ops,
 )
-from bookbuild.providers.references import loras_metadata, with_references
+from bookbuild.providers.references import all_loras, loras_metadata, with_references
 
 BUILT_IN_OPS = frozenset({"txt2img", "img2img", "inpaint", "outpaint", "upscale", "controlnet"})
 SAMPLING_OPS = BUILT_IN_OPS - {"upscale"}
@@ -130,8 +131,13 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
 
     def prepare(self) -> None:
         """Read the server's nodes (/object_info) at the start of a build: a server that is
-        not running is one clear error before any step."""
-        self._node_info(self._connect())
+        not running, or a checkpoint, LoRA, sampler, scheduler, ControlNet or upscale model it
+        does not list, is one clear error (exit 2) before any step."""
+        nodes = self._node_info(self._connect())
+        if self.preset.workflow is None:  # an author's workflow is checked by the server
+            wrong = names.problems(nodes, names.preset_names(self.preset), self.base_url())
+            if wrong:
+                raise ConfigError("comfyui: " + "; ".join(wrong))
 
     def close(self) -> None:
         with self._guard:
@@ -178,11 +184,14 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             return self._client
 
     def _node_info(self, client: ComfyUIClient) -> dict[str, Any]:
-        """/object_info, fetched once per build (one provider instance per preset and build)."""
+        """/object_info, fetched once per server and build, whatever the presets using it."""
         with self._guard:
-            if self._nodes is None:
-                self._nodes = client.object_info()
-            return self._nodes
+            if self._nodes is not None:
+                return self._nodes
+        nodes = self.shared.once(f"comfyui /object_info {client.base_url}", client.object_info)
+        with self._guard:
+            self._nodes = nodes
+        return nodes
 
     def _graph(
         self, request: ImageRequest, client: ComfyUIClient, nodes: Mapping[str, Any]
@@ -191,7 +200,12 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         of the references sent."""
         if self.preset.workflow is not None:
             return self._custom_graph(request, client, nodes)
-        require_nodes(request.op, nodes, self.base_url())
+        require_nodes(request.op, nodes, self.base_url(), self.preset.upscale_model)
+        if request.op in SAMPLING_OPS:  # a character's LoRA too, before anything is uploaded
+            loras = [("LoRA", lora.model) for lora in all_loras(self.preset.lora, request)]
+            wrong = names.problems(nodes, loras, self.base_url())
+            if wrong:
+                raise ProviderError("; ".join(wrong), provider="comfyui")
         characters = with_references(request) if request.op in SAMPLING_OPS else ()
         if characters:  # before anything is uploaded
             references.require(nodes, self.preset, self.base_url())
@@ -199,8 +213,8 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         graph, finish = builder.build()
         sent = loras_metadata(request)
         if characters:
-            names = [references.upload(client, request, c.images[0]) for c in characters]
-            references.insert(graph, characters, names, self.preset)
+            uploaded = [references.upload(client, request, c.images[0]) for c in characters]
+            references.insert(graph, characters, uploaded, self.preset)
             sent.update(references.builtin_metadata(characters, self.preset))
         return graph, graphs.OUTPUT_NODE, finish, sent
 
@@ -226,7 +240,7 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
             sent.setdefault("reference_notes", []).append(
                 "character LoRAs are not added to an author's workflow: load them in it"
             )
-        return filled, output, lambda png: png, sent
+        return filled, output, _kept_outside_mask(request), sent
 
     def _metadata(self, request: ImageRequest, prompt_id: str) -> dict[str, Any]:
         o = self.preset
@@ -244,3 +258,20 @@ class ComfyUIProvider(Provider[ComfyUIOptions]):
         if request.op != "upscale":
             meta["seed"] = request.seed
         return meta
+
+
+def _kept_outside_mask(request: ImageRequest) -> Callable[[bytes], bytes]:
+    """For an author's workflow: an inpaint whose result has the input's size gets the
+    original back outside the mask, as the built-in graph's does (the VAE changes them)."""
+    image, mask = request.image, request.mask
+    if request.op != "inpaint" or image is None or mask is None:
+        return lambda png: png
+    size = decode_image(image, what="the input picture").size
+    what = f"{request.step_id} result"
+
+    def finish(png: bytes) -> bytes:
+        if decode_image(png, what=what).size != size:
+            return png  # the workflow made another canvas: it is the author's
+        return pictures.kept_outside(png, image, mask, what)
+
+    return finish

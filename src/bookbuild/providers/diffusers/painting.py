@@ -28,6 +28,9 @@ MULTIPLE = 8
 MAX_OUTPAINT_SIDE = 2048
 """A larger outpaint canvas is painted scaled down and brought back (see media.outpaint)."""
 DEFAULT_STRENGTH = {"img2img": 0.5, "inpaint": 1.0}
+UPSCALER = {"steps": 75, "guidance": 9.0, "noise_level": 20}
+"""StableDiffusionUpscalePipeline's own defaults (num_inference_steps, guidance_scale,
+noise_level): the x4 upscaler is not run with the preset's generation settings."""
 
 
 def paint(
@@ -85,7 +88,7 @@ def _upscale(
     if not settings.upscale_model:
         return source.resize(target, Image.Resampling.LANCZOS), {"upscaler": "lanczos"}
     image = _call(pipes, "upscale", settings, request, target, image=source)
-    used = used_parameters(settings, request)
+    used = {"seed": request.seed, **UPSCALER}
     meta = {"upscaler": settings.upscale_model, **used, "scheduler": pipes.scheduler("upscale")}
     return image, meta
 
@@ -172,6 +175,9 @@ def _call(
     pipe = pipes.get(role)
     inputs.update(references.call_inputs(pipes, role, settings, request))
     used = used_parameters(settings, request)
+    if role == "upscale":  # the x4 upscaler's own settings, not the preset's generation ones
+        used = {**used, "steps": UPSCALER["steps"], "guidance": UPSCALER["guidance"]}
+        inputs["noise_level"] = UPSCALER["noise_level"]
     negative = request.negative_prompt or settings.negative_prompt or None
     generator = torch.Generator("cpu").manual_seed(request.seed)
     if role not in ("img2img", "upscale"):  # these take their size from the image

@@ -141,12 +141,13 @@ class Pipelines:
         names: list[str] = []
         for number, lora in enumerate(loras, start=1):
             ref = resolve_model(lora.model)
+            _require_safetensors(ref)
             name = f"lora{number}"
-            extra: dict[str, Any] = {"adapter_name": name}
+            # use_safetensors=True always: left out, diffusers falls back to a pickled
+            # pytorch_lora_weights.bin (which can run code) when no .safetensors is there
+            extra: dict[str, Any] = {"adapter_name": name, "use_safetensors": True}
             if ref.folder is None:
-                extra.update(
-                    {k: v for k, v in load_kwargs(ref, self.env).items() if k != "use_safetensors"}
-                )
+                extra.update(load_kwargs(ref, self.env))
             try:
                 pipe.load_lora_weights(ref.where, **extra)
             except (OSError, ValueError) as exc:
@@ -167,6 +168,20 @@ class Pipelines:
             raise load_failed(ref, exc) from exc
         pipe = AutoPipelineForText2Image.from_pipe(base, controlnet=model.to(self.device))
         return _quiet(pipe)
+
+
+def _require_safetensors(ref: ModelRef) -> None:
+    """A LoRA folder must hold .safetensors weights: a pickled .bin can run code when loaded."""
+    folder = ref.folder
+    if folder is None or not folder.is_dir() or any(folder.glob("*.safetensors")):
+        return
+    pickled = sorted(p.name for p in folder.glob("*.bin"))
+    found = f" (it has only {', '.join(pickled)}: pickled weights, never loaded)" if pickled else ""
+    raise ProviderError(
+        f"the LoRA folder {ref.written} holds no .safetensors weights{found}; save the LoRA "
+        "as safetensors (e.g. pytorch_lora_weights.safetensors) and point `lora` at it",
+        provider=PROVIDER,
+    )
 
 
 def quiet_loading() -> None:
