@@ -12,6 +12,7 @@ from bookbuild.project import Project
 from bookbuild.reports.cast import CastMember, ChangeForecast, cast_lineup, change_forecast
 from bookbuild.spec.paths import resolve_in_book
 
+CELLS_PER_LINE = 7  # 34 mm cells across A4 landscape (273 mm inside the margins)
 Thumbnail = Callable[[str | None], str | None]  # a stored picture's digest -> its file name
 FileThumbnail = Callable[[str, bytes], str]  # (name, picture bytes) -> its file name
 
@@ -30,6 +31,14 @@ class CastRow:
     reference: tuple[CastPicture, ...]
     pictures: tuple[CastPicture, ...]
     change: ChangeForecast
+
+    @property
+    def lines(self) -> tuple[tuple[CastPicture, ...], ...]:
+        """The pictures, as many to a line as fit beside the reference; the reference starts
+        every line, so each picture is printed beside it (none is cut off the page)."""
+        per_line = max(1, CELLS_PER_LINE - max(1, len(self.reference)))
+        chunks = [self.pictures[n : n + per_line] for n in range(0, len(self.pictures), per_line)]
+        return tuple(chunks) or ((),)
 
 
 @dataclass(frozen=True)
