@@ -41,7 +41,7 @@ from bookbuild.reports.cast_page import cast_page, reference_file, sniff_image
 from bookbuild.reports.overlay import board_overlay, cached_overlay, mask_overlay
 from bookbuild.reports.thumbs import thumb_width, thumbnail
 from bookbuild.store.objects import check_digest
-from bookbuild.studio import api
+from bookbuild.studio import api, cast_api
 from bookbuild.studio.builder import Builder
 from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts
 from bookbuild.studio.state import Studio
@@ -118,7 +118,10 @@ class _Pages:
     async def cast_forecast(self, request: Request) -> Response:
         try:
             found = await asyncio.to_thread(
-                change_forecast, self.studio.project(), request.path_params["cid"]
+                change_forecast,
+                self.studio.project(),
+                request.path_params["cid"],
+                request.query_params.get("description"),
             )
         except BookbuildError as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
@@ -284,6 +287,7 @@ def create_app(studio: Studio) -> Starlette:
         Route("/thumb/{digest}", pages.thumb),
         Route("/overlay/{step:path}", pages.overlay),
         *api.routes(studio),
+        *cast_api.routes(studio),
         Mount("/book", build_folder),
         Mount("/static", StaticFiles(packages=[("bookbuild.studio", "static")])),
     ]
