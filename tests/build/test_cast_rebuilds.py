@@ -245,6 +245,8 @@ def test_change_forecast_of_a_typed_description_is_checked_and_writes_nothing(
     change = change_forecast(project, "tortoise", "a young tortoise with a yellow shell")
     assert sorted(change.steps) == ["cast/tortoise/image", "nap/passing/image", "start/line/image"]
     assert change.free == "local" and change.pending == 0  # the offline back end, built
+    assert change.pictures == ("cast/tortoise", "start/line", "nap/passing")
+    assert change.to_json()["pictures"] == list(change.pictures)
     assert change_forecast(project, "tortoise", TORTOISE).steps == ()  # the same words: nothing
     assert (book / "book.yaml").read_bytes() == before
     with pytest.raises(ConfigError, match="cannot be empty"):

@@ -95,6 +95,13 @@ def test_a_new_description_is_forecast_then_written_and_redraws_only_its_picture
     text = answer.inner_text()
     assert "cast/tortoise/image" in text and "finish/ribbon/image" in text
     assert "cast/hare/image" not in text  # the hare's own sheet is not the tortoise's
+    marked = "figure.would-rerun"  # the pictures the change would redraw, marked in every row
+    tortoise = page.locator("#cast-tortoise .lineup figure")
+    expect(page.locator(f"#cast-tortoise {marked}")).to_have_count(tortoise.count())
+    hare_row = page.locator("#cast-hare")
+    expect(hare_row.locator(f'{marked}[data-key="race/challenge"]')).to_have_count(1)  # shared
+    expect(hare_row.locator(f'{marked}[data-key="nap/oak"]')).to_have_count(0)  # the hare's own
+    expect(hare_row.locator("figure.reference.would-rerun")).to_have_count(0)
     assert reference(hare, "tortoise")  # nothing written by a forecast
     assert SQUARE not in hare.spec.read_text("utf-8")
 

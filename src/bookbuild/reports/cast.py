@@ -186,8 +186,15 @@ class ChangeForecast:
     free: str = ""  # why the calls cost nothing: "draft", "local" (this machine), or ""
     pending: int = 0  # calls the book needs anyway (not built yet, or stale), not counted
 
+    @property
+    def pictures(self) -> tuple[str, ...]:
+        """The pictures redrawn ("race/start", "cast/hare"), in step order."""
+        chat = set(self.chat_steps)
+        keys = (sid.rsplit("/", 1)[0] for sid in self.steps if sid not in chat)
+        return tuple(dict.fromkeys(keys))
+
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "pictures": list(self.pictures)}
 
 
 def described(project: Project, cid: str, description: str) -> str:

@@ -248,6 +248,11 @@ async function castForecast(b) {
   let text = `${what}: ${answer.calls} model call(s), ${cost}: ${answer.steps.join(", ") || "nothing"}`;
   if (answer.pending) text += ` (besides ${answer.pending} call(s) the book needs anyway: not built yet or stale)`;
   out.textContent = text;
+  // every row marks the pictures the change would redraw (a picture two characters share too)
+  const redrawn = new Set(answer.pictures);
+  for (const figure of document.querySelectorAll(".lineup figure")) {
+    figure.classList.toggle("would-rerun", redrawn.has(figure.dataset.key));
+  }
 }
 
 // The preview keeps its place like Quarto's: the page of the book and the scroll position
