@@ -21,6 +21,7 @@ from PIL import Image, ImageChops, ImageStat
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.project import Project
 from bookbuild.providers.base import ImageRequest, ImageResult
+from bookbuild.reports.cast import cast_lineup
 from tests.fakes.a1111_drawing import decode
 from tests.fakes.a1111_server import FakeA1111
 from tests.fakes.comfyui_server import FakeComfyUI
@@ -46,6 +47,16 @@ PICTURES = {
     "the tortoise walks past": ("nap/passing/image", ("tortoise",)),
 }
 HTML = MakeOptions(formats=("html",), jobs=1)
+# What the cast page says under the hare's picture: how her reference reached it.
+SENT = {
+    "sdapi": "reference sent as ip_adapter_image",
+    "a1111": "IP-Adapter",
+    "comfyui": "reference sent as IPAdapterAdvanced",
+    "diffusers": "reference sent as ip_adapter_image[0]",
+    "openai": "reference sent as image[]",
+    "stability": "drawn from its description only",
+    "offline": "drawn as its draft figure",
+}
 
 
 @dataclass(frozen=True)
@@ -317,6 +328,11 @@ def test_each_picture_reaches_the_service_with_exactly_its_characters_references
         known = references(book, project)
         for step, one in pictures.items():
             check_request(step, one, known, back)
+        hare = cast_lineup(project).member("hare")
+        sent = {a.key: a.sent for a in hare.appearances}
+        assert SENT[name] in sent["start/alone"], sent
+        if back.sends_sheet_of_several:
+            assert "in a cast sheet with the others" in sent["start/line"]
 
         spec = book / "book.yaml"
         text = spec.read_text(encoding="utf-8")

@@ -75,6 +75,8 @@ def test_the_pdf_cast_page_comes_first_and_says_what_a_change_reruns(
     assert "Hazel re-runs 2 step(s) (start/line/image, start/alone/image)" in flat
     assert "estimated $0.00, and no chat step" in flat
     assert flat.index("Tom · tortoise") < flat.index("The nap · nap/passing")
+    row = flat[flat.index("Tom · tortoise") : flat.index("A new description or reference of Tom")]
+    assert row.count("drawn as its draft figure") == 2  # under each picture with Tom, not his sheet
 
 
 def test_the_character_sheet_is_proofed_like_an_illustration(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ def test_the_cast_page_lines_up_approves_retakes_and_forecasts(
     expect(tortoise.locator("figure.reference img")).to_be_visible()
     expect(tortoise.locator('figure.appearance[data-key="race/challenge"]')).to_be_visible()
     expect(tortoise.locator('figure.appearance[data-key="finish/ribbon"] img')).to_be_visible()
+    ribbon = tortoise.locator('figure.appearance[data-key="finish/ribbon"] figcaption')
+    expect(ribbon).to_contain_text("drawn as its draft figure")  # how its reference was used
     link = tortoise.locator('figure.appearance[data-key="finish/ribbon"] a')
     expect(link).to_have_attribute("href", "/board#ill-finish-ribbon")
 

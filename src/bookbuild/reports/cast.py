@@ -19,6 +19,7 @@ from bookbuild.graph.model import CharacterPlan, Graph, IllustrationPlan
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
+from bookbuild.reports.cast_sent import how_sent
 from bookbuild.reports.changes import candidate_project
 from bookbuild.spec import specwrite
 
@@ -38,6 +39,8 @@ class Appearance:
     digest: str | None  # the final picture, when known
     image_digest: str | None
     source: CastSource  # "spec": `characters:` or `{id}`; "prompt": the describe step said
+    image_key: str | None = None  # the image step's key (its stored result, when built)
+    sent: str = ""  # how the character's reference reached it (reports/cast_sent.py)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -84,7 +87,22 @@ class Lineup:
 
 def cast_lineup(project: Project) -> Lineup:
     graph = plan_book(project.spec, draft=project.draft)
-    return lineup(graph, step_statuses(graph, project.load_lock(), project.store))
+    found = lineup(graph, step_statuses(graph, project.load_lock(), project.store))
+    return with_sent(project, found)
+
+
+def with_sent(project: Project, found: Lineup) -> Lineup:
+    """The lineup with, under each picture, how the character's reference reached it (read
+    from the picture's stored result)."""
+    members = []
+    for member in found.members:
+        shown = []
+        for a in member.appearances:
+            record = project.store.lookup(a.image_key) if a.image_key else None
+            said = how_sent(record.metadata, member.id) if record is not None else ""
+            shown.append(dataclasses.replace(a, sent=said))
+        members.append(dataclasses.replace(member, appearances=tuple(shown)))
+    return dataclasses.replace(found, members=tuple(members))
 
 
 def lineup(graph: Graph, statuses: dict[str, StepStatus]) -> Lineup:
@@ -143,6 +161,7 @@ def _appearance(
         final.digest,
         statuses[plan.image_step].digest,
         source,
+        statuses[plan.image_step].key,
     )
 
 

@@ -23,6 +23,7 @@ class CastPicture:
     title: str
     state: str
     picture: str | None
+    sent: str = ""  # how the character's reference reached the picture
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def cast_page(project: Project, stored: Thumbnail, own: FileThumbnail) -> CastPa
     for member in lineup.members:
         reference = _reference(project, member, stored, own)
         pictures = tuple(
-            CastPicture(a.key, a.title, a.state, stored(a.digest)) for a in member.appearances
+            CastPicture(a.key, a.title, a.state, stored(a.digest), a.sent)
+            for a in member.appearances
         )
         rows.append(CastRow(member, reference, pictures, change_forecast(project, member.id)))
     return CastPage(tuple(rows), lineup.undecided)
