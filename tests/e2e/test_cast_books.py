@@ -1,13 +1,16 @@
 """Issue 17, end to end: the two-character book (the hare with her own picture, the tortoise
 with a generated character sheet, an art style) built through `make` with each of the seven
-back ends against its fake. Read from what each fake RECEIVED, in the vendor's own field: every
+back ends against its fake (ComfyUI twice: its built-in graph, and an author's workflow whose
+LoadImage nodes take the references by role). Read from what each fake RECEIVED, in the vendor's own field: every
 picture carries the reference of each character it shows and no other, and the description of
 each, verbatim; a new description of one character re-runs only that character's pictures, and
 the service receives exactly those."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +55,7 @@ SENT = {
     "sdapi": "reference sent as ip_adapter_image",
     "a1111": "IP-Adapter",
     "comfyui": "reference sent as IPAdapterAdvanced",
+    "comfyui-workflow": "reference sent as workflow input reference.hare (20.image)",
     "diffusers": "reference sent as ip_adapter_image[0]",
     "openai": "reference sent as image[]",
     "stability": "drawn from its description only",
@@ -66,6 +70,7 @@ class Received:
 
     prompt: str
     references: tuple[Image.Image, ...]
+    by_field: tuple[tuple[str, Image.Image], ...] = ()  # where the field names one character
 
 
 @dataclass
@@ -76,6 +81,8 @@ class BackEnd:
     sends_sheet_of_several: bool = False  # one picture only: the characters side by side
     sends_style: bool = False  # the art style's picture goes with the references
     identity: bool = True  # it takes character references at all
+    roles: dict[str, str] | None = None  # field -> whose reference it must hold
+    files: dict[str, str] | None = None  # files the book needs (an author's workflow)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -138,6 +145,55 @@ def comfyui(_: Any) -> Iterator[BackEnd]:
         )
         env = {"COMFYUI_BASE_URL": fake.base_url}
         yield BackEnd(preset, env, lambda: _comfyui_received(fake))
+
+
+WORKFLOW = {
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            **{"seed": 0, "steps": 20, "cfg": 8.0, "sampler_name": "euler"},
+            **{"scheduler": "normal", "denoise": 1.0, "model": ["4", 0]},
+            **{"positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]},
+        },
+    },
+    "4": {
+        "class_type": "CheckpointLoaderSimple",
+        "inputs": {"ckpt_name": "v1-5-pruned-emaonly.safetensors"},
+    },
+    "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 96, "height": 64, "batch_size": 1}},
+    "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "placeholder", "clip": ["4", 1]}},
+    "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
+    "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}},
+    "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}},
+    **{n: {"class_type": "LoadImage", "inputs": {"image": "none.png"}} for n in ("20", "21", "22")},
+}
+ROLES = {"20.image": "hare", "21.image": "tortoise", "22.image": "style.art"}
+
+
+@contextmanager
+def comfyui_workflow(_: Any) -> Iterator[BackEnd]:
+    """The author's own workflow: the references reach the LoadImage nodes mapped by role."""
+    with FakeComfyUI() as fake:
+
+        def received() -> list[Received]:
+            found = []
+            for body in fake.prompts():
+                graph: dict[str, Any] = body["prompt"]
+                fields = tuple(
+                    (field, fake.input_file(graph[field[:2]]["inputs"]["image"]))
+                    for field in ROLES
+                    if graph[field[:2]]["inputs"]["image"] != "none.png"
+                )
+                pictures = tuple(picture for _, picture in fields)
+                found.append(Received(graph["6"]["inputs"]["text"], pictures, fields))
+            return found
+
+        inputs = '{prompt: "6.text", seed: "3.seed", "reference.hare": "20.image", '
+        inputs += '"reference.tortoise": "21.image", style_reference: "22.image"}'
+        preset = f"{{provider: comfyui, workflow: workflows/flow.json, inputs: {inputs}}}"
+        env = {"COMFYUI_BASE_URL": fake.base_url}
+        files = {"workflows/flow.json": json.dumps(WORKFLOW)}
+        yield BackEnd(preset, env, received, sends_style=True, roles=ROLES, files=files)
 
 
 @contextmanager
@@ -228,6 +284,7 @@ BACK_ENDS: dict[str, Callable[[Any], Any]] = {
     "sdapi": sdapi,
     "a1111": a1111,
     "comfyui": comfyui,
+    "comfyui-workflow": comfyui_workflow,
     "diffusers": diffusers,
     "openai": openai,
     "stability": stability,
@@ -244,8 +301,11 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     return model, save_tiny_ip_adapter(model, tmp_path_factory.mktemp("tiny-ip") / "adapter")
 
 
-def write_book(folder: Path, painter: str) -> Path:
+def write_book(folder: Path, painter: str, files: dict[str, str] | None = None) -> Path:
     book = write_cast_book(folder, CAST_BOOK.replace(OFFLINE_PAINTER, f"painter: {painter}"))
+    for name, text in (files or {}).items():
+        (book / name).parent.mkdir(parents=True, exist_ok=True)
+        (book / name).write_text(text, encoding="utf-8")
     Image.new("RGB", (64, 64), HARE_RGB).save(book / "art" / "hare.png")
     Image.new("RGB", (64, 64), STYLE_RGB).save(book / "art" / "style.png")
     return book
@@ -306,6 +366,8 @@ def check_request(step: str, one: Received, known: dict[str, Image.Image], back:
     sheet = step.startswith("cast/")
     wanted = [] if sheet or not back.identity else list(shows)
     sent = [cid for picture in one.references for cid in who(picture, known)]
+    for field, picture in one.by_field:  # the field named for a character holds its picture
+        assert back.roles is not None and who(picture, known) == (back.roles[field],), field
     if back.sends_sheet_of_several and len(wanted) > 1:
         assert len(one.references) == 1, step  # one picture: the cast sheet
     if back.sends_style:
@@ -319,7 +381,7 @@ def test_each_picture_reaches_the_service_with_exactly_its_characters_references
     tmp_path: Path, name: str, request: pytest.FixtureRequest
 ) -> None:
     with BACK_ENDS[name](request) as back:
-        book = write_book(tmp_path / "book", back.preset)
+        book = write_book(tmp_path / "book", back.preset, back.files)
         make(Project.open(book, env=back.env), HTML)
         project = Project.open(book, env=back.env)
         first = back.received()
@@ -343,9 +405,5 @@ def test_each_picture_reaches_the_service_with_exactly_its_characters_references
         assert sorted(again) == ["start/alone/image", "start/line/image"]
         for step, one in again.items():
             assert REPAINTED in one.prompt, step
-            check_request(
-                step,
-                Received(one.prompt.replace(REPAINTED, DESCRIPTIONS["hare"]), one.references),
-                known,
-                back,
-            )
+            as_before = one.prompt.replace(REPAINTED, DESCRIPTIONS["hare"])
+            check_request(step, dataclasses.replace(one, prompt=as_before), known, back)
