@@ -41,8 +41,9 @@ from bookbuild.reports.cast_page import cast_page, reference_file, sniff_image
 from bookbuild.reports.overlay import board_overlay, cached_overlay, mask_overlay
 from bookbuild.reports.thumbs import thumb_width, thumbnail
 from bookbuild.store.objects import check_digest
-from bookbuild.studio import api, cast_api
+from bookbuild.studio import api
 from bookbuild.studio.builder import Builder
+from bookbuild.studio.cast_api import routes as cast_routes
 from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts
 from bookbuild.studio.state import Studio
 from bookbuild.studio.watch import watch_book
@@ -287,7 +288,7 @@ def create_app(studio: Studio) -> Starlette:
         Route("/thumb/{digest}", pages.thumb),
         Route("/overlay/{step:path}", pages.overlay),
         *api.routes(studio),
-        *cast_api.routes(studio),
+        *cast_routes(studio),
         Mount("/book", build_folder),
         Mount("/static", StaticFiles(packages=[("bookbuild.studio", "static")])),
     ]
