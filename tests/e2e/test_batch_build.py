@@ -196,3 +196,126 @@ def test_the_command_line_says_what_is_pending_then_collects(
     assert "waiting in a batch" in second.output  # the next wave went in a new batch
     third = runner.invoke(main, [*argv, "--wait"], env=env(*services))
     assert third.exit_code == 0 and "html:" in third.output, third.output
+
+
+def test_status_lists_the_steps_waiting_in_each_batch_without_asking_anyone(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    from click.testing import CliRunner
+
+    from bookbuild.cli.commands import main
+
+    chat, _ = services
+    book = korean(tmp_path)
+    pending = build(book, services).pending
+    asked = len(chat.requests)
+    shown = CliRunner().invoke(main, ["status", str(book)], env={})  # no key, no network
+    assert shown.exit_code == 0, shown.output
+    assert f"{len(pending)} step(s) waiting in batch batch_fake0001" in shown.output
+    assert all(f"  {step}\n" in shown.output for step in pending)
+    assert len(chat.requests) == asked
+    build(book, services, wait=True)
+    after = CliRunner().invoke(main, ["status", str(book)], env={})
+    assert "waiting in" not in after.output
+
+
+def test_a_cancelled_batch_is_not_billed_and_its_requests_go_in_the_next_batch(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    chat, _ = services
+    book = korean(tmp_path)
+    chat.batch.end_next("cancelled")
+    assert build(book, services, wait=True).rendered
+    statuses = [b.status for b in chat.batch.batches.values()]
+    assert statuses[0] == "cancelled" and statuses[1:] and set(statuses[1:]) == {"completed"}
+    first = next(iter(chat.batch.batches.values()))
+    assert first.counts == {"completed": 0, "failed": len(first.lines)}  # none billed
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))  # each paid once
+
+
+def test_requests_over_the_batch_apis_limits_are_cut_into_several_batches(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bookbuild.providers import batch
+
+    chat, _ = services
+    book = korean(tmp_path)
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    first = build(book, services)
+    assert len(first.pending) > 2
+    sizes = [len(b.lines) for b in chat.batch.batches.values()]
+    assert max(sizes) == 2 and sum(sizes) == len(first.pending)
+    assert len(chat.batch.uploads) == len(sizes)  # one JSONL upload per batch
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 50_000)
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 1)  # every line alone
+    assert build(book, services, wait=True).rendered
+    assert all(len(b.lines) == 1 for b in list(chat.batch.batches.values())[len(sizes) :])
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))
+
+
+def test_a_build_killed_while_waiting_collects_its_batch_later_and_pays_nothing_twice(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    chat, _ = services
+    book = korean(tmp_path)
+    chat.batch.looks_per_state = 10**9  # the batch stays `validating` while the build waits
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bookbuild.cli.commands", "make", str(book), "--plain", "--wait"],
+        env={**os.environ, **env(*services)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    jobs = book / ".bookbuild" / "store" / "jobs"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and not _journaled_ids(jobs):
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert _journaled_ids(jobs) == {"batch_fake0001"} and len(chat.batch.batches) == 1
+    chat.batch.looks_per_state = 1
+    assert build(book, services, wait=True).rendered
+    sent = Counter(c for b in chat.batch.batches.values() for c in chat.batch.requests_in(b.id))
+    assert set(sent.values()) == {1}  # no request went in two batches
+    assert Counter(chat.batch.answered) == Counter(chat_steps(book))
+
+
+def _journaled_ids(jobs: Path) -> set[str]:
+    found = set()
+    for path in jobs.glob("*.json"):
+        try:
+            job = json.loads(path.read_text(encoding="utf-8")).get("batch") or {}
+        except ValueError:  # being replaced
+            continue
+        if job.get("id"):
+            found.add(job["id"])
+    return found
+
+
+def test_a_server_without_a_batch_api_fails_clearly_and_a_make_without_batch_recovers(
+    tmp_path: Path, services: tuple[FakeOpenAI, FakeSDAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OpenAI-compatible server (Ollama, vLLM) answers 404 to /v1/files and /v1/batches."""
+    from bookbuild.errors import ProviderError
+
+    chat, _ = services
+    book = korean(tmp_path)
+
+    def no_batch_api(method: str, path: str, headers: object, raw: bytes) -> tuple[int, str]:
+        return 404, {"error": {"message": "404 page not found"}}  # type: ignore[return-value]
+
+    monkeypatch.setattr(chat.batch, "handle", no_batch_api)
+    with pytest.raises(ProviderError, match="404 page not found") as refused:
+        build(book, services)
+    assert "batch: true" in str(refused.value)  # how to fix it
+    plain = (book / "book.yaml").read_text(encoding="utf-8").replace(", batch: true}", "}")
+    (book / "book.yaml").write_text(plain, encoding="utf-8")
+    assert build(book, services).rendered  # nothing left journaled: the steps go directly
+    assert direct_chat_calls(chat) == len(chat_steps(book))

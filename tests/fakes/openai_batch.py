@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args, get_type_hints
 
 from openai.types import batch_create_params
 
+from . import openai_images
 from .multipart import parse_form
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class FakeBatch:
     lines: list[dict[str, Any]]
     ending: Ending = "completed"
     finish: int | None = None  # expired: how many requests got done
+    problems: list[dict[str, Any]] = field(default_factory=list)  # a failed batch's errors
+    counts: dict[str, int] = field(default_factory=lambda: {"completed": 0, "failed": 0})
     looks: int = 0
     status: str = "validating"
     output_file_id: str | None = None
@@ -55,13 +58,13 @@ class FakeBatch:
     created_at: int = field(default_factory=lambda: int(time.time()))
 
     def to_json(self) -> dict[str, Any]:
-        done = self.status in ("completed", "failed", "expired", "cancelled")
-        failed = 0 if not self.error_file_id else -1
         return {
             "id": self.id,
             "object": "batch",
             "endpoint": self.endpoint,
-            "errors": _validation_errors() if self.status == "failed" else None,
+            "errors": (
+                {"object": "list", "data": self.problems} if self.status == "failed" else None
+            ),
             "input_file_id": self.input_file_id,
             "completion_window": "24h",
             "status": self.status,
@@ -69,11 +72,7 @@ class FakeBatch:
             "error_file_id": self.error_file_id,
             "created_at": self.created_at,
             "metadata": self.metadata,
-            "request_counts": {
-                "total": len(self.lines),
-                "completed": len(self.lines) if done and failed == 0 else 0,
-                "failed": 0,
-            },
+            "request_counts": {"total": len(self.lines), **self.counts},
         }
 
 
@@ -166,6 +165,9 @@ class BatchService:
             json.loads(x) for x in self.files[body["input_file_id"]].decode().splitlines() if x
         ]
         ending, finish = self.endings.pop(0) if self.endings else ("completed", None)
+        problems = _line_problems(lines, body["endpoint"])
+        if problems:
+            ending = "failed"
         batch = FakeBatch(
             f"batch_fake{len(self.batches) + 1:04d}",
             body["input_file_id"],
@@ -174,6 +176,7 @@ class BatchService:
             lines,
             ending,
             finish,
+            problems or [_INVALID_LINE],
         )
         self.batches[batch.id] = batch
         return 200, batch.to_json()
@@ -203,7 +206,8 @@ class BatchService:
         done = batch.lines if status == "completed" else batch.lines[: batch.finish or 0]
         outputs, errors = [], []
         for line in done:
-            (errors if line["custom_id"] in self.failing else outputs).append(self._answer(line))
+            answer = self._answer(line)
+            (outputs if answer["response"]["status_code"] == 200 else errors).append(answer)
         code = "batch_expired" if status == "expired" else "batch_cancelled"
         for line in batch.lines[len(done) :]:
             message = "This request could not be executed before the completion window expired."
@@ -215,6 +219,7 @@ class BatchService:
                     "error": {"code": code, "message": message},
                 }
             )
+        batch.counts = {"completed": len(outputs), "failed": len(errors)}
         batch.output_file_id = self._file(outputs) if outputs else None
         batch.error_file_id = self._file(errors) if errors else None
 
@@ -227,15 +232,25 @@ class BatchService:
             body: Any = _error(message, "invalid_request_error", code)
         else:
             request = Recorded("POST", line["url"], {}, line["body"])
-            self.fake.requests.append(request)  # one paid call, at the batch price
-            self.answered.append(custom_id)
-            status, body = 200, self.fake.completion(request, Scripted())
+            self.fake.requests.append(request)  # one call, at the batch price
+            status, body = self._execute(line, request, Scripted())
+            if status == 200:
+                self.answered.append(custom_id)  # a paid request
         return {
             "id": f"batch_req_{custom_id.replace('/', '_')}",
             "custom_id": custom_id,
             "response": {"status_code": status, "request_id": f"req_{custom_id}", "body": body},
             "error": None,
         }
+
+    def _execute(self, line: dict[str, Any], request: Any, scripted: Any) -> tuple[int, Any]:
+        """One request of the batch, as its endpoint answers it."""
+        url = line["url"]
+        if url == "/v1/images/generations":
+            return openai_images.generations(line["body"])
+        if url == "/v1/images/edits":
+            return openai_images.edits_json(line["body"])
+        return 200, self.fake.completion(request, scripted)
 
     def _file(self, lines: list[dict[str, Any]]) -> str:
         file_id = f"file-fake{len(self.files) + 1:04d}"
@@ -253,15 +268,25 @@ def _missing(what: str) -> tuple[int, Any]:
     return 404, _error(f"No such {what}", "invalid_request_error")
 
 
-def _validation_errors() -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": [
-            {
-                "code": "invalid_json_line",
-                "message": "line 1 is not valid",
-                "line": 1,
-                "param": None,
-            }
-        ],
-    }
+_INVALID_LINE = {"code": "invalid_json_line", "message": "line 1 is not valid", "line": 1}
+
+
+def _line_problems(lines: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+    """What the real validation step refuses: a line's `url` other than the batch's endpoint,
+    a custom_id used twice, a line without method POST or a body."""
+    problems, seen = [], set()
+    for number, line in enumerate(lines, 1):
+        custom_id = line.get("custom_id")
+        if line.get("url") != endpoint:
+            message = (
+                f"The URL provided for this request does not match the batch endpoint {endpoint}."
+            )
+            problems.append({"code": "mismatched_url", "message": message, "line": number})
+        elif custom_id in seen or not isinstance(custom_id, str):
+            message = "The custom_id for this request is a duplicate of another request."
+            problems.append({"code": "duplicate_custom_id", "message": message, "line": number})
+        elif line.get("method") != "POST" or not isinstance(line.get("body"), dict):
+            message = "This line is not a valid request (method POST and a JSON body)."
+            problems.append({"code": "invalid_request", "message": message, "line": number})
+        seen.add(custom_id)
+    return problems

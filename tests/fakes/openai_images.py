@@ -92,24 +92,55 @@ def edits(content_type: str, raw: bytes) -> Reply:
         form = parse_form(content_type, raw)
     except MalformedForm as exc:
         return invalid(str(exc))
-    body = dict(form.fields)
+    mask_part = form.file("mask")
+    images = [part.data for part in form.files_named("image", "image[]")]
+    return _edits(dict(form.fields), images, mask_part.data if mask_part else None)
+
+
+def edits_json(body: Any) -> Reply:
+    """The JSON form of /v1/images/edits (the one a Batch API line carries): `images` is a list
+    of {image_url} (a base64 data URL here; an http URL or a file_id is not fetched by the
+    fake) and `mask` one such object."""
+    if not isinstance(body, Mapping):
+        return invalid("We could not parse the JSON body of your request.")
+    refs = body.get("images")
+    if not isinstance(refs, list):
+        return invalid("Missing required parameter: 'images'.", "images")
+    images = [_from_data_url(ref) for ref in refs]
+    mask = _from_data_url(body["mask"]) if "mask" in body else None
+    if any(i is None for i in images) or ("mask" in body and mask is None):
+        return invalid("Each image must be an object with an image_url data URL.", "images")
+    fields = {k: v for k, v in body.items() if k not in ("images", "mask")}
+    return _edits(fields, [i for i in images if i is not None], mask)
+
+
+def _from_data_url(ref: Any) -> bytes | None:
+    url = ref.get("image_url") if isinstance(ref, Mapping) else None
+    head, _, data = str(url or "").partition(",")
+    if not head.startswith("data:image/") or not head.endswith(";base64"):
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+
+
+def _edits(body: Mapping[str, Any], images: list[bytes], mask: bytes | None) -> Reply:
     problem = _check_common(body, edits=True)
     if problem:
         return problem
-    images = form.files_named("image", "image[]")
     if not 1 <= len(images) <= 16:
         return invalid("You must provide between 1 and 16 images.", "image")
     try:
-        pictures = [Image.open(BytesIO(part.data)) for part in images]
+        pictures = [Image.open(BytesIO(data)) for data in images]
         for picture in pictures:
             picture.load()
     except Exception:
         return invalid("Invalid image file or mode for image 1.", "image")
     first = pictures[0]
-    mask_part = form.file("mask")
     where = None
-    if mask_part is not None:
-        where_or_error = _edit_area(mask_part.data, first.size)
+    if mask is not None:
+        where_or_error = _edit_area(mask, first.size)
         if isinstance(where_or_error, tuple):
             return where_or_error
         where = where_or_error

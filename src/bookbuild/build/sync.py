@@ -11,11 +11,20 @@ from bookbuild.build.events import EventSink, ignore_events
 from bookbuild.build.remote_link import remote_cache
 from bookbuild.errors import UserError
 from bookbuild.project import Project
+from bookbuild.providers.batch import journaled
+from bookbuild.store.jsonfile import read_json
 from bookbuild.store.lock import LockEntry
 from bookbuild.store.remote import RemoteConfig, S3Remote
 from bookbuild.store.remote_cache import RemoteCache, TransferCounts
 
-__all__ = ["PinPlace", "RemoteReport", "pull_book", "push_book", "remote_status"]
+__all__ = [
+    "PinPlace",
+    "RemoteReport",
+    "batch_waits",
+    "pull_book",
+    "push_book",
+    "remote_status",
+]
 
 
 @dataclass
@@ -101,6 +110,19 @@ def remote_status(project: Project, *, remote: bool, jobs: int = 8) -> list[PinP
         PinPlace(sid, e.digest, store.lookup(e.key) is not None, found)
         for (sid, e), found in zip(entries, there, strict=True)
     ]
+
+
+def batch_waits(project: Project) -> dict[str, list[str]]:
+    """The steps waiting in a batch (OpenAI Batch API), by batch id, from the store's job
+    journals; offline. "" holds steps whose batch was being created when a build stopped (the
+    next make finds it by its tag)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((project.store.root / "jobs").glob("*.json")):
+        record = read_json(path)
+        job = journaled(record if isinstance(record, dict) else None)
+        if job is not None:
+            found.setdefault(str(job.get("id") or ""), []).append(str(job.get("custom_id")))
+    return {batch: sorted(steps) for batch, steps in sorted(found.items())}
 
 
 def _on_remote(s3: S3Remote, entry: LockEntry) -> bool:

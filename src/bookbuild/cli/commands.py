@@ -134,7 +134,9 @@ def init(
 @click.option("--progress/--plain", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list cached steps.")
 @click.option("--strict", is_flag=True, help="Make print-preflight warnings errors.")
-@click.option("--batch", is_flag=True, help="Chat steps via the OpenAI Batch API (half price).")
+@click.option(
+    "--batch", is_flag=True, help="Chat and picture steps via the OpenAI Batch API (half price)."
+)
 @click.option("--wait", is_flag=True, help="Wait for batches to finish (default: return).")
 @click.pass_context
 def make(

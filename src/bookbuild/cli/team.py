@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from bookbuild.build.events import Event
-from bookbuild.build.sync import RemoteReport, pull_book, push_book, remote_status
+from bookbuild.build.sync import (
+    RemoteReport,
+    batch_waits,
+    pull_book,
+    push_book,
+    remote_status,
+)
 from bookbuild.project import Project
 
 
@@ -48,7 +54,8 @@ def _absent(report: RemoteReport) -> int:
 
 
 def status_command(path: Path, remote: bool, jobs: int) -> int:
-    places = remote_status(Project.open(path), remote=remote, jobs=jobs)
+    project = Project.open(path)
+    places = remote_status(project, remote=remote, jobs=jobs)
     local = sum(p.local for p in places)
     line = f"{len(places)} pinned result(s): {local} in the local store"
     if remote:
@@ -59,4 +66,9 @@ def status_command(path: Path, remote: bool, jobs: int) -> int:
         missing = [where for where, ok in places_ok if ok is False]
         if missing:
             click.echo(f"  {place.step_id}: missing from {' and '.join(missing)}")
+    for batch_id, steps in batch_waits(project).items():
+        where = f"batch {batch_id}" if batch_id else "a batch being created"
+        click.echo(f"{len(steps)} step(s) waiting in {where} (make collects them):")
+        for step_id in steps:
+            click.echo(f"  {step_id}")
     return 0

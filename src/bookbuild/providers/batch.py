@@ -11,12 +11,14 @@ its answer, stored and pinned like any result. Dependent steps wait for the next
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bookbuild.errors import ProviderError
 from bookbuild.store.journal import JobJournal
 
 __all__ = ["DONE", "RUNNING", "BatchAPI", "BatchBook", "BatchState", "Submitted"]
@@ -24,6 +26,8 @@ __all__ = ["DONE", "RUNNING", "BatchAPI", "BatchBook", "BatchState", "Submitted"
 RUNNING = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
 DONE = frozenset({"completed", "failed", "expired", "cancelled"})
 JOURNAL_FIELD = "batch"
+MAX_BATCH_REQUESTS = 50_000  # the Batch API's limits on one input file
+MAX_BATCH_BYTES = 200 * 1000 * 1000
 
 
 @dataclass(frozen=True)
@@ -95,14 +99,20 @@ class BatchBook:
         groups: dict[tuple[str, str], list[_Entry]] = {}
         for entry in entries:
             groups.setdefault((entry.api.account(), entry.endpoint), []).append(entry)
-        return [self._send(group) for group in groups.values()]
+        return [self._send(part) for group in groups.values() for part in _parts(group)]
 
     def _send(self, group: list[_Entry]) -> Submitted:
         api, endpoint = group[0].api, group[0].endpoint
         submission = uuid.uuid4().hex
         for entry in group:  # before anything is paid: a kill from here on finds the batch
             entry.journal.remember({JOURNAL_FIELD: _job(entry, submission)})
-        batch_id = api.submit(endpoint, [e.line for e in group], submission)
+        try:
+            batch_id = api.submit(endpoint, [e.line for e in group], submission)
+        except ProviderError as exc:
+            if not exc.transient:  # refused: no batch was created, nothing to find later
+                for entry in group:
+                    entry.journal.forget()
+            raise
         for entry in group:
             entry.journal.remember({JOURNAL_FIELD: {**_job(entry, submission), "id": batch_id}})
         with self._lock:
@@ -156,6 +166,22 @@ class BatchBook:
             if self.running():
                 pause(min(self.poll_interval, 2.0**polls))
                 polls += 1
+
+
+def _parts(group: list[_Entry]) -> list[list[_Entry]]:
+    """`group` cut into batches within the API's limits (MAX_BATCH_REQUESTS lines and
+    MAX_BATCH_BYTES of JSONL each; a line over the size goes alone and the service says why)."""
+    parts: list[list[_Entry]] = [[]]
+    size = 0
+    for entry in group:
+        length = len(json.dumps(entry.line, ensure_ascii=False).encode()) + 1
+        full = len(parts[-1]) >= MAX_BATCH_REQUESTS or size + length > MAX_BATCH_BYTES
+        if parts[-1] and full:
+            parts.append([])
+            size = 0
+        parts[-1].append(entry)
+        size += length
+    return parts
 
 
 def _job(entry: _Entry, submission: str) -> dict[str, Any]:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from bookbuild.errors import ConfigError, ProviderError
+from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
+from bookbuild.providers.reach import shown_url
 from bookbuild.spec.presets import Preset
 from bookbuild.store.journal import JobJournal
 
@@ -53,7 +54,8 @@ def make_provider(
 def _pool_class(cls: type[Provider[Any]]) -> type[ServerPool]:
     """ServerPool with the back end's class attributes (name, ops, local...), so the forecast,
     `plan` and the op checks see the back end itself."""
-    copied = ("name", "ops", "Options", "key_env", "base_url_env", "default_base_url", "local")
+    copied: tuple[str, ...] = ("name", "ops", "Options", "key_env", "base_url_env")
+    copied += ("default_base_url", "local", "start_hint")
     attributes = {attr: getattr(cls, attr) for attr in copied}
     return type(f"{cls.__name__}Pool", (ServerPool,), attributes)
 
@@ -93,7 +95,7 @@ class _ServerJournal:
         return job
 
     def intend(self, what: str) -> None:
-        self._journal.intend(what)
+        self._journal.intend(f"{what} to {self._url}")  # an unknown job names its server
 
     def remember(self, job: dict[str, Any]) -> None:
         self._journal.remember({**job, SERVER_FIELD: self._url})
@@ -139,6 +141,13 @@ class ServerPool(Provider[Any]):
     def price_known(self) -> bool:
         return self.servers[0].provider.price_known()
 
+    def service_url(self) -> str | None:
+        """None: the build's one-address reachability probe (providers.reach) is not for a
+        pool, which needs only one of its servers. `check_ready` probes every server itself
+        (one TCP connect each), skips the down ones with a warning and fails only when none
+        answers; a server that stops mid-build is dropped by `run_image`."""
+        return None
+
     def _set_stop(self, stop: threading.Event) -> None:
         for server in self.servers:
             server.provider.stop = stop
@@ -154,9 +163,11 @@ class ServerPool(Provider[Any]):
                 continue
             server.provider.check_ready()
         if all(s.down for s in self.servers):
-            raise ConfigError(
+            raise ServiceUnreachable(
                 f"{self.backend.name}: none of the preset's servers answers "
-                f"({', '.join(s.url for s in self.servers)}): start one of them"
+                f"({', '.join(shown_url(s.url) for s in self.servers)}): {self.start_hint} "
+                "on at least one of them; nothing was sent",
+                url=self.servers[0].url,
             )
 
     def prepare(self) -> None:

@@ -117,3 +117,59 @@ def stop_after(fake: FakeA1111, pictures: int) -> None:
         return answer
 
     fake.handle = counting  # type: ignore[method-assign]
+
+
+def test_a_pool_whose_first_server_is_down_warns_and_builds_on_the_others(
+    tmp_path: Path,
+) -> None:
+    with FakeA1111() as gone:
+        down = gone.base_url
+    with FakeA1111() as one:
+        book = write_book(tmp_path, PICTURES, painter(down, one.base_url))
+        events: list[Event] = []
+        assert len(build(book, events)) == 10  # not exit 2: the pool goes on with the others
+        assert drawn(one) == 10
+    warnings = [e.message for e in events if e.kind == "step_warning"]
+    assert sum(down in w and "skipped" in w for w in warnings) == 1, warnings
+
+
+def test_a_pool_whose_servers_are_all_down_exits_2_naming_each_before_any_step(
+    tmp_path: Path,
+) -> None:
+    with FakeA1111() as first, FakeA1111() as second:
+        urls = first.base_url, second.base_url
+    book = write_book(tmp_path, PICTURES, painter(*urls))
+    events: list[Event] = []
+    with pytest.raises(ConfigError) as down:
+        build(book, events)
+    assert down.value.exit_code == 2
+    assert all(url in str(down.value) for url in urls)
+    assert not [e for e in events if e.kind == "step_started"]
+
+
+def test_the_first_server_stopped_mid_build_leaves_its_steps_to_the_second(
+    tmp_path: Path,
+) -> None:
+    with FakeA1111(work_seconds=0.05) as one, FakeA1111(work_seconds=0.05) as two:
+        book = write_book(tmp_path, PICTURES, painter(one.base_url, two.base_url))
+        stop_after(one, pictures=2)
+        events: list[Event] = []
+        assert len(build(book, events)) == 10  # the reachability probe must not refuse the pool
+        assert drawn(two) >= 7
+    assert not [e for e in events if e.kind == "step_failed"]
+    assert sum(servers_recorded(book).values()) == 10
+
+
+def test_a_pooled_submits_intent_names_the_server_it_went_to() -> None:
+    from bookbuild.providers.servers import _ServerJournal
+
+    class Recording:
+        def __init__(self) -> None:
+            self.said: list[str] = []
+
+        def intend(self, what: str) -> None:
+            self.said.append(what)
+
+    journal = Recording()
+    _ServerJournal(journal, "http://gpu2:7860").intend("a1111 /sdapi/v1/txt2img")  # type: ignore[arg-type]
+    assert journal.said == ["a1111 /sdapi/v1/txt2img to http://gpu2:7860"]

@@ -38,8 +38,9 @@ def test_a_resumed_build_polls_the_server_that_holds_the_queued_job(tmp_path: Pa
         (tmp_path / "book.yaml").write_text(spec(one.base_url, two.base_url), encoding="utf-8")
         one.hold()
         two.hold()
-        kill_make_when(tmp_path, dict(os.environ), lambda: bool(list(jobs.glob("*.json"))))
-        journal = json.loads(next(jobs.glob("*.json")).read_text(encoding="utf-8"))
+        kill_make_when(tmp_path, dict(os.environ), lambda: queued(jobs) is not None)
+        journal = queued(jobs)
+        assert journal is not None
         holder, other = (one, two) if journal["server"] == one.base_url else (two, one)
         assert journal["server"] == holder.base_url and holder.count("prompt") == 1
         holder.release()
@@ -50,3 +51,15 @@ def test_a_resumed_build_polls_the_server_that_holds_the_queued_job(tmp_path: Pa
         assert summary.called == ["one/a/image"]
         assert holder.count("prompt") == 1 and other.count("prompt") == 0  # polled, not requeued
         assert not list(jobs.glob("*.json"))
+
+
+def queued(jobs: Path) -> dict[str, object] | None:
+    """The journal of the queued job (after the intent written before the submit)."""
+    for path in jobs.glob("*.json"):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # being replaced
+            continue
+        if "prompt_id" in record:
+            return dict(record)
+    return None

@@ -1,4 +1,4 @@
-"""Chat steps through the OpenAI Batch API (POST /v1/files with purpose `batch`, then
+"""Chat and image steps through the OpenAI Batch API (POST /v1/files with purpose `batch`, then
 POST /v1/batches; GET /v1/batches/{id} until it is done; GET /v1/files/{id}/content for the
 output and error files). Half the price of the same calls, results within 24 hours.
 
@@ -11,26 +11,32 @@ cancelled) is queued again in the next batch (those are not billed).
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bookbuild.errors import BatchPending, ProviderError
 from bookbuild.providers.base import ChatRequest, ChatResult
 from bookbuild.providers.batch import RUNNING, BatchBook, BatchState, journaled
+from bookbuild.store.journal import JobJournal
 
 if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletion
 
 
-class OpenAIChatProvider(Protocol):
-    """What the batch path uses of the chat provider (provider.py), without importing it."""
+class BatchProvider(Protocol):
+    """What the Batch API uses of the openai provider (provider.py), without importing it."""
 
     def _client(self) -> openai.OpenAI: ...
 
     def base_url(self) -> str: ...
 
     def key_var(self) -> str: ...
+
+
+class OpenAIChatProvider(BatchProvider, Protocol):
+    """What the chat batch path uses of the provider."""
 
     def chat_params(self, request: ChatRequest) -> dict[str, Any]: ...
 
@@ -46,21 +52,39 @@ class OpenAIChatProvider(Protocol):
 
 
 CHAT_ENDPOINT = "/v1/chat/completions"
+GENERATIONS_ENDPOINT = "/v1/images/generations"
+EDITS_ENDPOINT = "/v1/images/edits"
 BATCH_DISCOUNT = 0.5  # the Batch API's price: half of the synchronous one
 SUBMISSION_TAG = "bookbuild_submission"
 _REQUEUED = {"batch_expired", "batch_cancelled"}
+_NO_BATCH_API = (404, 405)  # what an OpenAI-compatible server answers to /v1/batches
+_REQUEST_ID = "_bookbuild_request_id"  # the line's request id, carried with its body
 
 
 class OpenAIBatchAPI:
     """providers.batch.BatchAPI over the official SDK."""
 
-    def __init__(self, provider: OpenAIChatProvider) -> None:
+    def __init__(self, provider: BatchProvider) -> None:
         self.provider = provider
 
     def account(self) -> str:
         return f"{self.provider.base_url()}|{self.provider.key_var()}"
 
     def submit(self, endpoint: str, lines: list[dict[str, Any]], submission: str) -> str:
+        try:
+            return self._submit(endpoint, lines, submission)
+        except ProviderError as exc:
+            if exc.status in _NO_BATCH_API:  # an OpenAI-compatible server without one
+                raise ProviderError(
+                    f"{exc.message}; {self.provider.base_url()} has no Batch API (OpenAI's own "
+                    "has one): remove `batch: true` from the preset (or --batch); nothing was "
+                    "sent",
+                    provider="openai",
+                    status=exc.status,
+                ) from None
+            raise
+
+    def _submit(self, endpoint: str, lines: list[dict[str, Any]], submission: str) -> str:
         client = self.provider._client()
         jsonl = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
         upload = self._call(
@@ -119,48 +143,76 @@ def collect(
 ) -> ChatResult | None:
     """The result of the step's journaled batch request; BatchPending while the batch runs;
     None when there is nothing (left) to collect and the request must be sent again."""
-    job = journaled(request.journal.pending())
+    found = collected(provider, request.journal, request.step_id, book)
+    if found is None:
+        return None
+    state, body = found
+    from openai.types.chat import ChatCompletion as Completion
+
+    request_id = request_id_of(body)
+    try:
+        completion = Completion.model_validate(body)
+        text = provider._reply_text(completion, request.step_id)
+    except ProviderError:
+        request.journal.forget()  # an unusable reply is not cached: the next make asks again
+        raise
+    params = provider.chat_params(request)
+    metadata = provider._metadata(completion, request_id, params, request)
+    return ChatResult(text, discounted(metadata, state))
+
+
+def collected(
+    provider: BatchProvider, journal: JobJournal, step_id: str, book: BatchBook
+) -> tuple[BatchState, dict[str, Any]] | None:
+    """The body of the step's answer in its journaled batch, with the batch's state (any
+    endpoint: chat, image generations and edits); BatchPending while the batch runs; None when
+    there is nothing (left) to collect and the request must be sent again. A request the batch
+    refused is a ProviderError with the service's message (never cached)."""
+    job = journaled(journal.pending())
     if job is None:
         return None
     api = OpenAIBatchAPI(provider)
-    batch_id = job.get("id") or api.find(str(job.get("submission")))
+    try:
+        batch_id = job.get("id") or api.find(str(job.get("submission")))
+    except ProviderError as exc:
+        if exc.status not in _NO_BATCH_API:  # e.g. 401: the batch may exist, keep looking
+            raise
+        batch_id = None  # no Batch API there: no batch of it can exist
     if batch_id is None:  # the build was killed before the batch was created
-        request.journal.forget()
+        journal.forget()
         return None
     state = book.state(api, str(batch_id))
     if state.status in RUNNING:
-        raise BatchPending(request.step_id, state.id)
-    custom_id = str(job.get("custom_id") or request.step_id)
+        raise BatchPending(step_id, state.id)
+    custom_id = str(job.get("custom_id") or step_id)
     line = book.lines(api, state.output_file_id).get(custom_id) or book.lines(
         api, state.error_file_id
     ).get(custom_id)
-    return _answer(provider, request, state, line)
-
-
-def _answer(
-    provider: OpenAIChatProvider,
-    request: ChatRequest,
-    state: BatchState,
-    line: dict[str, Any] | None,
-) -> ChatResult | None:
-    from openai.types.chat import ChatCompletion as Completion
-
     response = (line or {}).get("response") or {}
-    if response.get("status_code") == 200:
-        completion = Completion.model_validate(response.get("body"))
-        text = provider._reply_text(completion, request.step_id)
-        params = provider.chat_params(request)
-        metadata = provider._metadata(completion, response.get("request_id"), params, request)
-        metadata["cost"] = round(float(metadata.get("cost") or 0.0) * BATCH_DISCOUNT, 8)
-        metadata.update(batch=state.id, batch_discount=BATCH_DISCOUNT)
-        return ChatResult(text, metadata)
-    request.journal.forget()  # done with this batch either way; an error is never cached
+    if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
+        body = dict(response["body"])
+        body[_REQUEST_ID] = response.get("request_id")
+        return state, body
+    journal.forget()  # done with this batch either way; an error is never cached
     code, message = _error_of(line, state)
     if code in _REQUEUED or (line is None and state.status in ("expired", "cancelled")):
         return None  # not billed: send it again
     raise ProviderError(
-        f"batch {state.id} ({state.status}): {message}", provider="openai", step_id=request.step_id
+        f"batch {state.id} ({state.status}): {message}", provider="openai", step_id=step_id
     )
+
+
+def request_id_of(body: dict[str, Any]) -> str | None:
+    """The request id the batch gave the step's line (taken out of the body)."""
+    found = body.pop(_REQUEST_ID, None)
+    return str(found) if found else None
+
+
+def discounted(metadata: dict[str, Any], state: BatchState) -> dict[str, Any]:
+    """The metadata of a result made in batch `state`: its cost at the batch price."""
+    metadata["cost"] = round(float(metadata.get("cost") or 0.0) * BATCH_DISCOUNT, 8)
+    metadata.update(batch=state.id, batch_discount=BATCH_DISCOUNT)
+    return metadata
 
 
 def _error_of(line: dict[str, Any] | None, state: BatchState) -> tuple[str, str]:
@@ -174,11 +226,44 @@ def _error_of(line: dict[str, Any] | None, state: BatchState) -> tuple[str, str]
 
 def queue(provider: OpenAIChatProvider, request: ChatRequest, book: BatchBook) -> None:
     """Put the step's request in the next batch; raises BatchPending."""
-    line = {
-        "custom_id": request.step_id,
-        "method": "POST",
-        "url": CHAT_ENDPOINT,
-        "body": provider.chat_params(request),
-    }
-    book.add(OpenAIBatchAPI(provider), CHAT_ENDPOINT, line, request.journal)
-    raise BatchPending(request.step_id)
+    enqueue(
+        provider,
+        request.step_id,
+        CHAT_ENDPOINT,
+        provider.chat_params(request),
+        book,
+        request.journal,
+    )
+
+
+def enqueue(
+    provider: BatchProvider,
+    step_id: str,
+    endpoint: str,
+    body: dict[str, Any],
+    book: BatchBook,
+    journal: JobJournal,
+) -> None:
+    """Put one request (`body` for `endpoint`) in the next batch; raises BatchPending."""
+    line = {"custom_id": step_id, "method": "POST", "url": endpoint, "body": body}
+    book.add(OpenAIBatchAPI(provider), endpoint, line, journal)
+    raise BatchPending(step_id)
+
+
+def image_line(
+    params: dict[str, Any], images: list[bytes], mask: bytes | None
+) -> tuple[str, dict[str, Any]]:
+    """The endpoint and JSON body of one Images API call in a batch: a generation, or an edit
+    whose pictures (and mask) travel in the JSON body as base64 data URLs (`images:
+    [{image_url}]`, `mask: {image_url}`, the JSON form of /v1/images/edits; a batch line cannot
+    carry a multipart upload)."""
+    if not images:
+        return GENERATIONS_ENDPOINT, dict(params)
+    body: dict[str, Any] = {**params, "images": [{"image_url": _data_url(i)} for i in images]}
+    if mask is not None:
+        body["mask"] = {"image_url": _data_url(mask)}
+    return EDITS_ENDPOINT, body
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

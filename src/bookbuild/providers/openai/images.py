@@ -21,7 +21,7 @@ sent again.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from typing import Any, Protocol
 
@@ -31,20 +31,29 @@ from bookbuild.errors import ConfigError, ProviderError
 from bookbuild.media.fit import cover, keep_unmasked, paste_original, resized
 from bookbuild.media.images import decode_image, encode_png
 from bookbuild.providers.base import ImageRequest, ImageResult, RetryNotice
+from bookbuild.providers.batch import BatchBook, BatchState
 from bookbuild.providers.http import RetryPolicy
-from bookbuild.providers.openai import image_models, references
+from bookbuild.providers.openai import batches, image_models, references
 from bookbuild.providers.openai.options import IMAGE_OPTION_FIELDS, OpenAIOptions
 
 
 class ImageCaller(Protocol):
     """What drawing needs of the provider (OpenAIChatProvider): its preset, SDK client, retry
-    policy and how it words connection failures and hides the key."""
+    policy, how it words connection failures and hides the key, and the build's batches."""
 
     preset: OpenAIOptions
     retry: RetryPolicy
     on_retry: RetryNotice | None
+    batch_book: BatchBook | None
+
+    @property
+    def batching(self) -> bool: ...
 
     def _client(self) -> Any: ...
+
+    def base_url(self) -> str: ...
+
+    def key_var(self) -> str: ...
 
     def _connection_failure(self, exc: Any) -> Any: ...
 
@@ -139,13 +148,52 @@ def run_image(provider: ImageCaller, request: ImageRequest) -> ImageResult:
         )
     call = build_call(provider, request, model)
     call.sent = references.apply(call.params, call.images, request, provider.preset.input_fidelity)
+    book = provider.batch_book
+    if book is not None:  # a step in a batch: its answer, or still pending (BatchPending)
+        found = batches.collected(provider, request.journal, request.step_id, book)
+        if found is not None:
+            return _from_batch(provider, request, call, *found)
+        if provider.batching:
+            endpoint, body = batches.image_line(call.params, call.images, call.mask)
+            batches.enqueue(provider, request.step_id, endpoint, body, book, request.journal)
     response, request_id = send(provider, call, request.step_id)
+    return _result(provider, request, call, response, request_id)
+
+
+def _result(
+    provider: ImageCaller, request: ImageRequest, call: ImageCall, response: Any, request_id: Any
+) -> ImageResult:
     data = response.data[0].b64_json if response.data else None
     if not data:
         raise ProviderError("the answer holds no image", provider="openai", step_id=request.step_id)
     answer = decode_image(base64.b64decode(data), what="OpenAI's answer")
     image = finish(request, answer)
     return ImageResult(encode_png(image), metadata(provider, response, request_id, call))
+
+
+def _from_batch(
+    provider: ImageCaller,
+    request: ImageRequest,
+    call: ImageCall,
+    state: BatchState,
+    body: dict[str, Any],
+) -> ImageResult:
+    """The picture of the step's line in a finished batch, its cost at the batch price."""
+    from openai.types import ImagesResponse
+
+    request_id = batches.request_id_of(body)
+    try:
+        result = _result(provider, request, call, ImagesResponse.model_validate(body), request_id)
+    except (ProviderError, ValueError) as exc:  # an unusable answer is not cached
+        request.journal.forget()
+        if isinstance(exc, ProviderError):
+            raise
+        raise ProviderError(
+            f"batch {state.id}: the answer is not a picture ({exc})",
+            provider="openai",
+            step_id=request.step_id,
+        ) from None
+    return replace(result, metadata=batches.discounted(dict(result.metadata), state))
 
 
 def build_call(provider: ImageCaller, request: ImageRequest, model: str) -> ImageCall:

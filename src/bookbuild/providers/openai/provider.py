@@ -331,14 +331,13 @@ class OpenAIChatProvider(Provider[OpenAIOptions]):
 
     @property
     def batching(self) -> bool:
-        """Chat steps go through the Batch API (`batch: true`, or `make --batch`)."""
-        return (self.preset.batch or self.batch_all) and not image_models.is_image_model(
-            self.preset.model
-        )
+        """Chat and image steps go through the Batch API (`batch: true`, or `make --batch`)."""
+        return bool(self.preset.batch or self.batch_all)
 
     def estimate_cost(self, kind: Literal["chat", "image"], op: str) -> float:
         if kind == "image":
-            return images.forecast(self.preset) or 0.0
+            per_image = images.forecast(self.preset) or 0.0
+            return per_image * batches.BATCH_DISCOUNT if self.batching else per_image
         price = pricing.forecast(op, pricing.chat_price(self.preset.model, self.preset.price))
         return price * batches.BATCH_DISCOUNT if self.batching else price
 
