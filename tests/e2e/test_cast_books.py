@@ -1,10 +1,10 @@
 """Issue 17, end to end: the two-character book (the hare with her own picture, the tortoise
 with a generated character sheet, an art style) built through `make` with each of the seven
 back ends against its fake (ComfyUI twice: its built-in graph, and an author's workflow whose
-LoadImage nodes take the references by role). Read from what each fake RECEIVED, in the vendor's own field: every
-picture carries the reference of each character it shows and no other, and the description of
-each, verbatim; a new description of one character re-runs only that character's pictures, and
-the service receives exactly those."""
+LoadImage nodes take the references by role). Read from what each fake RECEIVED, in the
+vendor's own field: every picture carries the reference of each character it shows and no
+other, and the description of each, verbatim; a new description of one character re-runs only
+that character's pictures, and the service receives exactly those."""
 
 from __future__ import annotations
 
