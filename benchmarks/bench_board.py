@@ -9,8 +9,8 @@ temporary `git worktree` (bench_scale.baseline_tree) and served from its own src
 `bookbuild serve --draft` runs in turn on the same machine. Printed: /board server time (median
 of the HTTP GETs), in headless Chromium the time to first contentful paint and to the first
 picture shown, the bytes the page transferred on its first load (thumbnails not yet cached) and
-on a second one, the <img> elements loaded, and the page's height in screens. Nothing here
-asserts.
+on a second one, the <img> elements loaded, the page's height in screens, and the time from a
+click on Approve until the page shows the illustration approved. Nothing here asserts.
 """
 
 from __future__ import annotations
@@ -122,6 +122,31 @@ def page_load(browser: Any, url: str) -> dict[str, float]:
     }
 
 
+APPROVED = """() => { const b = document.querySelector('section.ill button.approve');
+  return Boolean(b && b.textContent.trim() === 'Unfreeze'); }"""
+
+
+def approve_round_trip(browser: Any, url: str) -> float:
+    """Seconds from a click on the first Approve until the page shows it approved (the build,
+    then the page's update: in place, or a reload in the trees before issue 20)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url + "/board", wait_until="load", timeout=600_000)
+    start = time.perf_counter()
+    page.locator("section.ill button.approve").first.click()
+    deadline = start + 600
+    while time.perf_counter() < deadline:
+        try:
+            if page.evaluate(APPROVED):
+                break
+        except Exception:  # the old page reloads: its context goes away meanwhile
+            pass
+        time.sleep(0.02)
+    took = time.perf_counter() - start
+    context.close()
+    return took
+
+
 def _size(request: Any) -> int:
     sizes = request.sizes()
     return int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
@@ -132,7 +157,9 @@ def measure(book: Path, pythonpath: str, repeat: int, browser: Any) -> dict[str,
         times = server_times(url, repeat)
         cold = page_load(browser, url)
         warm = page_load(browser, url)
+        approve = approve_round_trip(browser, url)
     return {
+        "approve": approve,
         "server": statistics.median(times),
         "fcp": cold["fcp"],
         "fcp_warm": warm["fcp"],
@@ -155,6 +182,7 @@ ROWS = (
     ("bytes transferred, second load (MiB)", "bytes_warm", "{:.2f}"),
     ("pictures loaded on the first screen(s)", "images", "{:.0f}"),
     ("page height (screens of 1000 px)", "screens", "{:.1f}"),
+    ("Approve clicked to shown approved (s)", "approve", "{:.3f}"),
 )
 
 

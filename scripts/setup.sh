@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-debs=(fonts-noto-cjk fonts-noto-core fonts-nanum poppler-utils epubcheck libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libgs-common chromium)
+debs=(fonts-noto-cjk fonts-noto-core fonts-nanum poppler-utils epubcheck libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libgs-common chromium bash zsh fish)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bookbuild.errors import SpecIssue
 from bookbuild.providers.registry import CATALOG
 from bookbuild.spec import LoadedSpec
 from bookbuild.spec import load_spec as load_spec_with
@@ -22,9 +23,12 @@ REAL_STORE = Path(".bookbuild") / "store"
 DRAFT_STORE = Path(".bookbuild") / "drafts"
 
 
-def load_spec(path: Path) -> LoadedSpec:
-    """book.yaml (or the one in folder `path`), validated against every installed back end."""
-    return load_spec_with(path, CATALOG)
+def load_spec(
+    path: Path, *, checks: Sequence[Callable[[LoadedSpec], list[SpecIssue]]] = ()
+) -> LoadedSpec:
+    """book.yaml (or the one in folder `path`), validated against every installed back end;
+    `checks` add their issues to the spec's own (every problem named at once)."""
+    return load_spec_with(path, CATALOG, checks=checks)
 
 
 def book_json_schema() -> dict[str, Any]:

@@ -4,6 +4,7 @@ imports neither."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,3 +175,30 @@ def default_picture_size(
     width, height = size.width + 2 * bleed_pt, size.height + 2 * bleed_pt
     scale = long_side / max(width, height)
     return max(8, round(width * scale / 8) * 8), max(8, round(height * scale / 8) * 8)
+
+
+PRINT_BLEED_PT = 9.0  # 0.125 in, what KDP and IngramSpark take
+MAX_SIDE = 2048  # the largest side an illustration may name
+
+
+def cover_picture_size(
+    shape: str, theme: str, page: str, bleed: str | None, budget: tuple[int, int], printing: bool
+) -> tuple[int, int]:
+    """The size the cover art is generated at for its `shape`: about as many pixels as
+    `budget` (the preset's size), at the aspect of the front cover as printed (trim + bleed on
+    the top, bottom and outside edge for a print wrap; the page + `bleed` all round
+    otherwise) or of the whole wrap (both covers, the spine being unknown before layout).
+    Sides are multiples of 8, at most MAX_SIDE."""
+    try:
+        size = parse_page(page, default=theme_settings(theme).default_page)
+        extra = PRINT_BLEED_PT if printing else (parse_length(bleed) if bleed else 0.0)
+    except ConfigError:
+        return budget  # validate reports it
+    width = (size.width + extra) if printing else (size.width + 2 * extra)
+    if shape == "wrap":
+        width = 2 * size.width + 2 * extra
+    aspect = width / (size.height + 2 * extra)
+    area = budget[0] * budget[1]
+    w, h = math.sqrt(area * aspect), math.sqrt(area / aspect)
+    scale = min(1.0, MAX_SIDE / max(w, h))
+    return max(64, math.floor(w * scale / 8) * 8), max(64, math.floor(h * scale / 8) * 8)

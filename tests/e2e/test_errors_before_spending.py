@@ -105,3 +105,40 @@ def test_an_empty_chapter_file_is_warned(book: Path) -> None:
     line = line_of(book, "file: chapters/bottle.md")
     assert f"warning: book.yaml:{line}:11: `chapters/bottle.md` is empty" in out
     assert validate(book, "--strict")[0] == 2
+
+
+GLYPHLESS = "\ue000"  # a private-use code point: no installed font draws it
+
+
+def test_a_character_no_font_has_in_a_chapter_file_fails_validate_at_the_file(book: Path) -> None:
+    chapter = book / "chapters" / "bottle.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + f"\nA sign: {GLYPHLESS}\n", "utf-8")
+    code, out = validate(book)
+    assert code == 2
+    line = line_of(book, "file: chapters/bottle.md")
+    assert f"book.yaml:{line}:11: `chapters/bottle.md`: 1 character(s) have no glyph" in out
+    assert "U+E000" in out and "Noto Serif" in out  # which character, which fonts were tried
+
+
+def test_a_character_no_font_has_in_a_title_stops_make_before_any_call(book: Path) -> None:
+    edit(book, "title: The Letter", f"title: The Letter {GLYPHLESS}")
+    result = CliRunner().invoke(main, ["make", str(book), "--draft", "--plain"])
+    assert result.exit_code == 2, result.output
+    assert f"book.yaml:{line_of(book, 'title: The Letter')}:" in result.output
+    assert "no glyph" in result.output and "Traceback" not in result.output
+    assert not list((book / ".bookbuild").rglob("objects/sha256/*/*"))  # nothing was made
+
+
+def test_a_character_no_font_has_does_not_stop_an_html_only_build(book: Path) -> None:
+    edit(book, "title: The Letter", f"title: The Letter {GLYPHLESS}")
+    result = CliRunner().invoke(main, ["make", str(book), "--draft", "--plain", "--format", "html"])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_names_a_missing_font_and_a_mistyped_file_at_once(book: Path) -> None:
+    edit(book, "page: 5.5x8.5in}", 'page: 5.5x8.5in, font: "Comic Sanz Nowhere"}')
+    edit(book, "file: chapters/bottle.md", "file: chapters/botle.md")
+    code, out = validate(book)
+    assert code == 2
+    assert f"book.yaml:{line_of(book, 'Comic Sanz')}:" in out and "is not installed" in out
+    assert f"book.yaml:{line_of(book, 'chapters/botle.md')}:11: file not found" in out

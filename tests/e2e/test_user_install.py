@@ -3,11 +3,14 @@ a venv of its own); and the wheel the project builds carries everything `init` a
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import venv
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -67,33 +70,47 @@ def test_install_refuses_an_unknown_option(tmp_path: Path) -> None:
     assert "unknown option --fast" in done.stderr
 
 
-@pytest.mark.timeout(600)
-def test_wheel_installs_in_a_fresh_venv_and_makes_a_book_from_a_template(tmp_path: Path) -> None:
-    """The wheel holds the templates and themes: installed (without its dependencies, which the
-    shared environment lends) it creates a book and builds its draft."""
-    wheels = tmp_path / "wheels"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel the project builds (what `scripts/install.sh --wheel` installs)."""
+    wheels = tmp_path_factory.mktemp("wheels")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(wheels), str(ROOT)],
-        check=True, timeout=300, cwd=tmp_path,
+        check=True, timeout=300, cwd=wheels,
     )  # fmt: skip
-    (wheel,) = wheels.glob("bookbuild-*.whl")
+    (built,) = wheels.glob("bookbuild-*.whl")
+    return built
+
+
+@pytest.mark.timeout(600)
+def test_wheel_installs_in_a_fresh_venv_and_makes_a_book_from_a_template(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """The wheel holds the templates and themes: installed by pip (offline, without its
+    dependencies, which the shared environment lends) into a fresh venv, its own `bookbuild`
+    command creates a book, builds its draft, and answers the rebuild from the stamp."""
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("bookbuild/booktemplates/picture-book/") for n in names)
     assert any(n.startswith("bookbuild/templates/picture-book/") for n in names)
     fresh = tmp_path / "venv"
     venv.create(fresh, with_pip=False)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(fresh / "bin" / "python"), "install", "-q",
+         "--no-deps", "--no-index", str(wheel)],
+        check=True, timeout=300, cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},  # src/ is not installed
+    )  # fmt: skip
     site = next((fresh / "lib").glob("python3*/site-packages"))
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)  # what pip does for a pure-Python wheel, minus the metadata
+    assert list(site.glob("bookbuild-*.dist-info/entry_points.txt"))
     lent = [p for p in sys.path if p.endswith("site-packages")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(lent), "BOOKBUILD_NO_FASTPATH": "1"}
-    python = str(fresh / "bin" / "python")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(lent)}
+    env.pop("BOOKBUILD_NO_FASTPATH", None)
     book = tmp_path / "book"
 
     def bookbuild(*args: str) -> str:
         done = subprocess.run(
-            [python, "-m", "bookbuild", *args], capture_output=True, text=True, env=env,
+            [str(fresh / "bin" / "bookbuild"), *args], capture_output=True, text=True, env=env,
             cwd=tmp_path, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -101,11 +118,105 @@ def test_wheel_installs_in_a_fresh_venv_and_makes_a_book_from_a_template(tmp_pat
 
     assert "bookbuild" in bookbuild("--version")
     done = subprocess.run(
-        [python, "-c", "import bookbuild; print(bookbuild.__file__)"],
+        [str(fresh / "bin" / "python"), "-c", "import bookbuild; print(bookbuild.__file__)"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
     )  # fmt: skip
     assert done.stdout.startswith(str(site)), done.stdout  # the wheel's copy, not the checkout
     bookbuild("init", str(book), "--template", "picture-book")
     out = bookbuild("make", str(book), "--draft", "--plain")
     assert (book / "build" / "index.html").exists()
-    assert "html:" in out
+    assert "html:" in out and "cover pdf:" in out
+    assert "up to date" in bookbuild("make", str(book), "--draft", "--plain")
+
+
+def _third_party_imports() -> dict[str, set[str]]:
+    """Top-level module -> the package files importing it, for every import that is neither
+    the standard library nor bookbuild (read from the source, not from what happens to run)."""
+    found: dict[str, set[str]] = {}
+    for source in (ROOT / "src" / "bookbuild").rglob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "bookbuild":
+                    found.setdefault(top, set()).add(str(source.relative_to(ROOT / "src")))
+    return found
+
+
+def _requirements(wheel: Path) -> dict[str, set[str]]:
+    """The wheel's Requires-Dist by extra ("" for the ones every install gets)."""
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        lines = archive.read(metadata).decode("utf-8").splitlines()
+    wanted: dict[str, set[str]] = {}
+    for line in lines:
+        if line.startswith("Requires-Dist:"):
+            requirement = line.split(":", 1)[1].strip()
+            extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement)
+            name = re.match(r"[A-Za-z0-9._-]+", requirement)
+            assert name is not None, line
+            wanted.setdefault(extra.group(1) if extra else "", set()).add(_norm(name.group(0)))
+    return wanted
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _closure(names: set[str]) -> set[str]:
+    """The distributions and, installed here, everything they require (their extras aside)."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:
+                found = re.match(r"[A-Za-z0-9._-]+", requirement)
+                todo += [_norm(found.group(0))] if found else []
+    return seen
+
+
+def _unrequired(wanted: dict[str, set[str]]) -> list[str]:
+    """Each third-party import that no requirement (or what it pulls in) provides; the
+    diffusers back end may use its extra."""
+    base = _closure(wanted[""])
+    with_extras = _closure(wanted[""] | wanted.get("diffusers", set()))
+    providers = metadata.packages_distributions()
+    missing = []
+    for module, files in sorted(_third_party_imports().items()):
+        dists = {_norm(d) for d in providers.get(module, [])}
+        optional = all(f.startswith("bookbuild/providers/diffusers/") for f in files)
+        if not dists & (with_extras if optional else base):
+            missing.append(f"{module} ({', '.join(sorted(files))}): from {sorted(dists)}")
+    return missing
+
+
+def test_the_wheel_declares_every_library_the_package_imports(wheel: Path) -> None:
+    """A library imported but not required would pass the test above (the shared environment
+    lends it) and fail a user's `pipx install`: each import must come from a requirement of
+    the wheel, or from what a requirement pulls in; the diffusers back end from its extra."""
+    wanted = _requirements(wheel)
+    assert {"weasyprint", "pydantic", "openai"} <= wanted[""]  # the check reads real metadata
+    assert not _unrequired(wanted)
+
+
+def test_the_import_check_names_a_library_left_out_of_the_requirements(wheel: Path) -> None:
+    wanted = _requirements(wheel)
+    wanted[""] -= {"requests"}
+    missing = _unrequired(wanted)
+    assert [m for m in missing if m.startswith("requests (")], missing
+    wanted[""] -= {"watchfiles"}
+    assert any(m.startswith("watchfiles (bookbuild/studio/") for m in _unrequired(wanted))

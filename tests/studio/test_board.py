@@ -12,30 +12,50 @@ from PIL import Image
 from playwright.sync_api import expect
 
 import bookbuild.reports.board
+import bookbuild.studio.app
 from tests.studio.conftest import RunningStudio
 from tests.studio.helpers import change_and_build, wait_builds
 
 WAIT_MS = 120_000
 
 
-def test_the_board_plans_the_book_once_per_request_whatever_the_takes(
+def test_the_board_is_planned_once_per_change_and_served_again_without_planning(
     running: RunningStudio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wait_builds(running, 1)
     for take in (2, 3):
         change_and_build(running, "/api/take", {"ill": "keeper/tower", "take": take})
-    planned = []
-    real = bookbuild.reports.board.plan_book
+    requests.get(running.url + "/board", timeout=120)  # waits for a page being made
+    planned: list[int] = []  # per board made: how many times it planned the book
+    plans = []
+    real_plan, real_board = bookbuild.reports.board.plan_book, bookbuild.studio.app.board
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        planned.append(1)
-        return real(*args, **kwargs)
+    def counting_plans(*args: Any, **kwargs: Any) -> Any:
+        plans.append(1)
+        return real_plan(*args, **kwargs)
 
-    monkeypatch.setattr(bookbuild.reports.board, "plan_book", counting)
-    answer = requests.get(running.url + "/board", timeout=120)
-    assert answer.status_code == 200
-    assert answer.text.count('class="take') >= 3
-    assert len(planned) == 1
+    def counting_boards(*args: Any, **kwargs: Any) -> Any:
+        plans.clear()
+        views = real_board(*args, **kwargs)
+        planned.append(len(plans))
+        return views
+
+    monkeypatch.setattr(bookbuild.reports.board, "plan_book", counting_plans)
+    monkeypatch.setattr(bookbuild.studio.app, "board", counting_boards)
+    change_and_build(running, "/api/take", {"ill": "keeper/tower", "take": 1})
+    pages = [requests.get(running.url + "/board", timeout=120) for _ in range(3)]
+    assert all(page.status_code == 200 for page in pages)
+    assert pages[0].text.count('class="take') >= 3  # every take: derived, not re-planned
+    assert 'class="take current" data-take="1"' in pages[0].text
+    assert pages[1].text == pages[2].text == pages[0].text
+    assert planned == [1]  # made once after the build (in the background or by a look)
+
+    chapter = running.root / "chapters" / "keeper.md"
+    builds = running.studio.build.snapshot()["builds"]
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA gull.\n", "utf-8")
+    wait_builds(running, builds + 1)
+    assert requests.get(running.url + "/board", timeout=120).status_code == 200
+    assert planned == [1, 1]  # a saved chapter: made again
 
 
 def test_board_pictures_are_thumbnails_cached_by_digest_and_lazy(running: RunningStudio) -> None:

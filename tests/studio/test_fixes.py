@@ -142,6 +142,9 @@ def test_a_rebuild_keeps_the_preview_page_and_its_scroll_position(
 
     links = page.frame_locator("#preview").locator("a[href^='/board#ill-']")
     expect(links.first).to_be_visible()
+    editors = page.frame_locator("#preview").locator("a[href^='/edit/']")
+    expect(editors.first).to_be_visible()
+    assert editors.first.get_attribute("href") == "/edit/keeper/tower"
     page.evaluate(
         "() => document.getElementById('preview')"
         ".contentWindow.location.assign('/book/ch-storm.html')"
@@ -218,3 +221,25 @@ def test_the_studio_has_a_favicon(running: RunningStudio) -> None:
 def test_post_helper_refuses_nothing_by_itself(running: RunningStudio) -> None:
     status, answer = post(running, "/api/take", {"ill": "keeper/nope"})
     assert status == 400 and "no illustration" in answer["error"]
+
+
+def test_unfreeze_and_remove_clicked_on_the_board_leave_no_trace(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    before = running.spec.read_text(encoding="utf-8")
+    edit = {"op": "inpaint", "brush": brush_png((1024, 512)), "prompt": "a boat"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    mask = running.root / tower(running)["edits"][-1]["inpaint"]["mask"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove this edit from book.yaml?"
+    page.click("#ill-keeper-tower-freeze")
+    expect(page.locator("#ill-keeper-tower-freeze")).to_have_text("Unfreeze", timeout=WAIT_MS)
+    assert tower(running)["freeze"] is True
+    page.click("#ill-keeper-tower-freeze")
+    expect(page.locator("#ill-keeper-tower-freeze")).to_have_text("Approve", timeout=WAIT_MS)
+    page.click("#ill-keeper-tower-remove-1")
+    expect(page.locator("#ill-keeper-tower-remove-1")).to_have_count(0, timeout=WAIT_MS)
+    assert not mask.exists()  # the painted mask went with its edit
+    assert running.spec.read_text(encoding="utf-8") == before  # no `freeze: false` left

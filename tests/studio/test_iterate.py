@@ -8,7 +8,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.studio.conftest import RunningStudio
-from tests.studio.helpers import change_and_build, snapshot, tower, wait_builds, wait_until
+from tests.studio.helpers import change_and_build, post, snapshot, tower, wait_builds, wait_until
 
 WAIT_MS = 120_000
 
@@ -66,6 +66,8 @@ def test_reroll_variants_and_change_an_edit_in_place(running: RunningStudio, bro
     click(page, f"#ill-keeper-tower-seed-1-{seed + 4}")
     wait_until(lambda: tower(running)["edits"][1]["inpaint"]["seed"] == seed + 4, "choose a seed")
     refreshed(page, n)
+    # the chosen variant's button is gone: the focus goes to the illustration's heading
+    expect(page.locator("#ill-keeper-tower-title")).to_be_focused()
     calls = snapshot(running)["calls"]
 
     n = count(page)
@@ -123,6 +125,9 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     page.fill("#prompt", "a lantern, glowing")
     page.fill("#negative", "smoke")
     page.fill("#seed", "21")
+    options = page.locator("#presets option")
+    assert [options.nth(n).get_attribute("value") for n in range(2)] == ["painter", "writer"]
+    page.fill("#model", "painter")
     page.locator("#strength").fill("0.6")
     expect(page.locator('output[for="strength"]')).to_have_text("0.6")
     box = page.locator("#draw").bounding_box()
@@ -136,6 +141,7 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     changed = tower(running)["edits"][1]["inpaint"]
     assert changed["prompt"] == "a lantern, glowing"
     assert (changed["negative_prompt"], changed["strength"], changed["seed"]) == ("smoke", 0.6, 21)
+    assert changed["model"] == "painter"
     x0, y0, x1, y1 = changed["mask"]["rect"]
     assert (
         abs(x0 - 0.6) < 0.01
@@ -145,3 +151,91 @@ def test_the_editor_changes_an_edit_in_place_with_the_mouse(
     )
     assert len(tower(running)["edits"]) == 2
     assert comments(running) == kept
+
+
+def test_two_variants_of_an_edit_compare_full_size(running: RunningStudio, browser: Any) -> None:
+    wait_builds(running, 1)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    change_and_build(running, "/api/variants", {"ill": "keeper/tower", "index": 1, "count": 2})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    variants = page.locator('[data-step="keeper/tower/edit-2"] figure.variant')
+    expect(variants).to_have_count(3)  # the first and two variants
+    seeds = [variants.nth(n).get_attribute("data-seed") for n in (0, 2)]
+    picks = [variants.nth(n).locator(".pick-compare") for n in (0, 2)]
+    fulls = [pick.get_attribute("data-full") for pick in picks]
+    assert fulls[0] != fulls[1]
+    compare = page.locator("#ill-keeper-tower .compare-takes")
+    picks[0].check()
+    expect(compare).to_be_disabled()
+    picks[1].check()
+    click(page, "#ill-keeper-tower .compare-takes")
+    viewer = page.locator("#viewer")
+    expect(viewer.locator(".v-first")).to_have_attribute("src", fulls[0] or "")
+    expect(viewer.locator(".v-second")).to_have_attribute("src", fulls[1] or "")
+    expect(viewer.locator(".v-labels")).to_have_text(
+        f"edit 2: inpaint · seed {seeds[0]} ⟷ edit 2: inpaint · seed {seeds[1]}"
+    )
+
+
+def test_an_edit_changed_to_another_model_preset_and_to_an_unknown_one(
+    running: RunningStudio,
+) -> None:
+    wait_builds(running, 1)
+    edit = {"op": "inpaint", "shape": {"rect": [0.2, 0.2, 0.5, 0.6]}, "prompt": "a lantern"}
+    change_and_build(running, "/api/edit", {"ill": "keeper/tower", "edit": edit})
+    before = running.spec.read_text(encoding="utf-8")
+    status, answer = post(
+        running, "/api/edit/change", {"ill": "keeper/tower", "index": 1, "edit": {"model": "nope"}}
+    )
+    assert status == 400 and "book.yaml:" in answer["error"] and "nope" in answer["error"]
+    assert running.spec.read_text(encoding="utf-8") == before  # nothing written
+    change = {"ill": "keeper/tower", "index": 1, "edit": {"model": "painter"}}
+    change_and_build(running, "/api/edit/change", change)
+    assert tower(running)["edits"][1]["inpaint"]["model"] == "painter"
+    assert tower(running)["edits"][1]["inpaint"]["prompt"] == "a lantern"
+    change = {"ill": "keeper/tower", "index": 1, "edit": {"model": None}}
+    change_and_build(running, "/api/edit/change", change)
+    assert "model" not in tower(running)["edits"][1]["inpaint"]
+
+
+def test_an_outpaint_is_changed_in_place_by_dragging_its_edges(
+    running: RunningStudio, browser: Any
+) -> None:
+    wait_builds(running, 1)
+    kept = comments(running)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(running.url + "/board")
+    click(page, '[data-step="keeper/tower/edit-1"] a.change-edit')
+    page.wait_for_url("**/edit/keeper/tower?change=0")
+    page.wait_for_function("() => document.getElementById('draw').width > 0")
+    expect(page.locator('input[name="op"][value="outpaint"]')).to_be_checked()
+    expect(page.locator('input[name="op"][value="inpaint"]')).to_be_disabled()
+    expect(page.locator("#strength")).to_have_count(0)  # an outpaint has no strength
+    expect(page.locator("#margins")).to_contain_text("+128px left, +128px right")
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 5 - box["height"] / 4, steps=5)  # the top edge, a quarter up
+    page.mouse.up()
+    expect(page.locator("#margins")).to_contain_text("+128px up")  # 512 px tall: 128 px
+    page.fill("#prompt", "a starry sky")
+    page.fill("#seed", "9")
+    click(page, "#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    assert tower(running)["edits"][0] == {
+        "outpaint": {"left": 128, "right": 128, "up": 128, "prompt": "a starry sky", "seed": 9}
+    }
+    assert comments(running) == kept
+
+
+def test_a_field_the_edit_does_not_take_is_refused(running: RunningStudio) -> None:
+    wait_builds(running, 1)
+    before = running.spec.read_text(encoding="utf-8")
+    change = {"ill": "keeper/tower", "index": 0, "edit": {"strength": 0.5}}
+    status, answer = post(running, "/api/edit/change", change)
+    assert status == 400 and answer["error"] == "an outpaint edit has no strength to change"
+    assert running.spec.read_text(encoding="utf-8") == before

@@ -135,3 +135,69 @@ def test_mask_padding_grows_the_painted_mask(running: RunningStudio) -> None:
         assert mask.getpixel((95, 150)) == 255  # painted from x=100: grown by 12 px
         assert mask.getpixel((85, 150)) == 0
         assert mask.getpixel((305, 150)) == 255
+
+
+def test_ctrl_wheel_zooms_at_the_pointer_and_space_drag_pans(
+    running: RunningStudio, browser: Any
+) -> None:
+    page = open_editor(running, browser)
+    box = page.locator("#draw").bounding_box()
+    assert box is not None
+    at = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.6)
+    page.mouse.move(*at)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -100)
+    page.mouse.wheel(0, -100)
+    page.keyboard.up("Control")
+    expect(page.locator("#zoom-value")).to_have_text("156%")
+    zoomed = page.locator("#draw").bounding_box()
+    assert zoomed is not None
+    assert abs(zoomed["width"] / box["width"] - 1.5625) < 0.02
+    # the point of the picture under the pointer is still under it
+    assert abs(zoomed["x"] + 0.7 * zoomed["width"] - at[0]) <= 2
+    assert abs(zoomed["y"] + 0.6 * zoomed["height"] - at[1]) <= 2
+
+    page.focus("#stage")
+    page.keyboard.down(" ")
+    page.mouse.down()
+    page.mouse.move(at[0] + 120, at[1] + 80, steps=4)
+    page.mouse.up()
+    page.keyboard.up(" ")
+    panned = page.locator("#draw").bounding_box()
+    assert panned is not None
+    assert abs(panned["x"] - zoomed["x"] - 120) <= 2 and abs(panned["y"] - zoomed["y"] - 80) <= 2
+    expect(page.locator("#region-count")).to_have_text("0 region(s)")  # panning drew nothing
+
+    page.mouse.move(at[0], at[1])
+    page.mouse.down(button="middle")
+    page.mouse.move(at[0] - 60, at[1], steps=3)
+    page.mouse.up(button="middle")
+    again = page.locator("#draw").bounding_box()
+    assert again is not None and abs(again["x"] - panned["x"] + 60) <= 2
+
+    page.keyboard.press("]")
+    expect(page.locator('output[for="brush-size"]')).to_have_text("44 px")
+    drag(page, (0.5, 0.5), (0.6, 0.6))  # drawing zoomed and panned: the same fractions
+    x0, y0, x1, y1 = apply(page, running, "a bell")["mask"]["rect"]
+    assert max(abs(x0 - 0.5), abs(y0 - 0.5), abs(x1 - 0.6), abs(y1 - 0.6)) < 0.01
+
+
+def test_an_outpaint_can_be_drawn_with_the_keyboard(running: RunningStudio, browser: Any) -> None:
+    page = open_editor(running, browser)
+    page.check('input[name="op"][value="outpaint"]')
+    page.focus("#stage")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowUp")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#region-status")).to_have_text(
+        "new canvas: +0px left, +64px right, +64px up, +0px down"
+    )
+    assert page.evaluate("() => document.activeElement.id") == "stage"
+    page.fill("#prompt", "more sky")
+    expect(page.locator("#forecast")).to_contain_text("free", timeout=WAIT_MS)
+    page.click("#apply")
+    page.wait_for_url("**/board#ill-keeper-tower", timeout=WAIT_MS)
+    assert tower(running)["edits"][-1] == {
+        "outpaint": {"right": 64, "up": 64, "prompt": "more sky"}
+    }

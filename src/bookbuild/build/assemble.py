@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.media.images import image_size
+from bookbuild.render.frontmatter import default_alt
 from bookbuild.render.view import (
     BookView,
     ChapterView,
@@ -49,6 +49,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         opening=style.opening,
         chapter_number=style.chapter_number,
         scene_break=style.scene_break,
+        cover_shape=(spec.book.cover.shape if spec.book.cover else None) or "",
     )
 
 
@@ -64,18 +65,21 @@ def assemble_book(
 ) -> BookView:
     """The book for the renderers; `draft` marks the outputs as drafts (--draft builds)."""
     reader = _Reader(store, lock, digests)
+    book = spec.book
     chapters = tuple(
         ChapterView(
             id=plan.chapter.id,
             title=plan.chapter.title,
             markdown=reader.text(plan.text_step),
-            illustrations=tuple(reader.illustration(ill) for ill in plan.illustrations),
+            illustrations=tuple(
+                reader.illustration(ill, book.language, plan.chapter.title, n)
+                for n, ill in enumerate(plan.illustrations, start=1)
+            ),
             written_by=reader.model_of(plan.text_step),
             short_title=plan.chapter.short_title or "",
         )
         for plan in graph.chapters
     )
-    book = spec.book
     return BookView(
         title=book.title,
         subtitle=book.subtitle,
@@ -83,7 +87,7 @@ def assemble_book(
         language=book.language,
         chapters=chapters,
         style=style_view(spec),
-        cover=reader.illustration(graph.cover) if graph.cover else None,
+        cover=reader.illustration(graph.cover, book.language, book.title) if graph.cover else None,
         source_date_epoch=source_date_epoch,
         identifier=book_identifier(spec),
         blurb=book.blurb,
@@ -138,7 +142,11 @@ class _Reader:
             return ""
         return " ".join(part for part in (provider, str(meta.get("model", ""))) if part)
 
-    def illustration(self, plan: IllustrationPlan) -> IllustrationView:
+    def illustration(
+        self, plan: IllustrationPlan, language: str, title: str, n: int = 0
+    ) -> IllustrationView:
+        """The picture as the renderers see it; `title` and `n` name it in alt text (its
+        chapter's title and place, or the book's title for the cover, n 0)."""
         final = plan.final_step
         png = self.data(final)
         width, height = image_size(png)
@@ -151,7 +159,7 @@ class _Reader:
             width=width,
             height=height,
             caption=ill.caption,
-            alt=ill.alt or ill.caption or prompt or Path(ill.file or plan.id).stem,
+            alt=ill.alt or ill.caption or _described(prompt, language, title, n),
             provenance=self._provenance(plan, prompt),
             step=final,
         )
@@ -175,3 +183,12 @@ def _edit_line(op: str, params: Any) -> str:
     if op == "upscale":
         return f"upscale ×{params.scale}"
     return f"{op}: {prompt}" if prompt else op
+
+
+def _described(prompt: str, language: str, title: str, n: int) -> str:
+    """Alt text without `alt:` or a caption: the picture's prompt in an English book (it
+    describes the picture), else its name in the book's language ("「숲속의 아침」의 그림 1"),
+    never an English prompt inside a book in another language."""
+    if prompt and language.split("-")[0].lower() == "en":
+        return prompt
+    return default_alt(language, title, n)

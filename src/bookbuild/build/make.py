@@ -19,6 +19,7 @@ from bookbuild.build.events import BuildStop, Event, EventSink, ignore_events
 from bookbuild.build.forecast import forecast
 from bookbuild.build.outputs import (
     outputs_up_to_date,
+    preload_pdf_renderer,
     recorded_outputs,
     render_fingerprint,
     render_outputs,
@@ -263,15 +264,20 @@ class Build:
             self.summary.outputs = recorded_outputs(project.build_dir, formats)
             self.on_event(Event("render_skipped", message="outputs are up to date"))
             return
-        view = assemble_book(
-            project.spec,
-            self.graph,
-            digests,
-            project.store,
-            self.writer.lock,
-            epoch,
-            draft=project.draft,
-        )
+        preload = preload_pdf_renderer() if "pdf" in formats else None
+        try:
+            view = assemble_book(
+                project.spec,
+                self.graph,
+                digests,
+                project.store,
+                self.writer.lock,
+                epoch,
+                draft=project.draft,
+            )
+        finally:
+            if preload is not None:
+                preload.join()
         self.on_event(Event("render_started", message=", ".join(formats), total=len(formats)))
         self.summary.outputs = render_outputs(
             view,

@@ -7,6 +7,7 @@ outputs, so a build with nothing changed re-renders nothing and never imports We
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +28,21 @@ from bookbuild.version import __version__
 FORMATS = ("html", "pdf", "epub")
 DOWNLOADS = {"pdf": "PDF", "epub": "EPUB"}  # formats the HTML site links to
 STATE_FILE = ".bookbuild-render.json"
+
+
+def preload_pdf_renderer() -> threading.Thread:
+    """Import the PDF renderer (WeasyPrint and its libraries: about half a second of CPU) in a
+    thread while the book is assembled, which mostly reads and hashes pictures (both release
+    the GIL). Join it before rendering: the render may fork, and a child must not inherit an
+    import half done. An import error is left for the render to raise, with its message."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            import bookbuild.render.pdf  # noqa: F401
+
+    thread = threading.Thread(target=load, name="bookbuild-preload-pdf", daemon=True)
+    thread.start()
+    return thread
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
@@ -76,7 +92,8 @@ def render_fingerprint(
 def _illustration_inputs(plan: IllustrationPlan, digests: Mapping[str, str]) -> list[Any]:
     """What the outputs show of an illustration: its id (anchors, colophon), image, texts."""
     ill = plan.illustration
-    return [plan.id, digests[plan.final_step], ill.caption, ill.alt]
+    shape = getattr(ill, "shape", None)  # a cover's (only when given: earlier keys stay)
+    return [plan.id, digests[plan.final_step], ill.caption, ill.alt, *([shape] if shape else [])]
 
 
 def format_fingerprint(fmt: str, fingerprint: str, formats: Iterable[str]) -> str:

@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from bookbuild.cli.completion import complete_step
 from bookbuild.errors import BookbuildError, Interrupted
-from bookbuild.project import Project
+from bookbuild.project import Project, load_spec
 from bookbuild.version import __version__
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ def validate(ctx: click.Context, path: Path, strict: bool) -> None:
     from bookbuild.spec.validate import validate_warnings
 
     def action() -> None:
-        project = Project.open(path)
+        project = Project(load_spec(path, checks=(lambda spec: check_book(spec).errors,)))
         graph = plan_book(project.spec)
         checks = check_book(project.spec)
         if checks.errors:

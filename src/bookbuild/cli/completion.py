@@ -28,9 +28,19 @@ def book_ids(path: Path) -> list[str]:
 def complete_step(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
-    path = ctx.params.get("path") or Path(".")
     try:
-        ids = book_ids(Path(path))
+        ids = book_ids(_book_path(ctx))
     except Exception:  # completion must never print a traceback into the shell
         return []
     return [CompletionItem(i) for i in ids if i.startswith(incomplete)]
+
+
+def _book_path(ctx: click.Context) -> Path:
+    """The book the command line names so far. While an option waits for its value (`make
+    my-book --only <Tab>`), click leaves the words before it unparsed in `ctx.args`: the
+    first of them that is not an option is the book's folder."""
+    given = ctx.params.get("path")
+    if given is not None and Path(given) != Path("."):
+        return Path(given)
+    words = [w for w in ctx.args if not w.startswith("-")]
+    return Path(words[0]) if words else Path(".")

@@ -24,12 +24,13 @@ from bookbuild.spec.models import (
     Book,
     Chapter,
     CharacterReference,
+    Cover,
     Edit,
     Illustration,
     MaskShape,
 )
 from bookbuild.spec.presets import Preset
-from bookbuild.style import default_picture_size
+from bookbuild.style import cover_picture_size, default_picture_size
 
 DEFAULT_SIZE = 768
 MAX_PREVIOUS_SUMMARIES = 30
@@ -184,7 +185,7 @@ class _Planner:
         name = ill.prompt_model or defaults.prompt or defaults.text
         preset = self._preset(name, "prompt", f"{base}/prompt")
         params: dict[str, Any] = {
-            "style": ill.describe,
+            "style": _with_composition(ill),
             "chapter_title": title,
             "language": self.book.language,
             "seed": self._seed(ill, base),
@@ -201,9 +202,10 @@ class _Planner:
         self, base: str, ill: Illustration, preset: tuple[str, Preset], prompt_step: str | None
     ) -> str:
         model = self.book.models[preset[0]]  # as written: a draft keeps the size and negative
+        width, height = self._picture_size(ill, model)
         params: dict[str, Any] = {
-            "width": ill.width or getattr(model, "width", None) or self.default_size[0],
-            "height": ill.height or getattr(model, "height", None) or self.default_size[1],
+            "width": width,
+            "height": height,
             "seed": self._take_seed(ill, base),
             "take": ill.take,
             "negative_prompt": ill.negative_prompt or getattr(model, "negative_prompt", None) or "",
@@ -228,6 +230,19 @@ class _Planner:
         return self._step(
             f"{base}/image", op, preset, params=params, deps=deps, files=files, **cast
         )
+
+    def _picture_size(self, ill: Illustration, model: Preset) -> tuple[int, int]:
+        """Its own width/height, else the preset's (else the default); a cover with `shape`
+        takes about the preset's pixels at the shape of the cover it is printed on."""
+        width = getattr(model, "width", None) or self.default_size[0]
+        height = getattr(model, "height", None) or self.default_size[1]
+        if isinstance(ill, Cover) and ill.shape is not None and not (ill.width or ill.height):
+            style = self.book.style
+            return cover_picture_size(
+                ill.shape, style.theme, style.page, style.bleed, (width, height),
+                style.print is not None,
+            )  # fmt: skip
+        return ill.width or width, ill.height or height
 
     def _edit_step(
         self,
@@ -353,3 +368,21 @@ def _mask_json(mask: MaskShape | list[MaskShape]) -> Any:
     if isinstance(mask, list):
         return [m.model_dump(mode="json", exclude_none=True) for m in mask]
     return mask.model_dump(mode="json", exclude_none=True)
+
+
+COMPOSITIONS = {
+    "front": "portrait book-cover composition, calm open space in the top third for the title",
+    "wrap": (
+        "wide wrap-around book cover: the right half is the front cover (its subject, calm "
+        "open space in its top third for the title), the left half the back cover (a quiet "
+        "continuation of the scene, room for text), nothing important in the middle strip"
+    ),
+}
+
+
+def _with_composition(ill: Illustration) -> str | None:
+    """The describer's style note; a cover with a `shape` asks for its composition (only
+    then: the note, so the step's key, of every other picture is as before)."""
+    if isinstance(ill, Cover) and ill.shape is not None and ill.describe is not None:
+        return f"{ill.describe}; {COMPOSITIONS[ill.shape]}"
+    return ill.describe

@@ -76,7 +76,8 @@ def cover_html(
         "blurb": blurb_paragraphs(view),
         "fonts": font_stack(view.language, view.style.font),
         "geometry": cover_geometry(layout, wrap),
-        "colors": cover_colors(view),
+        "colors": cover_colors(view, _front_aspect(layout, wrap)),
+        "wrap_art": view.cover is not None and view.style.cover_shape == "wrap",
         "wrap": wrap,
         "medium": "print",
         "theme": resolve_theme(view.style.theme),
@@ -87,3 +88,11 @@ def cover_html(
         return env.get_template(COVER_TEMPLATE).render(context)
     except TemplateError as exc:
         raise RenderError(f"theme {view.style.theme!r} ({COVER_TEMPLATE}): {exc}") from exc
+
+
+def _front_aspect(layout: Layout, wrap: CoverWrap | None) -> float:
+    """Width / height of the front as printed: trim + bleed on the outside edge, top and
+    bottom on a wrap; the page + bleed all round otherwise."""
+    page, bleed = layout.page, wrap.bleed if wrap is not None else layout.bleed
+    width = page.width + (bleed if wrap is not None else 2 * bleed)
+    return width / (page.height + 2 * bleed)

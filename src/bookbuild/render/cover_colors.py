@@ -1,6 +1,7 @@
 """The cover wrap's colours: the spine and back continue the front art's spine-side edge (the
-mean colour of its leftmost strip) unless `style.cover_color` names one, with text in white or
-near-black, whichever reads better on it."""
+mean colour of the leftmost strip that shows on the front, the art being cropped to the front's
+shape) unless `style.cover_color` names one, with text in white or near-black, whichever reads
+better on it. Art across the whole wrap gives the colour of its middle (the spine)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,17 @@ def luminance(hex_colour: str) -> float:
 
 
 @lru_cache(maxsize=64)
-def spine_side_colour(data: bytes) -> str:
-    """The mean colour of the picture's leftmost strip (transparency on white)."""
+def spine_side_colour(data: bytes, aspect: float = 0.0, middle: bool = False) -> str:
+    """The mean colour of the picture's strip at the spine (transparency on white): its
+    leftmost visible strip when it is cropped to `aspect` (width / height; 0: not cropped),
+    or its middle strip (`middle`: art across the wrap)."""
     with Image.open(io.BytesIO(data)) as opened:
         image = opened.convert("RGBA")
     image.thumbnail((128, 128))
-    strip = image.crop((0, 0, max(1, round(image.width * STRIP)), image.height))
+    shown = image.width if aspect <= 0 else min(image.width, round(image.height * aspect))
+    width = max(1, round(shown * STRIP))
+    left = (image.width - width) // 2 if middle else (image.width - shown) // 2
+    strip = image.crop((left, 0, left + width, image.height))
     flat = Image.new("RGBA", strip.size, (255, 255, 255, 255))
     flat.alpha_composite(strip)
     mean = flat.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
@@ -50,12 +56,15 @@ def spine_side_colour(data: bytes) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mean[:3])
 
 
-def cover_colors(view: BookView) -> CoverColors:
+def cover_colors(view: BookView, front_aspect: float = 0.0) -> CoverColors:
+    """The colours of the spine and back; `front_aspect` is the front panel's width / height
+    (the art is cropped to it)."""
     given = view.style.cover_color
     if given and _HEX.match(given):
         base = given.lower()
     elif view.cover is not None:
-        base = spine_side_colour(view.cover.image)
+        wrap = view.style.cover_shape == "wrap"
+        base = spine_side_colour(view.cover.image, 0.0 if wrap else front_aspect, wrap)
     else:
         base = DEFAULT
     dark_text = luminance(base) > 0.4

@@ -34,6 +34,7 @@ from bookbuild.render.epub_xhtml import html_to_xhtml
 from bookbuild.render.fetch import build_path
 from bookbuild.render.frontmatter import ai_disclosure, blurb_paragraphs
 from bookbuild.render.view import BookView, ChapterView, IllustrationView, Provenance
+from bookbuild.render.wrapart import front_of_wrap
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _SANS_STACK = '"Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", sans-serif'
@@ -96,6 +97,7 @@ def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
 
 def package_files(view: BookView) -> dict[str, bytes]:
     """Every file of the EPUB except `mimetype`, by its path in the zip."""
+    view = front_of_wrap(view)  # the cover image is the front
     fixed = fixed_layout(view)
     book = _Book.from_view(view, fixed)
     images = _ImageSet()

@@ -248,5 +248,26 @@ def style_font_problems(font: str | None, language: str) -> tuple[str | None, st
     )
 
 
+def glyph_problem(text: str, language: str, font: str | None) -> str | None:
+    """A message naming the characters of `text` that no font of the book's stack has (they
+    would stop the PDF), or None: for the author's own texts, checked before anything is spent."""
+    stack = font_stack(language, font)
+    charsets = [family_charset(family) for family in stack]  # cached per family
+    missing = [
+        c
+        for c in dict.fromkeys(text)
+        if needs_glyph(c) and not any(ord(c) in charset for charset in charsets)
+    ]
+    if not missing:
+        return None
+    shown = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing[:MAX_LISTED])
+    more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+    return (
+        f"{len(missing)} character(s) have no glyph in the font stack ({', '.join(stack)}): "
+        f"{shown}{more}; the PDF cannot be made; fix: remove them, or set style.font to an "
+        "installed font that has them"
+    )
+
+
 def _family_with_lang(font: str, lang: str) -> str:
     return f":family={_fc_escape(font)}:lang={_fc_escape(lang)}"

@@ -49,6 +49,7 @@ from .site import (
 )
 from .theme import theme_environment
 from .view import BookView, IllustrationView
+from .wrapart import front_of_wrap
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
 
@@ -191,6 +192,7 @@ def render_html(
     book), one page per chapter (`ch-<id>.html`, with previous/next links), and
     out_dir/assets/<hex16>.png; `downloads` are (label, file) links to the PDF and EPUB.
     Only files whose bytes change are written. Returns the index path."""
+    view = front_of_wrap(view)  # the front cover shows the front of art made across the wrap
     images = _all_illustrations(view)
     for ill in images:
         _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)

@@ -239,7 +239,7 @@ def _preflight(
     interior's and the cover's), the printer's page-count range."""
     by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
     placements = [*_placements(document), *_placements(cover)]
-    return preflight(placements, by_src, target, len(document.pages))
+    return preflight(placements, by_src, target, len(document.pages), view.cover)
 
 
 def _read_back(

@@ -160,7 +160,8 @@ def _colours(reader: PdfReader, what: str) -> Iterator[str]:
         if count:
             yield (
                 f"{what} page {index + 1}: {count} DeviceRGB colour(s); a print PDF needs "
-                "CMYK (write CSS colours for print targets as device-cmyk)"
+                "CMYK (your stylesheet's colours are converted; an SVG or other vector art of "
+                "your own must be drawn in CMYK, or made a raster picture)"
             )
 
 

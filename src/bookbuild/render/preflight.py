@@ -1,6 +1,7 @@
 """Print preflight: what a printer would reject or print badly, found on the laid-out pages
 before the PDF is written. Pictures under 300 ppi at their placed size (with the step that
-made them and the fix), the printer's page-count rules. The written files are checked by
+made them and the fix), pictures cropped to their box by more than a sixth (a cover generated
+at another shape), the printer's page-count rules. The written files are checked by
 `pdfcheck` (boxes, colours, fonts, safe zone, ink)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .printing import Printer, page_count_issues
 from .view import IllustrationView
 
 CSS_PX_PER_INCH = 96.0
+MIN_SHOWN = 5 / 6  # a picture cropped to less than this share of itself is flagged
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,52 @@ def low_resolution(
     return [item for item in worst.values() if item.ppi < PRINT_DPI]
 
 
+def shown_share(placement: Placement, aspect: float) -> float:
+    """The share of the picture that shows in its box (object-fit: cover crops the rest)."""
+    width, height = drawn_inches(placement, aspect)
+    if placement.fit != "cover" or width <= 0 or height <= 0:
+        return 1.0
+    box = placement.width * placement.height / CSS_PX_PER_INCH**2
+    return min(1.0, box / (width * height))
+
+
+def cropped(
+    placements: Iterable[Placement],
+    by_src: Mapping[str, IllustrationView],
+    cover: IllustrationView | None = None,
+) -> list[str]:
+    """Each picture once that its box crops to under MIN_SHOWN of itself, with the fix."""
+    found: dict[str, str] = {}
+    for placed in placements:
+        ill = by_src.get(placed.src)
+        if ill is None or ill.width <= 0 or ill.height <= 0 or placed.src in found:
+            continue
+        share = shown_share(placed, ill.width / ill.height)
+        if share >= MIN_SHOWN:
+            continue
+        box = f"{placed.width / CSS_PX_PER_INCH:.2f}x{placed.height / CSS_PX_PER_INCH:.2f} in"
+        fix = (
+            "give the cover `shape: front` (or `shape: wrap`) to generate it at the cover's "
+            "shape (a new picture)"
+            if ill is cover
+            else "generate it at the page's shape (width/height)"
+        )
+        found[placed.src] = (
+            f"{ill.step or ill.id}: {ill.width}x{ill.height} px is cropped to its "
+            f"{box} box: {round(share * 100)}% of the picture shows; {fix}"
+        )
+    return list(found.values())
+
+
 def preflight(
     placements: Iterable[Placement],
     by_src: Mapping[str, IllustrationView],
     target: Printer,
     pages: int,
+    cover: IllustrationView | None = None,
 ) -> list[str]:
     """Every warning found on the laid-out pages, in the order a reader wants them (what is
     found on the written PDF comes from pdfcheck)."""
-    pictures = [item.message for item in low_resolution(placements, by_src)]
-    return [*pictures, *page_count_issues(target, pages)]
+    placed = list(placements)
+    pictures = [item.message for item in low_resolution(placed, by_src)]
+    return [*pictures, *cropped(placed, by_src, cover), *page_count_issues(target, pages)]

@@ -16,6 +16,7 @@ from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
+from bookbuild.reports.iterate import changeable
 from bookbuild.reports.takes import (
     Take,
     Variant,
@@ -248,6 +249,7 @@ def edit_fields(
     step = statuses[plan.edit_steps[index]].step
     fields["op"] = edit.op
     fields["running_seed"] = step.params.get("seed")
+    fields["changeable"] = list(changeable(edit.op))
     return fields
 
 

@@ -4,11 +4,13 @@ load_spec(path)
   ├── locate the file           ConfigError if there is none (exit 2, with a hint)
   ├── read and parse the YAML   SpecError for size, syntax, alias bombs, duplicate keys
   ├── validate with pydantic    every error at its own line:col, all at once
-  └── validate_book             presets, providers, ids and paths (see validate.py)
+  ├── validate_book             presets, providers, ids and paths (see validate.py)
+  └── checks                    the caller's own (validate: fonts), reported with the rest
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,16 @@ from bookbuild.spec.validate import validate_book
 MAX_SPEC_BYTES = 1024 * 1024
 
 
-def load_spec(path: Path, catalog: ProviderCatalog) -> LoadedSpec:
+def load_spec(
+    path: Path,
+    catalog: ProviderCatalog,
+    *,
+    checks: Sequence[Callable[[LoadedSpec], list[SpecIssue]]] = (),
+) -> LoadedSpec:
     """Load and validate a spec file, or the book.yaml in a folder, against the back ends of
     `catalog` (`bookbuild.providers.registry.CATALOG`; `bookbuild.load_spec` passes it).
+    `checks` add the issues of checks from higher layers (fonts, for `validate`), reported
+    with the spec's own so that every problem is named at once.
 
     Raise ConfigError if there is no such file, SpecError with every problem found otherwise.
     """
@@ -53,6 +62,8 @@ def load_spec(path: Path, catalog: ProviderCatalog) -> LoadedSpec:
         catalog=catalog,
     )
     issues += validate_book(spec, catalog)
+    for check in checks:
+        issues += check(spec)
     if issues:
         raise SpecError(_unique(issues))
     return spec

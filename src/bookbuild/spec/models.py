@@ -229,7 +229,11 @@ class Illustration(Strict):
     )
     caption: str | None = Field(default=None, description="Caption printed under the image.")
     alt: str | None = Field(
-        default=None, description="Alt text; default: the caption or the prompt."
+        default=None,
+        description=(
+            "Alt text; default: the caption, else the prompt (English books) or the "
+            "picture's name in the book's language."
+        ),
     )
     edits: list[Edit] = Field(default_factory=list, description="Edits applied in order.")
     freeze: bool = Field(
@@ -257,6 +261,23 @@ class Illustration(Strict):
         if self.init_image is not None and self.controlnet is not None:
             raise ValueError("use either `init_image` or `controlnet`, not both")
         return self
+
+
+CoverShape = Literal["front", "wrap"]
+
+
+class Cover(Illustration):
+    """The cover picture: an illustration, generated at the shape it is printed at when
+    `shape` is given."""
+
+    shape: CoverShape | None = Field(
+        default=None,
+        description=(
+            "Generate the art at the cover's shape: `front` (the front cover, bleed included) "
+            "or `wrap` (one picture across the back, the spine and the front). Without it the "
+            "art has its preset's size and is cropped to the front. Its own width/height win."
+        ),
+    )
 
 
 class CharacterReference(Strict):
@@ -388,7 +409,7 @@ class Book(Strict):
         default_factory=dict,
         description="The cast, by id: `{id}` in prompts, `characters: [id]` on pictures.",
     )
-    cover: Illustration | None = Field(default=None, description="Cover illustration.")
+    cover: Cover | None = Field(default=None, description="Cover illustration.")
     blurb: str | None = Field(default=None, description="Back-cover text (plain text).")
     isbn: str | None = Field(
         default=None,

@@ -151,8 +151,8 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str = "") -> str:
     if tab is not None or "'\\t'" in problem or "tab" in problem:
         where = f" (line {tab + 1})" if tab is not None and tab != line_no else ""
         return (
-            f"a tab character in the indentation{where}: YAML allows no tabs there; "
-            "replace it with spaces — indent with spaces, not tabs"
+            f"a tab character in the indentation{where}: YAML allows no tabs there "
+            "— indent with spaces, not tabs"
         )
     hint = ""
     if problem.startswith(_INDENT_PROBLEMS) or "expected <block end>" in problem:

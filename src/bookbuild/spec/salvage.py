@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bookbuild.spec.models import Book, Chapter, Defaults, Illustration, Style
+from bookbuild.spec.models import Book, Chapter, Cover, Defaults, Style
 from bookbuild.spec.preset_loading import stand_in_preset
 from bookbuild.spec.presets import Preset
 
@@ -31,7 +31,7 @@ def salvage_book(data: dict[str, Any]) -> Book:
         },
         defaults=_valid(Defaults, data.get("defaults", {})) or Defaults(),
         style=_valid(Style, data.get("style", {})) or Style(),
-        cover=_valid(Illustration, data.get("cover")),
+        cover=_valid(Cover, data.get("cover")),
         chapters=[
             _valid(Chapter, raw) or _stand_in(i)
             for i, raw in enumerate(chapters if isinstance(chapters, list) else [])

@@ -225,7 +225,7 @@ def change_edit(change: _Change) -> dict[str, Any]:
     raw = change.body.get("edit")
     if not isinstance(raw, dict):
         raise StudioInputError("`edit` must be an object")
-    fields = {k: raw[k] for k in iterate.CHANGEABLE if k in raw}
+    fields = {k: raw[k] for k in (*iterate.CHANGEABLE, *iterate.MARGINS) if k in raw}
     mask = None
     if raw.get("shape") is not None or raw.get("brush") is not None:
         request = EditRequest.from_json(

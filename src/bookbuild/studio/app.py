@@ -42,6 +42,7 @@ from bookbuild.reports.overlay import board_overlay, cached_overlay, mask_overla
 from bookbuild.reports.thumbs import thumb_width, thumbnail
 from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
+from bookbuild.studio.boardcache import BoardCache
 from bookbuild.studio.builder import Builder
 from bookbuild.studio.cast_api import routes as cast_routes
 from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts
@@ -58,6 +59,7 @@ class _Pages:
 
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
+        self.boards = BoardCache(studio.root, studio.draft, self.board_html)
         self.templates = Environment(
             loader=PackageLoader("bookbuild.studio", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -71,14 +73,18 @@ class _Pages:
     def page(
         self, name: str, request: Request, generation: int = -1, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        html = self.templates.get_template(name).render(
-            token=self.studio.token,
-            draft=self.studio.draft,
-            request=request,
-            generation=generation,
-            **context,
-        )
+        html = self.html(name, generation, request=request, **context)
         return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    def html(self, name: str, generation: int, **context: Any) -> str:
+        return self.templates.get_template(name).render(
+            token=self.studio.token, draft=self.studio.draft, generation=generation, **context
+        )
+
+    def board_html(self, generation: int) -> str:
+        """The board as of now (kept by BoardCache until the book changes)."""
+        views = board(self.studio.project())
+        return self.html("board.html.j2", generation, views=views, chapters=chapter_jumps(views))
 
     async def preview(self, request: Request) -> Response:
         generation = self.generation()
@@ -88,12 +94,10 @@ class _Pages:
     async def board(self, request: Request) -> Response:
         generation = self.generation()
         try:
-            views = await asyncio.to_thread(board, self.studio.project())
+            html = await asyncio.to_thread(self.boards.page, self.studio.build)
         except BookbuildError as exc:
             return self.page("problem.html.j2", request, generation, message=str(exc))
-        return self.page(
-            "board.html.j2", request, generation, views=views, chapters=chapter_jumps(views)
-        )
+        return HTMLResponse(html, headers=PAGE_HEADERS)
 
     async def cast(self, request: Request) -> Response:
         generation = self.generation()
@@ -162,6 +166,7 @@ class _Pages:
         picture = links[at].digest if at is not None else links[-1].digest
         current = edit_fields(plan, statuses, changing) if changing is not None else {}
         context = {"key": key, "plan": plan, "links": links, "at": at, "picture": picture}
+        context["presets"] = sorted(project.spec.book.models)
         return self.page("editor.html.j2", request, changing=changing, current=current, **context)
 
     async def events(self, request: Request) -> Response:
@@ -227,7 +232,9 @@ class _Pages:
         return Response(png, media_type="image/png", headers=cache)
 
 
-def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    studio: Studio, boards: BoardCache
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         studio.loop = asyncio.get_running_loop()
@@ -238,10 +245,14 @@ def _lifespan(studio: Studio) -> Callable[[Starlette], AbstractAsyncContextManag
         if not studio.watch:
             stop.set()
         watcher = asyncio.create_task(watch_book(studio.root, studio.builder, stop))
+        states: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        studio.listeners.add(states)
+        warming = asyncio.create_task(boards.keep_warm(studio.builder, states))
         try:
             yield
         finally:
             stop.set()
+            warming.cancel()
             await watcher
             studio.builder.stop()
 
@@ -293,7 +304,7 @@ def create_app(studio: Studio) -> Starlette:
         Mount("/static", StaticFiles(packages=[("bookbuild.studio", "static")])),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(studio.host))]
-    return Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(studio))
+    return Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(studio, pages.boards))
 
 
 __all__ = ["Studio", "create_app"]

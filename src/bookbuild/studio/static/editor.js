@@ -44,8 +44,9 @@ function setup() {
   draw.addEventListener("pointerup", up);
   draw.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
   draw.addEventListener("dblclick", closePolygon);
+  draw.addEventListener("mousedown", (event) => { if (event.button === 1) event.preventDefault(); }); // no autoscroll
   $("stage").addEventListener("keydown", keyboard);
-  for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id).addEventListener("input", changed);
+  for (const id of ["feather", "grow", "invert", "prompt", "strength", "brush-size"]) $(id)?.addEventListener("input", changed);
   document.querySelectorAll('input[name="op"], input[name="tool"], input[name="mode"]').forEach((r) => r.addEventListener("change", changed));
   $("clear").addEventListener("click", clear);
   $("undo").addEventListener("click", undo);
@@ -53,26 +54,77 @@ function setup() {
   $("zoom-in").addEventListener("click", () => setZoom(ed.zoom * 1.25));
   $("zoom-out").addEventListener("click", () => setZoom(ed.zoom / 1.25));
   $("zoom-fit").addEventListener("click", () => setZoom(1));
-  document.addEventListener("keydown", (event) => {
-    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
-    if (event.target.matches("textarea, input[type=text]")) return;
-    event.preventDefault();
-    if (event.shiftKey) redo(); else undo();
+  document.querySelector(".stage-box").addEventListener("wheel", wheel, { passive: false });
+  document.addEventListener("keydown", shortcut);
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " ") $("stage").classList.remove("panning");
   });
   $("apply").addEventListener("click", apply);
   const written = $("editor").dataset.mask;
   if (written) ed.written = JSON.parse(written);
+  if (changing() && $("editor").dataset.op === "outpaint") ed.margins = JSON.parse($("editor").dataset.margins);
   changed();
 }
 
 function setZoom(zoom) {
   const picture = $("picture");
-  if (ed.zoom === 1) ed.fit = $("stage").getBoundingClientRect().width / picture.naturalWidth;
+  const box = document.querySelector(".stage-box");
+  if (ed.zoom === 1) {
+    ed.fit = $("stage").getBoundingClientRect().width / picture.naturalWidth;
+    box.style.height = `${box.getBoundingClientRect().height}px`; // a window onto the picture
+  }
   ed.zoom = Math.min(8, Math.max(1, zoom));
+  if (ed.zoom === 1) box.style.height = "";
   $("stage").style.width = ed.zoom === 1 ? "" : `${picture.naturalWidth * ed.zoom * ed.fit}px`;
   $("stage").classList.toggle("zoomed", ed.zoom !== 1);
   $("zoom-value").textContent = `${Math.round(ed.zoom * 100)}%`;
   render();
+}
+
+// Ctrl+wheel (or Shift+wheel, as in A1111's canvas zoom) zooms at the pointer: the point of
+// the picture under it stays under it.
+function wheel(event) {
+  if (!(event.ctrlKey || event.shiftKey || event.metaKey)) return;
+  event.preventDefault();
+  zoomAt(event.deltaY < 0 ? ed.zoom * 1.25 : ed.zoom / 1.25, event.clientX, event.clientY);
+}
+
+function zoomAt(zoom, clientX, clientY) {
+  const before = $("draw").getBoundingClientRect();
+  const [fx, fy] = [(clientX - before.left) / before.width, (clientY - before.top) / before.height];
+  setZoom(zoom);
+  const after = $("draw").getBoundingClientRect();
+  const box = document.querySelector(".stage-box");
+  box.scrollLeft += after.left + fx * after.width - clientX;
+  box.scrollTop += after.top + fy * after.height - clientY;
+}
+
+// Undo/redo (Ctrl+Z, Ctrl+Shift+Z), the brush size ([ and ]), Space held to pan by dragging.
+function shortcut(event) {
+  if (event.target.matches("textarea, input[type=text], input[type=number]")) return;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    if (event.shiftKey) redo(); else undo();
+  } else if (event.key === "[" || event.key === "]") {
+    const size = $("brush-size");
+    size.value = String(brushSize() + (event.key === "]" ? 4 : -4));
+    changed();
+  } else if (event.key === " " && event.target.matches("#stage, body")) {
+    event.preventDefault();
+    $("stage").classList.add("panning");
+  }
+}
+
+// Dragging with the middle button, or with Space held, scrolls the zoomed picture.
+function startPan(event) {
+  const box = document.querySelector(".stage-box");
+  ed.drag = { kind: "pan", start: [event.clientX, event.clientY], scroll: [box.scrollLeft, box.scrollTop] };
+}
+
+function pan(event) {
+  const box = document.querySelector(".stage-box");
+  box.scrollLeft = ed.drag.scroll[0] - (event.clientX - ed.drag.start[0]);
+  box.scrollTop = ed.drag.scroll[1] - (event.clientY - ed.drag.start[1]);
 }
 
 function push(region) {
@@ -83,6 +135,10 @@ function push(region) {
 
 function down(event) {
   $("draw").setPointerCapture(event.pointerId);
+  if (event.button === 1 || $("stage").classList.contains("panning")) {
+    event.preventDefault();
+    return startPan(event);
+  }
   const [x, y] = fractionOf(event);
   if (op() === "outpaint") {
     ed.drag = { kind: "edge", edge: nearestEdge(x, y), start: [x, y], before: { ...ed.margins } };
@@ -103,6 +159,7 @@ function down(event) {
 function move(event) {
   showCursor(event);
   if (!ed.drag) return;
+  if (ed.drag.kind === "pan") return pan(event);
   const [x, y] = fractionOf(event);
   if (ed.drag.kind === "edge") return dragEdge(x, y);
   if (ed.drag.kind === "brush") ed.drag.region.stroke.points.push([x, y]);
@@ -127,7 +184,8 @@ function up() {
 // The brush's real size: a circle of the brush's diameter at the picture's displayed scale.
 function showCursor(event) {
   const cursor = $("cursor");
-  const brushing = op() === "inpaint" && (tool() === "brush" || tool() === "eraser");
+  const panning = $("stage").classList.contains("panning") || ed.drag?.kind === "pan";
+  const brushing = !panning && op() === "inpaint" && (tool() === "brush" || tool() === "eraser");
   cursor.hidden = !brushing;
   if (!brushing) return;
   const draw = $("draw").getBoundingClientRect();
@@ -172,7 +230,21 @@ function closePolygon() {
 
 // Arrow keys draw a rectangle or an ellipse: Enter starts one in the middle, arrows move it,
 // Shift+arrows size it, Enter again adds it (Escape drops it).
+// Outpaint with the keyboard: an arrow grows the picture on that side by 64 px, Shift+arrow
+// shrinks it back.
+const KEY_GROW = 64;
+function keyboardOutpaint(event) {
+  const edge = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down" }[event.key];
+  if (!edge) return;
+  event.preventDefault();
+  const grown = ed.margins[edge] + (event.shiftKey ? -KEY_GROW : KEY_GROW);
+  ed.margins[edge] = Math.min(2048, Math.max(0, grown));
+  $("region-status").textContent = $("margins").textContent = marginsText();
+  changed();
+}
+
 function keyboard(event) {
+  if (op() === "outpaint") return keyboardOutpaint(event);
   if (op() !== "inpaint" || !["rect", "ellipse"].includes(tool())) return;
   const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
   if (event.key === "Enter") {
@@ -297,9 +369,12 @@ function showMargins() {
   frame.style.top = `${-up * scale}px`;
   frame.style.right = `${-right * scale}px`;
   frame.style.bottom = `${-down * scale}px`;
-  $("margins").textContent = op() === "outpaint"
-    ? `new canvas: +${left}px left, +${right}px right, +${up}px up, +${down}px down`
-    : "";
+  $("margins").textContent = op() === "outpaint" ? marginsText() : "";
+}
+
+function marginsText() {
+  const { left, right, up, down } = ed.margins;
+  return `new canvas: +${left}px left, +${right}px right, +${up}px up, +${down}px down`;
 }
 
 // The region as the request sends it: one added shape as fractions, anything else painted.
@@ -317,15 +392,21 @@ function requestBody() {
   return { ill: editor.dataset.ill, at: editor.dataset.at === "" ? null : Number(editor.dataset.at), edit };
 }
 
+// Only the fields the edit's op takes (an outpaint has margins, no strength; an upscale a model).
 function changeBody() {
   const editor = $("editor");
+  const fields = editor.dataset.fields.split(" ");
   const seed = $("seed").value.trim();
-  const edit = {
-    prompt: $("prompt").value, strength: Number($("strength").value),
-    negative_prompt: $("negative").value.trim() || null, seed: seed === "" ? null : Number(seed),
-    model: $("model").value.trim() || null, feather: feather(), invert: $("invert").checked,
+  const all = {
+    prompt: $("prompt").value, strength: $("strength") ? Number($("strength").value) : null,
+    negative_prompt: $("negative") ? $("negative").value.trim() || null : null,
+    seed: seed === "" ? null : Number(seed), model: $("model").value.trim() || null, ...ed.margins,
   };
-  if (ed.drawn && ed.regions.length) Object.assign(edit, region());
+  const edit = Object.fromEntries(Object.entries(all).filter(([name]) => fields.includes(name)));
+  if (op() === "inpaint") {
+    Object.assign(edit, { feather: feather(), invert: $("invert").checked });
+    if (ed.drawn && ed.regions.length) Object.assign(edit, region());
+  }
   return { ill: editor.dataset.ill, index: Number(editor.dataset.change), edit };
 }
 

@@ -101,6 +101,7 @@ function boardButtons() {
 
 async function act(button, url, body) {
   studio.lastFocus = button.id; // a disabled button loses the focus: it is given back after
+  studio.lastSection = button.closest("section.ill")?.id; // or to its heading, when it went
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   const answer = await studio.post(url, body);
@@ -206,9 +207,14 @@ async function refreshBoard() {
   const jump = fresh.querySelector(".jump");
   if (jump) document.querySelector(".jump").replaceWith(document.adoptNode(jump));
   applyFilters();
-  const target = focused && document.getElementById(focused);
+  let target = focused && document.getElementById(focused);
+  if (!target && studio.lastFocus && studio.lastSection) { // the button is gone (a Choose)
+    target = document.getElementById(`${studio.lastSection}-title`);
+    if (target) target.tabIndex = -1;
+  }
   if (target) target.focus();
   studio.lastFocus = null;
+  studio.lastSection = null;
   document.body.dataset.waiting = "";
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
