@@ -19,6 +19,8 @@ from bookbuild.studio.state import Studio
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+SCARF = "a slender white hare with long ears, amber eyes and a blue knitted scarf"
+ANSWER = "#cast-hare .forecast-answer"
 BUILT = "g => window.studio && window.studio.state === 'ok' && window.studio.generation >= g"
 
 
@@ -84,6 +86,11 @@ def main() -> None:
         editor(page, url)
         page.screenshot(path=str(DOCS / "studio-editor.png"))
         page.goto(url + "/cast", wait_until="networkidle")
+        page.fill("#cast-hare-description", SCARF)  # what a new description would re-run
+        page.click("#cast-hare-forecast")
+        page.wait_for_function(
+            f"() => document.querySelector('{ANSWER}').textContent.includes('call(s)')"
+        )
         page.screenshot(path=str(DOCS / "studio-cast.png"))
         browser.close()
     server.should_exit = True

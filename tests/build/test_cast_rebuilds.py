@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bookbuild.build.make import MakeOptions, make
 from bookbuild.graph.plan import plan_book
@@ -230,3 +231,34 @@ def test_each_picture_request_carries_its_characters_and_their_references(
     assert [c.id for c in seen["start/alone/image"].characters] == ["hare"]
     assert seen["nap/oak/image"].characters == ()
     assert seen["cast/tortoise/image"].characters[0].images == ()  # a sheet has no reference
+
+
+def test_change_forecast_of_a_typed_description_is_checked_and_writes_nothing(
+    book: Path,
+) -> None:
+    from bookbuild.errors import ConfigError
+    from bookbuild.reports.cast import described
+
+    build(book)
+    before = (book / "book.yaml").read_bytes()
+    project = Project.open(book)
+    change = change_forecast(project, "tortoise", "a young tortoise with a yellow shell")
+    assert sorted(change.steps) == ["cast/tortoise/image", "nap/passing/image", "start/line/image"]
+    assert change.free == "local" and change.pending == 0  # the offline back end, built
+    assert change.pictures == ("cast/tortoise", "start/line", "nap/passing")
+    assert change.to_json()["pictures"] == list(change.pictures)
+    assert change_forecast(project, "tortoise", TORTOISE).steps == ()  # the same words: nothing
+    assert (book / "book.yaml").read_bytes() == before
+    with pytest.raises(ConfigError, match="cannot be empty"):
+        change_forecast(project, "hare", "  ")
+    with pytest.raises(ConfigError, match="no character 'owl'"):
+        change_forecast(project, "owl", "a grey owl")
+    text = described(project, "hare", 'a hare "Hazel": in a blue scarf')
+    changed = [
+        (a, b)
+        for a, b in zip(before.decode().splitlines(), text.splitlines(), strict=True)
+        if a != b
+    ]
+    assert [a.strip() for a, _ in changed] == [f'description: "{HARE}"']  # one line, the rest kept
+    new = yaml.safe_load(text)["characters"]["hare"]["description"]
+    assert new == 'a hare "Hazel": in a blue scarf'

@@ -19,6 +19,9 @@ from bookbuild.graph.model import CharacterPlan, Graph, IllustrationPlan
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
+from bookbuild.reports.cast_sent import how_sent
+from bookbuild.reports.changes import candidate_project
+from bookbuild.spec import specwrite
 
 ReferenceKind = Literal["file", "sheet", "none"]
 CastSource = Literal["spec", "prompt"]
@@ -36,6 +39,8 @@ class Appearance:
     digest: str | None  # the final picture, when known
     image_digest: str | None
     source: CastSource  # "spec": `characters:` or `{id}`; "prompt": the describe step said
+    image_key: str | None = None  # the image step's key (its stored result, when built)
+    sent: str = ""  # how the character's reference reached it (reports/cast_sent.py)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -82,7 +87,22 @@ class Lineup:
 
 def cast_lineup(project: Project) -> Lineup:
     graph = plan_book(project.spec, draft=project.draft)
-    return lineup(graph, step_statuses(graph, project.load_lock(), project.store))
+    found = lineup(graph, step_statuses(graph, project.load_lock(), project.store))
+    return with_sent(project, found)
+
+
+def with_sent(project: Project, found: Lineup) -> Lineup:
+    """The lineup with, under each picture, how the character's reference reached it (read
+    from the picture's stored result)."""
+    members = []
+    for member in found.members:
+        shown = []
+        for a in member.appearances:
+            record = project.store.lookup(a.image_key) if a.image_key else None
+            said = how_sent(record.metadata, member.id) if record is not None else ""
+            shown.append(dataclasses.replace(a, sent=said))
+        members.append(dataclasses.replace(member, appearances=tuple(shown)))
+    return dataclasses.replace(found, members=tuple(members))
 
 
 def lineup(graph: Graph, statuses: dict[str, StepStatus]) -> Lineup:
@@ -141,6 +161,7 @@ def _appearance(
         final.digest,
         statuses[plan.image_step].digest,
         source,
+        statuses[plan.image_step].key,
     )
 
 
@@ -180,31 +201,63 @@ class ChangeForecast:
     chat_steps: tuple[str, ...]  # of them, the chat steps (none: the cast never re-writes)
     calls: int
     cost_usd: float
+    unknown_price_calls: int = 0
+    free: str = ""  # why the calls cost nothing: "draft", "local" (this machine), or ""
+    pending: int = 0  # calls the book needs anyway (not built yet, or stale), not counted
+
+    @property
+    def pictures(self) -> tuple[str, ...]:
+        """The pictures redrawn ("race/start", "cast/hare"), in step order."""
+        chat = set(self.chat_steps)
+        keys = (sid.rsplit("/", 1)[0] for sid in self.steps if sid not in chat)
+        return tuple(dict.fromkeys(keys))
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "pictures": list(self.pictures)}
 
 
-def change_forecast(project: Project, cid: str) -> ChangeForecast:
-    """Plan the book as if the character's description changed, and compare with now."""
-    book = project.spec.book
-    if cid not in book.characters:
-        raise ConfigError(f"no character {cid!r}; the cast is: {', '.join(book.characters)}")
-    character = book.characters[cid]
-    changed = character.model_copy(update={"description": character.description + " (changed)"})
-    spec = dataclasses.replace(
-        project.spec,
-        book=book.model_copy(update={"characters": {**book.characters, cid: changed}}),
-    )
+def described(project: Project, cid: str, description: str) -> str:
+    """book.yaml's text with `description` as the character's (every other byte kept)."""
+    if cid not in project.spec.book.characters:
+        cast = ", ".join(project.spec.book.characters) or "none"
+        raise ConfigError(f"no character {cid!r}; the cast is: {cast}")
+    if not description.strip():
+        raise ConfigError(f"characters.{cid}.description: a description cannot be empty")
+    return specwrite.set_character_field(project.spec.text, cid, "description", description)
+
+
+def change_forecast(project: Project, cid: str, description: str | None = None) -> ChangeForecast:
+    """Plan the book as if the character's description were `description` (by default: any
+    new one), checked like `validate`, and compare with now. Nothing is written."""
+    character = project.spec.book.characters.get(cid)
+    if description is None and character is not None:
+        description = character.description + " (changed)"
+    candidate = candidate_project(project, described(project, cid, description or ""))
     lock = project.load_lock()
     now = step_statuses(plan_book(project.spec, draft=project.draft), lock, project.store)
-    graph = plan_book(spec, draft=project.draft)
+    graph = plan_book(candidate.spec, draft=project.draft)
     after = step_statuses(graph, lock, project.store)
-    extra = {sid: s for sid, s in after.items() if s.needs_call and not now[sid].needs_call}
+    extra = {
+        sid: s
+        for sid, s in after.items()
+        if s.needs_call and not (sid in now and now[sid].needs_call)
+    }
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
     try:
         cost = forecast(extra, pool)
     finally:
         pool.close()
     chat = tuple(sid for sid, s in extra.items() if s.step.kind == "chat")
-    return ChangeForecast(cid, tuple(extra), chat, cost.total_calls, round(cost.total_cost, 6))
+    unpriced = sum(cost.unpriced.values())
+    free = "draft" if project.draft else "local" if cost.local and not cost.total_cost else ""
+    pending = sum(1 for s in now.values() if s.needs_call)
+    return ChangeForecast(
+        cid,
+        tuple(extra),
+        chat,
+        cost.total_calls,
+        round(cost.total_cost, 6),
+        unpriced,
+        free,
+        pending,
+    )

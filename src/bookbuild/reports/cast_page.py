@@ -7,7 +7,7 @@ from typing import Any
 
 from bookbuild.project import Project
 from bookbuild.reports.board import illustration_plans, plan_and_statuses
-from bookbuild.reports.cast import lineup
+from bookbuild.reports.cast import lineup, with_sent
 from bookbuild.reports.takes import next_take, take_numbers
 from bookbuild.spec.paths import resolve_in_book
 
@@ -23,7 +23,8 @@ def cast_page(project: Project) -> dict[str, Any]:
         if ref.character is not None:
             sheets[ref.character] = plan.illustration
             next_takes[ref.character] = next_take(plan, numbers)
-    return {"lineup": lineup(graph, statuses), "sheets": sheets, "next_takes": next_takes}
+    found = with_sent(project, lineup(graph, statuses))
+    return {"lineup": found, "sheets": sheets, "next_takes": next_takes}
 
 
 def reference_file(project: Project, cid: str, number: int) -> bytes:

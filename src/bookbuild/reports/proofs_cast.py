@@ -12,6 +12,7 @@ from bookbuild.project import Project
 from bookbuild.reports.cast import CastMember, ChangeForecast, cast_lineup, change_forecast
 from bookbuild.spec.paths import resolve_in_book
 
+CELLS_PER_LINE = 7  # 34 mm cells across A4 landscape (273 mm inside the margins)
 Thumbnail = Callable[[str | None], str | None]  # a stored picture's digest -> its file name
 FileThumbnail = Callable[[str, bytes], str]  # (name, picture bytes) -> its file name
 
@@ -22,6 +23,7 @@ class CastPicture:
     title: str
     state: str
     picture: str | None
+    sent: str = ""  # how the character's reference reached the picture
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,14 @@ class CastRow:
     reference: tuple[CastPicture, ...]
     pictures: tuple[CastPicture, ...]
     change: ChangeForecast
+
+    @property
+    def lines(self) -> tuple[tuple[CastPicture, ...], ...]:
+        """The pictures, as many to a line as fit beside the reference; the reference starts
+        every line, so each picture is printed beside it (none is cut off the page)."""
+        per_line = max(1, CELLS_PER_LINE - max(1, len(self.reference)))
+        chunks = [self.pictures[n : n + per_line] for n in range(0, len(self.pictures), per_line)]
+        return tuple(chunks) or ((),)
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,8 @@ def cast_page(project: Project, stored: Thumbnail, own: FileThumbnail) -> CastPa
     for member in lineup.members:
         reference = _reference(project, member, stored, own)
         pictures = tuple(
-            CastPicture(a.key, a.title, a.state, stored(a.digest)) for a in member.appearances
+            CastPicture(a.key, a.title, a.state, stored(a.digest), a.sent)
+            for a in member.appearances
         )
         rows.append(CastRow(member, reference, pictures, change_forecast(project, member.id)))
     return CastPage(tuple(rows), lineup.undecided)

@@ -139,6 +139,16 @@ def set_chapter_field(text: str, chapter: int, key: str, value: Any) -> str:
     )
 
 
+def set_character_field(text: str, character: str, key: str, value: Any) -> str:
+    """Set a scalar field of `characters.<character>` (`description: "..."`)."""
+    return _write(
+        text,
+        ("characters", character),
+        lambda data: data.__setitem__(key, value),
+        lambda lines, node: _splice_set(lines, node, key, value),
+    )
+
+
 # -- the write: splice, check, or fall back -------------------------------------------------
 
 

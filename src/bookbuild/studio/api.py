@@ -305,3 +305,6 @@ async def _json_body(request: Request) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+read_json_body = _json_body  # the cast page's write (cast_api.py) reads its body the same way

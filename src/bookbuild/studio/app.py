@@ -44,6 +44,7 @@ from bookbuild.store.objects import check_digest
 from bookbuild.studio import api
 from bookbuild.studio.boardcache import BoardCache
 from bookbuild.studio.builder import Builder
+from bookbuild.studio.cast_api import routes as cast_routes
 from bookbuild.studio.security import BOOK_HEADERS, PAGE_HEADERS, allowed_hosts
 from bookbuild.studio.state import Studio
 from bookbuild.studio.watch import watch_book
@@ -122,7 +123,10 @@ class _Pages:
     async def cast_forecast(self, request: Request) -> Response:
         try:
             found = await asyncio.to_thread(
-                change_forecast, self.studio.project(), request.path_params["cid"]
+                change_forecast,
+                self.studio.project(),
+                request.path_params["cid"],
+                request.query_params.get("description"),
             )
         except BookbuildError as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
@@ -295,6 +299,7 @@ def create_app(studio: Studio) -> Starlette:
         Route("/thumb/{digest}", pages.thumb),
         Route("/overlay/{step:path}", pages.overlay),
         *api.routes(studio),
+        *cast_routes(studio),
         Mount("/book", build_folder),
         Mount("/static", StaticFiles(packages=[("bookbuild.studio", "static")])),
     ]

@@ -228,16 +228,37 @@ function castButtons() {
     if (b.matches("img.zoomable")) return viewer.open(b.dataset.full, null, [b.alt]);
     if (b.matches(".approve")) act(b, "/api/approve", { ill: b.dataset.ill, freeze: b.dataset.freeze === "true" });
     else if (b.matches(".new-take")) act(b, "/api/take", { ill: b.dataset.ill });
-    else if (b.matches(".change-forecast")) {
-      const out = b.parentElement.querySelector(".forecast-answer");
-      out.textContent = "planning…";
-      const answer = await (await fetch(`/api/cast/${encodeURIComponent(b.dataset.character)}/forecast`)).json();
-      if (answer.error) { out.textContent = answer.error; return; }
-      const cost = answer.cost_usd ? `about $${answer.cost_usd.toFixed(4)}` : "free in a draft";
-      out.textContent = `${answer.calls} model call(s), ${cost}: ${answer.steps.join(", ") || "nothing"}`;
+    else if (b.matches(".change-forecast")) castForecast(b);
+    else if (b.matches(".describe-apply")) {
+      const area = b.form.querySelector("textarea");
+      act(b, `/api/cast/${encodeURIComponent(b.dataset.character)}/description`, { description: area.value });
     }
   });
   studio.onBuilt(() => window.location.reload());
+}
+
+// What a change of the character would re-run and cost: the description typed in the box, or
+// (unchanged) any new description or reference.
+async function castForecast(b) {
+  const out = b.form.querySelector(".forecast-answer");
+  const area = b.form.querySelector("textarea");
+  const typed = area.value.trim() !== area.defaultValue.trim();
+  const query = typed ? `?description=${encodeURIComponent(area.value.trim())}` : "";
+  out.textContent = "planning…";
+  const answer = await (await fetch(`/api/cast/${encodeURIComponent(b.dataset.character)}/forecast${query}`)).json();
+  if (answer.error) { out.textContent = answer.error; return; }
+  let cost = `about $${answer.cost_usd.toFixed(4)}`;
+  if (!answer.cost_usd && answer.free) cost = answer.free === "draft" ? "free (a draft)" : "free (runs on this machine)";
+  if (answer.unknown_price_calls) cost += ` plus ${answer.unknown_price_calls} call(s) of unknown price`;
+  const what = typed ? "This description" : "A new description or reference";
+  let text = `${what}: ${answer.calls} model call(s), ${cost}: ${answer.steps.join(", ") || "nothing"}`;
+  if (answer.pending) text += ` (besides ${answer.pending} call(s) the book needs anyway: not built yet or stale)`;
+  out.textContent = text;
+  // every row marks the pictures the change would redraw (a picture two characters share too)
+  const redrawn = new Set(answer.pictures);
+  for (const figure of document.querySelectorAll(".lineup figure")) {
+    figure.classList.toggle("would-rerun", redrawn.has(figure.dataset.key));
+  }
 }
 
 // The preview keeps its place like Quarto's: the page of the book and the scroll position
