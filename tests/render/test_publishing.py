@@ -83,7 +83,7 @@ FONTS_WITHOUT_HANGUL = """<?xml version="1.0"?>
 """
 
 
-def test_preflight_fails_when_the_fonts_lack_hangul(tmp_path: Path) -> None:
+def test_make_stops_before_any_call_when_the_fonts_lack_hangul(tmp_path: Path) -> None:
     folder = copy_sample("hare-and-tortoise", tmp_path)
     config = tmp_path / "fonts.conf"
     config.write_text(FONTS_WITHOUT_HANGUL.format(cache=tmp_path / "fc-cache"), "utf-8")
@@ -95,8 +95,8 @@ def test_preflight_fails_when_the_fonts_lack_hangul(tmp_path: Path) -> None:
         env=env,
         timeout=300,
     )
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "U+D1A0" in done.stderr  # 토, of the title
-    assert "book title" in done.stderr
+    assert done.returncode == 2, done.stdout + done.stderr  # found before any call
+    assert "book.yaml:3:8:" in done.stderr and "U+D1A0" in done.stderr  # 토, of the title
+    assert "not installed: Noto Serif CJK KR" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (folder / "build" / "hare-and-tortoise.pdf").exists()

@@ -262,10 +262,12 @@ def glyph_problem(text: str, language: str, font: str | None) -> str | None:
         return None
     shown = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing[:MAX_LISTED])
     more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+    absent = [family for family, charset in zip(stack, charsets, strict=True) if not charset]
+    not_installed = f" (not installed: {', '.join(absent)})" if absent else ""
     return (
-        f"{len(missing)} character(s) have no glyph in the font stack ({', '.join(stack)}): "
-        f"{shown}{more}; the PDF cannot be made; fix: remove them, or set style.font to an "
-        "installed font that has them"
+        f"{len(missing)} character(s) have no glyph in the font stack ({', '.join(stack)})"
+        f"{not_installed}: {shown}{more}; the PDF cannot be made; fix: remove them, or set "
+        "style.font to an installed font that has them"
     )
 
 
