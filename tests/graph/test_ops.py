@@ -67,6 +67,8 @@ def test_an_undecodable_picture_from_a_provider_is_a_provider_error(tmp_path: Pa
     from bookbuild.store.journal import JobJournal, NullJournal
 
     class Garbage:
+        local = False  # a paid service: its journal is checked like one
+
         def run_image(self, request: ImageRequest) -> ImageResult:
             return ImageResult(b"<html>not a picture</html>")
 
