@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 
+import pytest
 from rich.console import Console
 
 from bookbuild.build.events import Event
-from bookbuild.cli.report import PlainReporter, RichReporter
+from bookbuild.cli.report import PlainReporter, RichReporter, _StageColumn
 
 
 def reporter() -> RichReporter:
@@ -53,4 +55,37 @@ def test_plain_lines_name_each_format_as_it_starts() -> None:
     plain = PlainReporter(Console(file=out, width=200))
     plain(Event("render_format_started", "pdf", total=313))
     plain(Event("render_progress", "pdf", "layout", total=313, done=5))
-    assert out.getvalue() == "rendering pdf (313 pages last time)\n"
+    plain(Event("render_progress", "pdf", "layout", total=313, done=6))
+    assert out.getvalue() == "rendering pdf (313 pages last time)\npdf: laying out the pages\n"
+
+
+def test_each_render_stage_has_its_own_running_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    display = reporter()
+    display(Event("render_format_started", "pdf", total=20))
+    display(Event("render_progress", "pdf", "print images 0/40", total=20))
+    since = display.progress.tasks[1].fields["since"]
+    display(Event("render_progress", "pdf", "print images 9/40", total=20))
+    task = display.progress.tasks[1]
+    assert task.fields["since"] == since  # the same stage: its clock goes on
+    monkeypatch.setattr(time, "monotonic", lambda: since + 7.2)
+    assert str(_StageColumn().render(task)) == "print images 9/40 7s"
+    monkeypatch.setattr(time, "monotonic", lambda: since + 9.0)
+    display(Event("render_progress", "pdf", "writing", total=20, done=20))
+    task = display.progress.tasks[1]
+    assert task.fields["since"] == since + 9.0  # a new stage: a new clock
+    monkeypatch.setattr(time, "monotonic", lambda: since + 12.0)
+    assert str(_StageColumn().render(task)) == "writing the PDF 3s"
+
+
+def test_plain_lines_name_each_stage_of_the_pdf_once() -> None:
+    out = io.StringIO()
+    plain = PlainReporter(Console(file=out, width=200))
+    for message in ("print images 0/3", "print images 1/3", "reading the HTML", "layout"):
+        plain(Event("render_progress", "pdf", message, done=1))
+    plain(Event("render_progress", "pdf", "writing", done=1))
+    assert out.getvalue().splitlines() == [
+        "pdf: print images 0/3",
+        "pdf: reading the HTML",
+        "pdf: laying out the pages",
+        "pdf: writing the PDF",
+    ]

@@ -1,4 +1,5 @@
-"""The render phase reports where WeasyPrint is: each page it lays out, then the writing."""
+"""The render phase reports where the PDF is: print images made, WeasyPrint's stages, each page
+it lays out, the writing, the cover and the saving."""
 
 from __future__ import annotations
 
@@ -13,15 +14,27 @@ from bookbuild.render.progress import pdf_progress
 from tests.helpers.render_views import english_book
 
 
-def test_every_page_laid_out_is_reported_then_the_writing(tmp_path: Path) -> None:
+def test_every_stage_of_the_pdf_is_named_in_order_with_each_page(tmp_path: Path) -> None:
     reports: list[tuple[str, int]] = []
+    cache = tmp_path / "cache"
     with pdf_progress(lambda stage, page: reports.append((stage, page))):
-        pdf = render_pdf(english_book(chapters=3, paragraphs=4), tmp_path)
+        pdf = render_pdf(english_book(chapters=3, paragraphs=4), tmp_path, image_cache=cache)
     pages = len(PdfReader(pdf).pages)
-    interior = reports[: reports.index(("writing", 0))]
-    assert {stage for stage, _ in interior} == {"layout"}
-    assert sorted({page for _, page in interior}) == list(range(1, pages + 1))  # (repaginated)
-    assert reports.count(("writing", 0)) == 2  # the interior, then the cover
+    stages = [stage for stage, _ in reports]
+    images = [stage for stage in stages if stage.startswith("print images")]
+    made = len(images) - 1
+    assert made >= 3 and images == [f"print images {n}/{made}" for n in range(made + 1)]
+    named = [images[-1], "reading the HTML", "applying the styles", "building the boxes"]
+    named += ["layout", "writing", "the cover", "saving"]
+    assert [stages.index(stage) for stage in named] == sorted(stages.index(s) for s in named)
+    assert stages[-1] == "saving" and stages.count("writing") == 1  # the cover's is "the cover"
+    assert sorted({p for s, p in reports if s == "layout"}) == list(range(1, pages + 1))
+    assert all(page == 0 for stage, page in reports if stage != "layout")
+    again: list[tuple[str, int]] = []
+    with pdf_progress(lambda stage, page: again.append((stage, page))):
+        render_pdf(english_book(chapters=3, paragraphs=4), tmp_path, image_cache=cache)
+    assert not [s for s, _ in again if s.startswith("print images")]  # all from the cache
+    assert again[0] == ("reading the HTML", 0)
 
 
 def test_the_next_render_knows_how_many_pages_to_expect(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,7 +111,8 @@ class Build:
             self.graph.presets, project.env, options.jobs, on_event, self.stop, options.batch
         )
         self.pool.batches.poll_interval = options.batch_poll
-        self.writer = LockWriter(project.lock_path, self.lock)
+        # a draft's lock (.bookbuild/draft.lock) pins free results: saved without fsync
+        self.writer = LockWriter(project.lock_path, self.lock, durable=not self.graph_is_free())
         self.remote = open_remote(project, on_event, required=options.locked, jobs=options.jobs * 2)
 
     def run(self) -> MakeSummary:
@@ -147,6 +149,7 @@ class Build:
         self.pool.check_ready(needed)
         self.pool.probe(needed)  # a service that is down: one error naming its URL, exit 2
         self.pool.prepare(needed)  # e.g. a local server that is down: one error, no step run
+        self.pool.expect(self._pictures_by_preset())  # e.g. drafts drawn on every core
         check_store_ready(self.project.store, *self._calls_by_kind())
 
     def check_budget(self) -> None:
@@ -187,6 +190,7 @@ class Build:
             free=self.graph_is_free(),
         )
         result = self.run_waves(engine)
+        self.pool.close()  # no step runs after this: workers and connections go before the render
         self.summary.called = result.called
         self.summary.cached = len(result.cached)
         if self.stop.is_set():
@@ -297,6 +301,11 @@ class Build:
     # -- helpers ---------------------------------------------------------------------------
     def _calls(self, step_id: str) -> bool:
         return self.statuses[step_id].needs_call
+
+    def _pictures_by_preset(self) -> dict[str, int]:
+        """Image calls this make would make, by preset."""
+        steps = [self.statuses[s].step for s in self.selected if self._calls(s)]
+        return dict(Counter(step.preset for step in steps if step.kind == "image"))
 
     def _calls_by_kind(self) -> tuple[int, int]:
         """(image calls, chat calls) this make would make."""

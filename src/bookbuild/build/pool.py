@@ -158,6 +158,12 @@ class ProviderPool:
                     raise
                 raise ConfigError(f"preset `{name}`: {exc}") from None
 
+    def expect(self, pictures: Mapping[str, int]) -> None:
+        """Tell each preset's provider how many image calls the build will make with it."""
+        for name, count in sorted(pictures.items()):
+            if count:
+                self.get(name).expect_calls(count)
+
     def close(self) -> None:
         """Close every provider made in this build (connections, pipelines); errors in one do
         not keep the others open."""

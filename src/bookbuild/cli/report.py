@@ -4,7 +4,9 @@ The CLI creates the console and hands it in; the engine only emits events."""
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from types import TracebackType
 
 from rich.console import Console
@@ -13,11 +15,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from bookbuild.build.events import Event
 
@@ -54,8 +59,12 @@ class PlainReporter:
         self.console = console
         self.verbose = verbose
         self._lock = threading.Lock()
+        self._stage: dict[str, str] = {}  # format -> the stage of the render last printed
 
     def __call__(self, event: Event) -> None:
+        if event.kind == "render_progress":
+            self._render_stage(event)
+            return
         if event.kind == "step_cached" and not self.verbose:
             return
         if event.kind == "render_done" and not self.verbose:
@@ -75,11 +84,45 @@ class PlainReporter:
     ) -> None:
         return None
 
+    def _render_stage(self, event: Event) -> None:
+        """One line as each stage of a format's render starts (not one per page or image)."""
+        stage = _COUNTS.sub("", event.message).strip()
+        if self._stage.get(event.step_id) == stage:
+            return
+        self._stage[event.step_id] = stage
+        shown = "laying out the pages" if stage == "layout" else stage_text(event)
+        with self._lock:
+            self.console.print(escape(f"{event.step_id}: {shown}"), highlight=False)
+
 
 def _pages_hint(event: Event) -> str:
     if event.kind == "render_format_started" and event.total:
         return f"({event.total} pages last time)"
     return ""
+
+
+class _StageColumn(ProgressColumn):
+    """What a bar is doing now and, for a stage of the render (print images, the styles,
+    writing the PDF, ...), how long it has been at it: a clock that runs between events."""
+
+    def render(self, task: Task) -> Text:
+        current = str(task.fields.get("current", ""))
+        since = task.fields.get("since")
+        if isinstance(since, float):
+            current = f"{current} {time.monotonic() - since:.0f}s"
+        return Text(current)
+
+
+_COUNTS = re.compile(r"[\d/]+")  # "print images 40/163" is one stage with one clock
+
+
+def stage_text(event: Event) -> str:
+    """The PDF's stage as the display shows it (see bookbuild.render.progress)."""
+    if event.message == "layout":
+        return f"page {event.done}"
+    if event.message == "writing":
+        return "writing the PDF"
+    return event.message
 
 
 class RichReporter(PlainReporter):
@@ -97,13 +140,14 @@ class RichReporter(PlainReporter):
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}"),
+            _StageColumn(),
             console=console,
             transient=True,
         )
         self.task = self.progress.add_task("steps", total=None, current="", unit="steps")
         self.formats: dict[str, TaskID] = {}
         self.pages: dict[str, int] = {}
+        self.stages: dict[str, str] = {}  # format -> the stage its clock times
 
     def __call__(self, event: Event) -> None:
         if event.kind == "build_started":
@@ -153,18 +197,20 @@ class RichReporter(PlainReporter):
                 f"render {event.step_id}", total=event.total or None, current="", unit=unit
             )
         elif event.kind == "render_progress" and event.step_id in self.formats:
-            stage = f"page {event.done}" if event.message == "layout" else "writing the PDF"
             self.pages[event.step_id] = event.done
+            task = self.formats[event.step_id]
+            # a stage's clock starts when the stage does (a page's is the layout's)
+            stage = _COUNTS.sub("", event.message).strip()
+            if self.stages.get(event.step_id) != stage:
+                self.stages[event.step_id] = stage
+                self.progress.update(task, since=time.monotonic())
             self.progress.update(
-                self.formats[event.step_id],
-                completed=event.done,
-                total=event.total or None,
-                current=stage,
+                task, completed=event.done, total=event.total or None, current=stage_text(event)
             )
         elif event.kind == "render_done" and event.step_id in self.formats:
             task = self.formats[event.step_id]
             done = max(self.pages.get(event.step_id, 0), 1)
-            self.progress.update(task, completed=done, total=done, current="written")
+            self.progress.update(task, completed=done, total=done, current="written", since=None)
 
     def __enter__(self) -> RichReporter:
         self.progress.start()

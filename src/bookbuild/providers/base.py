@@ -326,6 +326,13 @@ class Provider(Generic[OptionsT]):
         of a pool must answer the same. Reaches the server; {} when nothing is checked."""
         return {}
 
+    def expect_calls(self, pictures: int) -> None:
+        """Before any step runs: this build will make `pictures` image calls with this preset
+        (never called when it makes none). A local provider may get ready for many, e.g. start
+        worker processes; no network."""
+        return None
+
     def close(self) -> None:
-        """Release connections, pipelines and files; called once at the end of a build."""
+        """Release connections, pipelines, worker processes and files; called once at the end
+        of a build (after its steps, before its outputs are rendered)."""
         return None

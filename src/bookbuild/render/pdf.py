@@ -41,6 +41,7 @@ from .pdfcheck import Expect, check_pdf
 from .preflight import Placement, preflight
 from .printcache import PrintJob, prepare_many
 from .printing import Printer, cover_wrap, printer
+from .progress import COVER, note
 from .view import BookView, IllustrationView
 
 __all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
@@ -104,14 +105,17 @@ def render_pdf(
         pages = len(document.pages)
         options = _write_options(view, target)
         interior = _bytes(document.write_pdf(**options))
+        note(COVER)
         cover_doc = convert(_cover_document(fitted, target, pages, sources, theme_dirs), fetcher)
         cover = _bytes(cover_doc.write_pdf(**options))
     interior = _fixed_ids(interior, f"{view.identifier}:{slug}")
     cover = _fixed_ids(cover, f"{view.identifier}:{slug}:cover")
     if target is not None:
+        note("checking the PDF")
         found = _preflight(fitted, target, document, sources, cover_doc)
         found += _read_back(fitted, target, interior, cover, pages)
         _report(found, target.label, warn, strict)
+    note("saving")
     target_path = build_path(out_dir, f"{slug}.pdf")
     atomic_write_bytes(build_path(out_dir, f"{slug}-cover.pdf"), cover)
     atomic_write_bytes(target_path, interior)

@@ -21,6 +21,7 @@ from bookbuild.hashing import digest_of, key_of
 
 from ..fsutil import replace_file
 from .images import JPEG_QUALITY, PRINT_DPI, PreparedImage, cmyk_profile, prepare_for_print
+from .progress import note
 
 _FORMAT = 2  # bump when prepare_for_print's output changes for the same inputs
 PARALLEL_FROM = 4  # fewer missing images than this are made in this process
@@ -44,7 +45,7 @@ def prepare_many(jobs: Sequence[PrintJob], cache: Path | None) -> list[PreparedI
     keys = [_key(job) for job in jobs]
     found: list[PreparedImage | None] = [_load(cache, key) for key in keys]
     missing = [i for i, image in enumerate(found) if image is None]
-    made = _make([jobs[i] for i in missing])
+    made = _make([jobs[i] for i in missing]) if missing else []
     for index, image in zip(missing, made, strict=True):
         found[index] = image
         _store(cache, keys[index], image)
@@ -67,11 +68,21 @@ def _key(job: PrintJob) -> str:
 
 
 def _make(jobs: list[PrintJob]) -> list[PreparedImage]:
+    """Each job's image, in order, reporting the count made to the PDF's progress."""
     workers = min(len(jobs), os.cpu_count() or 1)
+    made: list[PreparedImage] = []
+    note(f"print images 0/{len(jobs)}")
     if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in _methods():
-        return [_prepare(job) for job in jobs]
+        for job in jobs:
+            made.append(_prepare(job))
+            note(f"print images {len(made)}/{len(jobs)}")
+        return made
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_prepare, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+        chunk = max(1, len(jobs) // (8 * workers))
+        for image in pool.imap(_prepare, jobs, chunksize=chunk):
+            made.append(image)
+            note(f"print images {len(made)}/{len(jobs)}")
+    return made
 
 
 def _methods() -> list[str]:

@@ -26,7 +26,7 @@ PROMPT = "a rabbit and a tortoise at the start of a race, soft watercolor"
 def _without_the_draft_mark(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about each op's pixels; the DRAFT mark drawn over every result is
     tested in test_draftmark.py."""
-    monkeypatch.setattr("bookbuild.providers.offline.provider.mark_draft", lambda image: image)
+    monkeypatch.setattr("bookbuild.providers.offline.drawing.mark_draft", lambda image: image)
 
 
 def _run(op: ImageOp, **fields: Any) -> tuple[Image.Image, bytes, dict[str, Any]]:
