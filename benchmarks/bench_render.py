@@ -13,8 +13,10 @@ temporary `git worktree`, as in bench_scale.py), interleaved, and medians are pr
 2. Edit -> HTML updated at 120 chapters: `make --format html` after one chapter's text edit
    (a hand-written chapter: no model call) on a built book.
 3. The render phase (HTML + PDF) at 60 chapters against WeasyPrint's own time in it (its
-   `render` and `write_pdf`, timed from inside the same process), after a text edit; peak RSS.
-4. Cold draft build of 60 chapters (HTML + PDF) and its peak RSS.
+   `render` and `write_pdf`, timed from inside the same process; and with its HTML parsing,
+   `weasyprint.HTML(...)`, also WeasyPrint's work), after a text edit; peak RSS.
+4. Cold draft build of 60 chapters (HTML + PDF + EPUB, `--cold-formats`): wall, CPU of all
+   its processes, peak RSS.
 5. The progress display in the render phase at 60 chapters (HTML + PDF, after a text edit, a
    `make` with an event sink as the CLI's): the longest time it has nothing new to show (no
    event) from the last step to the end, how many events the render phase sends, whether they
@@ -82,16 +84,17 @@ from pathlib import Path
 import weasyprint
 from weasyprint.document import Document
 from bookbuild.build import make as make_module
-own = [0.0]
-def timed(function):
+own = [0.0, 0.0]  # its render and write_pdf; its HTML parsing (weasyprint.HTML(...))
+def timed(function, slot=0):
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            own[0] += time.perf_counter() - started
+            own[slot] += time.perf_counter() - started
     return wrapper
 weasyprint.HTML.render = timed(weasyprint.HTML.render)
+weasyprint.HTML.__init__ = timed(weasyprint.HTML.__init__, 1)
 Document.write_pdf = timed(Document.write_pdf)
 phase = [0.0]
 original = make_module.Build.render
@@ -107,7 +110,7 @@ from bookbuild.project import Project
 make(Project.open(Path(sys.argv[1]), draft=True), MakeOptions(formats=("html", "pdf")))
 rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-print(json.dumps({"phase": phase[0], "weasyprint": own[0], "rss": rss}))
+print(json.dumps({"phase": phase[0], "weasyprint": own[0], "parse": own[1], "rss": rss}))
 """
 
 PROGRESS_PROBE = """
@@ -243,16 +246,19 @@ def goal_edit(trees: tuple[Tree, Tree], repeat: int, work: Path) -> None:
     row("  its CPU time (s)", base_cpu, now_cpu, "s", "(~ a quiet machine's)")
 
 
-def goal_render(trees: tuple[Tree, Tree], repeat: int, work: Path) -> dict[str, Path]:
-    """Goals 3 and 4; returns the books built (one per tree)."""
-    print(f"-- 3. render phase (HTML + PDF), 60 ch, after a text edit; 4. cold build; {load()}")
+def goal_render(
+    trees: tuple[Tree, Tree], repeat: int, work: Path, cold_formats: str = "html,pdf,epub"
+) -> dict[str, Path]:
+    """Goals 3 and 4 (the cold build makes `cold_formats`); returns the books built."""
+    print(f"-- 3. render phase (HTML + PDF), 60 ch, after a text edit; 4. cold build "
+          f"({cold_formats}); {load()}")  # fmt: skip
     book = generate(60, work / "gen60")
     cold: dict[str, list[tuple[float, float, float]]] = {t.name: [] for t in trees}
     built: dict[str, Path] = {}
     for attempt in range(repeat):
         for tree in trees if attempt % 2 == 0 else trees[::-1]:
             copy = fresh_copy(book, work / f"{tree.name}60")
-            run = tree.make(copy)
+            run = tree.make(copy, "--format", cold_formats)
             cold[tree.name].append((run.seconds, run.peak_rss_mb, run.cpu_seconds))
             built[tree.name] = copy
     results: dict[str, list[dict[str, float]]] = {t.name: [] for t in trees}
@@ -266,11 +272,19 @@ def goal_render(trees: tuple[Tree, Tree], repeat: int, work: Path) -> dict[str, 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
-    ratio = {t.name: med(t.name, "phase") / med(t.name, "weasyprint") for t in trees}
+    def ratio(name: str, parse: bool = False) -> float:
+        runs = results[name]
+        own = [r["weasyprint"] + (r["parse"] if parse else 0.0) for r in runs]
+        return statistics.median(r["phase"] / o for r, o in zip(runs, own, strict=True))
+
     row("render phase (s)", med(base.name, "phase"), med(now.name, "phase"), "s", "")
     row("WeasyPrint's own time in it (s)", med(base.name, "weasyprint"),
-        med(now.name, "weasyprint"), "s", "")  # fmt: skip
-    row("render phase / WeasyPrint", ratio[base.name], ratio[now.name], "x", "<= 1.15x")
+        med(now.name, "weasyprint"), "s", "(render + write_pdf)")  # fmt: skip
+    row("  + WeasyPrint parsing the HTML (s)", med(base.name, "parse"), med(now.name, "parse"),
+        "s", "(weasyprint.HTML(...))")  # fmt: skip
+    row("render phase / WeasyPrint", ratio(base.name), ratio(now.name), "x", "<= 1.15x")
+    row("  / WeasyPrint incl. its parsing", ratio(base.name, True), ratio(now.name, True), "x",
+        "<= 1.15x")  # fmt: skip
     row("peak RSS of the render (MB)", max(r["rss"] for r in results[base.name]),
         max(r["rss"] for r in results[now.name]), "MB", "<= baseline + 20%")  # fmt: skip
     seconds = {n: statistics.median(s for s, _, _ in runs) for n, runs in cold.items()}
@@ -313,6 +327,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="30,60,120,240", help="chapters for goal 1")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per tree")
     parser.add_argument("--now", default=None, help="git ref to measure (default: this tree)")
+    parser.add_argument("--cold-formats", default="html,pdf,epub", help="goal 4's outputs")
     args = parser.parse_args()
     goals = {g.strip() for g in args.goals.split(",")}
     with ExitStack() as stack:
@@ -328,7 +343,7 @@ def main() -> None:
             goal_html_scaling(trees, args.repeat, [int(s) for s in args.sizes.split(",")])
         if "2" in goals:
             goal_edit(trees, args.repeat, work)
-        built = goal_render(trees, args.repeat, work) if "3" in goals else None
+        built = goal_render(trees, args.repeat, work, args.cold_formats) if "3" in goals else None
         if "5" in goals:
             goal_progress(trees, args.repeat, built or build_60(trees, work))
         print(f"-- done; {load()}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bookbuild.build import sidecar
 from bookbuild.build.sidecar import render_side_by_side
 from bookbuild.errors import RenderError
 
@@ -63,3 +64,20 @@ def test_a_renderer_process_that_dies_is_an_error_naming_its_formats(tmp_path: P
 def test_without_a_pdf_every_format_renders_here(tmp_path: Path) -> None:
     written = render_side_by_side([], ["html", "epub"], writer(tmp_path), lambda f, p: None)
     assert {int(p.read_text("utf-8")) for p in written.values()} == {os.getpid()}
+
+
+def test_the_formats_aside_render_at_a_lower_priority_than_the_pdf(tmp_path: Path) -> None:
+    """When the cores are busy the PDF, the long one, goes first."""
+
+    def niceness(fmt: str) -> Path:
+        return tmp_path / f"{fmt}-{os.getpriority(os.PRIO_PROCESS, 0)}"
+
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    written = render_side_by_side(["pdf"], ["html", "epub"], niceness, lambda f, p: None)
+    aside = min(19, here + sidecar.CHILD_NICENESS)
+    assert written == {
+        "pdf": tmp_path / f"pdf-{here}",
+        "html": tmp_path / f"html-{aside}",
+        "epub": tmp_path / f"epub-{aside}",
+    }
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here

@@ -8,6 +8,7 @@ raised after every format has finished, the first one in format order."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -19,6 +20,8 @@ from pathlib import Path
 
 from bookbuild.errors import RenderError
 
+CHILD_NICENESS = 10
+"""How much lower the HTML and EPUB child's priority is than the PDF's (see `_child`)."""
 Render = Callable[[str], Path]
 Done = Callable[[str, Path], None]
 Started = Callable[[str], None]
@@ -93,9 +96,13 @@ def _one(fmt: str, render: Render, done: Done, started: Started) -> Path:
 
 
 def _child(formats: list[str], render: Render, sending: Connection) -> None:
-    """In the child: each format in turn; after an error, the others are not started."""
+    """In the child: each format in turn; after an error, the others are not started. At a
+    lower priority than the PDF (CHILD_NICENESS): when the cores are busy, the PDF, the long
+    one, goes first; with a core of its own the child runs as fast."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICENESS)
     for fmt in formats:
         try:
             sending.send((fmt, "started", None))
