@@ -6,6 +6,10 @@ it (bounded parallelism, per-preset limits). Each result is stored and pinned as
 done, so a crash loses at most the steps in flight. A failed step is an event, not an
 exception: its dependants are skipped, the others go on.
 
+Steps start in critical-path order: of the steps ready to run, the one with the longest chain of
+steps waiting on it goes first (at most `jobs` run at a time), so a chain such as each chapter's
+writing waiting on the summaries before it is not queued behind every picture already ready.
+
 Ctrl-C (the `stop` event) stops the build gently: no new step is started, the steps in flight
 finish (a download in progress completes and is stored; a job still queued on its service
 stops waiting and stays recorded in its journal), and `run` returns with `stopped` set.
@@ -73,6 +77,21 @@ def select_steps(graph: Graph, only: str | None) -> list[str]:
     return [sid for sid in graph.steps if sid in wanted]
 
 
+def chain_lengths(graph: Graph, selected: Iterable[str]) -> dict[str, int]:
+    """For each selected step, the number of steps on the longest chain that waits on it
+    (itself included): its place on the build's critical path."""
+    wanted = set(selected)
+    dependants: dict[str, list[str]] = {sid: [] for sid in wanted}
+    for sid in wanted:
+        for _, dep in graph.steps[sid].deps:
+            if dep in dependants:
+                dependants[dep].append(sid)
+    lengths: dict[str, int] = {}
+    for sid in reversed([s for s in graph.steps if s in wanted]):  # dependants come later
+        lengths[sid] = 1 + max((lengths.get(d, 0) for d in dependants[sid]), default=0)
+    return lengths
+
+
 def check_locked(statuses: dict[str, StepStatus], selected: Iterable[str]) -> None:
     """--locked: every step must be pinned and stored (a changed hand-written chapter too: the
     lock would change, so CI is told to commit it)."""
@@ -109,6 +128,8 @@ class Engine:
     def run(self, selected: list[str]) -> RunResult:
         result = RunResult()
         self.on_event(Event("build_started", total=len(selected)))
+        self._chain = chain_lengths(self.graph, selected)
+        self._decided: dict[str, StepStatus] = {}
         pending = list(selected)
         running: dict[Future[StepOutput], tuple[Step, str]] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="step") as pool:
@@ -149,14 +170,15 @@ class Engine:
         pool: ThreadPoolExecutor,
         result: RunResult,
     ) -> list[str]:
-        """Resolve or submit every ready step; return the ones still waiting."""
+        """Resolve every ready step found in the cache and start ready ones, longest chain
+        first, while fewer than `jobs` run; return the ones still waiting."""
         progress = True
         while progress:
             progress = False
             waiting: list[str] = []
+            ready: list[str] = []
             for sid in pending:
-                step = self.graph.steps[sid]
-                deps = [dep for _, dep in step.deps]
+                deps = [dep for _, dep in self.graph.steps[sid].deps]
                 if any(d in result.failures or d in result.skipped for d in deps):
                     result.skipped.append(sid)
                     self.on_event(Event("step_skipped", sid, "an upstream step failed"))
@@ -165,21 +187,41 @@ class Engine:
                     result.deferred.append(sid)  # its inputs come with a batch: next wave
                     progress = True
                 elif all(d in result.digests for d in deps):
-                    progress |= self._start(step, running, pool, result)
+                    ready.append(sid)
                 else:
                     waiting.append(sid)
-            pending = waiting
+            ready.sort(key=lambda sid: -self._chain.get(sid, 0))  # stable: graph order next
+            for sid in ready:
+                if self._resolved_here(sid, result):
+                    progress = True
+                elif len(running) < self.jobs:
+                    self._start(self._decided.pop(sid), running, pool, result)
+                else:
+                    waiting.append(sid)
+            keep = set(waiting)
+            pending = [sid for sid in pending if sid in keep]  # graph order, as given
         return pending
+
+    def _resolved_here(self, sid: str, result: RunResult) -> bool:
+        """Decide a ready step once (kept while it waits for a free slot); True when it was
+        resolved without running (from the lock or the store, or failed before a call)."""
+        status = self._decided.get(sid)
+        if status is None:
+            status = self._decided[sid] = self._decide(self.graph.steps[sid], result)
+        step = status.step
+        if status.digest is not None or (self.locked and step.is_call):
+            self._start(self._decided.pop(sid), {}, None, result)
+            return True
+        return False
 
     def _start(
         self,
-        step: Step,
+        status: StepStatus,
         running: dict[Future[StepOutput], tuple[Step, str]],
-        pool: ThreadPoolExecutor,
+        pool: ThreadPoolExecutor | None,
         result: RunResult,
     ) -> bool:
-        """Resolve `step` from cache (True) or submit it to the pool (False)."""
-        status = self._decide(step, result)
+        """Resolve the decided step from cache (True) or submit it to the pool (False)."""
         step = status.step  # bound to the cast its prompt names (graph.cast.bind_cast)
         key, digest = str(status.key), status.digest
         if status.state == "stored":  # a result made before, not pinned yet: pin it, free
@@ -200,6 +242,7 @@ class Engine:
             self._fail(step, f"an input object is unusable ({exc}); run make again", result)
             return True
         self.on_event(Event("step_started", step.id, step.op))
+        assert pool is not None  # a step to run is only started with a pool
         future = pool.submit(self.runner.run, step, inputs, self.store.journal(key))
         running[future] = (step, key)
         return False

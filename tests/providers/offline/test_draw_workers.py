@@ -4,6 +4,7 @@ what a make drawing in its own process pins."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +153,32 @@ def test_workers_do_not_run_the_programs_main_module_again(tmp_path: Path) -> No
         [sys.executable, str(script)], capture_output=True, text=True, timeout=240, check=True
     )
     assert out.stdout.count("built") == 1
+
+
+@needs_cores
+def test_the_workers_are_gone_before_the_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They hold memory the render (WeasyPrint, the print images) needs more."""
+    from bookbuild.build import make as make_module
+
+    book = copy_sample("hare-and-tortoise", tmp_path)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 2)
+    during: list[int] = []
+    running: list[bool] = []
+    expect, assemble = DrawPool.expect, make_module.assemble_book
+
+    def watched(pool: DrawPool, pictures: int) -> None:
+        expect(pool, pictures)
+        running.append(pool.running)
+        during.append(len(multiprocessing.active_children()))
+
+    def assembled(*args: Any, **kwargs: Any) -> Any:
+        during.append(len(multiprocessing.active_children()))
+        return assemble(*args, **kwargs)
+
+    monkeypatch.setattr(DrawPool, "expect", watched)
+    monkeypatch.setattr(make_module, "assemble_book", assembled)
+    make(Project.open(book, draft=True), MakeOptions(formats=("html",)))
+    assert True in running and max(during[:-1]) >= 2  # the workers ran
+    assert during[-1] == 0  # and were closed before the book was assembled for the render
