@@ -135,6 +135,14 @@ class Style(Strict):
     art: ArtStyle | None = Field(
         default=None, description="The art style of every picture: a description, a reference."
     )
+    alt: Literal["auto", "describe"] = Field(
+        default="auto",
+        description=(
+            "Alt text of pictures without `alt:`: describe (each `describe:` picture's chat "
+            "step also writes a one-sentence description in the book's language) or auto "
+            "(the caption, else the prompt in an English book, else the picture's name)."
+        ),
+    )
 
 
 class InitImage(Strict):
