@@ -51,6 +51,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         chapter_number=style.chapter_number,
         scene_break=style.scene_break,
         cover_shape=(spec.book.cover.shape if spec.book.cover else None) or "",
+        alt=style.alt,
     )
 
 

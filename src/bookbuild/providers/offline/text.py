@@ -19,6 +19,7 @@ from bookbuild.providers.offline.seed import seeded_random
 from bookbuild.providers.offline.words import (
     ascii_text,
     english_nouns,
+    english_scene_nouns,
     english_subjects,
     is_korean,
     korean_nouns,
@@ -218,8 +219,8 @@ def describe_json(
     if cast:
         body["characters"] = shown
     if alt_language is not None:
-        names = [name or cid for cid, name in cast if cid in shown]
-        body["alt"] = draft_alt(text, alt_language, names)
+        shown_names = [name or cid for cid, name in cast if cid in shown]
+        body["alt"] = draft_alt(text, alt_language, shown_names)
     return json.dumps(body, ensure_ascii=False)
 
 
@@ -228,7 +229,8 @@ def draft_alt(text: str, language: str, names: Sequence[str] = ()) -> str:
     what the text is about, the characters `names` first: "토끼와 거북이가 있는 장면을 그린
     그림입니다." / "A scene with the fox and the lighthouse."."""
     korean = is_korean(language)
-    found = korean_subjects(plain_text(text)) if korean else english_nouns(plain_text(text))
+    words = plain_text(text)
+    found = korean_subjects(words) if korean else english_scene_nouns(words)
     subjects = list(dict.fromkeys([*names, *found]))[:3]
     return _korean_alt(subjects) if korean else _english_alt(subjects)
 

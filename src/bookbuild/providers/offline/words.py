@@ -123,6 +123,19 @@ def english_nouns(text: str, *, articles: bool = True) -> list[str]:
     return found[:MAX_NOUNS]
 
 
+def english_scene_nouns(text: str) -> list[str]:
+    """What an English text shows, for a draft alt text: names that occur mid-sentence (a
+    capitalised first word, 'Something', is not a name), then 'the' + nouns after a
+    determiner ('the meadow')."""
+    names = [
+        name
+        for name in english_names(text)
+        if re.search(rf"[^\s.!?\"“‘'(]\s+{re.escape(name)}\b", text)
+    ]
+    common = [f"the {w}" for w in _after_determiners(_LATIN.findall(text))]
+    return list(dict.fromkeys([*names, *common]))[:MAX_NOUNS]
+
+
 def english_names(text: str) -> list[str]:
     """Runs of capitalised words ('White Rabbit'), leading stopwords dropped ('The Queen')."""
     names: list[str] = []
