@@ -190,3 +190,17 @@ def test_the_korean_sample_in_draft_gets_korean_alt_text(tmp_path: Path) -> None
 
 def _digest(book: Path, step_id: str) -> str:
     return Project.open(book).load_lock().entries[step_id].digest
+
+
+def test_a_tagged_pdf_keeps_decorative_pictures_without_alt(tmp_path: Path) -> None:
+    """The back half of a wrap-around cover is decorative (alt=""): WeasyPrint's tagged PDF
+    logs an error for it, which must not fail the render; the front half has its alt."""
+    book = copy_sample("hare-and-tortoise", tmp_path)
+    spec = book / "book.yaml"
+    text = spec.read_text(encoding="utf-8").replace("page: A5}", "page: A5, alt: describe}", 1)
+    spec.write_text(text.replace("  id: front\n", "  id: front\n  shape: wrap\n", 1), "utf-8")
+    make(Project.open(book, draft=True), MakeOptions(formats=("pdf",)))
+    [cover_alt] = pdf_alts(book / "build" / "hare-and-tortoise-cover.pdf")
+    assert re.search(r"[가-힣]{2}", cover_alt) and "표지" not in cover_alt
+    interior = pdf_alts(book / "build" / "hare-and-tortoise.pdf")
+    assert "작가의 밑그림" in interior and len(interior) == 6  # every interior picture

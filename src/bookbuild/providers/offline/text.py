@@ -231,7 +231,10 @@ def draft_alt(text: str, language: str, names: Sequence[str] = ()) -> str:
     korean = is_korean(language)
     words = plain_text(text)
     found = korean_subjects(words) if korean else english_scene_nouns(words)
-    subjects = list(dict.fromkeys([*names, *found]))[:3]
+    seen = {}  # one entry per thing: "Fox" and "the fox" are the same one
+    for subject in [*names, *found]:
+        seen.setdefault(subject.lower().removeprefix("the "), subject)
+    subjects = list(seen.values())[:3]
     return _korean_alt(subjects) if korean else _english_alt(subjects)
 
 
