@@ -231,7 +231,7 @@ def draft_alt(text: str, language: str, names: Sequence[str] = ()) -> str:
     korean = is_korean(language)
     words = plain_text(text)
     found = korean_subjects(words) if korean else english_scene_nouns(words)
-    seen = {}  # one entry per thing: "Fox" and "the fox" are the same one
+    seen: dict[str, str] = {}  # one entry per thing: "Fox" and "the fox" are one
     for subject in [*names, *found]:
         seen.setdefault(subject.lower().removeprefix("the "), subject)
     subjects = list(seen.values())[:3]
