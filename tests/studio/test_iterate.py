@@ -19,12 +19,10 @@ def comments(running: RunningStudio) -> list[str]:
 
 
 def click(page: Page, selector: str) -> None:
-    """A real mouse click in the middle of the element."""
-    target = page.locator(selector)
-    target.scroll_into_view_if_needed()
-    box = target.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    """A real mouse click in the middle of the element, once it is visible, stable and the
+    topmost thing at that point (Playwright's actionability checks: a board refreshed in place
+    between measuring the button and clicking it does not swallow the click)."""
+    page.locator(selector).click(timeout=WAIT_MS)
 
 
 def refreshed(page: Page, before: int) -> None:

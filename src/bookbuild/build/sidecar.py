@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -39,7 +40,7 @@ def render_side_by_side(
     child = multiprocessing.get_context("fork").Process(
         target=_child, args=(list(aside), render, sending), daemon=True
     )
-    child.start()
+    _start_without_ctrl_c(child)
     sending.close()
     watcher = _Watcher(receiving, list(aside), done, started)
     watcher.start()
@@ -52,6 +53,10 @@ def render_side_by_side(
             except Exception as exc:
                 errors[fmt] = exc
                 break
+        watcher.join()
+    except BaseException:  # Ctrl-C reaches this process only: it stops the child's formats
+        child.terminate()
+        raise
     finally:
         watcher.join()
         child.join()
@@ -62,6 +67,18 @@ def render_side_by_side(
     for fmt in sorted(errors, key=order.index):
         raise errors[fmt]
     return written
+
+
+def _start_without_ctrl_c(child: multiprocessing.process.BaseProcess) -> None:
+    """Fork the child with SIGINT blocked, so a Ctrl-C during the fork cannot interrupt it
+    half-way (a traceback from its start-up code); the child ignores SIGINT (see `_child`) and
+    this process, which handles Ctrl-C, terminates it."""
+    blocked = {signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _can_fork() -> bool:
@@ -77,6 +94,8 @@ def _one(fmt: str, render: Render, done: Done, started: Started) -> Path:
 
 def _child(formats: list[str], render: Render, sending: Connection) -> None:
     """In the child: each format in turn; after an error, the others are not started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for fmt in formats:
         try:
             sending.send((fmt, "started", None))

@@ -42,6 +42,11 @@ def probe(url: str, seconds: float = PROBE_SECONDS) -> str | None:
         return exc.strerror or type(exc).__name__
 
 
+def listening(url: str, seconds: float = PROBE_SECONDS) -> bool:
+    """Whether something accepts a TCP connection at `url` (no HTTP is sent)."""
+    return probe(url, seconds) is None
+
+
 class DownServices:
     """The addresses found down during one build (thread-safe): steps for them are not sent."""
 

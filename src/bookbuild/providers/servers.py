@@ -12,16 +12,14 @@ the server that holds it.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from bookbuild.errors import ConfigError, ProviderError, ServiceUnreachable
 from bookbuild.providers.base import ImageRequest, ImageResult, Provider, RetryNotice
-from bookbuild.providers.reach import shown_url
+from bookbuild.providers.reach import listening, shown_url
 from bookbuild.spec.presets import Preset
 from bookbuild.store.journal import JobJournal
 
@@ -58,17 +56,6 @@ def _pool_class(cls: type[Provider[Any]]) -> type[ServerPool]:
     copied += ("default_base_url", "local", "start_hint")
     attributes = {attr: getattr(cls, attr) for attr in copied}
     return type(f"{cls.__name__}Pool", (ServerPool,), attributes)
-
-
-def listening(url: str, seconds: float = 3.0) -> bool:
-    """Whether something accepts a TCP connection at `url` (no HTTP is sent)."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=seconds):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -159,7 +146,7 @@ class ServerPool(Provider[Any]):
         """Each server's own checks; a server that does not answer is skipped (warned)."""
         self._set_stop(self.stop)
         for server in self.servers:
-            if not listening(server.url):
+            if not listening(server.url, 3.0):
                 server.down = True
                 self.warn(f"{self.backend.name} server {server.url} is not answering: skipped")
                 continue

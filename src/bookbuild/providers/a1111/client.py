@@ -11,7 +11,6 @@ again; nor a timeout, since the web UI is still drawing and a resend would queue
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import replace
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bookbuild.providers.a1111.answers import server_message
 from bookbuild.providers.failure import Failure
 from bookbuild.providers.http import NOT_SENT, HttpClient, Notify, RetryPolicy
+from bookbuild.providers.reach import listening
 
 NAME = "a1111"
 BASE_URL_ENV = "A1111_BASE_URL"
@@ -86,7 +86,7 @@ class A1111Client(HttpClient):
         if not isinstance(outcome, Failure):
             return outcome
         if outcome.reason == NOT_SENT or (
-            outcome.reason == "connection dropped" and not reachable(self.base_url)
+            outcome.reason == "connection dropped" and not listening(self.base_url, 3.0)
         ):
             return Failure("not running", not_running(self.shown_url))
         if outcome.reason == "connection dropped":
@@ -118,17 +118,6 @@ class A1111Client(HttpClient):
                 f"{AUTH_ENV}=user:password to one of its `--api-auth` pairs"
             )
         return Failure(f"HTTP {code}", message, code, code in RETRYABLE_STATUS)
-
-
-def reachable(base_url: str, seconds: float = 3.0) -> bool:
-    """Whether something accepts a TCP connection at the web UI's address (no HTTP is sent)."""
-    parts = urlsplit(base_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=seconds):
-            return True
-    except OSError:
-        return False
 
 
 def not_running(shown_url: str) -> str:

@@ -31,7 +31,6 @@ from bookbuild.providers.a1111.client import (
     NAME,
     A1111Client,
     not_running,
-    reachable,
     shown,
 )
 from bookbuild.providers.a1111.options import CONTROLNET_MODULES, A1111Options
@@ -46,6 +45,7 @@ from bookbuild.providers.base import (
     Provider,
     RetryNotice,
 )
+from bookbuild.providers.reach import listening
 from bookbuild.providers.references import all_loras, loras_metadata
 
 log = logging.getLogger("bookbuild.providers.a1111")
@@ -110,7 +110,7 @@ class A1111Provider(Provider[A1111Options]):
         with self._guard:
             if self._up:
                 return
-        if not reachable(self.base_url()):
+        if not listening(self.base_url(), 3.0):
             raise ConfigError(f"a1111: {not_running(shown(self.base_url()))}")
         with self._guard:
             self._up = True

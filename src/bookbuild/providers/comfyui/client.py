@@ -10,14 +10,14 @@ error` with an `execution_error` message. Both are reported by node id and class
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from bookbuild.errors import ProviderError
 from bookbuild.providers.failure import Failure
 from bookbuild.providers.http import DEFAULT_TIMEOUT, HttpClient, RetryPolicy
+from bookbuild.providers.reach import listening
 
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 T = TypeVar("T")
@@ -173,17 +173,6 @@ class ComfyUIClient:
         return ProviderError(
             f"{message} (ComfyUI at {self.base_url})", provider="comfyui", transient=transient
         )
-
-
-def listening(base_url: str) -> bool:
-    """True when something accepts connections at the URL's host and port."""
-    parts = urlsplit(base_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=5):
-            return True
-    except OSError:
-        return False
 
 
 def _decoded(response: Any) -> Any:
