@@ -61,3 +61,45 @@ def test_an_html_render_does_not_load_weasyprint(tmp_path: Path) -> None:
     make(Project.open(folder, draft=True), MakeOptions(formats=("html",)))
     edit(folder)
     assert assembled_with_weasyprint(folder, "html", 1) == "[False]"
+
+
+STEPS_PROBE = """
+import sys, time
+from pathlib import Path
+from bookbuild.build import engine
+from bookbuild.build.make import MakeOptions, make
+from bookbuild.project import Project
+seen = []
+run = engine.Engine.run
+def watched(self, selected):
+    loading = "weasyprint" in sys.modules or any(
+        t.name == "bookbuild-preload-pdf" for t in __import__("threading").enumerate())
+    result = run(self, selected)
+    seen.append(loading)
+    return result
+engine.Engine.run = watched
+formats = tuple(sys.argv[2].split(","))
+make(Project.open(Path(sys.argv[1]), draft=True), MakeOptions(formats=formats))
+print(seen)
+"""
+
+
+def started_before_the_steps(folder: Path, formats: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", STEPS_PROBE, str(folder), formats],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_weasyprint_loads_while_the_steps_run_when_a_pdf_follows(tmp_path: Path) -> None:
+    folder = copy_sample("lighthouse-fox", tmp_path)
+    assert started_before_the_steps(folder, "html,pdf") == "[True]"  # a cold build
+    assert (folder / "build" / "lighthouse-fox.pdf").is_file()
+    chapter = next((folder / "chapters").glob("*.md"))
+    chapter.write_text(chapter.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert started_before_the_steps(folder, "html,pdf") == "[True]"  # an edit
+    chapter.write_text(chapter.read_text("utf-8") + "\nAnd another.\n", "utf-8")
+    assert started_before_the_steps(folder, "html") == "[False]"

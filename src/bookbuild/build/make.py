@@ -114,6 +114,7 @@ class Build:
         # a draft's lock (.bookbuild/draft.lock) pins free results: saved without fsync
         self.writer = LockWriter(project.lock_path, self.lock, durable=not self.graph_is_free())
         self.remote = open_remote(project, on_event, required=options.locked, jobs=options.jobs * 2)
+        self.preload: threading.Thread | None = None  # the PDF renderer's import, if started
 
     def run(self) -> MakeSummary:
         try:
@@ -175,6 +176,8 @@ class Build:
         if self.nothing_to_read():
             self.summary.cached = len(self.selected)
             return {s: d for s in self.selected if (d := self.statuses[s].digest) is not None}
+        if "pdf" in self.options.formats and not self.options.only:  # a render will follow
+            self.preload = preload_pdf_renderer()  # WeasyPrint loads while the steps run
         runner = StepRunner(self.project.spec, self.pool)
         options = self.options
         engine = Engine(
@@ -268,7 +271,7 @@ class Build:
             self.summary.outputs = recorded_outputs(project.build_dir, formats)
             self.on_event(Event("render_skipped", message="outputs are up to date"))
             return
-        preload = preload_pdf_renderer() if "pdf" in formats else None
+        preload = self.preload or (preload_pdf_renderer() if "pdf" in formats else None)
         try:
             view = assemble_book(
                 project.spec,

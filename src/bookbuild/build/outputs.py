@@ -32,9 +32,10 @@ STATE_FILE = ".bookbuild-render.json"
 
 def preload_pdf_renderer() -> threading.Thread:
     """Import the PDF renderer (WeasyPrint and its libraries: about half a second of CPU) in a
-    thread while the book is assembled, which mostly reads and hashes pictures (both release
-    the GIL). Join it before rendering: the render may fork, and a child must not inherit an
-    import half done. An import error is left for the render to raise, with its message."""
+    thread while the steps run or the book is assembled (which mostly reads and hashes
+    pictures; both release the GIL). Join it before rendering: the render may fork, and a
+    child must not inherit an import half done. An import error is left for the render to
+    raise, with its message."""
 
     def load() -> None:
         with contextlib.suppress(Exception):
@@ -231,8 +232,15 @@ def _renderers(
 
         images = cache_dir / "print" if cache_dir else None
         with pdf_progress(pages.report if pages else lambda stage, page: None):
-            return render_pdf(
-                view, out, theme_dirs, slug=slug, warn=warn, strict=strict, image_cache=images
+            return render_pdf(  # render_outputs checked the fonts before any output
+                view,
+                out,
+                theme_dirs,
+                slug=slug,
+                warn=warn,
+                strict=strict,
+                image_cache=images,
+                check_fonts=False,
             )
 
     def epub(view: BookView, out: Path) -> Path:

@@ -88,15 +88,17 @@ def render_pdf(
     warn: Warn | None = None,
     strict: bool = False,
     image_cache: Path | None = None,
+    check_fonts: bool = True,
 ) -> Path:
     """Write out_dir/<slug>.pdf (the interior) and out_dir/<slug>-cover.pdf atomically and
     return the interior's path. On a print target (`style.print`) the interior gets the
     printer's bleed and gutter for its page count and PDF/X; the preflight's warnings go to
     `warn`, or raise PreflightError when `strict`. Print images are kept in `image_cache`
-    (a folder) when given."""
+    (a folder) when given. `check_fonts=False`: the caller checked the fonts' coverage."""
     if not _SLUG.match(slug):
         raise RenderError(f"PDF name {slug!r} must be a plain file name (letters, digits, ._-)")
-    check_font_coverage(view)
+    if check_fonts:
+        check_font_coverage(view)
     target = printer(view.style.print_target) if view.style.print_target else None
     root = build_path(out_dir).resolve()
     fetcher, sources = _fetcher(view, root, theme_dirs, target, image_cache)
