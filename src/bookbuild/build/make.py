@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
@@ -28,6 +28,7 @@ from bookbuild.build.pool import ProviderPool
 from bookbuild.build.preflight import check_store_ready
 from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
+from bookbuild.build.upgrade import cover_fix
 from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
@@ -278,6 +279,8 @@ class Build:
         finally:
             if preload is not None:
                 preload.join()
+        if "pdf" in formats and project.spec.book.style.print is not None:
+            view = replace(view, cover_fix=cover_fix(project, self.writer.lock))
         self.on_event(Event("render_started", message=", ".join(formats), total=len(formats)))
         self.summary.outputs = render_outputs(
             view,
