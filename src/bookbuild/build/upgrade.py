@@ -77,7 +77,7 @@ def cover_fix(project: Project, lock: Lock | None = None) -> str:
     if others:
         whole = rerun_forecast(project, changes, LATEST, lock)
         fields = ", ".join(f"`{field}`" for field in describe_changes(others))
-        text += f"; {spend_text(whole.forecast)} in all with its {fields}"
+        text += f"; up to {spend_text(whole.forecast)} in all with its {fields}"
     return (
         f"{text}; `bookbuild upgrade-defaults --dry-run` lists them), or give the cover "
         "`shape: front` (or `shape: wrap`) alone"
