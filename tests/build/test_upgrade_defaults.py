@@ -5,6 +5,7 @@ more than it said. Over real HTTP to FakeOpenAI (chat and GPT image models); PDF
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,10 @@ def test_the_cropped_cover_warning_says_what_defaults_version_2_repaints(
         f"set `defaults_version: 2` (repaints the cover: {calls(1)}; up to {calls(2)} in all "
         "with its `style.alt: describe`; `bookbuild upgrade-defaults --dry-run` lists them)"
     ) in cropped
+    plan = CliRunner().invoke(main, ["plan", str(book), "--json"], env=env(fake))
+    [hint] = json.loads(plan.output)["hints"]  # plan says so too, with the same forecast
+    assert hint.startswith("the cover art is generated at 1024x1024 px and cropped to the front")
+    assert f"(repaints the cover: {calls(1)}; up to {calls(2)} in all" in hint
     dry = CliRunner().invoke(main, ["upgrade-defaults", str(book), "--dry-run"], env=env(fake))
     assert dry.exit_code == 0, dry.output
     assert "defaults_version 1 -> 2" in dry.output
@@ -106,6 +111,8 @@ def test_the_cropped_cover_warning_says_what_defaults_version_2_repaints(
     assert not [w for w in warnings if "is cropped" in w]  # the cover has the front's shape
     lock = Project.open(book).load_lock()
     assert lock.entries["cover/front/image"].digest  # the new cover is pinned
+    plan = CliRunner().invoke(main, ["plan", str(book), "--json"], env=env(fake))
+    assert json.loads(plan.output)["hints"] == []
     again = CliRunner().invoke(main, ["upgrade-defaults", str(book)], env=env(fake))
     assert "already at defaults_version 2; nothing to do" in again.output
 
@@ -138,3 +145,22 @@ def test_upgrade_defaults_refuses_an_unknown_version(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--to 7: no such defaults_version (known: 1, 2)" in result.output
     assert (book / "book.yaml").read_text(encoding="utf-8") == BOOK
+
+
+def test_plan_says_before_anything_is_made_that_version_2_costs_no_extra_call(
+    tmp_path: Path,
+) -> None:
+    book = tmp_path / "fox"
+    book.mkdir()
+    (book / "book.yaml").write_text(BOOK, encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", str(book)], env={"OPENAI_API_KEY": KEY})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the terminal wraps long lines
+    assert (
+        "hint: the cover art is generated at 1024x1024 px and cropped to the front cover "
+        "(about 66% of it shows); set `defaults_version: 2` (nothing it changes is made yet: "
+        "no extra call)"
+    ) in said
+    (book / "book.yaml").write_text("defaults_version: 2\n" + BOOK, encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", str(book)], env={"OPENAI_API_KEY": KEY})
+    assert "hint: the cover" not in result.output

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 
 from bookbuild.build.forecast import Forecast, forecast
 from bookbuild.build.pool import ProviderPool
+from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import StepStatus, step_statuses
 from bookbuild.project import Project
+from bookbuild.render.preflight import MIN_SHOWN
 from bookbuild.spec.upgrade import Changes, describe_changes, spec_changes, with_changes
 from bookbuild.spec.versions import LATEST
 from bookbuild.store.lock import Lock
+from bookbuild.style import cover_picture_size
 
-__all__ = ["Rerun", "cover_fix", "rerun_forecast", "spend_text"]
+__all__ = ["Rerun", "cover_crop_hint", "cover_fix", "rerun_forecast", "spend_text"]
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,43 @@ def cover_fix(project: Project, lock: Lock | None = None) -> str:
     changes = spec_changes(project.spec, LATEST)
     if "cover" not in changes:
         return ""
-    cover = rerun_forecast(project, {"cover": changes["cover"]}, lock=lock)
-    text = f"set `defaults_version: {LATEST}` (repaints the cover: {spend_text(cover.forecast)}"
+    cover = rerun_forecast(project, {"cover": changes["cover"]}, lock=lock).forecast
     others = {part: change for part, change in changes.items() if part != "cover"}
-    if others:
-        whole = rerun_forecast(project, changes, LATEST, lock)
-        fields = ", ".join(f"`{field}`" for field in describe_changes(others))
-        text += f"; up to {spend_text(whole.forecast)} in all with its {fields}"
+    whole = rerun_forecast(project, changes, LATEST, lock).forecast if others else cover
+    if whole.total_calls == 0:
+        made = "nothing it changes is made yet: no extra call"
+    else:
+        made = f"repaints the cover: {spend_text(cover)}"
+        if whole.total_calls > cover.total_calls:
+            fields = ", ".join(f"`{field}`" for field in describe_changes(others))
+            made += f"; up to {spend_text(whole)} in all with its {fields}"
+        made += "; `bookbuild upgrade-defaults --dry-run` lists them"
     return (
-        f"{text}; `bookbuild upgrade-defaults --dry-run` lists them), or give the cover "
-        "`shape: front` (or `shape: wrap`) alone"
+        f"set `defaults_version: {LATEST}` ({made}), or give the cover `shape: front` "
+        "(or `shape: wrap`) alone"
+    )
+
+
+def cover_crop_hint(project: Project, graph: Graph, lock: Lock | None = None) -> str:
+    """`plan`'s word before anything is made: the cover art of a book of an earlier
+    `defaults_version` is generated at a shape its front cover crops (by more than the print
+    preflight lets pass), and what the newest defaults cost ("" when it is not so)."""
+    ill = graph.cover
+    style = project.spec.book.style
+    if ill is None or ill.edit_steps or not (fix := cover_fix(project, lock)):
+        return ""  # an edited cover (outpaint...) has a size only known once made
+    params = graph.steps[ill.image_step].params
+    width, height = int(params.get("width") or 0), int(params.get("height") or 0)
+    if width <= 0 or height <= 0:
+        return ""
+    front = cover_picture_size(
+        "front", style.theme, style.page, style.bleed, (1024, 1024), style.print is not None
+    )
+    ratio = (width / height) / (front[0] / front[1])
+    shown = min(ratio, 1 / ratio)
+    if shown >= MIN_SHOWN:
+        return ""
+    return (
+        f"the cover art is generated at {width}x{height} px and cropped to the front cover "
+        f"(about {round(shown * 100)}% of it shows); {fix}"
     )
