@@ -198,6 +198,8 @@ def _intent(reader: PdfReader, what: str) -> Iterator[str]:
         yield f"{what}: no PDF/X output intent"
         return
     intent = intents[0].get_object()
+    if str(intent.get("/S")) != "/GTS_PDFX":
+        yield f"{what}: the output intent is {intent.get('/S')}, not a PDF/X one (/GTS_PDFX)"
     profile = intent.get("/DestOutputProfile")
     stream = profile.get_object() if profile is not None else None
     if stream is None:
