@@ -23,7 +23,7 @@ def test_an_output_intent_that_is_not_pdf_x_is_a_finding(tmp_path: Path) -> None
     data = quiet(printed(english_book()), tmp_path).read_bytes()
     assert intent_findings(data) == []
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    root = writer._root_object  # noqa: SLF001 (pypdf's catalog of the written file)
+    root = writer.root_object
     intent = root["/OutputIntents"][0].get_object()  # type: ignore[index]
     intent[NameObject("/S")] = NameObject("/GTS_PDFA1")
     out = io.BytesIO()
