@@ -18,7 +18,7 @@ from bookbuild.spec.versions import LATEST
 from bookbuild.store.lock import Lock
 from bookbuild.style import cover_picture_size
 
-__all__ = ["Rerun", "cover_crop_hint", "cover_fix", "rerun_forecast", "spend_text"]
+__all__ = ["Rerun", "cover_crop", "cover_crop_hint", "cover_fix", "rerun_forecast", "spend_text"]
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,25 @@ class Rerun:
     changes: Changes
     steps: tuple[StepStatus, ...]
     forecast: Forecast
+    cover: Forecast  # of the cover's own steps among them
+
+
+Statuses = dict[str, StepStatus]
 
 
 def rerun_forecast(
-    project: Project, changes: Changes, version: int | None = None, lock: Lock | None = None
+    project: Project,
+    changes: Changes,
+    version: int | None = None,
+    lock: Lock | None = None,
+    before: Statuses | None = None,
 ) -> Rerun:
     """What `make` would run with `changes` written into the book that it would not run now
-    (against `lock`, by default the book's)."""
+    (against `lock`, by default the book's; `before`: the book's statuses against it)."""
     lock = project.load_lock() if lock is None else lock
     store = project.store
-    before = step_statuses(plan_book(project.spec, draft=project.draft), lock, store)
+    if before is None:
+        before = step_statuses(plan_book(project.spec, draft=project.draft), lock, store)
     graph = plan_book(with_changes(project.spec, changes, version), draft=project.draft)
     after = step_statuses(graph, lock, store)
     new = {
@@ -45,9 +54,12 @@ def rerun_forecast(
         for sid, status in after.items()
         if status.needs_call and not (sid in before and before[sid].needs_call)
     }
+    ill = graph.cover
+    chain = {ill.prompt_step, ill.image_step, *ill.edit_steps} if ill is not None else set()
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
     try:
-        return Rerun(changes, tuple(new.values()), forecast(new, pool))
+        cover = forecast({sid: s for sid, s in new.items() if sid in chain}, pool)
+        return Rerun(changes, tuple(new.values()), forecast(new, pool), cover)
     finally:
         pool.close()
 
@@ -65,7 +77,7 @@ def spend_text(expected: Forecast) -> str:
     return text + (" and calls of unknown price" if expected.unpriced else "")
 
 
-def cover_fix(project: Project, lock: Lock | None = None) -> str:
+def cover_fix(project: Project, lock: Lock | None = None, before: Statuses | None = None) -> str:
     """What the print preflight says to do about a cover cropped to the front, for a book of
     an earlier `defaults_version` whose cover the newest version would shape ("" otherwise)."""
     book = project.spec.book
@@ -74,9 +86,10 @@ def cover_fix(project: Project, lock: Lock | None = None) -> str:
     changes = spec_changes(project.spec, LATEST)
     if "cover" not in changes:
         return ""
-    cover = rerun_forecast(project, {"cover": changes["cover"]}, lock=lock).forecast
+    # the cover's own steps re-run the same with its shape alone or with every change
+    rerun = rerun_forecast(project, changes, LATEST, lock, before)
+    cover, whole = rerun.cover, rerun.forecast
     others = {part: change for part, change in changes.items() if part != "cover"}
-    whole = rerun_forecast(project, changes, LATEST, lock).forecast if others else cover
     if whole.total_calls == 0:
         made = "nothing it changes is made yet: no extra call"
     else:
@@ -91,26 +104,36 @@ def cover_fix(project: Project, lock: Lock | None = None) -> str:
     )
 
 
-def cover_crop_hint(project: Project, graph: Graph, lock: Lock | None = None) -> str:
-    """`plan`'s word before anything is made: the cover art of a book of an earlier
-    `defaults_version` is generated at a shape its front cover crops (by more than the print
-    preflight lets pass), and what the newest defaults cost ("" when it is not so)."""
-    ill = graph.cover
-    style = project.spec.book.style
-    if ill is None or ill.edit_steps or not (fix := cover_fix(project, lock)):
-        return ""  # an edited cover (outpaint...) has a size only known once made
+def cover_crop(project: Project, graph: Graph) -> tuple[int, int, float] | None:
+    """(width, height, share shown) of cover art generated at a shape its front cover crops to
+    under MIN_SHOWN of it, in a book of an earlier `defaults_version` whose cover the newest
+    version would shape; None otherwise (an edited cover's size is only known once made)."""
+    ill, book = graph.cover, project.spec.book
+    if ill is None or ill.edit_steps or book.defaults_version >= LATEST:
+        return None
     params = graph.steps[ill.image_step].params
     width, height = int(params.get("width") or 0), int(params.get("height") or 0)
-    if width <= 0 or height <= 0:
-        return ""
+    if width <= 0 or height <= 0 or "cover" not in spec_changes(project.spec, LATEST):
+        return None
+    style = book.style
     front = cover_picture_size(
         "front", style.theme, style.page, style.bleed, (1024, 1024), style.print is not None
     )
     ratio = (width / height) / (front[0] / front[1])
     shown = min(ratio, 1 / ratio)
-    if shown >= MIN_SHOWN:
+    return (width, height, shown) if shown < MIN_SHOWN else None
+
+
+def cover_crop_hint(
+    project: Project, graph: Graph, lock: Lock | None = None, before: Statuses | None = None
+) -> str:
+    """`plan`'s word before anything is made: the cover art will be cropped by its front
+    cover, and what the newest defaults cost ("" when it is not so)."""
+    found = cover_crop(project, graph)
+    if found is None:
         return ""
+    width, height, shown = found
     return (
         f"the cover art is generated at {width}x{height} px and cropped to the front cover "
-        f"(about {round(shown * 100)}% of it shows); {fix}"
+        f"(about {round(shown * 100)}% of it shows); {cover_fix(project, lock, before)}"
     )

@@ -62,7 +62,7 @@ def plan_report(project: Project) -> PlanReport:
     graph = plan_book(project.spec, draft=project.draft)
     lock = project.load_lock()
     statuses = step_statuses(graph, lock, project.store)
-    hint = cover_crop_hint(project, graph, lock)
+    hint = cover_crop_hint(project, graph, lock, statuses)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
     try:
         return PlanReport(graph, statuses, forecast(statuses, pool), (hint,) if hint else ())

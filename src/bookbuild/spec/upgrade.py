@@ -3,12 +3,10 @@ forecast, nothing written) and the text written (one line, every other byte kept
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from bookbuild.spec.loaded import LoadedSpec
-from bookbuild.spec.positions import parse_yaml
 from bookbuild.spec.specwrite import set_top_field
 from bookbuild.spec.versions import version_changes
 
@@ -19,9 +17,15 @@ Changes = dict[str, tuple[str, Any]]
 
 
 def spec_changes(spec: LoadedSpec, version: int) -> Changes:
-    """What `defaults_version: version` sets that the book does not write itself."""
-    data = parse_yaml(spec.text, spec.file).data
-    return version_changes(data, version) if isinstance(data, Mapping) else {}
+    """What `defaults_version: version` sets that the book does not write itself (what it
+    writes is where the loader found a position: no second parse of the file)."""
+    written: dict[str, Any] = {}
+    for part in ("style", "cover"):
+        if (part,) in spec.positions and getattr(spec.book, part) is not None:
+            written[part] = {
+                loc[1]: True for loc in spec.positions if len(loc) == 2 and loc[0] == part
+            }
+    return version_changes(written, version)
 
 
 def describe_changes(changes: Changes) -> list[str]:
