@@ -12,6 +12,10 @@ Version 2 (the `bookbuild init` templates and the sample books write it):
   preset's own size, version 1's cover);
 - `style.alt: describe` — each `describe:` picture's chat step also writes its alt text in the
   book's language, unless `style.alt:` is written.
+
+A later version adds its fields to `version_changes`. What the book writes itself is what the
+YAML holds (`spec.upgrade.spec_changes` reads the loader's positions), never what an earlier
+version filled in, so an upgrade from any version names exactly the fields it changes.
 """
 
 from __future__ import annotations
