@@ -48,7 +48,14 @@ def _refused(tmp_path: Path, text: str, alone: bool = True) -> tuple[str, str, s
 
 @pytest.mark.parametrize(
     ("value", "said"),
-    [("3", "got `3`"), ("0", "got `0`"), ("true", "got `true`"), ('"2"', 'the text "2"')],
+    [
+        ("3", "got `3`"),
+        ("0", "got `0`"),
+        ("true", "got `true`"),
+        ('"2"', 'the text "2"'),
+        ("[2]", "got `[2]`"),
+        ("{v: 2}", "got `{'v': 2}`"),
+    ],
 )
 def test_validate_refuses_an_unknown_version_at_its_line_and_column(
     tmp_path: Path, value: str, said: str

@@ -72,8 +72,8 @@ def apply_defaults_version(data: Any) -> Any:
     if not isinstance(data, Mapping):
         return data
     version = data.get("defaults_version", 1)
-    if isinstance(version, bool) or version not in VERSIONS:
-        return data
+    if not isinstance(version, int) or isinstance(version, bool) or version not in VERSIONS:
+        return data  # (a list or a mapping is not hashable: the field's check names it)
     changes = version_changes(data, version)
     if not changes:
         return data
