@@ -16,6 +16,7 @@ from ..errors import RenderError
 from ..fsutil import replace_file
 from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
+from .contents import CONTENTS_SCRIPT, contents_script
 from .context import (
     SCENE,
     Chapter,
@@ -42,13 +43,14 @@ from .pages import Layout, page_layout
 from .site import (
     PageRecord,
     navigation_only,
+    navigation_view,
     page_key,
     site_key,
-    template_names,
     view_for_page,
 )
 from .theme import theme_environment
-from .view import BookView, IllustrationView
+from .usage import EVERYTHING, template_use
+from .view import BookView, ChapterView, IllustrationView
 from .wrapart import front_of_wrap
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
@@ -140,6 +142,7 @@ class _Pages:
         downloads: Sequence[tuple[str, str]],
     ) -> None:
         self.theme = view.style.theme
+        self.view = view
         keep_all = needs_keep_all(view.language, medium)
         self.env = theme_environment(self.theme, tuple(Path(d) for d in theme_dirs), keep_all)
         self.context = {
@@ -169,7 +172,7 @@ class _Pages:
         chapters = (*nav[:number], own, *nav[number + 1 :])
         return self.render(
             CHAPTER_TEMPLATE,
-            book=view_for_page(view, number),
+            book=view_for_page(view, self.navigation_view, number),
             chapters=chapters,
             figures=list(own.figures),
             page_chapter=own,
@@ -180,6 +183,10 @@ class _Pages:
     @cached_property
     def navigation(self) -> tuple[Chapter, ...]:
         return tuple(navigation_only(chapter) for chapter in self.chapters)
+
+    @cached_property
+    def navigation_view(self) -> tuple[ChapterView, ...]:
+        return navigation_view(self.view)
 
 
 def render_html(
@@ -202,6 +209,7 @@ def render_html(
     pages = _Pages(view, src, theme_dirs, "screen", downloads)
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
+    _write_if_changed(build_path(out_dir, CONTENTS_SCRIPT), contents_script(pages.chapters))
     _write_chapter_pages(view, pages, out_dir, theme_dirs, downloads)
     return index
 
@@ -216,10 +224,11 @@ def _write_chapter_pages(
     """One page per chapter, rendered only when what it shows changed (site.py); pages of
     chapters no longer in the book are removed."""
     record = PageRecord(build_path(out_dir))
-    used = template_names(pages.env, CHAPTER_TEMPLATE)
-    site = site_key(view, theme_dirs, downloads, used is None or "disclosure" in used)
+    use = template_use(pages.env, CHAPTER_TEMPLATE) or EVERYTHING
+    disclosure = use is EVERYTHING or use.uses("disclosure")
+    site = site_key(view, theme_dirs, downloads, disclosure, use.lists_chapters)
     for number, chapter in enumerate(pages.chapters):
-        key = page_key(site, view.chapters[number])
+        key = page_key(site, view.chapters, number)
         if record.current(chapter.page, key):
             continue
         data = pages.chapter_page(view, number).encode("utf-8")

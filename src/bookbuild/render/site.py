@@ -1,11 +1,13 @@
 """Incremental HTML site: which chapter pages an edit changes.
 
-A chapter's own page shows its chapter in full and the other chapters as navigation only (their
-id, title, number and page; their text and pictures are on index.html). So each chapter page has
-a key made of what it shows: the book's metadata, style, cover, front matter and templates (the
-site key), the list of chapters (ids and titles: the navigation and the neighbours) and the
-chapter itself. The keys are recorded in the build folder with a digest of each page written;
-a page whose key and file are unchanged is neither rendered nor written again.
+A chapter page shows its chapter in full, links to its neighbours and the book's metadata; the
+list of every chapter comes from the shared `toc.js` (contents.py), and the other chapters'
+text and pictures are on index.html. So each chapter page has a key made of what it shows: the
+book's metadata, style, cover, front matter and templates (the site key), the chapter itself,
+its number and its neighbours' ids and titles. Templates that list every chapter on the page
+(a book's own `theme/` may) put the whole list in the key. The keys are recorded in the build
+folder with a digest of each page written; a page whose key and file are unchanged is neither
+rendered nor written again.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, TemplateNotFound, meta
 
 from bookbuild.hashing import digest_of, key_of
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
@@ -28,7 +28,7 @@ from .frontmatter import ai_disclosure
 from .view import BookView, ChapterView, IllustrationView
 
 PAGES_FILE = ".bookbuild-pages.json"  # in the build folder: page -> [key, digest of its bytes]
-_FORMAT = 1  # bump when a page shows something new
+_FORMAT = 2  # bump when a page shows something new
 
 
 def site_key(
@@ -36,10 +36,11 @@ def site_key(
     theme_dirs: Sequence[Path],
     downloads: Sequence[Any],
     shows_disclosure: bool = True,
+    lists_chapters: bool = True,
 ) -> str:
     """What every chapter page shows of the book as a whole (everything but the chapters);
-    the AI disclosure (which names every picture by its caption) only when the chapter page's
-    templates use it."""
+    the AI disclosure (which names every picture by its caption) and the list of chapters only
+    when the chapter page's templates use them."""
     return key_of(
         {
             "format": _FORMAT,
@@ -54,22 +55,33 @@ def site_key(
             "disclosure": ai_disclosure(view) if shows_disclosure else None,
             "downloads": [list(d) for d in downloads],
             "templates": templates_digest(view.style.theme, theme_dirs),
-            "chapters": [[ch.id, ch.title] for ch in view.chapters],
+            "chapters": [[ch.id, ch.title] for ch in view.chapters] if lists_chapters else None,
         }
     )
 
 
-def page_key(site: str, chapter: ChapterView) -> str:
+def page_key(site: str, chapters: Sequence[ChapterView], number: int) -> str:
+    """The key of chapter `number`'s page (0-based): the site, the chapter, its number and its
+    neighbours (the previous and next links)."""
+    chapter = chapters[number]
     return key_of(
         {
             "site": site,
+            "number": number,
+            "previous": _link(chapters[number - 1]) if number > 0 else None,
+            "following": _link(chapters[number + 1]) if number + 1 < len(chapters) else None,
             "id": chapter.id,
             "title": chapter.title,
+            "short_title": chapter.short_title,
             "text": chapter.markdown,
             "written_by": chapter.written_by,
             "ills": [_illustration(ill) for ill in chapter.illustrations],
         }
     )
+
+
+def _link(chapter: ChapterView) -> list[str]:
+    return [chapter.id, chapter.title]
 
 
 def _illustration(ill: IllustrationView) -> list[Any]:
@@ -88,43 +100,20 @@ def templates_digest(theme: str, theme_dirs: Sequence[Path]) -> str:
     return key_of({"files": entries})
 
 
-def template_names(env: Environment, name: str) -> frozenset[str] | None:
-    """The context variables template `name` and the templates it includes or extends use;
-    None when one of them is chosen at render time (then it may use any)."""
-    names: set[str] = set()
-    seen: set[str] = set()
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            source = env.loader.get_source(env, current)[0] if env.loader else ""
-        except TemplateNotFound:
-            continue
-        tree = env.parse(source)
-        names |= meta.find_undeclared_variables(tree)
-        for referenced in meta.find_referenced_templates(tree):
-            if referenced is None:
-                return None
-            todo.append(referenced)
-    return frozenset(names)
-
-
 def navigation_only(chapter: Chapter) -> Chapter:
     """A chapter as the other chapters' pages see it: id, anchor, number and title."""
     return replace(chapter, blocks=(), figures=(), flow=())
 
 
-def view_for_page(view: BookView, number: int) -> BookView:
-    """The book as chapter `number`'s page sees it: the other chapters without text or
-    pictures."""
-    chapters = tuple(
-        ch if index == number else ChapterView(id=ch.id, title=ch.title, markdown="")
-        for index, ch in enumerate(view.chapters)
-    )
-    return replace(view, chapters=chapters)
+def navigation_view(view: BookView) -> tuple[ChapterView, ...]:
+    """The book's chapters as the other chapters' pages see them: without text or pictures."""
+    return tuple(ChapterView(id=ch.id, title=ch.title, markdown="") for ch in view.chapters)
+
+
+def view_for_page(view: BookView, navigation: Sequence[ChapterView], number: int) -> BookView:
+    """The book as chapter `number`'s page sees it: the other chapters as in `navigation`."""
+    own = view.chapters[number]
+    return replace(view, chapters=(*navigation[:number], own, *navigation[number + 1 :]))
 
 
 class PageRecord:
