@@ -200,9 +200,9 @@ def render_html(
     out_dir/assets/<hex16>.png; `downloads` are (label, file) links to the PDF and EPUB.
     Only files whose bytes change are written. Returns the index path."""
     view = front_of_wrap(view)  # the front cover shows the front of art made across the wrap
-    images = _all_illustrations(view)
-    for ill in images:
-        _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
+    record = PageRecord(build_path(out_dir))
+    for ill in _all_illustrations(view):
+        _write_asset(out_dir, record, ill)
     for name, data in theme_static_files(theme_dirs).items():
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
@@ -210,20 +210,31 @@ def render_html(
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
     _write_if_changed(build_path(out_dir, CONTENTS_SCRIPT), contents_script(pages.chapters))
-    _write_chapter_pages(view, pages, out_dir, theme_dirs, downloads)
+    _write_chapter_pages(view, pages, out_dir, record, theme_dirs, downloads)
+    record.save()
     return index
+
+
+def _write_asset(out_dir: Path, record: PageRecord, ill: IllustrationView) -> None:
+    """A picture's asset, named by its digest: its bytes are read (from the store) only when
+    the file is missing or was changed since it was written."""
+    name = f"{ASSETS}/{asset_name(ill, 'png')}"
+    if record.asset_current(name, ill.digest):
+        return
+    _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
+    record.wrote_asset(name, ill.digest)
 
 
 def _write_chapter_pages(
     view: BookView,
     pages: _Pages,
     out_dir: Path,
+    record: PageRecord,
     theme_dirs: Sequence[Path],
     downloads: Sequence[tuple[str, str]],
 ) -> None:
     """One page per chapter, rendered only when what it shows changed (site.py); pages of
     chapters no longer in the book are removed."""
-    record = PageRecord(build_path(out_dir))
     use = template_use(pages.env, CHAPTER_TEMPLATE) or EVERYTHING
     disclosure = use is EVERYTHING or use.uses("disclosure")
     site = site_key(view, theme_dirs, downloads, disclosure, use.lists_chapters)
@@ -234,7 +245,6 @@ def _write_chapter_pages(
         data = pages.chapter_page(view, number).encode("utf-8")
         _write_if_changed(build_path(out_dir, chapter.page), data)
         record.wrote(chapter.page, key, data)
-    record.save()
     current = {chapter.page for chapter in pages.chapters}
     for old in build_path(out_dir).glob("ch-*.html"):
         if old.name not in current and not old.is_symlink():

@@ -117,13 +117,14 @@ def view_for_page(view: BookView, navigation: Sequence[ChapterView], number: int
 
 
 class PageRecord:
-    """The keys and digests of the pages written last time (in the build folder)."""
+    """The keys and digests of the pages written last time, and the pictures and file stamps
+    of the assets (in the build folder)."""
 
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / PAGES_FILE
         self.out_dir = out_dir
         self.old = _read(self.path)
-        self.new: dict[str, list[str]] = {}
+        self.new: dict[str, list[Any]] = {}
 
     def current(self, page: str, key: str) -> bool:
         """The page on disk was made from `key` and nobody changed it since."""
@@ -142,10 +143,33 @@ class PageRecord:
     def wrote(self, page: str, key: str, data: bytes) -> None:
         self.new[page] = [key, digest_of(data)]
 
+    def asset_current(self, name: str, digest: str) -> bool:
+        """The asset `name` (its path in the site) was written from the picture `digest` and
+        its file was not touched since (same size, mtime and inode as when written): then its
+        bytes need not be read, from the store or from the site."""
+        entry = self.old.get(name)
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] == digest):
+            return False
+        if entry[1] != _file_stamp(self.out_dir / name):
+            return False
+        self.new[name] = entry
+        return True
+
+    def wrote_asset(self, name: str, digest: str) -> None:
+        self.new[name] = [digest, _file_stamp(self.out_dir / name)]
+
     def save(self) -> None:
         if self.new != self.old:
             text = json.dumps(self.new, indent=1, sort_keys=True) + "\n"
             replace_file(self.path, text.encode("utf-8"))
+
+
+def _file_stamp(path: Path) -> list[int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return [found.st_size, found.st_mtime_ns, found.st_ino]
 
 
 def _read(path: Path) -> Mapping[str, Any]:

@@ -132,6 +132,18 @@ class Store:
             raise CorruptObjectError(digest, target, self._quarantine(target))
         return data
 
+    def head(self, digest: str, size: int) -> bytes:
+        """The first `size` bytes of `digest`, NOT verified (for a file header: a picture's
+        size); KeyError if absent. `get` reads and checks the whole object."""
+        target = self.path(digest)
+        try:
+            with target.open("rb") as stream:
+                return stream.read(size)
+        except FileNotFoundError:
+            raise KeyError(digest) from None
+        except OSError as exc:
+            raise StoreError(f"cannot read store object {target}: {exc.strerror or exc}") from exc
+
     def objects(self) -> Iterator[str]:
         """Every stored digest, in sorted order (temp files of unfinished writes are skipped)."""
         base = self.root / "objects" / "sha256"
