@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
+import pytest
+from markupsafe import Markup
+
+from bookbuild.render import context
 from bookbuild.render.html import render_html
 from bookbuild.render.view import BookView, ChapterView
 from tests.helpers.render_views import english_book, illustration
@@ -211,3 +216,44 @@ def test_chapter_pages_showing_the_disclosure_follow_every_caption(tmp_path: Pat
         "ch-ch3.html",
     }
     assert "A new caption" in (site / "ch-ch3.html").read_text("utf-8")
+
+
+def test_an_edit_parses_and_renders_only_the_edited_chapter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = english_book(chapters=4)
+    render_html(book, tmp_path)
+    parsed: list[str] = []
+    original = context.render_blocks
+
+    def counted(text: str, *args: Any) -> list[Markup]:
+        parsed.append(text)
+        return original(text, *args)
+
+    monkeypatch.setattr(context, "render_blocks", counted)
+    context.chapter_blocks.cache_clear()  # as in a new process
+    edited = with_chapter(book, 2, markdown="Only *this* chapter changed.\n")
+    render_html(edited, tmp_path)
+    assert parsed == ["Only *this* chapter changed.\n"]
+    context.chapter_blocks.cache_clear()
+    render_html(edited, tmp_path / "fresh")
+    assert len(parsed) == 5  # a fresh site parses every chapter
+    assert (tmp_path / "index.html").read_bytes() == (
+        tmp_path / "fresh" / "index.html"
+    ).read_bytes()
+
+
+def test_sections_showing_every_figure_are_rendered_each_time(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "partials" / "chapter.html.j2").write_text(
+        "<section id='{{ chapter.anchor }}'>{{ chapter.title }}: "
+        "{{ figures | map(attribute='caption') | join(', ') }}</section>",
+        "utf-8",
+    )
+    book = english_book(chapters=3)
+    render_html(book, tmp_path / "site", theme_dirs=[theme])
+    render_html(recaption(book, 2, "A new caption"), tmp_path / "site", theme_dirs=[theme])
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert index.count("A new caption</section>") == 3  # in every chapter's section
+    assert not (tmp_path / "site" / ".bookbuild-sections.json").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 from bookbuild.errors import ImageDecodeError
 from bookbuild.graph.model import Graph, IllustrationPlan
-from bookbuild.media.images import image_size
+from bookbuild.media.images import check_pixels, image_size
 from bookbuild.render.frontmatter import default_alt
 from bookbuild.render.lazy import later
 from bookbuild.render.view import (
@@ -116,6 +117,7 @@ def matter_view(spec: LoadedSpec) -> MatterView:
 
 _BY_HAND = ("", "source", "file")  # metadata providers of results no model made
 _HEADER = 64 * 1024  # bytes read for a picture's size
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -182,8 +184,13 @@ class _Reader:
 
     def _size(self, digest: str) -> tuple[int, int]:
         """A picture's size from its header (the bytes are read and checked when used)."""
+        head = self.store.head(digest, _HEADER)
+        if head[:8] == _PNG and head[12:16] == b"IHDR":  # a PNG's size is its first chunk
+            size = struct.unpack(">II", head[16:24])
+            check_pixels(size, what=digest)
+            return size[0], size[1]
         try:
-            return image_size(self.store.head(digest, _HEADER))
+            return image_size(head)
         except ImageDecodeError:  # a header past _HEADER (big metadata): the whole picture
             return image_size(self.store.get(digest))
 

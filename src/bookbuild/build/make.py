@@ -124,6 +124,7 @@ class Build:
         finally:
             self.pool.close()
             close_remote(self.remote, self.on_event)
+            self.project.store.save_checked()  # objects checked: only stat-ed next time
         return self.summary
 
     # -- phases ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from .geometry import RUNNING, running_title
 from .labels import labels
 from .matter import SCENE_BREAKS, chapter_label, matter
 from .pages import Layout, page_layout
+from .sections import SECTION_TEMPLATE, SectionCache
 from .site import (
     PageRecord,
     navigation_only,
@@ -129,6 +130,27 @@ def document_html(
     return pages.render(ENTRY_TEMPLATE)
 
 
+class _Sections:
+    """`chapter_section(chapter)` for book.html.j2: a chapter's section, from the cache when
+    it shows nothing new (sections.py; HTML site only), else rendered."""
+
+    def __init__(self, pages: _Pages, cache: SectionCache | None) -> None:
+        self.pages = pages
+        self.cache = cache
+
+    def __call__(self, chapter: Chapter) -> Markup:
+        number = chapter.number - 1
+        chapters = self.pages.chapters
+        own = 0 <= number < len(chapters) and chapters[number] is chapter
+        key = self.cache.key(self.pages.view.chapters, number) if self.cache and own else None
+        found = self.cache.get(key) if self.cache and key else None
+        if found is None:
+            found = self.pages.render(SECTION_TEMPLATE, chapter=chapter)
+            if self.cache and key:
+                self.cache.put(key, found)
+        return Markup(found)
+
+
 class _Pages:
     """Renders pages of one book from one template context (every chapter made once) and one
     cached Jinja environment (every template compiled once per process)."""
@@ -150,6 +172,11 @@ class _Pages:
             "page_chapter": None,
             **template_context(view, medium, src),
         }
+        self.context["chapter_section"] = _Sections(self, None)
+
+    def keep_sections(self, cache: SectionCache) -> None:
+        """Take index.html's unchanged chapter sections from `cache` (and keep the new)."""
+        self.context["chapter_section"] = _Sections(self, cache)
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
@@ -207,12 +234,26 @@ def render_html(
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
     pages = _Pages(view, src, theme_dirs, "screen", downloads)
+    sections = SectionCache(build_path(out_dir), _section_site(view, pages, theme_dirs, downloads))
+    pages.keep_sections(sections)
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
+    sections.save()
     _write_if_changed(build_path(out_dir, CONTENTS_SCRIPT), contents_script(pages.chapters))
     _write_chapter_pages(view, pages, out_dir, record, theme_dirs, downloads)
     record.save()
     return index
+
+
+def _section_site(
+    view: BookView, pages: _Pages, theme_dirs: Sequence[Path], downloads: Sequence[tuple[str, str]]
+) -> str | None:
+    """The site key of index.html's chapter sections; None when they cannot be kept (their
+    templates read every chapter or figure, or choose templates at render time)."""
+    use = template_use(pages.env, SECTION_TEMPLATE)
+    if use is None or use.lists_chapters or use.uses("figures"):
+        return None
+    return site_key(view, theme_dirs, downloads, use.uses("disclosure"), False)
 
 
 def _write_asset(out_dir: Path, record: PageRecord, ill: IllustrationView) -> None:

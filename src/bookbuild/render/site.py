@@ -51,6 +51,7 @@ def site_key(
             "epoch": view.source_date_epoch,
             "identifier": view.identifier,
             "blurb": view.blurb,
+            "matter": repr(view.matter),
             "draft": view.draft,
             "disclosure": ai_disclosure(view) if shows_disclosure else None,
             "downloads": [list(d) for d in downloads],
@@ -63,21 +64,27 @@ def site_key(
 def page_key(site: str, chapters: Sequence[ChapterView], number: int) -> str:
     """The key of chapter `number`'s page (0-based): the site, the chapter, its number and its
     neighbours (the previous and next links)."""
-    chapter = chapters[number]
     return key_of(
         {
             "site": site,
             "number": number,
             "previous": _link(chapters[number - 1]) if number > 0 else None,
             "following": _link(chapters[number + 1]) if number + 1 < len(chapters) else None,
-            "id": chapter.id,
-            "title": chapter.title,
-            "short_title": chapter.short_title,
-            "text": chapter.markdown,
-            "written_by": chapter.written_by,
-            "ills": [_illustration(ill) for ill in chapter.illustrations],
+            **chapter_content(chapters[number]),
         }
     )
+
+
+def chapter_content(chapter: ChapterView) -> dict[str, Any]:
+    """What a chapter shows of itself: its id, titles, text, writer and pictures."""
+    return {
+        "id": chapter.id,
+        "title": chapter.title,
+        "short_title": chapter.short_title,
+        "text": chapter.markdown,
+        "written_by": chapter.written_by,
+        "ills": [_illustration(ill) for ill in chapter.illustrations],
+    }
 
 
 def _link(chapter: ChapterView) -> list[str]:
