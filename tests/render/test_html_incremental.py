@@ -257,3 +257,19 @@ def test_sections_showing_every_figure_are_rendered_each_time(tmp_path: Path) ->
     index = (tmp_path / "site" / "index.html").read_text("utf-8")
     assert index.count("A new caption</section>") == 3  # in every chapter's section
     assert not (tmp_path / "site" / ".bookbuild-sections.json").exists()
+
+
+def test_a_theme_template_added_later_that_lists_chapters_is_followed(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    site = tmp_path / "site"
+    book = english_book(chapters=4)
+    render_html(book, site, theme_dirs=[theme])  # what the templates use is kept with them
+    (theme / "partials" / "page-nav.html.j2").write_text(
+        "<nav>{% for c in chapters %}{{ c.title }};{% endfor %}</nav>", "utf-8"
+    )
+    render_html(book, site, theme_dirs=[theme])
+    before = files(site)
+    render_html(with_chapter(book, 0, title="Retitled"), site, theme_dirs=[theme])
+    assert {f"ch-ch{n}.html" for n in range(1, 5)} <= rewritten(before, files(site))
+    assert "<nav>Retitled;The Nap;" in (site / "ch-ch4.html").read_text("utf-8")

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
 from markupsafe import Markup
 
 from bookbuild.style import parse_page, resolve_theme
@@ -47,10 +47,11 @@ from .site import (
     navigation_view,
     page_key,
     site_key,
+    templates_digest,
     view_for_page,
 )
 from .theme import theme_environment
-from .usage import EVERYTHING, template_use
+from .usage import EVERYTHING, TemplateUse, template_use
 from .view import BookView, ChapterView, IllustrationView
 from .wrapart import front_of_wrap
 
@@ -130,6 +131,18 @@ def document_html(
     return pages.render(ENTRY_TEMPLATE)
 
 
+_SEEN: dict[int, str] = {}  # id of a kept environment -> the digest of its templates
+
+
+def _forget_replaced_templates(env: Environment, templates: str) -> None:
+    """Jinja reloads a template whose file changed, but not one that a new file in a theme
+    folder now overrides: when any template file changed, the kept environment starts over."""
+    if _SEEN.get(id(env)) != templates:
+        if env.cache is not None:
+            env.cache.clear()
+        _SEEN[id(env)] = templates
+
+
 class _Sections:
     """`chapter_section(chapter)` for book.html.j2: a chapter's section, from the cache when
     it shows nothing new (sections.py; HTML site only), else rendered."""
@@ -165,14 +178,28 @@ class _Pages:
     ) -> None:
         self.theme = view.style.theme
         self.view = view
+        self.theme_dirs = tuple(Path(d) for d in theme_dirs)
+        self._templates: str | None = None
         keep_all = needs_keep_all(view.language, medium)
-        self.env = theme_environment(self.theme, tuple(Path(d) for d in theme_dirs), keep_all)
+        self.env = theme_environment(self.theme, self.theme_dirs, keep_all)
+        _forget_replaced_templates(self.env, self.templates(self.theme_dirs))
         self.context = {
             "downloads": list(downloads),
             "page_chapter": None,
             **template_context(view, medium, src),
         }
         self.context["chapter_section"] = _Sections(self, None)
+
+    def templates(self, theme_dirs: Sequence[Path]) -> str:
+        """The digest of every file the pages' templates can come from (once per site)."""
+        if self._templates is None:
+            self._templates = templates_digest(self.theme, theme_dirs)
+        return self._templates
+
+    def use(self, record: PageRecord, name: str) -> TemplateUse | None:
+        """What template `name` uses of the context (kept in the page record)."""
+        digest = self.templates(self.theme_dirs)
+        return record.template_use(digest, name, lambda: template_use(self.env, name))
 
     def keep_sections(self, cache: SectionCache) -> None:
         """Take index.html's unchanged chapter sections from `cache` (and keep the new)."""
@@ -234,7 +261,8 @@ def render_html(
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
     pages = _Pages(view, src, theme_dirs, "screen", downloads)
-    sections = SectionCache(build_path(out_dir), _section_site(view, pages, theme_dirs, downloads))
+    site = _section_site(view, pages, record, theme_dirs, downloads)
+    sections = SectionCache(build_path(out_dir), site)
     pages.keep_sections(sections)
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
@@ -246,14 +274,20 @@ def render_html(
 
 
 def _section_site(
-    view: BookView, pages: _Pages, theme_dirs: Sequence[Path], downloads: Sequence[tuple[str, str]]
+    view: BookView,
+    pages: _Pages,
+    record: PageRecord,
+    theme_dirs: Sequence[Path],
+    downloads: Sequence[tuple[str, str]],
 ) -> str | None:
     """The site key of index.html's chapter sections; None when they cannot be kept (their
     templates read every chapter or figure, or choose templates at render time)."""
-    use = template_use(pages.env, SECTION_TEMPLATE)
+    use = pages.use(record, SECTION_TEMPLATE)
     if use is None or use.lists_chapters or use.uses("figures"):
         return None
-    return site_key(view, theme_dirs, downloads, use.uses("disclosure"), False)
+    return site_key(
+        view, theme_dirs, downloads, use.uses("disclosure"), False, pages.templates(theme_dirs)
+    )
 
 
 def _write_asset(out_dir: Path, record: PageRecord, ill: IllustrationView) -> None:
@@ -276,9 +310,10 @@ def _write_chapter_pages(
 ) -> None:
     """One page per chapter, rendered only when what it shows changed (site.py); pages of
     chapters no longer in the book are removed."""
-    use = template_use(pages.env, CHAPTER_TEMPLATE) or EVERYTHING
+    use = pages.use(record, CHAPTER_TEMPLATE) or EVERYTHING
     disclosure = use is EVERYTHING or use.uses("disclosure")
-    site = site_key(view, theme_dirs, downloads, disclosure, use.lists_chapters)
+    templates = pages.templates(theme_dirs)
+    site = site_key(view, theme_dirs, downloads, disclosure, use.lists_chapters, templates)
     for number, chapter in enumerate(pages.chapters):
         key = page_key(site, view.chapters, number)
         if record.current(chapter.page, key):

@@ -13,7 +13,7 @@ rendered nor written again.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from bookbuild.version import __version__
 from ..fsutil import replace_file
 from .context import Chapter
 from .frontmatter import ai_disclosure
+from .usage import TemplateUse, use_from_json, use_to_json
 from .view import BookView, ChapterView, IllustrationView
 
 PAGES_FILE = ".bookbuild-pages.json"  # in the build folder: page -> [key, digest of its bytes]
@@ -37,6 +38,7 @@ def site_key(
     downloads: Sequence[Any],
     shows_disclosure: bool = True,
     lists_chapters: bool = True,
+    templates: str = "",
 ) -> str:
     """What every chapter page shows of the book as a whole (everything but the chapters);
     the AI disclosure (which names every picture by its caption) and the list of chapters only
@@ -55,7 +57,7 @@ def site_key(
             "draft": view.draft,
             "disclosure": ai_disclosure(view) if shows_disclosure else None,
             "downloads": [list(d) for d in downloads],
-            "templates": templates_digest(view.style.theme, theme_dirs),
+            "templates": templates or templates_digest(view.style.theme, theme_dirs),
             "chapters": [[ch.id, ch.title] for ch in view.chapters] if lists_chapters else None,
         }
     )
@@ -149,6 +151,20 @@ class PageRecord:
 
     def wrote(self, page: str, key: str, data: bytes) -> None:
         self.new[page] = [key, digest_of(data)]
+
+    def template_use(
+        self, templates: str, name: str, analyse: Callable[[], TemplateUse | None]
+    ) -> TemplateUse | None:
+        """What template `name` uses (usage.py), kept with the digest of the templates it was
+        read from: the templates are parsed again only when a file of them changed."""
+        entry = f"#uses {name}"
+        found = self.old.get(entry)
+        if isinstance(found, list) and len(found) == 2 and found[0] == templates:
+            self.new[entry] = found
+            return use_from_json(found[1])
+        use = analyse()
+        self.new[entry] = [templates, use_to_json(use)]
+        return use
 
     def asset_current(self, name: str, digest: str) -> bool:
         """The asset `name` (its path in the site) was written from the picture `digest` and

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, TemplateNotFound, meta, nodes
 
-__all__ = ["TemplateUse", "template_use"]
+__all__ = ["TemplateUse", "template_use", "use_from_json", "use_to_json"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,13 @@ def _lists_chapters(tree: nodes.Template) -> bool:
         if name.name == "chapters" or (name.name == "book" and id(name) not in plain):
             return True
     return False
+
+
+def use_to_json(use: TemplateUse | None) -> list[object] | None:
+    return None if use is None else [sorted(use.names), use.lists_chapters]
+
+
+def use_from_json(data: object) -> TemplateUse | None:
+    if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list):
+        return TemplateUse(frozenset(str(n) for n in data[0]), bool(data[1]))
+    return None
