@@ -4,9 +4,10 @@ Before using a stored result, the up-to-date decision makes sure the object is t
 bytes match its digest; for a large book that is every picture read and hashed on every `make`
 (176 MB for 120 chapters). Store objects are never modified in place (written read-only by an
 atomic rename), so an object checked once and whose file still has the same size, mtime, ctime
-and inode holds the same bytes: it is only `stat`ed. A renderer reading an object still checks
-its bytes, and `bookbuild check` reads every object. The memo (`checked.json` in the store) is
-a cache: deleting it only makes the next build read and hash every object once again.
+and inode holds the same bytes: it is only `stat`ed. A renderer reading an object still checks its
+bytes (a damaged one is quarantined and made again by the next build), and `Store.verify`
+reads every object. The memo (`checked.json` in the store) is a cache: deleting it only makes
+the next build read and hash every object once again.
 """
 
 from __future__ import annotations
