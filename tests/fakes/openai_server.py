@@ -8,7 +8,8 @@
         assert len(fake.requests) == 2 and fake.requests[0].body["model"] == "gpt-4o-mini"
 
 Unscripted requests get a sensible reply made from the request (`default_reply`): JSON image
-prompts when structured output or JSON is asked for, a short summary when the system prompt
+prompts when structured output or JSON is asked for (with an `alt` in the language the system
+prompt names when the schema requires one), a short summary when the system prompt
 asks to summarise, else chapter paragraphs in the language the system prompt names. Like the
 real API, the fake also refuses `max_tokens` for newer models (o1/o3/o4/gpt-4.1/gpt-5...),
 `temperature`/`top_p` other than 1 for reasoning models (400 unsupported_value),
@@ -393,8 +394,12 @@ def default_reply(body: Mapping[str, Any]) -> str:
     language = next((name for name in LANGUAGES if name in system), "English")
     if "response_format" in body or "JSON" in system:
         if "characters" in _required(body):
-            return cast_prompt_json(title, user)
-        return image_prompt_json(title, user)
+            answer = cast_prompt_json(title, user)
+        else:
+            answer = image_prompt_json(title, user)
+        if "alt" in _required(body) or '"alt"' in system:
+            answer = json.dumps({**json.loads(answer), "alt": ALTS[language]}, ensure_ascii=False)
+        return answer
     if "summar" in system.lower():
         return SUMMARIES.get(language, SUMMARIES["English"]).replace("{title}", title)
     return "\n\n".join(CHAPTERS.get(language, CHAPTERS["English"])).replace("{title}", title)
@@ -434,6 +439,12 @@ def cast_prompt_json(title: str, user: str) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
+ALTS = {  # what a model asked for the alt text (`style.alt: describe`) answers, by language
+    "English": "A small rabbit and a patient tortoise wait side by side at a forest start line.",
+    "Korean": "토끼와 거북이가 숲속 출발선에 나란히 서 있습니다.",
+    "Japanese": "森のスタートラインに、うさぎとかめが並んで立っています。",
+    "Chinese": "兔子和乌龟并排站在森林里的起跑线上。",
+}
 SUMMARIES = {
     "English": "In “{title}”, the rabbit mocks the tortoise and challenges him to a race.",
     "Korean": "「{title}」에서 토끼는 거북이를 놀리고 경주를 제안한다. 거북이는 조용히 받아들인다.",

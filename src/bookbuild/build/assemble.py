@@ -10,6 +10,7 @@ from typing import Any
 
 from bookbuild.errors import ImageDecodeError
 from bookbuild.graph.model import Graph, IllustrationPlan
+from bookbuild.graph.prompts import stored_alt
 from bookbuild.media.images import check_pixels, image_size
 from bookbuild.render.frontmatter import default_alt
 from bookbuild.render.lazy import later
@@ -54,6 +55,7 @@ def style_view(spec: LoadedSpec) -> StyleView:
         chapter_number=style.chapter_number,
         scene_break=style.scene_break,
         cover_shape=(spec.book.cover.shape if spec.book.cover else None) or "",
+        alt=style.alt,
     )
 
 
@@ -68,8 +70,8 @@ def assemble_book(
     draft: bool = False,
 ) -> BookView:
     """The book for the renderers; `draft` marks the outputs as drafts (--draft builds)."""
-    reader = _Reader(store, lock, digests)
     book = spec.book
+    reader = _Reader(store, lock, digests, described_alt=book.style.alt == "describe")
     chapters = tuple(
         ChapterView(
             id=plan.chapter.id,
@@ -133,10 +135,13 @@ class StoredBytes:
 
 
 class _Reader:
-    def __init__(self, store: Store, lock: Lock, digests: Mapping[str, str]) -> None:
+    def __init__(
+        self, store: Store, lock: Lock, digests: Mapping[str, str], described_alt: bool = False
+    ) -> None:
         self.store = store
         self.lock = lock
         self.digests = digests
+        self.described_alt = described_alt  # `style.alt: describe`
 
     def data(self, step_id: str) -> bytes:
         return self.store.get(self.digests[step_id])
@@ -177,7 +182,7 @@ class _Reader:
             width=width,
             height=height,
             caption=ill.caption,
-            alt=ill.alt or ill.caption or _described(prompt, language, title, n),
+            alt=self._alt(plan, prompt, language, title, n),
             provenance=self._provenance(plan, prompt),
             step=final,
         )
@@ -193,6 +198,15 @@ class _Reader:
             return image_size(head)
         except ImageDecodeError:  # a header past _HEADER (big metadata): the whole picture
             return image_size(self.store.get(digest))
+
+    def _alt(self, plan: IllustrationPlan, prompt: str, language: str, title: str, n: int) -> str:
+        """`alt:`, else (under `style.alt: describe`) the alt its `describe` step wrote, else
+        the caption, else `_described`."""
+        ill = plan.illustration
+        described = ""
+        if self.described_alt and plan.prompt_step in self.digests:
+            described = stored_alt(self.data(str(plan.prompt_step)))
+        return ill.alt or described or ill.caption or _described(prompt, language, title, n)
 
     def _provenance(self, plan: IllustrationPlan, prompt: str) -> Provenance:
         meta = self.metadata(plan.image_step)
@@ -216,7 +230,7 @@ def _edit_line(op: str, params: Any) -> str:
 
 
 def _described(prompt: str, language: str, title: str, n: int) -> str:
-    """Alt text without `alt:` or a caption: the picture's prompt in an English book (it
+    """Alt text without `alt:`, a described one or a caption: the prompt in an English book (it
     describes the picture), else its name in the book's language ("「숲속의 아침」의 그림 1"),
     never an English prompt inside a book in another language."""
     if prompt and language.split("-")[0].lower() == "en":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bookbuild.build.pool import ProviderPool
@@ -98,8 +98,10 @@ class StepRunner:
             )
         cast = _cast_names(step)
         pairs = [(c.id, c.name) for c in cast]
-        messages = prompts.describe_messages(p["chapter_title"], text, p["style"], pairs)
-        schema = prompts.CAST_DESCRIBE_SCHEMA if cast else prompts.DESCRIBE_SCHEMA
+        alt = bool(p.get("alt"))
+        messages = prompts.describe_messages(
+            p["chapter_title"], text, p["style"], pairs, p["language"] if alt else None
+        )
         return ChatRequest(
             step.id,
             "describe",
@@ -107,10 +109,11 @@ class StepRunner:
             p["language"],
             brief=p["style"],
             source_text=text,
-            json_schema=schema,
+            json_schema=prompts.describe_schema(bool(cast), alt),
             seed=p.get("seed"),
             cast=cast,
             journal=journal,
+            alt=alt,
         )
 
     # -- images ----------------------------------------------------------------------------
@@ -239,11 +242,17 @@ def _cast_names(step: Step) -> tuple[CastName, ...]:
 
 def _described(step: Step, reply: str) -> str:
     """The `describe` output stored: the prompt JSON, with the characters it shows when the
-    book has a cast (checked against it; the picture's key is bound to them)."""
+    book has a cast (checked against it; the picture's key is bound to them), and the alt
+    text when the step asked for one (`style.alt: describe`)."""
     cast = [str(c["id"]) for c in step.params.get("cast", ())]
     if cast:
-        return prompts.parse_cast_prompt(reply, cast, step.id).to_json(with_cast=True)
-    return prompts.parse_image_prompt(reply, step.id).to_json(with_cast=False)
+        parsed = prompts.parse_cast_prompt(reply, cast, step.id)
+    else:
+        parsed = prompts.parse_image_prompt(reply, step.id)
+    alt = bool(step.params.get("alt"))
+    if alt:
+        parsed = replace(parsed, alt=prompts.parse_alt(reply, step.id))
+    return parsed.to_json(with_cast=bool(cast), with_alt=alt)
 
 
 def refuse_unknown_job(journal: JobJournal, step_id: str, *, paid: bool = True) -> None:

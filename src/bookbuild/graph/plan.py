@@ -192,6 +192,8 @@ class _Planner:
         }
         if text_step is None:  # the cover: described from the book's premise and title
             params["source"] = self.book.premise or self.book.title
+        if self.book.style.alt == "describe":  # only then: other books keep their keys
+            params["alt"] = True
         fixed, pool = self._picture_cast(ill, base)
         if fixed or pool:  # by id and name only: how they look is the image step's business
             params["cast"] = [{"id": c.id, "name": c.name} for c in (*fixed, *pool)]

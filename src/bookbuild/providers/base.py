@@ -59,6 +59,8 @@ class ChatRequest:
     seed: int | None = None
     cast: tuple[CastName, ...] = ()
     """The book's characters as the writer and the describer know them (no looks)."""
+    alt: bool = False
+    """`describe`: the reply also carries `alt`, the picture's alt text in `language`."""
     journal: JobJournal = field(default_factory=NullJournal, compare=False)
 
 

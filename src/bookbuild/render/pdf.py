@@ -149,10 +149,12 @@ _WRITE_OPTIONS: dict[str, Any] = {
 
 
 def _write_options(view: BookView, target: Printer | None) -> dict[str, Any]:
-    """Screen PDFs as before; print targets as PDF/X with a trailer /ID (X-4, or X-1a)."""
+    """Screen PDFs as before; print targets as PDF/X with a trailer /ID (X-4, or X-1a). A
+    book with `style.alt: describe` gets a tagged PDF: each picture a Figure with its /Alt."""
+    tags = {"pdf_tags": True} if view.style.alt == "describe" else {}
     if target is None:
-        return dict(_WRITE_OPTIONS)
-    return {**_WRITE_OPTIONS, "pdf_identifier": True, "pdf_variant": pdf_variant(view)}
+        return {**_WRITE_OPTIONS, **tags}
+    return {**_WRITE_OPTIONS, **tags, "pdf_identifier": True, "pdf_variant": pdf_variant(view)}
 
 
 def pdf_variant(view: BookView) -> str:
@@ -375,7 +377,11 @@ def _weasyprint(epoch: int, warn: Warn | None) -> Iterator[Convert]:
 
     with _collect_logs() as records, _source_date_epoch(epoch):
         yield convert
-    errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    errors = [
+        r.getMessage()
+        for r in records
+        if r.levelno >= logging.ERROR and not _DECORATIVE.match(r.getMessage())
+    ]
     if errors:
         raise RenderError("PDF rendering failed:\n" + "\n".join(f"  {e}" for e in errors))
     for record in records:
@@ -388,6 +394,11 @@ def html_to_pdf(html: str, fetcher: BuildFetcher, epoch: int, warn: Warn | None 
     with _weasyprint(epoch, warn) as convert:
         data = convert(html, fetcher).write_pdf(**_WRITE_OPTIONS)
     return _bytes(data)
+
+
+_DECORATIVE = re.compile(r'Image ".*" has no required alt description$')
+"""What a tagged PDF (`style.alt: describe`) logs for a decorative picture (`alt=""`: the
+back half of a wrap-around cover, the second half of a spread): not an error."""
 
 
 class _ListHandler(logging.Handler):

@@ -71,6 +71,7 @@ class StyleView:
     cover_color: str | None = None  # spine and back of the cover ('#rrggbb'; None: from the art)
     pdf_x: str = "x-4"  # print target: the PDF/X variant, "x-4" or "x-1a" (no transparency)
     cover_shape: str = ""  # the cover art's shape: "front", "wrap" (across both covers) or ""
+    alt: str = "auto"  # alt text of pictures: "auto", or "describe" (written by the describer)
 
 
 @dataclass(frozen=True)

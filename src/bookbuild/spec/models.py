@@ -135,6 +135,15 @@ class Style(Strict):
     art: ArtStyle | None = Field(
         default=None, description="The art style of every picture: a description, a reference."
     )
+    alt: Literal["auto", "describe"] = Field(
+        default="auto",
+        description=(
+            "Alt text of pictures without `alt:`: describe (each `describe:` picture's chat "
+            "step also writes a one-sentence description in the book's language, used before "
+            "the caption; the PDF is tagged with it) or auto (the caption, else the prompt in "
+            "an English book, else the picture's name)."
+        ),
+    )
 
 
 class InitImage(Strict):
@@ -231,8 +240,9 @@ class Illustration(Strict):
     alt: str | None = Field(
         default=None,
         description=(
-            "Alt text; default: the caption, else the prompt (English books) or the "
-            "picture's name in the book's language."
+            "Alt text; default: the description the chat model wrote (`style.alt: "
+            "describe`), else the caption, else the prompt (English books) or the picture's "
+            "name in the book's language."
         ),
     )
     edits: list[Edit] = Field(default_factory=list, description="Edits applied in order.")

@@ -60,7 +60,8 @@ class OfflineProvider(Provider[OfflineOptions]):
             text = write_text(request.brief, request.language, seed, names)
         elif request.task == "describe":
             cast = [(member.id, member.name) for member in request.cast]
-            text = describe_json(request.brief, request.source_text, seed, cast)
+            alt = request.language if request.alt else None
+            text = describe_json(request.brief, request.source_text, seed, cast, alt)
         else:
             text = summarize_text(request.source_text, request.language)
         metadata = {"provider": self.name, "model": MODEL, "tokens": estimate_tokens(text)}

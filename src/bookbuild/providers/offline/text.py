@@ -19,9 +19,11 @@ from bookbuild.providers.offline.seed import seeded_random
 from bookbuild.providers.offline.words import (
     ascii_text,
     english_nouns,
+    english_scene_nouns,
     english_subjects,
     is_korean,
     korean_nouns,
+    korean_subjects,
     particle,
 )
 
@@ -185,12 +187,17 @@ ENGLISH = Phrasebook(
 
 
 def describe_json(
-    style_note: str, text: str, seed: int, cast: Sequence[tuple[str, str]] = ()
+    style_note: str,
+    text: str,
+    seed: int,
+    cast: Sequence[tuple[str, str]] = (),
+    alt_language: str | None = None,
 ) -> str:
     """JSON {"prompt", "negative_prompt"}: an English, ASCII-only image prompt naming the
     chapter's salient subjects, a shot and a light, then the style note. With a cast ((id,
     name) pairs), the characters whose name or id occurs in the text or the note lead the
-    prompt as `{id}` placeholders and are listed in "characters"."""
+    prompt as `{id}` placeholders and are listed in "characters". With `alt_language`, also
+    "alt": a one-sentence draft alt text in that language (`draft_alt`)."""
     rng = seeded_random("describe", style_note, text, seed)
     subjects = english_subjects(text)[:5]
     style = ascii_text(style_note)
@@ -211,7 +218,42 @@ def describe_json(
     body: dict[str, object] = {"prompt": prompt, "negative_prompt": ph.DESCRIBE_NEGATIVE}
     if cast:
         body["characters"] = shown
-    return json.dumps(body)
+    if alt_language is not None:
+        shown_names = [name or cid for cid, name in cast if cid in shown]
+        body["alt"] = draft_alt(text, alt_language, shown_names)
+    return json.dumps(body, ensure_ascii=False)
+
+
+def draft_alt(text: str, language: str, names: Sequence[str] = ()) -> str:
+    """A draft alt text in the book's language (Korean for `ko`, English otherwise) naming
+    what the text is about, the characters `names` first: "토끼와 거북이가 있는 장면을 그린
+    그림입니다." / "A scene with the fox and the lighthouse."."""
+    korean = is_korean(language)
+    words = plain_text(text)
+    found = korean_subjects(words) if korean else english_scene_nouns(words)
+    seen: dict[str, str] = {}  # one entry per thing: "Fox" and "the fox" are one
+    for subject in [*names, *found]:
+        seen.setdefault(subject.lower().removeprefix("the "), subject)
+    subjects = list(seen.values())[:3]
+    return _korean_alt(subjects) if korean else _english_alt(subjects)
+
+
+def _korean_alt(subjects: list[str]) -> str:
+    if not subjects:
+        return "이 장의 한 장면을 그린 그림입니다."
+    *first, last = subjects
+    listed = ""
+    if first:
+        listed = ", ".join([*first[:-1], particle(first[-1], "과", "와")]) + " "
+    return f"{listed}{particle(last, '이', '가')} 있는 장면을 그린 그림입니다."
+
+
+def _english_alt(subjects: list[str]) -> str:
+    if not subjects:
+        return "A scene from the chapter."
+    *first, last = subjects
+    listed = f"{', '.join(first)} and {last}" if first else last
+    return f"A scene with {listed}."
 
 
 def mentioned(cast: Sequence[tuple[str, str]], text: str) -> list[str]:

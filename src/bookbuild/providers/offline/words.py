@@ -62,6 +62,36 @@ def korean_nouns(text: str) -> list[str]:
     return found[:MAX_NOUNS]
 
 
+def korean_subjects(text: str) -> list[str]:
+    """The nouns of a Korean text a picture would show, in order: words of the glossary
+    ('토끼가' -> '토끼', '숲에서' -> '숲') first, then other likely nouns that are not
+    modifiers ('이른', '자만한': a last syllable ending in ㄴ or ㄹ)."""
+    known: list[str] = []
+    for token in _TOKEN.findall(text):
+        noun = _korean_glossary_noun(token)
+        if noun and noun not in known:
+            known.append(noun)
+    others = [n for n in korean_nouns(text) if n not in known and not _modifier(n)]
+    return [*known, *others][:MAX_NOUNS]
+
+
+def _korean_glossary_noun(token: str) -> str | None:
+    if token in KO_GLOSSARY:
+        return token
+    stem = korean_stem(token)
+    if stem in KO_GLOSSARY:
+        return stem
+    for ending in KO_PARTICLES:
+        if token.endswith(ending) and token.removesuffix(ending) in KO_GLOSSARY:
+            return token.removesuffix(ending)
+    return None
+
+
+def _modifier(word: str) -> bool:
+    code = ord(word[-1]) - HANGUL_FIRST
+    return 0 <= code <= HANGUL_LAST - HANGUL_FIRST and code % 28 in (4, 8)  # final ㄴ, ㄹ
+
+
 def korean_stem(token: str) -> str | None:
     """The noun in a Korean word ('토끼가' -> '토끼'), or None for verbs and fillers."""
     for ending in KO_PARTICLES:
@@ -91,6 +121,19 @@ def english_nouns(text: str, *, articles: bool = True) -> list[str]:
         if word not in found and word.lower() not in (n.lower() for n in found):
             found.append(word)
     return found[:MAX_NOUNS]
+
+
+def english_scene_nouns(text: str) -> list[str]:
+    """What an English text shows, for a draft alt text: names that occur mid-sentence (a
+    capitalised first word, 'Something', is not a name), then 'the' + nouns after a
+    determiner ('the meadow')."""
+    names = [
+        name
+        for name in english_names(text)
+        if re.search(rf"[^\s.!?\"“‘'(]\s+{re.escape(name)}\b", text)
+    ]
+    common = [f"the {w}" for w in _after_determiners(_LATIN.findall(text))]
+    return list(dict.fromkeys([*names, *common]))[:MAX_NOUNS]
 
 
 def english_names(text: str) -> list[str]:
