@@ -29,6 +29,7 @@ from bookbuild.build.preflight import check_store_ready
 from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
 from bookbuild.errors import BuildFailed, Interrupted, UserError
+from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 from bookbuild.project import Project
@@ -61,6 +62,7 @@ class MakeSummary:
     pending: list[str] = field(default_factory=list)  # steps waiting in a batch
     deferred: list[str] = field(default_factory=list)  # steps waiting for those
     batches: list[str] = field(default_factory=list)  # batch ids this make submitted
+    graph: Graph | None = field(default=None, repr=False, compare=False)  # the plan it built
 
 
 def make(
@@ -103,6 +105,7 @@ class Build:
         self.stop = stop or threading.Event()
         self.summary = MakeSummary()
         self.graph = plan_book(project.spec, draft=project.draft, refresh=options.refresh)
+        self.summary.graph = self.graph
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
