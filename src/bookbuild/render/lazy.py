@@ -33,7 +33,8 @@ class LazyField:
     access raises AttributeError) and its __init__ stores through `__set__`."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}_lazy"
+        self.slot = name  # kept in the instance's __dict__ under the field's own name (this
+        # data descriptor is found first), so vars() and pickling see the field as before
 
     def __get__(self, obj: object | None, owner: type | None = None) -> Any:
         if obj is None:
