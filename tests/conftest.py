@@ -10,12 +10,19 @@ import pytest
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_books"
 
 
-def copy_sample(name: str, target: Path) -> Path:
-    """Copy a sample book (without any build state) to `target`/name and return its folder."""
+def copy_sample(name: str, target: Path, *, defaults_version: int | None = None) -> Path:
+    """Copy a sample book (without any build state) to `target`/name and return its folder.
+    `defaults_version=1`: without the samples' `defaults_version: 2` line (the first defaults:
+    the preset's cover size, alt text without the describer)."""
     dest = target / name
     shutil.copytree(
         SAMPLES / name, dest, ignore=shutil.ignore_patterns(".bookbuild", "build", "book.lock")
     )
+    if defaults_version == 1:
+        spec = dest / "book.yaml"
+        text = spec.read_text(encoding="utf-8")
+        assert "\ndefaults_version: 2\n" in text, "the sample no longer writes the version"
+        spec.write_text(text.replace("\ndefaults_version: 2\n", "\n", 1), encoding="utf-8")
     return dest
 
 

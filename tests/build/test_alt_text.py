@@ -33,7 +33,7 @@ def epub_alts(folder: Path) -> dict[str, str]:
 
 
 def test_a_korean_book_names_its_uncaptioned_pictures_in_korean(tmp_path: Path) -> None:
-    alts = epub_alts(copy_sample("hare-and-tortoise", tmp_path))
+    alts = epub_alts(copy_sample("hare-and-tortoise", tmp_path, defaults_version=1))
     values = set(alts.values())
     assert "「토끼와 거북이」 표지" in values  # the cover
     assert "「느리지만 꾸준하게」의 그림 1" in values  # steady/path: no caption
@@ -44,7 +44,7 @@ def test_a_korean_book_names_its_uncaptioned_pictures_in_korean(tmp_path: Path) 
 def test_an_english_book_describes_an_uncaptioned_picture_by_its_prompt(
     tmp_path: Path,
 ) -> None:
-    alts = epub_alts(copy_sample("lighthouse-fox", tmp_path))
+    alts = epub_alts(copy_sample("lighthouse-fox", tmp_path, defaults_version=1))
     storm = [alt for key, alt in alts.items() if "lamp" in key or "chapter-002" in key]
     assert storm and all(len(alt.split()) > 3 for alt in storm), alts  # a described picture
     assert "The lighthouse at dusk." in alts.values()

@@ -75,7 +75,7 @@ def test_validate_reports_style_and_preset_problems_with_positions(english_book:
     result = CliRunner().invoke(main, ["validate", str(english_book)])
     assert result.exit_code == 2
     out = result.output
-    assert "book.yaml:14:16: style.theme: unknown theme 'pictur-book'" in out
+    assert "book.yaml:17:16: style.theme: unknown theme 'pictur-book'" in out
     assert "style.page: unknown page size 'a3'" in out
     assert "style.margin: not a length: 'lots'" in out
     assert "style.bleed: not a length: '-3mm'" in out

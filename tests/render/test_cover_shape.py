@@ -56,7 +56,9 @@ def cover_size(tmp_path: Path, style: str, cover: str) -> tuple[int, int]:
     from bookbuild.graph.plan import plan_book
     from bookbuild.project import load_spec
 
-    folder = copy_sample("lighthouse-fox", tmp_path / style.replace(" ", "")[:40])
+    folder = copy_sample(
+        "lighthouse-fox", tmp_path / style.replace(" ", "")[:40], defaults_version=1
+    )
     spec = folder / "book.yaml"
     text = spec.read_text("utf-8").replace("{theme: default, page: A5}", style)
     spec.write_text(text + f"cover: {cover}\n", "utf-8")
@@ -175,7 +177,7 @@ def test_a_described_cover_with_a_shape_asks_the_describer_for_its_composition(
 
     notes = {}
     for shape in ("", ", shape: front", ", shape: wrap"):
-        folder = copy_sample("lighthouse-fox", tmp_path / f"s{len(notes)}")
+        folder = copy_sample("lighthouse-fox", tmp_path / f"s{len(notes)}", defaults_version=1)
         spec = folder / "book.yaml"
         cover = f'cover: {{id: front, describe: "watercolour cover", seed: 5{shape}}}\n'
         spec.write_text(spec.read_text("utf-8") + cover, "utf-8")

@@ -49,11 +49,44 @@ def test_short_text_goes_over_a_full_bleed_picture(tmp_path: Path) -> None:
     assert "scene picture-over" not in below  # the option is off by default
 
 
-def test_long_text_stays_below_the_picture_even_with_text_over() -> None:
+def test_without_text_over_text_that_fits_stays_below_the_picture() -> None:
     meadow = illustration("a", (200, 120, 60), None, "meadow", size=(768, 768))
-    view = picture_book("A long paragraph of the race. " * 60, meadow, text_over=True)
+    view = picture_book("A long paragraph of the race. " * 12, meadow, text_over=False)
     html = document_html(view, lambda ill: "x.png", medium="print")
     assert "scene picture-over" not in html and 'class="scene picture opening"' in html
+
+
+def test_text_that_runs_past_its_page_gives_the_picture_a_whole_page(tmp_path: Path) -> None:
+    """Below a picture kept at half the page, a long scene's text would still run on to the
+    next page: the picture takes the whole page to the bleed instead, the text the next."""
+    meadow = illustration("a", (200, 120, 60), "Off they go.", "meadow", size=(768, 768))
+    view = picture_book("A long paragraph of the race. " * 60, meadow, text_over=True)
+    html = document_html(view, lambda ill: "x.png", medium="print")
+    assert 'class="scene picture-page opening"' in html
+    bleed_width = 576 + 2 * 3 * 72 / 25.4
+    assert f"width: {round(bleed_width, 3):g}pt" in html  # across the page and its bleed
+    pdf = render_pdf(
+        dataclasses.replace(
+            view, style=dataclasses.replace(view.style, print_target="kdp", page="8x8in")
+        ),
+        tmp_path,
+        warn=lambda _: None,
+    )
+    pages = page_texts(pdf)
+    # the picture's page: the picture and its caption alone (no folio on a full page)
+    picture = next(n for n, text in enumerate(pages, 1) if text.split() == ["Off", "they", "go."])
+    assert pages[picture].split()[:3] == ["The", "Race", "A"]  # the title, then the text
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    assert [int(line.split()[0]) for line in listed.stdout.splitlines()[2:]] == [picture]
+    warnings: list[str] = []
+    render_pdf(
+        dataclasses.replace(
+            view, style=dataclasses.replace(view.style, print_target="ingramspark", page="8x8in")
+        ),
+        tmp_path / "ing",
+        warn=warnings.append,
+    )
+    assert not [w for w in warnings if "safe zone" in w]  # the caption is clear of 0.5 in
 
 
 def test_panorama_spans_a_left_and_a_right_page(tmp_path: Path) -> None:

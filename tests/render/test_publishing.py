@@ -96,7 +96,9 @@ def test_make_stops_before_any_call_when_the_fonts_lack_hangul(tmp_path: Path) -
         timeout=300,
     )
     assert done.returncode == 2, done.stdout + done.stderr  # found before any call
-    assert "book.yaml:3:8:" in done.stderr and "U+D1A0" in done.stderr  # 토, of the title
+    lines = (folder / "book.yaml").read_text(encoding="utf-8").splitlines()
+    title = next(n for n, line in enumerate(lines, 1) if line.startswith("title:"))
+    assert f"book.yaml:{title}:8:" in done.stderr and "U+D1A0" in done.stderr  # 토, the title
     assert "not installed: Noto Serif CJK KR" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (folder / "build" / "hare-and-tortoise.pdf").exists()

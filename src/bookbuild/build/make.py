@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bookbuild.build.assemble import assemble_book
@@ -28,6 +28,7 @@ from bookbuild.build.pool import ProviderPool
 from bookbuild.build.preflight import check_store_ready
 from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
+from bookbuild.build.upgrade import cover_crop, cover_fix
 from bookbuild.errors import BuildFailed, Interrupted, UserError
 from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
@@ -282,6 +283,8 @@ class Build:
         finally:
             if preload is not None:
                 preload.join()
+        if "pdf" in formats and self._cover_may_be_cropped():
+            view = replace(view, cover_fix=cover_fix(project, self.writer.lock))
         self.on_event(Event("render_started", message=", ".join(formats), total=len(formats)))
         self.summary.outputs = render_outputs(
             view,
@@ -299,6 +302,15 @@ class Build:
         self.summary.rendered = True
 
     # -- helpers ---------------------------------------------------------------------------
+    def _cover_may_be_cropped(self) -> bool:
+        """The print preflight may find the cover cropped to the front: then its fix names
+        what the newest defaults cost (a forecast that plans the book twice, so only then).
+        A cover with edits (outpaint...) has a size only known once made."""
+        cover = self.graph.cover
+        if self.project.spec.book.style.print is None or cover is None:
+            return False
+        return bool(cover.edit_steps) or cover_crop(self.project, self.graph) is not None
+
     def _calls(self, step_id: str) -> bool:
         return self.statuses[step_id].needs_call
 

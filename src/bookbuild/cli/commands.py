@@ -289,6 +289,21 @@ def explain(ctx: click.Context, step: str, path: Path, draft: bool, as_json: boo
     _run(ctx, action)
 
 
+@main.command("upgrade-defaults")
+@PATH_ARG
+@click.option("--to", type=int, default=None, help="The defaults_version to write (the newest).")
+@click.option("--dry-run", is_flag=True, help="Only say what changes and what re-runs.")
+@draft_option
+@click.pass_context
+def upgrade_defaults(
+    ctx: click.Context, path: Path, to: int | None, dry_run: bool, draft: bool
+) -> None:
+    """Raise book.yaml's defaults_version: what it sets, what re-runs (calls, cost), then write."""
+    from bookbuild.cli.upgrade import upgrade_command
+
+    _run(ctx, lambda: upgrade_command(path, to, dry_run, draft))
+
+
 @main.command()
 @PATH_ARG
 @click.option("--strict", is_flag=True, help="Make warnings errors (exit 2).")

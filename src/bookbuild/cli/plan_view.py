@@ -57,6 +57,8 @@ def print_summary(console: Console, data: dict[str, Any]) -> None:
             console.print(
                 f"  → re-runs {len(cascade)} step(s) after it: {escape(_listed(cascade))}"
             )
+    for hint in data.get("hints", ()):
+        console.print(f"[bold]hint:[/] {escape(hint)}")
     rerun = summary["rerun_by_upstream"]
     if rerun:
         console.print(

@@ -354,6 +354,21 @@ def is_spread(layout: Layout, figure: Figure) -> bool:
     return figure.aspect >= SPREAD_ASPECT * layout.page.width / layout.page.height
 
 
+def text_spills(
+    layout: Layout,
+    figure: Figure,
+    blocks: Iterable[str] = (),
+    title: str = "",
+    metrics: SceneMetrics = SCENE,
+) -> bool:
+    """Below its picture kept at MIN_PICTURE of the page, the scene's text still runs on to
+    the next page: shrinking the picture saves no page, so it gets a whole page instead."""
+    page = layout.page
+    text_width = page.width - (layout.outer + layout.inner)
+    room = scene_text_height(list(blocks), title, figure.caption or "", text_width, metrics)
+    return page.height - layout.bottom - room < MIN_PICTURE * page.height
+
+
 def text_fits_over(
     layout: Layout, blocks: Iterable[str], title: str = "", metrics: SceneMetrics = SCENE
 ) -> bool:

@@ -32,6 +32,7 @@ from .context import (
     page_image_box,
     scene_image_box,
     text_fits_over,
+    text_spills,
 )
 from .fetch import build_path
 from .fonts import font_stack
@@ -87,6 +88,9 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
     def spread(figure: Figure) -> bool:
         return is_spread(layout, figure)
 
+    def spills(figure: Figure, blocks: Sequence[str] = (), title: str = "") -> bool:
+        return text_spills(layout, figure, blocks, title)
+
     short = {ch.id: ch.short_title or running_title(ch.title) for ch in view.chapters}
 
     return {
@@ -102,6 +106,7 @@ def template_context(view: BookView, medium: str, src: ImageSource) -> dict[str,
         "scene_image": scene_image,
         "text_over": text_over,
         "spread": spread,
+        "text_spills": spills,
         "scene_metrics": SCENE,
         "running": RUNNING,
         "running_title": lambda chapter_id: short.get(chapter_id, ""),

@@ -28,6 +28,7 @@ _COLOUR = re.compile(f"{_HEX}|{_FUNC}|{_NAME}", re.IGNORECASE)
 _STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
 _STYLE_ATTR = re.compile(r'(\sstyle=")([^"]*)(")', re.IGNORECASE)
 _URL = re.compile(r"url\([^)]*\)", re.IGNORECASE)
+_GRADIENT = re.compile(r"\b(?:repeating-)?(?:linear|radial|conic)-gradient\(", re.IGNORECASE)
 
 
 def rgb_to_cmyk(red: float, green: float, blue: float) -> tuple[float, float, float, float]:
@@ -79,15 +80,35 @@ def _cmyk(match: re.Match[str], opaque: bool) -> str:
 
 
 def cmyk_css(css: str, opaque: bool = False) -> str:
-    """The stylesheet with each colour as device-cmyk (URLs left alone)."""
+    """The stylesheet with each colour as device-cmyk. URLs are left alone, and so are CSS
+    gradients: the PDF renderer draws a gradient in RGB whatever its colours (and fails on
+    CMYK ones), so it stays as written and the read-back preflight names its DeviceRGB."""
     pieces = []
     last = 0
-    for url in _URL.finditer(css):
-        pieces.append(_COLOUR.sub(lambda m: _cmyk(m, opaque), css[last : url.start()]))
-        pieces.append(url.group(0))
-        last = url.end()
+    for start, end in _kept_spans(css):
+        pieces.append(_COLOUR.sub(lambda m: _cmyk(m, opaque), css[last:start]))
+        pieces.append(css[start:end])
+        last = end
     pieces.append(_COLOUR.sub(lambda m: _cmyk(m, opaque), css[last:]))
     return "".join(pieces)
+
+
+def _kept_spans(css: str) -> list[tuple[int, int]]:
+    """(start, end) of each url(...) and each gradient (to its matching parenthesis)."""
+    spans = [(m.start(), m.end()) for m in _URL.finditer(css)]
+    for found in _GRADIENT.finditer(css):
+        depth, end = 1, found.end()
+        while end < len(css) and depth:
+            depth += {"(": 1, ")": -1}.get(css[end], 0)
+            end += 1
+        spans.append((found.start(), end))
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if kept and start < kept[-1][1]:  # a url() inside a gradient, or the reverse
+            kept[-1] = (kept[-1][0], max(end, kept[-1][1]))
+        else:
+            kept.append((start, end))
+    return kept
 
 
 def cmyk_html(html: str, opaque: bool = False) -> str:

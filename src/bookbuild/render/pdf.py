@@ -241,7 +241,8 @@ def _preflight(
     interior's and the cover's), the printer's page-count range."""
     by_src = {sources[asset_name(i, "png")]: i for i in _all(view)}
     placements = [*_placements(document), *_placements(cover)]
-    return preflight(placements, by_src, target, len(document.pages), view.cover)
+    pages = len(document.pages)
+    return preflight(placements, by_src, target, pages, view.cover, view.cover_fix)
 
 
 def _read_back(

@@ -1,9 +1,10 @@
 """Preflight of a written print PDF, read back the way a printer's checker reads it: page boxes
-per page side (bleed only on the top, bottom and outside edge), colour operators of every
-content stream (no DeviceRGB), fonts embedded, picture resolution at its placed size
-(`pdfimages -list`), the PDF/X output intent (a CMYK profile with /N 4), the trailer /ID, text
-inside the safe zone (`pdftotext -bbox`) and total ink from a CMYK raster (`pdftoppm`).
-Each finding is one sentence naming the page and the fix."""
+per page side (bleed only on the top, bottom and outside edge), the colour of every content
+stream, image and shading, in patterns and nested forms too (no DeviceRGB; see pdfwalk), fonts
+embedded, picture resolution at its placed size (`pdfimages -list`), the PDF/X output intent
+(a CMYK profile with /N 4), the trailer /ID, text inside the safe zone (`pdftotext -bbox`) and
+total ink from a CMYK raster (`pdftoppm`). Each finding is one sentence naming the page and
+the fix."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from .images import PRINT_DPI
+from .pdfwalk import images, is_rgb, nested, resources_of, shadings
 
 __all__ = ["Expect", "check_pdf"]
 
@@ -111,20 +113,6 @@ def _inches(values: tuple[float, ...]) -> str:
 
 
 # -- colours and fonts ---------------------------------------------------------------------
-def _streams(resources: Any, seen: set[int]) -> Iterator[tuple[Any, Any]]:
-    """(content stream object, its resources) of every Form XObject under `resources`."""
-    xobjects = resources.get("/XObject") if resources else None
-    for ref in (xobjects or {}).values():
-        obj = ref.get_object()
-        key = id(obj)
-        if key in seen or obj.get("/Subtype") != "/Form":
-            continue
-        seen.add(key)
-        inner = obj.get("/Resources") or resources
-        yield obj, inner
-        yield from _streams(inner, seen)
-
-
 def _rgb_uses(stream: Any, reader: PdfReader, resources: Any) -> int:
     """Operators of one content stream that set an RGB colour."""
     spaces = (resources or {}).get("/ColorSpace") or {}
@@ -135,17 +123,8 @@ def _rgb_uses(stream: Any, reader: PdfReader, resources: Any) -> int:
         elif operator in SPACE_OPERATORS and operands:
             name = operands[0]
             space = spaces.get(name, name) if hasattr(spaces, "get") else name
-            count += int(_is_rgb(space))
+            count += int(is_rgb(space))
     return count
-
-
-def _is_rgb(space: Any) -> bool:
-    space = space.get_object() if hasattr(space, "get_object") else space
-    if str(space) == "/DeviceRGB":
-        return True
-    if isinstance(space, list) and space and str(space[0]) == "/ICCBased":
-        return False
-    return False
 
 
 def _colours(reader: PdfReader, what: str) -> Iterator[str]:
@@ -154,22 +133,18 @@ def _colours(reader: PdfReader, what: str) -> Iterator[str]:
         resources = page.get("/Resources")
         contents = page.get_contents()
         count = _rgb_uses(contents, reader, resources) if contents is not None else 0
-        for stream, inner in _streams(resources, seen):
+        for stream, inner in nested(resources, seen):
             count += _rgb_uses(stream, reader, inner)
-        count += sum(1 for image in _images(resources) if _is_rgb(image.get("/ColorSpace")))
+        for _, used in resources_of(page):
+            count += sum(1 for image in images(used) if is_rgb(image.get("/ColorSpace")))
+            count += sum(1 for shading in shadings(used) if is_rgb(shading.get("/ColorSpace")))
         if count:
             yield (
                 f"{what} page {index + 1}: {count} DeviceRGB colour(s); a print PDF needs "
-                "CMYK (your stylesheet's colours are converted; an SVG or other vector art of "
-                "your own must be drawn in CMYK, or made a raster picture)"
+                "CMYK (your stylesheet's colours are converted, but a CSS gradient is drawn in "
+                "RGB: use a flat colour or a picture; an SVG or other vector art of your own "
+                "must be drawn in CMYK, or made a raster picture)"
             )
-
-
-def _images(resources: Any) -> Iterator[Any]:
-    for ref in ((resources or {}).get("/XObject") or {}).values():
-        obj = ref.get_object()
-        if obj.get("/Subtype") == "/Image":
-            yield obj
 
 
 def _fonts(reader: PdfReader, what: str) -> Iterator[str]:
@@ -198,6 +173,8 @@ def _intent(reader: PdfReader, what: str) -> Iterator[str]:
         yield f"{what}: no PDF/X output intent"
         return
     intent = intents[0].get_object()
+    if str(intent.get("/S")) != "/GTS_PDFX":
+        yield f"{what}: the output intent is {intent.get('/S')}, not a PDF/X one (/GTS_PDFX)"
     profile = intent.get("/DestOutputProfile")
     stream = profile.get_object() if profile is not None else None
     if stream is None:
@@ -215,14 +192,26 @@ def _intent(reader: PdfReader, what: str) -> Iterator[str]:
 
 
 def _transparency(reader: PdfReader, what: str) -> Iterator[str]:
-    """PDF/X-1a: no soft masks, no constant alpha below 1, no transparency groups."""
+    """PDF/X-1a: no soft mask (of an image or a graphics state), no constant alpha below 1, no
+    blend mode but Normal, no transparency group — on the page or in anything it draws."""
     for index, page in enumerate(reader.pages):
-        resources = page.get("/Resources") or {}
-        states = (resources.get("/ExtGState") or {}).values()
-        alpha = any(float(s.get_object().get(k, 1)) < 1 for s in states for k in ("/ca", "/CA"))
-        masked = any("/SMask" in image for image in _images(resources))
-        if alpha or masked or "/Group" in page:
+        if any(_transparent(owner, used) for owner, used in resources_of(page)):
             yield f"{what} page {index + 1}: transparency, which PDF/X-1a forbids"
+
+
+def _transparent(owner: Any, resources: Any) -> bool:
+    group = owner.get("/Group")
+    if group is not None and str(group.get_object().get("/S")) == "/Transparency":
+        return True
+    for ref in ((resources or {}).get("/ExtGState") or {}).values():
+        state = ref.get_object()
+        if any(float(state.get(key, 1)) < 1 for key in ("/ca", "/CA")):
+            return True
+        if str(state.get("/SMask", "/None")) != "/None":
+            return True
+        if str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+            return True
+    return any("/SMask" in image for image in images(resources))
 
 
 # -- read back with poppler ----------------------------------------------------------------

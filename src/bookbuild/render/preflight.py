@@ -100,8 +100,10 @@ def cropped(
     placements: Iterable[Placement],
     by_src: Mapping[str, IllustrationView],
     cover: IllustrationView | None = None,
+    cover_fix: str = "",
 ) -> list[str]:
-    """Each picture once that its box crops to under MIN_SHOWN of itself, with the fix."""
+    """Each picture once that its box crops to under MIN_SHOWN of itself, with the fix
+    (`cover_fix`: the build's, with what it costs; else the cover's own field)."""
     found: dict[str, str] = {}
     for placed in placements:
         ill = by_src.get(placed.src)
@@ -112,8 +114,11 @@ def cropped(
             continue
         box = f"{placed.width / CSS_PX_PER_INCH:.2f}x{placed.height / CSS_PX_PER_INCH:.2f} in"
         fix = (
-            "give the cover `shape: front` (or `shape: wrap`) to generate it at the cover's "
-            "shape (a new picture)"
+            (
+                cover_fix
+                or "give the cover `shape: front` (or `shape: wrap`) to generate it at the "
+                "cover's shape (a new picture)"
+            )
             if ill is cover
             else "generate it at the page's shape (width/height)"
         )
@@ -130,9 +135,11 @@ def preflight(
     target: Printer,
     pages: int,
     cover: IllustrationView | None = None,
+    cover_fix: str = "",
 ) -> list[str]:
     """Every warning found on the laid-out pages, in the order a reader wants them (what is
     found on the written PDF comes from pdfcheck)."""
     placed = list(placements)
     pictures = [item.message for item in low_resolution(placed, by_src)]
-    return [*pictures, *cropped(placed, by_src, cover), *page_count_issues(target, pages)]
+    shapes = cropped(placed, by_src, cover, cover_fix)
+    return [*pictures, *shapes, *page_count_issues(target, pages)]

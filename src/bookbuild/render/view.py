@@ -103,3 +103,4 @@ class BookView:
     blurb: str | None = None  # back-cover text
     draft: bool = False  # built with --draft: outputs are marked as drafts
     matter: MatterView = field(default_factory=MatterView)
+    cover_fix: str = ""  # what the preflight says to do about a cropped cover ("": shape it)

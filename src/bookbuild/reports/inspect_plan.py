@@ -8,6 +8,7 @@ from typing import Any
 
 from bookbuild.build.forecast import Forecast, forecast
 from bookbuild.build.pool import ProviderPool
+from bookbuild.build.upgrade import cover_crop_hint
 from bookbuild.errors import BookbuildError, ConfigError, StoreError
 from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
@@ -22,6 +23,7 @@ class PlanReport:
     graph: Graph
     statuses: dict[str, StepStatus]
     forecast: Forecast
+    hints: tuple[str, ...] = ()  # advice before spending (a cover its front would crop)
 
     @property
     def summary(self) -> PlanSummary:
@@ -52,15 +54,18 @@ class PlanReport:
             "total_estimated_cost_usd": round(self.forecast.total_cost, 6),
             "unknown_price_calls": self.forecast.unpriced,
             "local_providers": sorted(self.forecast.local),
+            "hints": list(self.hints),
         }
 
 
 def plan_report(project: Project) -> PlanReport:
     graph = plan_book(project.spec, draft=project.draft)
-    statuses = step_statuses(graph, project.load_lock(), project.store)
+    lock = project.load_lock()
+    statuses = step_statuses(graph, lock, project.store)
+    hint = cover_crop_hint(project, graph, lock, statuses)
     pool = ProviderPool(graph.presets, project.env, 1, lambda event: None)
     try:
-        return PlanReport(graph, statuses, forecast(statuses, pool))
+        return PlanReport(graph, statuses, forecast(statuses, pool), (hint,) if hint else ())
     finally:
         pool.close()
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from bookbuild.spec.base import Fraction, Slug, Strict
 from bookbuild.spec.edits import EDITS, Mask, MaskShape
 from bookbuild.spec.presets import Lora, Preset
 from bookbuild.spec.remote import StoreSettings
+from bookbuild.spec.versions import apply_defaults_version, check_version
 
 __all__ = [
     "ArtStyle",
@@ -141,7 +142,8 @@ class Style(Strict):
             "Alt text of pictures without `alt:`: describe (each `describe:` picture's chat "
             "step also writes a one-sentence description in the book's language, used before "
             "the caption; the PDF is tagged with it) or auto (the caption, else the prompt in "
-            "an English book, else the picture's name)."
+            "an English book, else the picture's name). Default: auto; describe under "
+            "`defaults_version: 2`."
         ),
     )
 
@@ -273,7 +275,7 @@ class Illustration(Strict):
         return self
 
 
-CoverShape = Literal["front", "wrap"]
+CoverShape = Literal["front", "wrap", "preset"]
 
 
 class Cover(Illustration):
@@ -284,10 +286,16 @@ class Cover(Illustration):
         default=None,
         description=(
             "Generate the art at the cover's shape: `front` (the front cover, bleed included) "
-            "or `wrap` (one picture across the back, the spine and the front). Without it the "
-            "art has its preset's size and is cropped to the front. Its own width/height win."
+            "or `wrap` (one picture across the back, the spine and the front), or `preset` "
+            "(the image preset's own size, cropped to the front). Default: preset; front "
+            "under `defaults_version: 2`. Its own width/height win."
         ),
     )
+
+    @field_validator("shape")
+    @classmethod
+    def _preset_is_no_shape(cls, value: CoverShape | None) -> CoverShape | None:
+        return None if value == "preset" else value  # the same steps and keys as no shape
 
 
 class CharacterReference(Strict):
@@ -401,6 +409,16 @@ class Chapter(Strict):
 class Book(Strict):
     """A book spec (book.yaml)."""
 
+    defaults_version: Literal[1, 2] = Field(
+        default=1,
+        description=(
+            "Which of bookbuild's defaults the book is built with (like Rust's `edition`): "
+            "1 (a book without the field; its step keys never change) or 2 (cover art at the "
+            "front cover's shape, `cover.shape: front`; alt text written by the describer, "
+            "`style.alt: describe`). A field the book writes itself wins. Raising it repaints "
+            "what it changes: `bookbuild upgrade-defaults` shows the calls first."
+        ),
+    )
     title: str = Field(min_length=1, description="Book title.")
     subtitle: str | None = Field(default=None, description="Subtitle.")
     authors: list[str] = Field(default_factory=list, description="Author names.")
@@ -413,7 +431,10 @@ class Book(Strict):
         default=None, description="What the book is about; given to the writer."
     )
     models: dict[str, Preset] = Field(default_factory=dict, description="Named model presets.")
-    defaults: Defaults = Field(default_factory=Defaults, description="Default presets by role.")
+    defaults: Defaults = Field(
+        default_factory=Defaults,
+        description="Default presets by role (`defaults_version:` is the defaults' version).",
+    )
     style: Style = Field(default_factory=Style, description="Look of the book.")
     characters: dict[Slug, Character] = Field(
         default_factory=dict,
@@ -462,3 +483,25 @@ class Book(Strict):
         default_factory=StoreSettings,
         description="Where results are shared with a team (`remote: s3://bucket/prefix`).",
     )
+
+    @field_validator("defaults_version", mode="before")
+    @classmethod
+    def _known_version(cls, value: Any) -> Any:
+        return check_version(value)
+
+    @field_validator("defaults", mode="before")
+    @classmethod
+    def _presets_not_a_version(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                "`defaults:` names the default presets by role ({text, prompt, image}); "
+                f"the version of bookbuild's defaults is its own field: `defaults_version: "
+                f"{value}` at the top level"
+            )
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_defaults(cls, data: Any) -> Any:
+        """The defaults of `defaults_version` where the book writes nothing (see versions)."""
+        return apply_defaults_version(data)

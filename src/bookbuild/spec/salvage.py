@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bookbuild.spec.models import Book, Chapter, Cover, Defaults, Style
+from bookbuild.spec.models import Book, Chapter, Character, Cover, Defaults, Style
 from bookbuild.spec.preset_loading import stand_in_preset
 from bookbuild.spec.presets import Preset
 
@@ -22,6 +22,7 @@ def salvage_book(data: dict[str, Any]) -> Book:
     """A Book made of the valid parts of `data` (which as a whole failed validation)."""
     chapters = data.get("chapters")
     models = data.get("models")
+    cast = data.get("characters")
     return Book.model_construct(
         title=str(data.get("title") or ""),
         language=str(data.get("language") or "en"),
@@ -32,6 +33,11 @@ def salvage_book(data: dict[str, Any]) -> Book:
         defaults=_valid(Defaults, data.get("defaults", {})) or Defaults(),
         style=_valid(Style, data.get("style", {})) or Style(),
         cover=_valid(Cover, data.get("cover")),
+        characters={  # kept, so pictures naming them are not also reported
+            name: found
+            for name, raw in (cast.items() if isinstance(cast, dict) else [])
+            if (found := _valid(Character, raw)) is not None
+        },
         chapters=[
             _valid(Chapter, raw) or _stand_in(i)
             for i, raw in enumerate(chapters if isinstance(chapters, list) else [])

@@ -149,6 +149,20 @@ def set_character_field(text: str, character: str, key: str, value: Any) -> str:
     )
 
 
+def set_top_field(text: str, key: str, value: Any, *, before: str = "title") -> str:
+    """Set a top-level scalar (`defaults_version: 2`): its value replaced where it is written,
+    else a new line just above the key `before` (the top of the spec)."""
+
+    def splice(lines: list[str], root: MappingNode) -> None:
+        anchor = _key_node(root, before)
+        if _value_node(root, key) is not None or anchor is None:
+            _splice_set(lines, root, key, value)
+            return
+        lines.insert(int(anchor.start_mark.line), f"{key}: {_render_scalar(value)}\n")
+
+    return _write(text, (), lambda data: data.__setitem__(key, value), splice)
+
+
 # -- the write: splice, check, or fall back -------------------------------------------------
 
 
