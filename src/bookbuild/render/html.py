@@ -137,6 +137,7 @@ def document_html(
 
 
 _SEEN: dict[int, str] = {}  # id of a kept environment -> the digest of its templates
+_USES: dict[tuple[str, str], TemplateUse | None] = {}  # (templates digest, name) -> its use
 
 
 def _forget_replaced_templates(env: Environment, templates: str) -> None:
@@ -202,9 +203,16 @@ class _Pages:
         return self._templates
 
     def use(self, record: PageRecord, name: str) -> TemplateUse | None:
-        """What template `name` uses of the context (kept in the page record)."""
+        """What template `name` uses of the context (kept in the page record, and for the
+        process: a template file that changes changes the digest)."""
         digest = self.templates(self.theme_dirs)
-        return record.template_use(digest, name, lambda: template_use(self.env, name))
+
+        def analyse() -> TemplateUse | None:
+            if (digest, name) not in _USES:
+                _USES[digest, name] = template_use(self.env, name)
+            return _USES[digest, name]
+
+        return record.template_use(digest, name, analyse)
 
     def keep_sections(self, cache: SectionCache) -> None:
         """Take index.html's unchanged chapter sections from `cache` (and keep the new)."""
