@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
+import pytest
+from markupsafe import Markup
+
+from bookbuild.render import context
 from bookbuild.render.html import render_html
 from bookbuild.render.view import BookView, ChapterView
 from tests.helpers.render_views import english_book, illustration
@@ -53,14 +58,64 @@ def test_a_new_picture_rewrites_its_chapter_page_the_index_and_its_asset(tmp_pat
     assert changed == {"ch-ch3.html", "index.html", new_asset}
 
 
-def test_a_title_edit_rewrites_every_page_whose_navigation_names_it(tmp_path: Path) -> None:
+def test_a_title_edit_rewrites_the_contents_its_page_and_its_neighbours_only(
+    tmp_path: Path,
+) -> None:
+    book = english_book(chapters=5)
+    render_html(book, tmp_path)
+    before = files(tmp_path)
+    render_html(with_chapter(book, 2, title="A Brand New Middle"), tmp_path)
+    pages = {"index.html", "toc.js", "ch-ch2.html", "ch-ch3.html", "ch-ch4.html"}
+    assert rewritten(before, files(tmp_path)) == pages
+    assert "A Brand New Middle" in (tmp_path / "toc.js").read_text("utf-8")
+    assert 'rel="next" href="ch-ch3.html">A Brand New Middle' in (
+        tmp_path / "ch-ch2.html"
+    ).read_text("utf-8")
+    assert "A Brand New Middle" not in (tmp_path / "ch-ch5.html").read_text("utf-8")
+
+
+def test_a_chapter_added_at_the_end_rewrites_the_contents_and_the_last_page(
+    tmp_path: Path,
+) -> None:
+    book = english_book(chapters=4)
+    render_html(book, tmp_path)
+    before = files(tmp_path)
+    longer = dataclasses.replace(book, chapters=(*book.chapters, ChapterView("ch5", "More", "x")))
+    render_html(longer, tmp_path)
+    assert rewritten(before, files(tmp_path)) == {
+        "index.html",
+        "toc.js",
+        "ch-ch4.html",
+        "ch-ch5.html",
+    }
+
+
+def test_a_short_title_edit_rewrites_its_chapter_page(tmp_path: Path) -> None:
     book = english_book(chapters=3)
     render_html(book, tmp_path)
     before = files(tmp_path)
-    render_html(with_chapter(book, 0, title="A Brand New Start"), tmp_path)
-    pages = {"index.html", "ch-ch1.html", "ch-ch2.html", "ch-ch3.html"}
-    assert rewritten(before, files(tmp_path)) == pages
-    assert "A Brand New Start" in (tmp_path / "ch-ch3.html").read_text("utf-8")
+    render_html(with_chapter(book, 1, short_title="Napping"), tmp_path)
+    assert rewritten(before, files(tmp_path)) == {"index.html", "ch-ch2.html"}
+    assert 'data-running="Napping"' in (tmp_path / "ch-ch2.html").read_text("utf-8")
+
+
+def test_a_theme_listing_every_chapter_on_its_pages_rewrites_them_all_on_a_title_edit(
+    tmp_path: Path,
+) -> None:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "partials" / "page-nav.html.j2").write_text(
+        "<nav>{% for c in chapters %}<a href='{{ c.page }}'>{{ c.title }}</a>{% endfor %}</nav>",
+        "utf-8",
+    )
+    site = tmp_path / "site"
+    book = english_book(chapters=4)
+    render_html(book, site, theme_dirs=[theme])
+    before = files(site)
+    render_html(with_chapter(book, 0, title="Retitled"), site, theme_dirs=[theme])
+    pages = {"index.html", "toc.js", *(f"ch-ch{n}.html" for n in range(1, 5))}
+    assert rewritten(before, files(site)) == pages
+    assert "Retitled" in (site / "ch-ch4.html").read_text("utf-8")
 
 
 def test_nothing_changed_writes_nothing_and_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -161,3 +216,60 @@ def test_chapter_pages_showing_the_disclosure_follow_every_caption(tmp_path: Pat
         "ch-ch3.html",
     }
     assert "A new caption" in (site / "ch-ch3.html").read_text("utf-8")
+
+
+def test_an_edit_parses_and_renders_only_the_edited_chapter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = english_book(chapters=4)
+    render_html(book, tmp_path)
+    parsed: list[str] = []
+    original = context.render_blocks
+
+    def counted(text: str, *args: Any) -> list[Markup]:
+        parsed.append(text)
+        return original(text, *args)
+
+    monkeypatch.setattr(context, "render_blocks", counted)
+    context.chapter_blocks.cache_clear()  # as in a new process
+    edited = with_chapter(book, 2, markdown="Only *this* chapter changed.\n")
+    render_html(edited, tmp_path)
+    assert parsed == ["Only *this* chapter changed.\n"]
+    context.chapter_blocks.cache_clear()
+    render_html(edited, tmp_path / "fresh")
+    assert len(parsed) == 5  # a fresh site parses every chapter
+    assert (tmp_path / "index.html").read_bytes() == (
+        tmp_path / "fresh" / "index.html"
+    ).read_bytes()
+
+
+def test_sections_showing_every_figure_are_rendered_each_time(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "partials" / "chapter.html.j2").write_text(
+        "<section id='{{ chapter.anchor }}'>{{ chapter.title }}: "
+        "{{ figures | map(attribute='caption') | join(', ') }}</section>",
+        "utf-8",
+    )
+    book = english_book(chapters=3)
+    render_html(book, tmp_path / "site", theme_dirs=[theme])
+    render_html(recaption(book, 2, "A new caption"), tmp_path / "site", theme_dirs=[theme])
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert index.count("A new caption</section>") == 3  # in every chapter's section
+    assert not (tmp_path / "site" / ".bookbuild-sections.json").exists()
+
+
+def test_a_theme_template_added_later_that_lists_chapters_is_followed(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    site = tmp_path / "site"
+    book = english_book(chapters=4)
+    render_html(book, site, theme_dirs=[theme])  # what the templates use is kept with them
+    (theme / "partials" / "page-nav.html.j2").write_text(
+        "<nav>{% for c in chapters %}{{ c.title }};{% endfor %}</nav>", "utf-8"
+    )
+    render_html(book, site, theme_dirs=[theme])
+    before = files(site)
+    render_html(with_chapter(book, 0, title="Retitled"), site, theme_dirs=[theme])
+    assert {f"ch-ch{n}.html" for n in range(1, 5)} <= rewritten(before, files(site))
+    assert "<nav>Retitled;The Nap;" in (site / "ch-ch4.html").read_text("utf-8")

@@ -165,3 +165,25 @@ def test_source_date_epoch_is_set_once_and_saved(tmp_path: Path) -> None:
     writer.set_source_date_epoch(1_800_000_000)
     assert writer.lock.source_date_epoch == 1_700_000_000
     assert Lock.load(path).source_date_epoch == 1_700_000_000
+
+
+def _lock_text(step_ids: list[str]) -> str:
+    entries = []
+    for step_id in step_ids:
+        entry = {"digest": digest_of(step_id.encode()), "key": "a" * 64, "media_type": "text/plain"}
+        entries.append(f"    {json.dumps(step_id)}: {json.dumps(entry, indent=6)[:-1]}    }}")
+    return '{\n  "version": 1,\n  "steps": {\n' + ",\n".join(entries) + "\n  }\n}\n"
+
+
+@pytest.mark.parametrize("order", ["as written", "shuffled"])
+def test_every_entry_of_a_large_lock_is_named_by_its_line(tmp_path: Path, order: str) -> None:
+    step_ids = [f"ch{n:03d}/{kind}" for n in range(300) for kind in ("text", "ill/image")]
+    if order == "shuffled":
+        step_ids = step_ids[1::2] + step_ids[::2]
+    path = tmp_path / "book.lock"
+    path.write_text(_lock_text(step_ids), "utf-8")
+    lock = Lock.load(path)
+    lines = path.read_text("utf-8").splitlines()
+    for step_id in step_ids:
+        number = lock.lines[step_id]
+        assert lines[number - 1].strip().startswith(json.dumps(step_id) + ":")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from bookbuild.errors import ImageDecodeError
 from bookbuild.graph.model import Graph, IllustrationPlan
 from bookbuild.graph.prompts import stored_alt
-from bookbuild.media.images import image_size
+from bookbuild.media.images import check_pixels, image_size
 from bookbuild.render.frontmatter import default_alt
+from bookbuild.render.lazy import later
 from bookbuild.render.view import (
     BookView,
     ChapterView,
@@ -114,6 +118,20 @@ def matter_view(spec: LoadedSpec) -> MatterView:
 
 
 _BY_HAND = ("", "source", "file")  # metadata providers of results no model made
+_HEADER = 64 * 1024  # bytes read for a picture's size
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class StoredBytes:
+    """A picture's bytes read (and checked) from the store when a renderer first needs them:
+    an HTML render after an edit writes only missing assets, so it reads only those."""
+
+    store: Store
+    digest: str
+
+    def __call__(self) -> bytes:
+        return self.store.get(self.digest)
 
 
 class _Reader:
@@ -153,14 +171,14 @@ class _Reader:
         """The picture as the renderers see it; `title` and `n` name it in alt text (its
         chapter's title and place, or the book's title for the cover, n 0)."""
         final = plan.final_step
-        png = self.data(final)
-        width, height = image_size(png)
+        digest = self.digests[final]
+        width, height = self._size(digest)
         ill = plan.illustration
         prompt = str(self.metadata(plan.image_step).get("prompt") or ill.prompt or "")
         return IllustrationView(
             id=plan.id,
-            digest=self.digests[final],
-            image=png,
+            digest=digest,
+            image=later(StoredBytes(self.store, digest)),
             width=width,
             height=height,
             caption=ill.caption,
@@ -168,6 +186,18 @@ class _Reader:
             provenance=self._provenance(plan, prompt),
             step=final,
         )
+
+    def _size(self, digest: str) -> tuple[int, int]:
+        """A picture's size from its header (the bytes are read and checked when used)."""
+        head = self.store.head(digest, _HEADER)
+        if head[:8] == _PNG and head[12:16] == b"IHDR":  # a PNG's size is its first chunk
+            size = struct.unpack(">II", head[16:24])
+            check_pixels(size, what=digest)
+            return size[0], size[1]
+        try:
+            return image_size(head)
+        except ImageDecodeError:  # a header past _HEADER (big metadata): the whole picture
+            return image_size(self.store.get(digest))
 
     def _alt(self, plan: IllustrationPlan, prompt: str, language: str, title: str, n: int) -> str:
         """`alt:`, else (under `style.alt: describe`) the alt its `describe` step wrote, else

@@ -260,13 +260,10 @@ class Engine:
 
     def _usable(self, digest: str) -> bool:
         try:
-            self.store.get(digest)
-        except KeyError:
-            return False
+            return self.store.usable(digest)
         except CorruptObjectError as exc:
             self.on_event(Event("object_corrupt", message=str(exc)))
             return False
-        return True
 
     # -- results -----------------------------------------------------------------------------
     def _finish(self, step: Step, key: str, future: Future[StepOutput], result: RunResult) -> None:

@@ -31,6 +31,7 @@ from bookbuild.build.remote_link import close_remote, open_remote, pull_missing
 from bookbuild.build.runner import StepRunner
 from bookbuild.build.upgrade import cover_crop, cover_fix
 from bookbuild.errors import BuildFailed, Interrupted, UserError
+from bookbuild.graph.model import Graph
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.status import KEPT_STATES, known_digests, step_statuses
 from bookbuild.project import Project
@@ -63,6 +64,7 @@ class MakeSummary:
     pending: list[str] = field(default_factory=list)  # steps waiting in a batch
     deferred: list[str] = field(default_factory=list)  # steps waiting for those
     batches: list[str] = field(default_factory=list)  # batch ids this make submitted
+    graph: Graph | None = field(default=None, repr=False, compare=False)  # the plan it built
 
 
 def make(
@@ -105,6 +107,7 @@ class Build:
         self.stop = stop or threading.Event()
         self.summary = MakeSummary()
         self.graph = plan_book(project.spec, draft=project.draft, refresh=options.refresh)
+        self.summary.graph = self.graph
         self.lock = project.load_lock()
         self.statuses = step_statuses(self.graph, self.lock, project.store)
         self.selected = select_steps(self.graph, options.only)
@@ -128,6 +131,7 @@ class Build:
         finally:
             self.pool.close()
             close_remote(self.remote, self.on_event)
+            self.project.store.save_checked()  # objects checked: only stat-ed next time
         return self.summary
 
     # -- phases ----------------------------------------------------------------------------

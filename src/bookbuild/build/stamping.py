@@ -66,7 +66,7 @@ class StampRecorder:
         if sorted(summary.outputs) != sorted(self.formats) or str(project.spec.path) != self.spec:
             return False
         try:
-            graph = plan_book(project.spec, draft=project.draft)
+            graph = summary.graph or plan_book(project.spec, draft=project.draft)
             inputs = [_state(p) for p in _input_paths(project, graph, "pdf" in self.formats)]
             written = [_state(p) for p in _written_paths(project, summary)]
             report = self._noop_report(len(graph.steps), summary)

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from bookbuild.style import fmt_pt
 
 from .images import edge_color
+from .lazy import LazyField, later
 from .markdown import is_notes, render_blocks
 from .pages import Layout
 from .view import BookView, ChapterView, IllustrationView, Provenance
@@ -41,7 +43,12 @@ class Figure:
     alt: str
     provenance: Provenance | None
     chapter_title: str
-    image: bytes = field(default=b"", repr=False, compare=False)
+    illustration: IllustrationView | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def image(self) -> bytes:
+        """The picture's bytes (read when first needed)."""
+        return self.illustration.image if self.illustration else b""
 
     @property
     def landscape(self) -> bool:
@@ -86,9 +93,15 @@ class Chapter:
     anchor: str
     number: int
     title: str
-    blocks: tuple[Markup, ...]
+    if TYPE_CHECKING:
+        blocks: tuple[Markup, ...]
+    else:  # its Markdown is parsed when first read (lazy.py)
+        blocks: LazyField = LazyField()
     figures: tuple[Figure, ...]
-    flow: tuple[FlowItem, ...]
+    if TYPE_CHECKING:
+        flow: tuple[FlowItem, ...]
+    else:
+        flow: LazyField = LazyField()
 
     @property
     def body(self) -> Markup:
@@ -148,7 +161,7 @@ def make_figure(
         alt=ill.alt,
         provenance=ill.provenance,
         chapter_title=chapter_title,
-        image=ill.image,
+        illustration=ill,
     )
 
 
@@ -174,21 +187,45 @@ def make_chapter(
     language: str = "en",
 ) -> Chapter:
     """The page model of a chapter, shared by HTML, PDF and EPUB: its blocks with the figures
-    spread between them, and its footnotes after everything."""
-    blocks = chapter_blocks(chapter.markdown, keep_all, language, html_id("n", chapter.id))
-    notes = [block for block in blocks if is_notes(block)]
-    text = [block for block in blocks if not is_notes(block)]
-    figures = [make_figure(ill, src, chapter.id, chapter.title) for ill in chapter.illustrations]
-    flow = interleave(text, figures) + tuple(FlowItem("text", html=note) for note in notes)
+    spread between them, and its footnotes after everything (made when first read)."""
+    figures = tuple(
+        make_figure(ill, src, chapter.id, chapter.title) for ill in chapter.illustrations
+    )
+    text = _ChapterText(chapter.markdown, keep_all, language, html_id("n", chapter.id), figures)
     return Chapter(
         id=chapter.id,
         anchor=html_id("ch", chapter.id),
         number=number,
         title=chapter.title,
-        blocks=tuple(blocks),
-        figures=tuple(figures),
-        flow=flow,
+        blocks=later(text.blocks),
+        figures=figures,
+        flow=later(text.flow),
     )
+
+
+@dataclass(frozen=True)
+class _ChapterText:
+    """A chapter's text as blocks and as a flow with its figures, parsed once when needed."""
+
+    markdown: str
+    keep_all: bool
+    language: str
+    doc_id: str
+    figures: tuple[Figure, ...]
+
+    @cached_property
+    def parts(self) -> tuple[tuple[Markup, ...], tuple[FlowItem, ...]]:
+        blocks = chapter_blocks(self.markdown, self.keep_all, self.language, self.doc_id)
+        notes = [block for block in blocks if is_notes(block)]
+        text = [block for block in blocks if not is_notes(block)]
+        flow = interleave(text, list(self.figures))
+        return blocks, flow + tuple(FlowItem("text", html=note) for note in notes)
+
+    def blocks(self) -> tuple[Markup, ...]:
+        return self.parts[0]
+
+    def flow(self) -> tuple[FlowItem, ...]:
+        return self.parts[1]
 
 
 @lru_cache(maxsize=512)

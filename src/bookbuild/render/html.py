@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
 from markupsafe import Markup
 
 from bookbuild.style import parse_page, resolve_theme
@@ -16,6 +16,7 @@ from ..errors import RenderError
 from ..fsutil import replace_file
 from ..style import theme_settings
 from .assets import THEME_ASSETS, asset_name, theme_static_files
+from .contents import CONTENTS_SCRIPT, contents_script
 from .context import (
     SCENE,
     Chapter,
@@ -40,16 +41,19 @@ from .geometry import RUNNING, running_title
 from .labels import labels
 from .matter import SCENE_BREAKS, chapter_label, matter
 from .pages import Layout, page_layout
+from .sections import SECTION_TEMPLATE, SectionCache
 from .site import (
     PageRecord,
     navigation_only,
+    navigation_view,
     page_key,
     site_key,
-    template_names,
+    templates_digest,
     view_for_page,
 )
 from .theme import theme_environment
-from .view import BookView, IllustrationView
+from .usage import EVERYTHING, TemplateUse, template_use
+from .view import BookView, ChapterView, IllustrationView
 from .wrapart import front_of_wrap
 
 __all__ = ["asset_name", "document_html", "layout_for", "render_html"]
@@ -132,6 +136,40 @@ def document_html(
     return pages.render(ENTRY_TEMPLATE)
 
 
+_SEEN: dict[int, str] = {}  # id of a kept environment -> the digest of its templates
+_USES: dict[tuple[str, str], TemplateUse | None] = {}  # (templates digest, name) -> its use
+
+
+def _forget_replaced_templates(env: Environment, templates: str) -> None:
+    """Jinja reloads a template whose file changed, but not one that a new file in a theme
+    folder now overrides: when any template file changed, the kept environment starts over."""
+    if _SEEN.get(id(env)) != templates:
+        if env.cache is not None:
+            env.cache.clear()
+        _SEEN[id(env)] = templates
+
+
+class _Sections:
+    """`chapter_section(chapter)` for book.html.j2: a chapter's section, from the cache when
+    it shows nothing new (sections.py; HTML site only), else rendered."""
+
+    def __init__(self, pages: _Pages, cache: SectionCache | None) -> None:
+        self.pages = pages
+        self.cache = cache
+
+    def __call__(self, chapter: Chapter) -> Markup:
+        number = chapter.number - 1
+        chapters = self.pages.chapters
+        own = 0 <= number < len(chapters) and chapters[number] is chapter
+        key = self.cache.key(self.pages.view.chapters, number) if self.cache and own else None
+        found = self.cache.get(key) if self.cache and key else None
+        if found is None:
+            found = self.pages.render(SECTION_TEMPLATE, chapter=chapter)
+            if self.cache and key:
+                self.cache.put(key, found)
+        return Markup(found)
+
+
 class _Pages:
     """Renders pages of one book from one template context (every chapter made once) and one
     cached Jinja environment (every template compiled once per process)."""
@@ -145,13 +183,40 @@ class _Pages:
         downloads: Sequence[tuple[str, str]],
     ) -> None:
         self.theme = view.style.theme
+        self.view = view
+        self.theme_dirs = tuple(Path(d) for d in theme_dirs)
+        self._templates: str | None = None
         keep_all = needs_keep_all(view.language, medium)
-        self.env = theme_environment(self.theme, tuple(Path(d) for d in theme_dirs), keep_all)
+        self.env = theme_environment(self.theme, self.theme_dirs, keep_all)
+        _forget_replaced_templates(self.env, self.templates(self.theme_dirs))
         self.context = {
             "downloads": list(downloads),
             "page_chapter": None,
             **template_context(view, medium, src),
         }
+        self.context["chapter_section"] = _Sections(self, None)
+
+    def templates(self, theme_dirs: Sequence[Path]) -> str:
+        """The digest of every file the pages' templates can come from (once per site)."""
+        if self._templates is None:
+            self._templates = templates_digest(self.theme, theme_dirs)
+        return self._templates
+
+    def use(self, record: PageRecord, name: str) -> TemplateUse | None:
+        """What template `name` uses of the context (kept in the page record, and for the
+        process: a template file that changes changes the digest)."""
+        digest = self.templates(self.theme_dirs)
+
+        def analyse() -> TemplateUse | None:
+            if (digest, name) not in _USES:
+                _USES[digest, name] = template_use(self.env, name)
+            return _USES[digest, name]
+
+        return record.template_use(digest, name, analyse)
+
+    def keep_sections(self, cache: SectionCache) -> None:
+        """Take index.html's unchanged chapter sections from `cache` (and keep the new)."""
+        self.context["chapter_section"] = _Sections(self, cache)
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
@@ -174,7 +239,7 @@ class _Pages:
         chapters = (*nav[:number], own, *nav[number + 1 :])
         return self.render(
             CHAPTER_TEMPLATE,
-            book=view_for_page(view, number),
+            book=view_for_page(view, self.navigation_view, number),
             chapters=chapters,
             figures=list(own.figures),
             page_chapter=own,
@@ -185,6 +250,10 @@ class _Pages:
     @cached_property
     def navigation(self) -> tuple[Chapter, ...]:
         return tuple(navigation_only(chapter) for chapter in self.chapters)
+
+    @cached_property
+    def navigation_view(self) -> tuple[ChapterView, ...]:
+        return navigation_view(self.view)
 
 
 def render_html(
@@ -198,39 +267,73 @@ def render_html(
     out_dir/assets/<hex16>.png; `downloads` are (label, file) links to the PDF and EPUB.
     Only files whose bytes change are written. Returns the index path."""
     view = front_of_wrap(view)  # the front cover shows the front of art made across the wrap
-    images = _all_illustrations(view)
-    for ill in images:
-        _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
+    record = PageRecord(build_path(out_dir))
+    for ill in _all_illustrations(view):
+        _write_asset(out_dir, record, ill)
     for name, data in theme_static_files(theme_dirs).items():
         _write_if_changed(build_path(out_dir, ASSETS, THEME_ASSETS, name), data)
     src: ImageSource = lambda ill: f"{ASSETS}/{asset_name(ill, 'png')}"  # noqa: E731
     pages = _Pages(view, src, theme_dirs, "screen", downloads)
+    site = _section_site(view, pages, record, theme_dirs, downloads)
+    sections = SectionCache(build_path(out_dir), site)
+    pages.keep_sections(sections)
     index = build_path(out_dir, "index.html")
     _write_if_changed(index, pages.render(ENTRY_TEMPLATE).encode("utf-8"))
-    _write_chapter_pages(view, pages, out_dir, theme_dirs, downloads)
+    sections.save()
+    _write_if_changed(build_path(out_dir, CONTENTS_SCRIPT), contents_script(pages.chapters))
+    _write_chapter_pages(view, pages, out_dir, record, theme_dirs, downloads)
+    record.save()
     return index
+
+
+def _section_site(
+    view: BookView,
+    pages: _Pages,
+    record: PageRecord,
+    theme_dirs: Sequence[Path],
+    downloads: Sequence[tuple[str, str]],
+) -> str | None:
+    """The site key of index.html's chapter sections; None when they cannot be kept (their
+    templates read every chapter or figure, or choose templates at render time)."""
+    use = pages.use(record, SECTION_TEMPLATE)
+    if use is None or use.lists_chapters or use.uses("figures"):
+        return None
+    return site_key(
+        view, theme_dirs, downloads, use.uses("disclosure"), False, pages.templates(theme_dirs)
+    )
+
+
+def _write_asset(out_dir: Path, record: PageRecord, ill: IllustrationView) -> None:
+    """A picture's asset, named by its digest: its bytes are read (from the store) only when
+    the file is missing or was changed since it was written."""
+    name = f"{ASSETS}/{asset_name(ill, 'png')}"
+    if record.asset_current(name, ill.digest):
+        return
+    _write_if_changed(build_path(out_dir, ASSETS, asset_name(ill, "png")), ill.image)
+    record.wrote_asset(name, ill.digest)
 
 
 def _write_chapter_pages(
     view: BookView,
     pages: _Pages,
     out_dir: Path,
+    record: PageRecord,
     theme_dirs: Sequence[Path],
     downloads: Sequence[tuple[str, str]],
 ) -> None:
     """One page per chapter, rendered only when what it shows changed (site.py); pages of
     chapters no longer in the book are removed."""
-    record = PageRecord(build_path(out_dir))
-    used = template_names(pages.env, CHAPTER_TEMPLATE)
-    site = site_key(view, theme_dirs, downloads, used is None or "disclosure" in used)
+    use = pages.use(record, CHAPTER_TEMPLATE) or EVERYTHING
+    disclosure = use is EVERYTHING or use.uses("disclosure")
+    templates = pages.templates(theme_dirs)
+    site = site_key(view, theme_dirs, downloads, disclosure, use.lists_chapters, templates)
     for number, chapter in enumerate(pages.chapters):
-        key = page_key(site, view.chapters[number])
+        key = page_key(site, view.chapters, number)
         if record.current(chapter.page, key):
             continue
         data = pages.chapter_page(view, number).encode("utf-8")
         _write_if_changed(build_path(out_dir, chapter.page), data)
         record.wrote(chapter.page, key, data)
-    record.save()
     current = {chapter.page for chapter in pages.chapters}
     for old in build_path(out_dir).glob("ch-*.html"):
         if old.name not in current and not old.is_symlink():

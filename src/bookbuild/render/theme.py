@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 
 from ..errors import ConfigError
+from .bytecode import template_cache
 from .markdown import keep_words
 from .matter import open_paragraph
 
@@ -123,6 +124,7 @@ def make_environment(theme: str, theme_dirs: Sequence[Path] = ()) -> Environment
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=template_cache(),
     )
     env.filters["css_string"] = css_string
     return env

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .lazy import LazyField
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,10 @@ class Provenance:
 class IllustrationView:
     id: str
     digest: str  # store digest of the final image ("sha256:<hex>")
-    image: bytes  # PNG bytes of the final image
+    if TYPE_CHECKING:
+        image: bytes  # PNG bytes of the final image
+    else:  # or `lazy.later(load)`: read when first used (an HTML edit writes few assets)
+        image: LazyField = LazyField()
     width: int
     height: int
     caption: str | None

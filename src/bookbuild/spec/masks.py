@@ -90,7 +90,32 @@ ASPECT_TOLERANCE = 0.02
 def coverage_problem(mask: Image.Image) -> str | None:
     """Why a mask (mode L) cannot mean what an edit needs, or None: all black repaints nothing
     (a paid no-op), all white repaints everything (a new picture, not an edit)."""
-    low, high = mask.getextrema()
+    return extrema_problem(_extrema(mask))
+
+
+def shape_extrema(shape: MaskShape, size: tuple[int, int]) -> tuple[int, int]:
+    """(darkest, brightest) of `render_shape(shape, size)`. A shape neither feathered nor
+    inverted is not scaled down for this: its supersampled drawing is pure black and white,
+    and a pixel of the scaled mask (the mean of its subpixels) is 0, or 255, exactly when all
+    its subpixels are; so the drawing has the same extremes, found without the resize."""
+    if shape.feather > 0 or shape.invert:
+        return _extrema(render_shape(shape, size))
+    factor = _supersample_factor(size)
+    big = Image.new("L", (size[0] * factor, size[1] * factor), 0)
+    _draw_shape(ImageDraw.Draw(big), shape, big.size)
+    return _extrema(big)
+
+
+def _extrema(mask: Image.Image) -> tuple[int, int]:
+    low, high = mask.getextrema()  # one band (mode L): two numbers
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        raise TypeError(f"a mask has one band, not {mask.mode}")
+    return int(low), int(high)
+
+
+def extrema_problem(extrema: tuple[int, int]) -> str | None:
+    """`coverage_problem` from a mask's (darkest, brightest) values."""
+    low, high = extrema
     if high == 0:
         return (
             "the mask is all black: nothing would be repainted (white = repaint, black = keep); "

@@ -311,17 +311,19 @@ class _Checker:
 
     def mask_coverage(self, loc: Loc, mask: str | MaskShape | list[MaskShape]) -> None:
         """A mask that repaints nothing or everything is refused before any call."""
-        from bookbuild.spec.masks import coverage_problem, load_mask_file, render_mask
+        from bookbuild.spec import masks
 
         try:
-            if isinstance(mask, str):
-                image = load_mask_file(mask, self.spec.root)
+            if isinstance(mask, MaskShape):  # the common case, without scaling the drawing
+                problem = masks.extrema_problem(masks.shape_extrema(mask, MASK_CHECK_SIZE))
+            elif isinstance(mask, str):
+                problem = masks.coverage_problem(masks.load_mask_file(mask, self.spec.root))
             else:
-                image = render_mask(mask, MASK_CHECK_SIZE, self.spec.root)
+                image = masks.render_mask(mask, MASK_CHECK_SIZE, self.spec.root)
+                problem = masks.coverage_problem(image)
         except UserError as exc:
             self.add(loc, str(exc))
             return
-        problem = coverage_problem(image)
         if problem:
             self.add(loc, problem)
 

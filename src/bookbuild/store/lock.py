@@ -247,13 +247,19 @@ def _parse(raw: bytes) -> Lock:
 
 def _entry_lines(text: str, steps: dict[str, Any]) -> dict[str, int]:
     """The 1-based line where each step's entry starts (as bookbuild writes it: one per line)."""
-    start = text.find('"steps"')
+    start = max(text.find('"steps"'), 0)
     lines: dict[str, int] = {}
-    for step_id in steps:
-        at = text.find(json.dumps(step_id, ensure_ascii=False) + ":", max(start, 0))
-        if at < 0:  # written with escapes bookbuild never uses: no line to name
-            continue
-        lines[step_id] = text.count("\n", 0, at) + 1
+    where, line = start, text.count("\n", 0, start) + 1  # counted on from entry to entry
+    for step_id in steps:  # in the file's order
+        needle = json.dumps(step_id, ensure_ascii=False) + ":"
+        at = text.find(needle, where)
+        if at >= 0:
+            line += text.count("\n", where, at)
+            where = at
+            lines[step_id] = line
+        elif (at := text.find(needle, start)) >= 0:  # out of order (not as bookbuild writes)
+            lines[step_id] = text.count("\n", 0, at) + 1
+        # else written with escapes bookbuild never uses: no line to name
     return lines
 
 

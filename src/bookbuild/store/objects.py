@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bookbuild.errors import CorruptObjectError, StoreError
 from bookbuild.fsutil import atomic_write_bytes
 from bookbuild.hashing import digest_of
+from bookbuild.store.checked import checked_objects
 from bookbuild.store.jobfile import FileJournal
 from bookbuild.store.jsonfile import check_json, dump_json, read_json
 
@@ -92,6 +93,7 @@ class Store:
         self._actions = os.path.join(self.root, "actions")
         self._journals: dict[str, FileJournal] = {}
         self._journals_guard = threading.Lock()
+        self._checked = checked_objects(self.root)
 
     # -- objects -------------------------------------------------------------------------
 
@@ -131,6 +133,36 @@ class Store:
         if digest_of(data) != digest:
             raise CorruptObjectError(digest, target, self._quarantine(target))
         return data
+
+    def usable(self, digest: str) -> bool:
+        """True if `digest` is stored with the right bytes: read and hashed the first time,
+        then only `stat`ed while its file is unchanged (checked.py). False if absent;
+        CorruptObjectError (after moving it to quarantine) if its bytes do not match."""
+        target = self._object_file(digest)
+        if self._checked.known(digest, target):
+            return True
+        try:
+            self.get(digest)
+        except KeyError:
+            return False
+        self._checked.add(digest, target)
+        return True
+
+    def save_checked(self) -> None:
+        """Remember the objects `usable` checked (for the next process)."""
+        self._checked.save()
+
+    def head(self, digest: str, size: int) -> bytes:
+        """The first `size` bytes of `digest`, NOT verified (for a file header: a picture's
+        size); KeyError if absent. `get` reads and checks the whole object."""
+        target = self.path(digest)
+        try:
+            with target.open("rb") as stream:
+                return stream.read(size)
+        except FileNotFoundError:
+            raise KeyError(digest) from None
+        except OSError as exc:
+            raise StoreError(f"cannot read store object {target}: {exc.strerror or exc}") from exc
 
     def objects(self) -> Iterator[str]:
         """Every stored digest, in sorted order (temp files of unfinished writes are skipped)."""
