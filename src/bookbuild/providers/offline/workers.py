@@ -9,7 +9,10 @@ so it has the same bytes.
 
 The workers are forked when the build says how many pictures it will draw (`expect`), from the
 thread that runs the build, before its step threads start (so no step holds a lock a worker
-could need), and never re-run the program's main module (a spawned worker would). They ignore
+could need), and never re-run the program's main module (a spawned worker would). Other threads
+of the process (the studio's server, the progress display's refresh) may exist: a worker only
+draws (Pillow and the drawing modules, imported before the fork; Python resets its import lock
+in the child), so no lock those threads hold is ever needed in it. They ignore
 Ctrl-C (the build stops gently and closes them); a worker that dies makes the pool fall back to
 drawing in the build's process.
 """
