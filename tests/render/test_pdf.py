@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from bookbuild.errors import FetchRefused, RenderError
 from bookbuild.render.fetch import BASE_URL, fetch_bytes, local_path
-from bookbuild.render.pdf import BuildFetcher, pdf_stats, render_pdf
+from bookbuild.render.pdf import BuildFetcher, render_pdf
+from bookbuild.render.pdfbytes import pdf_stats
 from bookbuild.render.view import ChapterView
 from tests.helpers.render_views import english_book, korean_book
 

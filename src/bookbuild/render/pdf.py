@@ -9,13 +9,9 @@ gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
-import subprocess
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -37,6 +33,7 @@ from .geometry import bleeds, print_geometry
 from .html import ASSETS, document_html, layout_for
 from .images import PRINT_DPI, cmyk_profile, max_pixels
 from .ink import cmyk_html
+from .pdfbytes import fixed_ids, source_date_epoch
 from .pdfcheck import Expect, check_pdf
 from .preflight import Placement, preflight
 from .printcache import PrintJob, prepare_many
@@ -44,11 +41,10 @@ from .printing import Printer, cover_wrap, printer
 from .progress import COVER, note
 from .view import BookView, IllustrationView
 
-__all__ = ["BuildFetcher", "pdf_stats", "render_pdf"]
+__all__ = ["BuildFetcher", "render_pdf"]
 
 Warn = Callable[[str], None]
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
-_ENV_LOCK = threading.Lock()
 
 
 class BuildFetcher(URLFetcher):  # type: ignore[misc]
@@ -110,8 +106,8 @@ def render_pdf(
         note(COVER)
         cover_doc = convert(_cover_document(fitted, target, pages, sources, theme_dirs), fetcher)
         cover = _bytes(cover_doc.write_pdf(**options))
-    interior = _fixed_ids(interior, f"{view.identifier}:{slug}")
-    cover = _fixed_ids(cover, f"{view.identifier}:{slug}:cover")
+    interior = fixed_ids(interior, f"{view.identifier}:{slug}")
+    cover = fixed_ids(cover, f"{view.identifier}:{slug}:cover")
     if target is not None:
         note("checking the PDF")
         found = _preflight(fitted, target, document, sources, cover_doc)
@@ -124,29 +120,6 @@ def render_pdf(
     return target_path
 
 
-_XMP_DOCUMENT_ID = re.compile(
-    rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-)
-
-
-def _fixed_ids(data: bytes, name: str) -> bytes:
-    """PDF/X-4 metadata carries a random xmpMM:DocumentID (WeasyPrint's uuid4): put a UUID
-    derived from the book in its place, the same length (the metadata stream is uncompressed
-    and no offset moves); then the trailer /ID (an MD5 of the objects, so of that random id)
-    becomes the MD5 of the file itself: the same book gives the same bytes."""
-    fixed = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookbuild:' + name)}".encode()
-    data = _XMP_DOCUMENT_ID.sub(fixed, data, count=1)
-    found = _TRAILER_ID.search(data)
-    if found is None:
-        return data
-    blank = data[: found.start()] + b"0" * (found.end() - found.start()) + data[found.end() :]
-    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().encode()
-    return (
-        data[: found.start()] + b"/ID [(" + digest + b") (" + digest + b")]" + data[found.end() :]
-    )
-
-
-_TRAILER_ID = re.compile(rb"/ID \[\([0-9a-f]{32}\) \([0-9a-f]{32}\)\]")
 _WRITE_OPTIONS: dict[str, Any] = {
     "dpi": PRINT_DPI,  # caps any image placed smaller than its pixels
     "pdf_identifier": False,
@@ -382,7 +355,7 @@ def _weasyprint(epoch: int, warn: Warn | None) -> Iterator[Convert]:
         except weasyprint.urls.FatalURLFetchingError as exc:
             raise RenderError(f"PDF: {exc}") from exc
 
-    with _collect_logs() as records, _source_date_epoch(epoch):
+    with _collect_logs() as records, source_date_epoch(epoch):
         yield convert
     errors = [
         r.getMessage()
@@ -428,32 +401,3 @@ def _collect_logs() -> Iterator[list[logging.LogRecord]]:
         yield handler.records
     finally:
         logger.removeHandler(handler)
-
-
-@contextmanager
-def _source_date_epoch(epoch: int) -> Iterator[None]:
-    """Fonts subset by fontTools stamp the time unless SOURCE_DATE_EPOCH is set."""
-    with _ENV_LOCK:
-        old = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-        try:
-            yield
-        finally:
-            if old is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = old
-
-
-def pdf_stats(path: Path) -> dict[str, int]:
-    """Pages and bytes of a PDF (pages read with poppler's pdfinfo when installed)."""
-    stats = {"bytes": path.stat().st_size, "pages": 0}
-    try:
-        result = subprocess.run(
-            ["pdfinfo", str(path)], capture_output=True, text=True, check=False, timeout=60
-        )
-    except OSError:
-        return stats
-    match = re.search(r"^Pages:\s+(\d+)", result.stdout, re.MULTILINE)
-    stats["pages"] = int(match.group(1)) if match else 0
-    return stats
