@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from bookbuild.render.context import make_figure, page_image_box
 from bookbuild.render.html import document_html, render_html
 from bookbuild.render.pages import page_layout
-from bookbuild.render.pdf import pdf_stats, render_pdf
+from bookbuild.render.pdf import render_pdf
+from bookbuild.render.pdfbytes import pdf_stats
 from bookbuild.render.view import BookView, IllustrationView
 from bookbuild.style import parse_page, resolve_theme
 from tests.helpers.render_views import english_book, illustration, korean_book
