@@ -3,9 +3,11 @@ leaves the previous file (or none) and at most a stray temp file, never a trunca
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def _default_mode() -> int:
@@ -68,3 +70,13 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in the file at `path`; {} when it is missing, unreadable or not an
+    object (for derived files such as caches and memos, which are made again when lost)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

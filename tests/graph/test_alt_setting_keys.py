@@ -4,7 +4,6 @@ every key it had."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -14,20 +13,9 @@ import pytest
 from bookbuild.graph.plan import plan_book
 from bookbuild.graph.steps import step_key
 from bookbuild.project import load_spec
+from tests.helpers.step_keys import keys_of, stand_in
 
 PINNED = Path(__file__).resolve().parent / "pinned_books"
-
-
-def _stand_in(step_id: str) -> str:
-    return "sha256:" + hashlib.sha256(step_id.encode()).hexdigest()
-
-
-def keys_of(book: Path, draft: bool = False) -> dict[str, str]:
-    graph = plan_book(load_spec(book), draft=draft)
-    return {
-        sid: step_key(step, {dep: _stand_in(dep) for _, dep in step.deps})
-        for sid, step in graph.steps.items()
-    }
 
 
 def with_alt(source: Path, tmp_path: Path, value: str) -> Path:
@@ -56,7 +44,7 @@ def test_alt_describe_changes_only_the_describe_steps(tmp_path: Path, name: str)
     before = keys_of(book)
     graph = plan_book(load_spec(with_alt(book, tmp_path, "describe")))
     after = {
-        sid: step_key(step, {dep: _stand_in(dep) for _, dep in step.deps})
+        sid: step_key(step, {dep: stand_in(dep) for _, dep in step.deps})
         for sid, step in graph.steps.items()
     }
     assert after.keys() == before.keys()

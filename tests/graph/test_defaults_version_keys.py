@@ -4,7 +4,6 @@ describe`, each of which the book can still write otherwise (an explicit field w
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -12,24 +11,12 @@ from pathlib import Path
 import pytest
 
 from bookbuild.graph.plan import plan_book
-from bookbuild.graph.steps import step_key
 from bookbuild.project import load_spec
+from tests.helpers.step_keys import keys_of
 
 PINNED = Path(__file__).resolve().parent / "pinned_books"
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 BOOKS = ["hare-and-tortoise", "lighthouse-fox"]
-
-
-def _stand_in(step_id: str) -> str:
-    return "sha256:" + hashlib.sha256(step_id.encode()).hexdigest()
-
-
-def keys_of(book: Path, draft: bool = False) -> dict[str, str]:
-    graph = plan_book(load_spec(book), draft=draft)
-    return {
-        sid: step_key(step, {dep: _stand_in(dep) for _, dep in step.deps})
-        for sid, step in graph.steps.items()
-    }
 
 
 def edited(source: Path, tmp_path: Path, label: str, *edits: tuple[str, str]) -> Path:

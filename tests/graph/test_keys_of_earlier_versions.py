@@ -9,7 +9,6 @@ recorded keys."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -19,13 +18,10 @@ from bookbuild.graph.plan import plan_book
 from bookbuild.graph.steps import step_key, step_manifest
 from bookbuild.hashing import key_of
 from bookbuild.project import load_spec
+from tests.helpers.step_keys import stand_in
 
 PINNED = Path(__file__).resolve().parent / "pinned_books"
 RECORDED = json.loads((Path(__file__).parent / "keys_written_by_0.1.0.json").read_text())
-
-
-def _stand_in(step_id: str) -> str:
-    return "sha256:" + hashlib.sha256(step_id.encode()).hexdigest()
 
 
 def _keys(name: str, draft: bool) -> dict[str, str]:
@@ -33,7 +29,7 @@ def _keys(name: str, draft: bool) -> dict[str, str]:
     label = f"{name}{' --draft' if draft else ''}"
     keys = {}
     for sid, step in graph.steps.items():
-        inputs = {dep: _stand_in(dep) for _, dep in step.deps}
+        inputs = {dep: stand_in(dep) for _, dep in step.deps}
         manifest = step_manifest(step, inputs)
         if manifest.pop("draft_mark", None) is not None:
             assert draft and step.kind == "image" and key_of(manifest) != step_key(step, inputs)

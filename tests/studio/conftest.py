@@ -14,9 +14,9 @@ import uvicorn
 
 from bookbuild.studio.app import create_app
 from bookbuild.studio.state import Studio
+from tests.helpers.chromium import launched_chromium
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @dataclass
@@ -78,11 +78,4 @@ def running(book: Path) -> Iterator[RunningStudio]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()

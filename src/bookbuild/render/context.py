@@ -331,9 +331,7 @@ def scene_image_box(
     the book's top margin (text running on to a next page starts there), so `top` is negative:
     it pulls the picture up to the page's edge (or its bleed)."""
     page, bleed = layout.page, layout.bleed
-    text_width = page.width - (layout.outer + layout.inner)
-    room = scene_text_height(list(blocks), title, figure.caption or "", text_width, metrics)
-    limit = max(page.height - layout.bottom - room, MIN_PICTURE * page.height)
+    limit = max(_height_left(layout, figure, blocks, title, metrics), MIN_PICTURE * page.height)
     full_width = page.width + 2 * bleed
     full_height = full_width / figure.aspect
     if full_height - bleed <= limit:
@@ -363,10 +361,17 @@ def text_spills(
 ) -> bool:
     """Below its picture kept at MIN_PICTURE of the page, the scene's text still runs on to
     the next page: shrinking the picture saves no page, so it gets a whole page instead."""
-    page = layout.page
-    text_width = page.width - (layout.outer + layout.inner)
+    left = _height_left(layout, figure, blocks, title, metrics)
+    return left < MIN_PICTURE * layout.page.height
+
+
+def _height_left(
+    layout: Layout, figure: Figure, blocks: Iterable[str], title: str, metrics: SceneMetrics
+) -> float:
+    """The page's height above its bottom margin less the scene's text (with its caption)."""
+    text_width = layout.page.width - (layout.outer + layout.inner)
     room = scene_text_height(list(blocks), title, figure.caption or "", text_width, metrics)
-    return page.height - layout.bottom - room < MIN_PICTURE * page.height
+    return layout.page.height - layout.bottom - room
 
 
 def text_fits_over(

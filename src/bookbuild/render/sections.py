@@ -12,13 +12,12 @@ chapters or every figure, or choose templates at render time, are not kept (alwa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from bookbuild.hashing import key_of
 
-from ..fsutil import replace_file
+from ..fsutil import read_json_object, replace_file
 from .site import chapter_content
 from .view import ChapterView
 
@@ -35,7 +34,7 @@ class SectionCache:
     def __init__(self, out_dir: Path, site: str | None) -> None:
         self.path = out_dir / SECTIONS_FILE
         self.site = site
-        self.old = _read(self.path) if site is not None else {}
+        self.old = read_json_object(self.path) if site is not None else {}
         self.new: dict[str, str] = {}
 
     def key(self, chapters: Sequence[ChapterView], number: int) -> str | None:
@@ -62,11 +61,3 @@ class SectionCache:
         elif self.new != self.old:
             text = json.dumps(self.new, ensure_ascii=False, sort_keys=True) + "\n"
             replace_file(self.path, text.encode("utf-8"))
-
-
-def _read(path: Path) -> Mapping[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -13,7 +13,7 @@ rendered nor written again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from bookbuild.hashing import digest_of, key_of
 from bookbuild.style import BASE, TEMPLATES, resolve_theme
 from bookbuild.version import __version__
 
-from ..fsutil import replace_file
+from ..fsutil import read_json_object, replace_file
 from .context import Chapter
 from .frontmatter import ai_disclosure
 from .usage import TemplateUse, use_from_json, use_to_json
@@ -132,7 +132,7 @@ class PageRecord:
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / PAGES_FILE
         self.out_dir = out_dir
-        self.old = _read(self.path)
+        self.old = read_json_object(self.path)
         self.new: dict[str, list[Any]] = {}
 
     def current(self, page: str, key: str) -> bool:
@@ -193,11 +193,3 @@ def _file_stamp(path: Path) -> list[int] | None:
     except OSError:
         return None
     return [found.st_size, found.st_mtime_ns, found.st_ino]
-
-
-def _read(path: Path) -> Mapping[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bookbuild.fsutil import atomic_write_bytes
+from bookbuild.fsutil import atomic_write_bytes, read_json_object
 
 __all__ = ["CHECKED_FILE", "CheckedObjects", "checked_objects"]
 
@@ -49,7 +49,7 @@ class CheckedObjects:
         """`digest`'s object at `path` was checked and its file is unchanged since."""
         with self._guard:
             if self._known is None:
-                self._known = _read(self.path)
+                self._known = read_json_object(self.path)
             recorded = self._added.get(digest) or self._known.get(digest)
         return recorded is not None and recorded == file_stamp(path)
 
@@ -66,7 +66,7 @@ class CheckedObjects:
         with self._guard:
             if not self._added:
                 return
-            merged = {**_read(self.path), **self._added}
+            merged = {**read_json_object(self.path), **self._added}
             self._known, self._added = merged, {}
         text = json.dumps(merged, sort_keys=True, separators=(",", ":")) + "\n"
         with contextlib.suppress(OSError):  # a read-only store: checked by reading, as before
@@ -85,11 +85,3 @@ def checked_objects(root: Path) -> CheckedObjects:
         if found is None:
             found = _SHARED[where] = CheckedObjects(Path(where))
         return found
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
