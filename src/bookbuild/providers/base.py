@@ -134,7 +134,8 @@ class ImageResult:
     png: bytes
     metadata: dict[str, Any] = field(default_factory=dict)
     canonical: bool = False
-    """True when `png` is bookbuild's own encoding (`encode_png`): kept as it is, instead of
+    """True when `png` is bookbuild's own encoding (`encode_png`, or `encode_draft_png` for the
+    offline provider's drafts): kept as it is, instead of
     being decoded and encoded again. Bytes from a service are not, and are re-encoded."""
 
     @classmethod

@@ -15,7 +15,8 @@ from typing import Any
 from PIL import Image
 
 from bookbuild.errors import ProviderError
-from bookbuild.media.images import check_pixels, decode_image, encode_png
+from bookbuild.media.draftpng import encode_draft_png
+from bookbuild.media.images import check_pixels, decode_image
 from bookbuild.providers.base import ImageRequest
 from bookbuild.providers.offline import image as ops
 from bookbuild.providers.offline import retouch
@@ -30,7 +31,7 @@ CAST_OPS = frozenset({"txt2img", "img2img", "controlnet"})  # the ops that draw 
 
 @dataclass(frozen=True)
 class Drawn:
-    """A finished offline picture: its PNG bytes (bookbuild's own encoding) and size."""
+    """A finished offline picture: its PNG bytes (bookbuild's draft encoding) and size."""
 
     png: bytes
     width: int
@@ -47,7 +48,7 @@ def draw(request: ImageRequest) -> Drawn:
     if request.op in CAST_OPS and request.characters:
         image = draw_cast(image, [(c.id, c.name) for c in request.characters])
     image = mark_draft(image)  # every picture says it is a draft
-    return Drawn(encode_png(image), image.width, image.height)
+    return Drawn(encode_draft_png(image), image.width, image.height)
 
 
 # -- one function per op -------------------------------------------------------------------
