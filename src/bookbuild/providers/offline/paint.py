@@ -11,6 +11,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -181,7 +182,7 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def _sky(size: tuple[int, int], palette: Palette) -> Image.Image:
-    gradient = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    gradient = _sky_gradient(size)
     top = Image.new("RGB", size, palette.sky_top)
     bottom = Image.new("RGB", size, palette.sky_bottom)
     return Image.composite(bottom, top, gradient)
@@ -317,6 +318,18 @@ def _trees(
 
 
 def _vignette(image: Image.Image) -> Image.Image:
-    radial = Image.radial_gradient("L").resize(image.size, Image.Resampling.BILINEAR)
+    return ImageChops.multiply(image, _vignette_shade(image.size))
+
+
+# A book's pictures share a few sizes: the size-only layers are made once per size (never
+# modified: they are only read by composite and multiply).
+@lru_cache(maxsize=8)
+def _sky_gradient(size: tuple[int, int]) -> Image.Image:
+    return Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+
+
+@lru_cache(maxsize=8)
+def _vignette_shade(size: tuple[int, int]) -> Image.Image:
+    radial = Image.radial_gradient("L").resize(size, Image.Resampling.BILINEAR)
     shade = radial.point([255 - round(30 * (v / 255) ** 2) for v in range(256)])
-    return ImageChops.multiply(image, Image.merge("RGB", (shade, shade, shade)))
+    return Image.merge("RGB", (shade, shade, shade))
