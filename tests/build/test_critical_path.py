@@ -11,6 +11,7 @@ from pathlib import Path
 from bookbuild.build.engine import chain_lengths
 from bookbuild.build.events import Event
 from bookbuild.build.make import MakeOptions, make
+from bookbuild.graph.ops import IMAGE_OPS
 from bookbuild.graph.plan import plan_book
 from bookbuild.project import Project
 
@@ -60,3 +61,39 @@ def test_each_step_started_had_the_longest_chain_of_the_ready_steps(tmp_path: Pa
     )
     pictures = [i for i, e in enumerate(events) if e.kind == "step_done" and "/image" in e.step_id]
     assert last_writing < pictures[len(pictures) // 2]  # the writing is not left for the end
+
+
+def test_pictures_start_while_the_writing_runs_until_half_the_slots_draw(tmp_path: Path) -> None:
+    project = Project.open(generate(8, tmp_path / "book"), draft=True)
+    graph = plan_book(project.spec, draft=True)
+    events: list[Event] = []
+    make(project, MakeOptions(formats=("html",), jobs=4), events.append)
+    drawing, running, done = set(), set(), set()
+    for event in events:
+        if event.kind in ("step_done", "step_cached", "step_failed"):
+            done.add(event.step_id)
+            running.discard(event.step_id)
+            drawing.discard(event.step_id)
+        elif event.kind == "step_started":
+            step = graph.steps[event.step_id]
+            waiting_pictures = [
+                sid
+                for sid, other in graph.steps.items()
+                if other.op in IMAGE_OPS
+                and sid not in running
+                and sid not in done
+                and sid != event.step_id
+                and all(d in done for _, d in other.deps)
+            ]
+            if step.op not in IMAGE_OPS and waiting_pictures:
+                assert len(drawing) >= 2, event.step_id  # half of the 4 slots draw
+            running.add(event.step_id)
+            if step.op in IMAGE_OPS:
+                drawing.add(event.step_id)
+    first_picture = next(
+        i for i, e in enumerate(events) if e.kind == "step_started" and "/image" in e.step_id
+    )
+    first_writing = next(
+        i for i, e in enumerate(events) if e.kind == "step_started" and e.step_id == "ch008/text"
+    )
+    assert first_picture < first_writing  # a picture ready from the start does not wait
