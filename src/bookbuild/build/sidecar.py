@@ -67,6 +67,9 @@ def render_side_by_side(
     written.update(watcher.written)
     errors.update(watcher.errors)
     order = [*here, *aside]
+    for fmt in order:  # the watcher ended early (its thread failed): say so, never a KeyError
+        if fmt not in written and fmt not in errors and not errors:
+            errors[fmt] = RenderError(f"{fmt}: the renderer process stopped before writing it")
     for fmt in sorted(errors, key=order.index):
         raise errors[fmt]
     return written
@@ -140,7 +143,7 @@ class _Watcher(threading.Thread):
         while len(self.written) < len(self.formats):
             try:
                 fmt, status, value = self.receiving.recv()
-            except (EOFError, OSError):
+            except Exception:  # closed, or cut off mid-message (the child was killed)
                 break
             if status == "error":
                 self.errors[fmt] = value
