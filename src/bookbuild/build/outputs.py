@@ -246,7 +246,8 @@ def _renderers(
     def epub(view: BookView, out: Path) -> Path:
         from bookbuild.render.epub import render_epub
 
-        return render_epub(view, out, slug=slug)
+        images = cache_dir / "epub" if cache_dir else None
+        return render_epub(view, out, slug=slug, image_cache=images)
 
     return {"html": html, "pdf": pdf, "epub": epub}
 

@@ -84,9 +84,12 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
-    """Write the book as `<out_dir>/<slug>.epub` (EPUB 3) and return its path."""
-    files = package_files(view)
+def render_epub(
+    view: BookView, out_dir: Path, slug: str = "book", image_cache: Path | None = None
+) -> Path:
+    """Write the book as `<out_dir>/<slug>.epub` (EPUB 3) and return its path; its pictures,
+    encoded for e-readers, are kept in the `image_cache` folder when given."""
+    files = package_files(view, image_cache)
     path = build_path(out_dir, f"{slug}.epub")
     try:
         atomic_write_bytes(path, zip_package(files, view.source_date_epoch))
@@ -95,12 +98,12 @@ def render_epub(view: BookView, out_dir: Path, slug: str = "book") -> Path:
     return path
 
 
-def package_files(view: BookView) -> dict[str, bytes]:
+def package_files(view: BookView, image_cache: Path | None = None) -> dict[str, bytes]:
     """Every file of the EPUB except `mimetype`, by its path in the zip."""
     view = front_of_wrap(view)  # the cover image is the front
     fixed = fixed_layout(view)
     book = _Book.from_view(view, fixed)
-    images = _ImageSet()
+    images = _ImageSet(image_cache)
     cover = _cover_page(book, view.cover, images)  # typeset on a colour without art
     if fixed is not None:
         chapters = fixed_chapter_pages(view, fixed, book.page, images.get)
@@ -204,15 +207,16 @@ def _title_urn(title: str) -> str:
 
 
 class _ImageSet:
-    """Each distinct image (by digest) re-encoded once."""
+    """Each distinct image (by digest) re-encoded once, or taken from the `cache` folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: Path | None = None) -> None:
+        self._cache = cache
         self._by_digest: dict[str, EpubImage] = {}
 
     def get(self, illustration: IllustrationView) -> EpubImage:
         key = illustration.digest.strip().lower()
         if key not in self._by_digest:
-            self._by_digest[key] = epub_image(illustration)
+            self._by_digest[key] = epub_image(illustration, self._cache)
         return self._by_digest[key]
 
     def items(self, cover: IllustrationView | None) -> list[tuple[Item, bytes]]:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image
 
 from bookbuild.errors import RenderError
+from bookbuild.hashing import key_of
+from bookbuild.render import derived
 from bookbuild.render.view import IllustrationView
 
 MAX_SIDE = 1600  # longest side of an image in the EPUB, in pixels
 JPEG_QUALITY = 88
+_FORMAT = 1  # bump when epub_image's output changes for the same picture
 
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HEX_DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{16,128})")
@@ -50,26 +54,37 @@ def digest_hex(illustration: IllustrationView) -> str:
     return match.group(1)
 
 
-def epub_image(illustration: IllustrationView) -> EpubImage:
-    """Decode, downscale and re-encode: PNG when the image has transparency, JPEG otherwise."""
+def epub_image(illustration: IllustrationView, cache: Path | None = None) -> EpubImage:
+    """The picture as packaged: from the `cache` folder when it was made before (the key: its
+    digest and the encoder's settings), else decoded, downscaled and re-encoded (PNG when the
+    image has transparency, JPEG otherwise) and kept there."""
+    hex_digest = digest_hex(illustration)
+    key = key_of({"format": _FORMAT, "image": hex_digest, "side": MAX_SIDE, "q": JPEG_QUALITY})
+    found = derived.load(cache, key)
+    if found is None:
+        found = _encoded(illustration)
+        derived.store(cache, key, found.ext, found.data)
+    return EpubImage(
+        item_id=f"img-{hex_digest[:16]}",
+        href=f"images/{hex_digest}.{found.ext}",
+        media_type="image/png" if found.ext == "png" else "image/jpeg",
+        data=found.data,
+        width=found.width,
+        height=found.height,
+    )
+
+
+def _encoded(illustration: IllustrationView) -> derived.CachedImage:
     image = _decode(illustration)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     if image.mode == "RGBA":
         image.save(buffer, format="PNG", optimize=True)
-        extension, media_type = "png", "image/png"
+        extension = "png"
     else:
         image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        extension, media_type = "jpg", "image/jpeg"
-    hex_digest = digest_hex(illustration)
-    return EpubImage(
-        item_id=f"img-{hex_digest[:16]}",
-        href=f"images/{hex_digest}.{extension}",
-        media_type=media_type,
-        data=buffer.getvalue(),
-        width=image.width,
-        height=image.height,
-    )
+        extension = "jpg"
+    return derived.CachedImage(buffer.getvalue(), extension, image.width, image.height)
 
 
 def _decode(illustration: IllustrationView) -> Image.Image:

@@ -2,24 +2,20 @@
 their bytes (the source image's digest, the box, CMYK or not, the encoder's settings), and made
 on every core when many are missing (a cold build of a large book).
 
-The cache holds derived files only: a missing or damaged entry is made again, so it may be
-deleted at any time (`bookbuild gc` does not need to know about it)."""
+The cache holds derived files only (derived.py): a missing or damaged entry is made again, so
+it may be deleted at any time (`bookbuild gc` does not need to know about it)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import multiprocessing
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from bookbuild.hashing import digest_of, key_of
 
-from ..fsutil import replace_file
+from . import derived
 from .images import JPEG_QUALITY, PRINT_DPI, PreparedImage, cmyk_profile, prepare_for_print
 from .progress import note
 
@@ -96,32 +92,11 @@ def _prepare(job: PrintJob) -> PreparedImage:
 
 
 def _load(cache: Path | None, key: str) -> PreparedImage | None:
-    if cache is None:
-        return None
-    for ext in ("jpg", "png"):
-        path = cache / f"{key}.{ext}"
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        size = _size(data)
-        if size is not None:
-            return PreparedImage(data, ext, *size)
-    return None
-
-
-def _size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a cached image's header; None when it is not one (made again).
-    Entries are written whole (temp file and rename), so the header is enough."""
-    try:
-        with Image.open(io.BytesIO(data), formats=("JPEG", "PNG")) as image:
-            return image.width, image.height
-    except (OSError, ValueError):
-        return None
+    found = derived.load(cache, key)
+    return (
+        None if found is None else PreparedImage(found.data, found.ext, found.width, found.height)
+    )
 
 
 def _store(cache: Path | None, key: str, image: PreparedImage) -> None:
-    if cache is None:
-        return
-    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        replace_file(cache / f"{key}.{image.ext}", image.data)
+    derived.store(cache, key, image.ext, image.data)
