@@ -42,6 +42,12 @@ def test_a_draft_build_of_a_book_with_real_presets_imports_no_http_client(tmp_pa
     assert (book / "build" / "index.html").is_file()
 
 
+def test_a_build_that_writes_no_spec_imports_no_round_trip_yaml_writer(tmp_path: Path) -> None:
+    book = copy_sample("hare-and-tortoise", tmp_path)
+    argv = ("make", str(book), "--draft", "--plain", "--format", "html")
+    assert imported_by(*argv, watched=("ruamel.yaml",)) == []
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 from bookbuild.spec.loaded import LoadedSpec
-from bookbuild.spec.specwrite import set_top_field
 from bookbuild.spec.versions import version_changes
 
 __all__ = ["Changes", "describe_changes", "spec_changes", "upgraded_text", "with_changes"]
@@ -47,4 +46,6 @@ def with_changes(spec: LoadedSpec, changes: Changes, version: int | None = None)
 
 def upgraded_text(text: str, version: int) -> str:
     """book.yaml's text with `defaults_version: version` (replaced, or added above `title:`)."""
+    from bookbuild.spec.specwrite import set_top_field  # ruamel.yaml only when writing
+
     return set_top_field(text, "defaults_version", version)
