@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bookbuild.errors import MaskError, UserError
-from bookbuild.spec.masks import mask_png, render_mask, to_mask
+from bookbuild.spec.masks import mask_png, render_mask, render_shape, shape_extrema, to_mask
 from bookbuild.spec.models import MaskShape
 
 SIZES = [(64, 64), (512, 512), (768, 512), (300, 1000)]
@@ -148,3 +148,13 @@ def test_symlink_leaving_the_book_is_refused(tmp_path: Path) -> None:
 def test_missing_mask_file_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"mask file not found: masks/none\.png"):
         render_mask("masks/none.png", (8, 8), tmp_path)
+
+
+def test_a_shape_drawn_again_is_the_same_mask_and_a_new_image() -> None:
+    shape = MaskShape(ellipse=[0.1, 0.2, 0.7, 0.9], feather=0.02)
+    first = render_shape(shape, (300, 200))
+    first.paste(0, (0, 0, 300, 200))  # a caller that draws on its mask changes only its copy
+    again = render_shape(shape, (300, 200))
+    assert again.getextrema() == (0, 255)
+    assert again.tobytes() == render_shape(shape.model_copy(), (300, 200)).tobytes()
+    assert shape_extrema(shape, (300, 200)) == again.getextrema()

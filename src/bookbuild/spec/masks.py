@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
@@ -97,7 +98,14 @@ def shape_extrema(shape: MaskShape, size: tuple[int, int]) -> tuple[int, int]:
     """(darkest, brightest) of `render_shape(shape, size)`. A shape neither feathered nor
     inverted is not scaled down for this: its supersampled drawing is pure black and white,
     and a pixel of the scaled mask (the mean of its subpixels) is 0, or 255, exactly when all
-    its subpixels are; so the drawing has the same extremes, found without the resize."""
+    its subpixels are; so the drawing has the same extremes, found without the resize.
+    Found once per shape and size in a process (a book's edits often share one mask)."""
+    return _shape_extrema(shape.model_dump_json(), size)
+
+
+@lru_cache(maxsize=256)
+def _shape_extrema(shape_json: str, size: tuple[int, int]) -> tuple[int, int]:
+    shape = MaskShape.model_validate_json(shape_json)
     if shape.feather > 0 or shape.invert:
         return _extrema(render_shape(shape, size))
     factor = _supersample_factor(size)
@@ -156,7 +164,14 @@ def scale_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def render_shape(shape: MaskShape, size: tuple[int, int]) -> Image.Image:
-    """One shape drawn at `size`, anti-aliased, then feathered and inverted as asked."""
+    """One shape drawn at `size`, anti-aliased, then feathered and inverted as asked (a new
+    image; drawn once per shape and size in a process)."""
+    return _rendered_shape(shape.model_dump_json(), size).copy()
+
+
+@lru_cache(maxsize=32)
+def _rendered_shape(shape_json: str, size: tuple[int, int]) -> Image.Image:
+    shape = MaskShape.model_validate_json(shape_json)
     factor = _supersample_factor(size)
     big = Image.new("L", (size[0] * factor, size[1] * factor), 0)
     _draw_shape(ImageDraw.Draw(big), shape, big.size)
