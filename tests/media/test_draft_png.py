@@ -83,3 +83,10 @@ def test_offline_pictures_are_draft_pngs_smaller_than_the_adaptive_encoding() ->
     assert drawn.png == encode_draft_png(picture)
     assert len(drawn.png) < len(encode_png(picture))
     assert Image.open(io.BytesIO(drawn.png)).info == {}
+
+
+def test_a_picture_with_a_transparent_colour_is_encoded_as_bookbuilds_png() -> None:
+    image = noisy("RGB", (20, 10))
+    image.info["transparency"] = (250, 10, 40)
+    assert encode_draft_png(image) == encode_png(image)
+    assert decode_image(encode_draft_png(image)).mode == "RGBA"

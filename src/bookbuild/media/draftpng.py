@@ -29,9 +29,9 @@ _UP = b"\x02"  # the PNG filter type byte of a row filtered with "Up"
 
 def encode_draft_png(image: Image.Image) -> bytes:
     """PNG bytes of `image` (no metadata, every row Up-filtered, zlib level 1); a picture in a
-    mode other than RGB or RGBA is encoded by `encode_png`."""
+    mode other than RGB or RGBA, or with a transparent colour, is encoded by `encode_png`."""
     colour_type = _COLOUR_TYPES.get(image.mode)
-    if colour_type is None or image.width < 1 or image.height < 1:
+    if colour_type is None or "transparency" in image.info or min(image.size) < 1:
         return encode_png(image)
     width, height = image.size
     header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
