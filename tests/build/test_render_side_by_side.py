@@ -81,3 +81,23 @@ def test_the_formats_aside_render_at_a_lower_priority_than_the_pdf(tmp_path: Pat
         "epub": tmp_path / f"epub-{aside}",
     }
     assert os.getpriority(os.PRIO_PROCESS, 0) == here
+
+
+def test_a_watcher_that_cannot_read_the_childs_message_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(self: object) -> object:
+        raise ValueError("a message cut off half-way")
+
+    monkeypatch.setattr("multiprocessing.connection.Connection.recv", unreadable)
+    with pytest.raises(RenderError, match="the renderer process stopped before writing it"):
+        render_side_by_side(["pdf"], ["html", "epub"], writer(tmp_path), lambda f, p: None)
+    assert (tmp_path / "book.pdf").is_file()
+
+
+def test_a_watcher_that_ends_without_a_word_is_an_error_naming_the_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidecar._Watcher, "run", lambda self: None)  # its thread failed at once
+    with pytest.raises(RenderError, match="html: the renderer process stopped before writing it"):
+        render_side_by_side(["pdf"], ["html", "epub"], writer(tmp_path), lambda f, p: None)
