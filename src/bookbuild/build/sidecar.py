@@ -67,9 +67,9 @@ def render_side_by_side(
     written.update(watcher.written)
     errors.update(watcher.errors)
     order = [*here, *aside]
-    for fmt in order:  # the watcher ended early (its thread failed): say so, never a KeyError
-        if fmt not in written and fmt not in errors and not errors:
-            errors[fmt] = RenderError(f"{fmt}: the renderer process stopped before writing it")
+    unwritten = [fmt for fmt in order if fmt not in written]
+    if unwritten and not errors:  # the watcher ended early (its thread failed): never a KeyError
+        errors[unwritten[0]] = _stopped(unwritten[:1])
     for fmt in sorted(errors, key=order.index):
         raise errors[fmt]
     return written
@@ -116,6 +116,10 @@ def _child(formats: list[str], render: Render, sending: Connection) -> None:
     sending.close()
 
 
+def _stopped(formats: list[str]) -> RenderError:
+    return RenderError(f"{', '.join(formats)}: the renderer process stopped before writing it")
+
+
 def _portable(exc: Exception) -> Exception:
     """The error itself when it survives pickling, else a RenderError with its message."""
     try:
@@ -159,6 +163,4 @@ class _Watcher(threading.Thread):
                 return
         missing = [f for f in self.formats if f not in self.written and f not in self.errors]
         if missing and not self.errors:
-            self.errors[missing[0]] = RenderError(
-                f"{', '.join(missing)}: the renderer process stopped before writing it"
-            )
+            self.errors[missing[0]] = _stopped(missing)
