@@ -13,9 +13,10 @@ import threading
 from collections import Counter
 from typing import Any
 
-_SERVER_NAMES = re.compile(r"(upload-|job-|/fetch/|\"request_id\": \"?)\d+")
-"""Names the fake gives in the order requests arrive (uploaded files, job ids): replaced, so a
-request's draw does not depend on which thread got there first."""
+_SERVER_NAMES = re.compile(r"(upload-|job-|/fetch/|\"request_id\": \"?|127\.0\.0\.1:)\d+")
+"""Names the fake gives in the order requests arrive (uploaded files, job ids) and the port it
+was given (links to its own files): replaced, so a request's draw depends neither on which
+thread got there first nor on which port the fake listened on."""
 
 
 class Dice:
