@@ -10,14 +10,17 @@ import pytest
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_books"
 
 
+BUILD_STATE = shutil.ignore_patterns(".bookbuild", "build", "book.lock")
+"""What a sample folder holds once built in place (README's quick start does): never copied into
+a test, which starts from the book as committed."""
+
+
 def copy_sample(name: str, target: Path, *, defaults_version: int | None = None) -> Path:
     """Copy a sample book (without any build state) to `target`/name and return its folder.
     `defaults_version=1`: without the samples' `defaults_version: 2` line (the first defaults:
     the preset's cover size, alt text without the describer)."""
     dest = target / name
-    shutil.copytree(
-        SAMPLES / name, dest, ignore=shutil.ignore_patterns(".bookbuild", "build", "book.lock")
-    )
+    shutil.copytree(SAMPLES / name, dest, ignore=BUILD_STATE)
     if defaults_version == 1:
         spec = dest / "book.yaml"
         text = spec.read_text(encoding="utf-8")

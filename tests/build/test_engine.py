@@ -68,11 +68,10 @@ def pinned(lock_path: Path, wanted: set[str]) -> Callable[[], bool]:
 def test_killed_build_keeps_finished_steps_and_resumes(tmp_path: Path) -> None:
     (tmp_path / "book.yaml").write_text(SPEC, encoding="utf-8")
     with FakeOpenAI() as chat:
-        chat.script(slow(4.0))  # the first chat call hangs while the images finish
+        chat.script(slow(120))  # the first chat call hangs until the build is killed
         env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": chat.base_url}
-        kill_make_when(
-            tmp_path, env, pinned(tmp_path / "book.lock", {"one/a/image", "one/b/image"})
-        )
+        images_pinned = pinned(tmp_path / "book.lock", {"one/a/image", "one/b/image"})
+        kill_make_when(tmp_path, env, lambda: bool(chat.requests) and images_pinned())
         lock = Lock.load(tmp_path / "book.lock")
         assert {"one/a/image", "one/b/image"} <= set(lock.entries)
         assert Store(tmp_path / ".bookbuild" / "store").verify() == []
@@ -154,11 +153,12 @@ def test_build_killed_while_a_job_is_queued_resumes_it_without_a_second_submit(
     (tmp_path / "book.yaml").write_text(QUEUED_SPEC, encoding="utf-8")
     jobs = tmp_path / ".bookbuild" / "store" / "jobs"
     with FakeSDAPI() as images:
-        images.script("txt2img", processing(fetches=3, eta=0.01))
+        images.script("txt2img", processing(fetches=10**6, eta=0.01))  # queued until told
         env = {**os.environ, **images.env}
         kill_make_when(tmp_path, env, lambda: _answered(jobs, '"id"'))  # not the intent alone
         assert list(jobs.glob("*.json")), "the queued job was not journaled"
         assert images.count("txt2img") == 1
+        images.finish_jobs()
         summary = make(Project.open(tmp_path, env=env), MakeOptions(formats=("html",)))
         assert summary.called == ["one/a/image"]
         assert images.count("txt2img") == 1  # the same job was polled, not submitted again

@@ -25,6 +25,24 @@ def writer(folder: Path, fail: str = "", die: str = ""):  # type: ignore[no-unty
     return render
 
 
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Side by side is what a machine of more than one core does; these tests check it on any."""
+    monkeypatch.setattr(sidecar, "_can_fork", lambda: True)
+
+
+def test_on_one_core_every_format_renders_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidecar, "_can_fork", lambda: False)
+    reported: list[str] = []
+    written = render_side_by_side(
+        ["pdf"], ["html", "epub"], writer(tmp_path), lambda fmt, path: reported.append(fmt)
+    )
+    assert {int(p.read_text("utf-8")) for p in written.values()} == {os.getpid()}
+    assert sorted(reported) == ["epub", "html", "pdf"]
+
+
 def test_formats_aside_render_in_another_process_and_are_reported_here(tmp_path: Path) -> None:
     reported: list[tuple[str, int]] = []
     started: list[str] = []

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.sdapi_server import FakeSDAPI
+from tests.helpers.waiting import wait_until
 
 PICTURES = 4
 SPEC = (
@@ -42,12 +43,9 @@ def test_two_books_sharing_a_store_pay_once_for_the_steps_they_share(tmp_path: P
             "PYTHONPATH": str(Path(__file__).parents[2] / "src"),
         }
         command = [sys.executable, "-m", "bookbuild", "make", "--format", "html", "--plain"]
-        builds = [
-            subprocess.Popen(
-                [*command, str(book)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            )
-            for book in books
-        ]
+        builds = [_start([*command, str(books[0])], env)]
+        wait_until(lambda: fake.count("submit") >= 1, "the first build to hold the store")
+        builds.append(_start([*command, str(books[1])], env))
         outputs = [build.communicate(timeout=300)[0].decode() for build in builds]
         paid = len(fake.paid)
     assert [build.returncode for build in builds] == [0, 0], outputs
@@ -55,3 +53,7 @@ def test_two_books_sharing_a_store_pay_once_for_the_steps_they_share(tmp_path: P
     assert any("another build using this book's store is running" in o for o in outputs)
     for book in books:
         assert (book / "book.lock").read_text(encoding="utf-8").count("/image") == PICTURES
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -105,7 +105,7 @@ def test_the_first_ctrl_c_stops_waiting_for_a_queued_job_and_keeps_it_recorded(
 def test_a_download_in_flight_finishes_and_is_kept(tmp_path: Path) -> None:
     folder = book(tmp_path)
     with FakeSDAPI() as fake:
-        fake.script("file", trickled(0.01))  # the picture arrives slowly
+        fake.script("file", trickled(0.05))  # the picture takes ~8 s: Ctrl-C lands during it
         child = Child(folder, fake)
         child.when(lambda: fake.count("file") >= 1)
         child.interrupt()

@@ -19,7 +19,13 @@ class LoopbackServer(ThreadingHTTPServer):
         self.fake = fake
         self.open_sockets: set[socket.socket] = set()
         self.down = False
+        self._went_down = threading.Event()
         self._guard = threading.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` before answering, or less if the server goes down meanwhile (a dead
+        process answers nothing, and stopping a fake does not wait out its slow answers)."""
+        self._went_down.wait(seconds)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._guard:
@@ -36,6 +42,7 @@ class LoopbackServer(ThreadingHTTPServer):
         client's threads are timed."""
         with self._guard:
             self.down = True
+            self._went_down.set()
             with contextlib.suppress(OSError):
                 self.socket.shutdown(socket.SHUT_RDWR)
             for sock in list(self.open_sockets):

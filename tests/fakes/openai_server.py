@@ -329,7 +329,7 @@ class _Handler(QuietHandler):
         request = Recorded(self.command, path, headers, body)
         fake: FakeOpenAI = self.server.fake
         answer = fake.answer(request)
-        time.sleep(answer.delay)
+        self.server.pause(answer.delay)
         if answer.drop:
             self.close_connection = True
             return

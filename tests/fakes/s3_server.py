@@ -206,7 +206,7 @@ class FakeS3:
     def env(self) -> dict[str, str]:
         return dict(CREDENTIALS)
 
-    def store_yaml(self, prefix: str = "team/book", timeout: float = 3, **extra: Any) -> str:
+    def store_yaml(self, prefix: str = "team/book", timeout: float = 30, **extra: Any) -> str:
         """The `store:` block of a book.yaml pointing at this server."""
         fields = {"remote": f"s3://{self.bucket}/{prefix}", "endpoint_url": self.endpoint_url}
         fields |= {"timeout": timeout, **extra}

@@ -12,6 +12,7 @@ from bookbuild.errors import LockedError
 from bookbuild.project import Project
 from bookbuild.reports.inspect_plan import plan_report
 from bookbuild.spec.specwrite import IllustrationRef, set_chapter_field, set_field
+from tests.conftest import BUILD_STATE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 CHALLENGE = IllustrationRef(1, 0)  # race/challenge: described from race/text (written by a model)
@@ -21,7 +22,7 @@ IMAGE_OPS = {"txt2img", "img2img", "controlnet", "inpaint", "outpaint", "upscale
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     root = tmp_path / "hare"
-    shutil.copytree(SAMPLES / "hare-and-tortoise", root)
+    shutil.copytree(SAMPLES / "hare-and-tortoise", root, ignore=BUILD_STATE)
     build(root)
     return root
 

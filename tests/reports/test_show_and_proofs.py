@@ -11,6 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bookbuild.cli.commands import main
+from tests.conftest import BUILD_STATE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 
@@ -18,7 +19,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("books") / "hare"
-    shutil.copytree(SAMPLES / "hare-and-tortoise", root)
+    shutil.copytree(SAMPLES / "hare-and-tortoise", root, ignore=BUILD_STATE)
     result = CliRunner().invoke(main, ["make", str(root), "--draft", "--format", "html"])
     assert result.exit_code == 0, result.output
     return root

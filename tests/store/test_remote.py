@@ -4,8 +4,8 @@ and reported (never stored), a down remote is said once, concurrent pushes corru
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeS3]:
         yield server
 
 
-def remote(s3: FakeS3, timeout: float = 2) -> S3Remote:
+def remote(s3: FakeS3, timeout: float = 30) -> S3Remote:
     config = RemoteConfig(f"s3://{s3.bucket}/team", s3.endpoint_url, timeout=timeout)
     return S3Remote(config)
 
@@ -144,14 +144,12 @@ def test_two_machines_pushing_at_once_corrupt_nothing(tmp_path: Path, s3: FakeS3
         for n, key in enumerate(keys):
             data = f"result {n}".encode() * 500 if n % 2 else f"take {index} {n}".encode() * 500
             store.record(ActionRecord(key, store.put(data), "image/png", {}, {"n": n}))
-    threads = [
-        threading.Thread(target=RemoteCache(s, remote(s3), required=True).publish_all, args=(keys,))
-        for s in stores
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # .result() raises what a push raised
+        pushes = [
+            pool.submit(RemoteCache(s, remote(s3), required=True).publish_all, keys) for s in stores
+        ]
+        for push in pushes:
+            push.result()
     for name in s3.names("/objects/"):
         assert digest_of(s3.read(name)).removeprefix("sha256:") == name.rsplit("/", 1)[1]
     fresh = Store(tmp_path / "fresh")

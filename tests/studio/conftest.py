@@ -14,6 +14,7 @@ import uvicorn
 
 from bookbuild.studio.app import create_app
 from bookbuild.studio.state import Studio
+from tests.conftest import BUILD_STATE
 from tests.helpers.chromium import launched_chromium
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_books"
@@ -63,7 +64,7 @@ def start_studio(root: Path, *, draft: bool = True) -> tuple[RunningStudio, Stud
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     root = tmp_path / "lighthouse-fox"
-    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    shutil.copytree(SAMPLES / "lighthouse-fox", root, ignore=BUILD_STATE)
     return root
 
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import requests
 import yaml
 
+from tests.helpers.waiting import wait_until
 from tests.studio.conftest import RunningStudio
 
 WAIT_S = 120.0
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    """Poll the studio's own state; the deadline only guards against a hang."""
-    deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def snapshot(running: RunningStudio) -> dict[str, Any]:

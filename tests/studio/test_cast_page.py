@@ -14,6 +14,7 @@ import yaml
 from playwright.sync_api import expect
 
 from bookbuild.project import Project
+from tests.conftest import BUILD_STATE
 from tests.studio.conftest import SAMPLES, RunningStudio, start_studio
 from tests.studio.helpers import post, snapshot, wait_builds, wait_until
 
@@ -23,7 +24,7 @@ WAIT_MS = 120_000
 @pytest.fixture
 def hare(tmp_path: Path) -> Iterator[RunningStudio]:
     root = tmp_path / "hare-and-tortoise"
-    shutil.copytree(SAMPLES / "hare-and-tortoise", root)
+    shutil.copytree(SAMPLES / "hare-and-tortoise", root, ignore=BUILD_STATE)
     running, server = start_studio(root)
     try:
         yield running
@@ -167,7 +168,7 @@ def test_each_character_is_one_row_and_its_reference_stays_beside_the_pictures(
 
 def test_without_draft_a_new_description_that_would_pay_asks_first(tmp_path: Path) -> None:
     root = tmp_path / "hare-and-tortoise"
-    shutil.copytree(SAMPLES / "hare-and-tortoise", root)
+    shutil.copytree(SAMPLES / "hare-and-tortoise", root, ignore=BUILD_STATE)
     running, server = start_studio(root, draft=False)
     try:
         before = running.spec.read_bytes()

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import BUILD_STATE
 from tests.studio.conftest import SAMPLES, RunningStudio, start_studio
 
 
 @pytest.fixture
 def paid_studio(tmp_path: Path) -> Iterator[RunningStudio]:
     root = tmp_path / "lighthouse-fox"
-    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    shutil.copytree(SAMPLES / "lighthouse-fox", root, ignore=BUILD_STATE)
     running, server = start_studio(root, draft=False)
     try:
         yield running

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 
+from tests.conftest import BUILD_STATE
 from tests.studio.conftest import SAMPLES
 
 
@@ -23,7 +24,7 @@ def free_port() -> int:
 
 def test_serve_binds_loopback_and_serves_the_studio(tmp_path: Path) -> None:
     root = tmp_path / "book"
-    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    shutil.copytree(SAMPLES / "lighthouse-fox", root, ignore=BUILD_STATE)
     port = free_port()
     command = [sys.executable, "-m", "bookbuild.cli.commands", "serve", str(root), "--draft"]
     child = subprocess.Popen(
@@ -51,7 +52,7 @@ def test_serve_binds_loopback_and_serves_the_studio(tmp_path: Path) -> None:
 
 def test_serve_stays_up_on_a_broken_book_and_recovers_when_it_is_fixed(tmp_path: Path) -> None:
     root = tmp_path / "book"
-    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    shutil.copytree(SAMPLES / "lighthouse-fox", root, ignore=BUILD_STATE)
     good = (root / "book.yaml").read_text(encoding="utf-8")
     (root / "book.yaml").write_text(good.replace("chapters:\n", "chapters: 3\n", 1), "utf-8")
     port = free_port()
@@ -99,7 +100,7 @@ def test_serve_without_a_book_is_exit_2(tmp_path: Path) -> None:
 
 def test_a_port_in_use_is_exit_2_with_advice(tmp_path: Path) -> None:
     root = tmp_path / "book"
-    shutil.copytree(SAMPLES / "lighthouse-fox", root)
+    shutil.copytree(SAMPLES / "lighthouse-fox", root, ignore=BUILD_STATE)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

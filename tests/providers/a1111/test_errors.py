@@ -18,6 +18,7 @@ from bookbuild.providers.a1111.client import A1111Client
 from tests.fakes.a1111_drawing import encode
 from tests.fakes.a1111_server import Answer, FakeA1111, crash, dropped
 from tests.fakes.sdapi_drawing import png
+from tests.helpers.waiting import wait_until
 
 from .book_helpers import ILLUSTRATIONS, build, write_book
 
@@ -214,6 +215,7 @@ def test_a_picture_slower_than_the_timeout_says_how_to_wait_longer(tmp_path: Pat
     painter = "{provider: a1111, width: 128, height: 96, timeout: 0.2}"
     with FakeA1111(work_seconds=1.0) as fake:
         message = _failure(write_book(tmp_path, ONE, painter), fake.env)
+        wait_until(lambda: fake.count("/sdapi/v1/txt2img") >= 1, "the submit", deadline_s=10)
         assert fake.count("/sdapi/v1/txt2img") == 1  # not re-sent behind the busy web UI
     assert "within 0.2 s" in message and "raise the preset's `timeout`" in message
 

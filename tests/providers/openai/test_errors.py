@@ -29,6 +29,7 @@ from tests.fakes.openai_server import (
     server_error,
     slow,
 )
+from tests.helpers.waiting import wait_until
 
 KEY = "sk-proj-SENTINEL-key-0123456789abcdef"
 
@@ -134,6 +135,7 @@ def test_timeout_is_retried_and_reported(fake: FakeOpenAI) -> None:
     provider = make(fake, timeout=0.2)
     provider.retry = RetryPolicy(max_retries=1, base_delay=0.01)
     err = failure(provider)
+    wait_until(lambda: len(fake.requests) >= 2, "the retry to reach the fake", deadline_s=10)
     assert len(fake.requests) == 2 and err.transient and err.status is None
     assert "within 0.2 s" in err.message
 

@@ -26,6 +26,7 @@ from tests.fakes.sdapi_server import (
     stalled,
     trickled,
 )
+from tests.helpers.waiting import wait_until
 
 __all__ = ["fake_sdapi"]
 
@@ -48,6 +49,7 @@ def test_a_submit_answered_too_late_is_not_sent_again(
     fake_sdapi.script("txt2img", stalled(1.5))  # taken and charged, answered after the timeout
     with pytest.raises(ProviderError, match="may have been queued and charged") as caught:
         provider(fake_sdapi, timeout=0.3).run_image(txt2img())
+    wait_until(lambda: fake_sdapi.count("submit") >= 1, "the submit", deadline_s=10)
     assert fake_sdapi.count("submit") == 1
     assert "run make again" in str(caught.value)
 
