@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import itertools
 import random
 import re
 import threading
@@ -43,7 +42,7 @@ from PIL import Image
 from bookbuild.providers.registry import make_preset
 from bookbuild.spec.presets import Preset
 
-from .flaky import Dice
+from .flaky import ContentIds, Dice
 from .loopback import ServedFake
 from .sdapi_drawing import draw, encode
 from .sdapi_handler import OPS, Handler, Recorded
@@ -140,7 +139,7 @@ class FakeSDAPI(ServedFake):
         self.key = key
         self.max_steps = max_steps
         self._state = _State()
-        self._ids = itertools.count(1000)
+        self._ids = ContentIds()
         self._lock = threading.Lock()
         self._after_reply: Callable[[Recorded, int], None] | None = None
         self._dice: Dice | None = None
@@ -361,7 +360,7 @@ class FakeSDAPI(ServedFake):
         meta = self._meta(request, body)
         only_mask = yes(body.get("only_mask"), request.path)
         image = draw(request.route, meta, inputs, body, black=scenario.black, only_mask=only_mask)
-        job_id = str(next(self._ids))
+        job_id = str(self._ids.next(request.path, body))
         with self._lock:
             self._state.paid.append(request)
         as_b64 = scenario.base64 or yes(body.get("base64"), request.path)
@@ -434,7 +433,7 @@ class FakeSDAPI(ServedFake):
             return 400, {"status": "error", "message": "Invalid base64 image"}, {}
         if legacy and len(data) > 5 * 1024 * 1024:
             return 400, {"status": "error", "message": "Image size must be less than 5MB"}, {}
-        upload_id = next(self._ids)
+        upload_id = self._ids.next(request.path, body)
         url = self._put(f"upload-{upload_id}.png", _File(data, "image/png"))
         if legacy:
             return 200, {"status": "success", "link": url, "request_id": upload_id}, {}
