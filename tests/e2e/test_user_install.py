@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -74,9 +75,15 @@ def test_install_refuses_an_unknown_option(tmp_path: Path) -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel the project builds (what `scripts/install.sh --wheel` installs)."""
     wheels = tmp_path_factory.mktemp("wheels")
+    source = tmp_path_factory.mktemp("source") / "bookbuild"  # setuptools writes build/ here:
+    source.mkdir()  # never in the checkout, where an earlier build's stale files would be packed
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copy(ROOT / "README.md", source)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns(
+        "*.egg-info", "__pycache__"))  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(wheels), str(ROOT)],
+         "--wheel-dir", str(wheels), str(source)],
         check=True, timeout=300, cwd=wheels,
     )  # fmt: skip
     (built,) = wheels.glob("bookbuild-*.whl")
