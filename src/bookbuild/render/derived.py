@@ -18,14 +18,20 @@ EXTENSIONS = ("jpg", "png")
 
 
 @dataclass(frozen=True)
-class CachedImage:
+class EncodedImage:
+    """An image's file bytes as a book packs them (print or EPUB), with its size."""
+
     data: bytes
     ext: str  # "jpg" or "png"
     width: int
     height: int
 
+    @property
+    def media_type(self) -> str:
+        return "image/jpeg" if self.ext == "jpg" else "image/png"
 
-def load(cache: Path | None, key: str) -> CachedImage | None:
+
+def load(cache: Path | None, key: str) -> EncodedImage | None:
     """The entry kept under `key`, or None (no cache, no entry, or not an image)."""
     if cache is None:
         return None
@@ -36,16 +42,16 @@ def load(cache: Path | None, key: str) -> CachedImage | None:
             continue
         size = _size(data)
         if size is not None:
-            return CachedImage(data, ext, *size)
+            return EncodedImage(data, ext, *size)
     return None
 
 
-def store(cache: Path | None, key: str, ext: str, data: bytes) -> None:
-    """Keep `data` under `key` (nothing when there is no cache or it cannot be written)."""
+def store(cache: Path | None, key: str, image: EncodedImage) -> None:
+    """Keep `image` under `key` (nothing when there is no cache or it cannot be written)."""
     if cache is None:
         return
     with contextlib.suppress(OSError):
-        replace_file(cache / f"{key}.{ext}", data)
+        replace_file(cache / f"{key}.{image.ext}", image.data)
 
 
 def _size(data: bytes) -> tuple[int, int] | None:

@@ -63,18 +63,18 @@ def epub_image(illustration: IllustrationView, cache: Path | None = None) -> Epu
     found = derived.load(cache, key)
     if found is None:
         found = _encoded(illustration)
-        derived.store(cache, key, found.ext, found.data)
+        derived.store(cache, key, found)
     return EpubImage(
         item_id=f"img-{hex_digest[:16]}",
         href=f"images/{hex_digest}.{found.ext}",
-        media_type="image/png" if found.ext == "png" else "image/jpeg",
+        media_type=found.media_type,
         data=found.data,
         width=found.width,
         height=found.height,
     )
 
 
-def _encoded(illustration: IllustrationView) -> derived.CachedImage:
+def _encoded(illustration: IllustrationView) -> derived.EncodedImage:
     image = _decode(illustration)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
@@ -84,7 +84,7 @@ def _encoded(illustration: IllustrationView) -> derived.CachedImage:
     else:
         image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         extension = "jpg"
-    return derived.CachedImage(buffer.getvalue(), extension, image.width, image.height)
+    return derived.EncodedImage(buffer.getvalue(), extension, image.width, image.height)
 
 
 def _decode(illustration: IllustrationView) -> Image.Image:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
@@ -13,24 +12,13 @@ from typing import cast
 from PIL import Image, ImageCms
 
 from ..errors import RenderError
+from .derived import EncodedImage
 from .ink import limit_ink
 
 PRINT_DPI = 300
 JPEG_QUALITY = 88
 MAX_PIXELS = 80_000_000
 FORMATS = ("PNG", "JPEG", "WEBP")
-
-
-@dataclass(frozen=True)
-class PreparedImage:
-    data: bytes
-    ext: str  # "jpg" or "png"
-    width: int
-    height: int
-
-    @property
-    def media_type(self) -> str:
-        return "image/jpeg" if self.ext == "jpg" else "image/png"
 
 
 def max_pixels(width_in: float, height_in: float, dpi: int = PRINT_DPI) -> tuple[int, int]:
@@ -73,7 +61,7 @@ def prepare_for_print(
     what: str = "image",
     cmyk: bool = False,
     ink_limit: int = 300,
-) -> PreparedImage:
+) -> EncodedImage:
     """Fit the image inside `box` pixels (never enlarging) and encode it for print; `cmyk`
     converts it to CMYK (flattened on white) through the print profile, with its total ink
     kept within `ink_limit` percent, as a JPEG."""
@@ -134,10 +122,10 @@ def _fit(image: Image.Image, box: tuple[int, int]) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
-def _encode(image: Image.Image, ext: str) -> PreparedImage:
+def _encode(image: Image.Image, ext: str) -> EncodedImage:
     out = io.BytesIO()
     if ext == "jpg":
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, subsampling="4:2:0")
     else:
         image.save(out, "PNG", optimize=False, compress_level=9)
-    return PreparedImage(out.getvalue(), ext, image.width, image.height)
+    return EncodedImage(out.getvalue(), ext, image.width, image.height)

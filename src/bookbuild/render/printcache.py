@@ -16,7 +16,8 @@ from pathlib import Path
 from bookbuild.hashing import digest_of, key_of
 
 from . import derived
-from .images import JPEG_QUALITY, PRINT_DPI, PreparedImage, cmyk_profile, prepare_for_print
+from .derived import EncodedImage
+from .images import JPEG_QUALITY, PRINT_DPI, cmyk_profile, prepare_for_print
 from .progress import note
 
 _FORMAT = 2  # bump when prepare_for_print's output changes for the same inputs
@@ -35,16 +36,16 @@ class PrintJob:
     ink_limit: int = 300  # total ink (percent) of the CMYK conversion
 
 
-def prepare_many(jobs: Sequence[PrintJob], cache: Path | None) -> list[PreparedImage]:
+def prepare_many(jobs: Sequence[PrintJob], cache: Path | None) -> list[EncodedImage]:
     """Each job's print image, in order: from the cache when there, otherwise made (on every
     core when many are missing) and kept in the cache."""
     keys = [_key(job) for job in jobs]
-    found: list[PreparedImage | None] = [_load(cache, key) for key in keys]
+    found: list[EncodedImage | None] = [derived.load(cache, key) for key in keys]
     missing = [i for i, image in enumerate(found) if image is None]
     made = _make([jobs[i] for i in missing]) if missing else []
     for index, image in zip(missing, made, strict=True):
         found[index] = image
-        _store(cache, keys[index], image)
+        derived.store(cache, keys[index], image)
     return [image for image in found if image is not None]
 
 
@@ -63,10 +64,10 @@ def _key(job: PrintJob) -> str:
     )
 
 
-def _make(jobs: list[PrintJob]) -> list[PreparedImage]:
+def _make(jobs: list[PrintJob]) -> list[EncodedImage]:
     """Each job's image, in order, reporting the count made to the PDF's progress."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    made: list[PreparedImage] = []
+    made: list[EncodedImage] = []
     note(f"print images 0/{len(jobs)}")
     if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in _methods():
         for job in jobs:
@@ -85,18 +86,7 @@ def _methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _prepare(job: PrintJob) -> PreparedImage:
+def _prepare(job: PrintJob) -> EncodedImage:
     return prepare_for_print(
         job.data, job.box, what=job.what, cmyk=job.cmyk, ink_limit=job.ink_limit
     )
-
-
-def _load(cache: Path | None, key: str) -> PreparedImage | None:
-    found = derived.load(cache, key)
-    return (
-        None if found is None else PreparedImage(found.data, found.ext, found.width, found.height)
-    )
-
-
-def _store(cache: Path | None, key: str, image: PreparedImage) -> None:
-    derived.store(cache, key, image.ext, image.data)
