@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from playwright.sync_api import Page, expect
 from bookbuild.media.images import decode_image
 from bookbuild.project import Project
 from bookbuild.reports.board import board
+from tests.helpers.waiting import wait_until
 from tests.studio.conftest import RunningStudio
 
 WAIT_MS = 120_000
@@ -121,14 +120,6 @@ def test_a_spec_error_is_shown_in_the_page_with_its_line(
     expect(error).to_contain_text("book.yaml:", timeout=WAIT_MS)
     expect(error).to_contain_text("illustrations")
     expect(page.frame_locator("#preview").locator("body")).to_contain_text("The Keeper")
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    """Poll the studio's own state; the deadline only guards against a hang."""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not predicate():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 def recorded_steps(root: Path) -> dict[str, str]:
